@@ -1,0 +1,190 @@
+"""The ``newswatch`` command: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.config import Config, load_config
+from monitor.runtime import Storage, open_storage
+from monitor.seeds import SeedEntry, import_seeds, read_seeds
+from storage.errors import NewswatchError
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.repository import documents_by_file
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="NEWSWATCH_CONFIG",
+    help="Config file (default: ./newswatch.toml if present, else built-in defaults).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Scheduled news scraper and change monitor.
+
+    \b
+    Example:
+      newswatch db upgrade && newswatch seeds import && newswatch seeds list
+    """
+    ctx.obj = config_path
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(ctx.find_root().obj)
+
+
+@contextmanager
+def _storage(ctx: click.Context, check_schema: bool = True) -> Iterator[Storage]:
+    storage = open_storage(_config(ctx), check_schema=check_schema)
+    try:
+        yield storage
+    finally:
+        storage.close()
+
+
+@cli.group()
+def db() -> None:
+    """Database schema (Alembic migrations).
+
+    \b
+    Example:
+      NEWSWATCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/test newswatch db upgrade
+    """
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply every pending migration (safe to repeat).
+
+    \b
+    Example:
+      newswatch db upgrade
+    """
+    with _storage(ctx, check_schema=False) as storage:
+        upgrade(storage.engine)
+        click.echo(f"database at revision {current_revision(storage.engine)}")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show the schema revision of the database and the newest one.
+
+    \b
+    Example:
+      newswatch db current
+    """
+    with _storage(ctx, check_schema=False) as storage:
+        click.echo(f"current: {current_revision(storage.engine) or 'none'}  head: {head_revision()}")
+
+
+@cli.group()
+def seeds() -> None:
+    """The seed corpus (seeds/*.txt).
+
+    \b
+    Example:
+      newswatch seeds import && newswatch seeds list
+    """
+
+
+@seeds.command("import")
+@click.pass_context
+def seeds_import(ctx: click.Context) -> None:
+    """Load the seed documents into storage (a second import changes nothing).
+
+    \b
+    Example:
+      newswatch seeds import
+    """
+    config = _config(ctx)
+    with _storage(ctx) as storage:
+        report = import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
+    for problem in report.problems:
+        click.echo(f"skipped {problem.name}: {problem.reason}", err=True)
+    click.echo(f"seeds: {report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{len(report.problems)} unreadable")
+
+
+@seeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per seed.")
+@click.pass_context
+def seeds_list(ctx: click.Context, as_json: bool) -> None:
+    """Show each seed: title, source, the source URL and the article links found.
+
+    \b
+    Example:
+      newswatch seeds list --json
+    """
+    config = _config(ctx)
+    entries, problems = read_seeds(config.path(config.storage.seeds_dir))
+    with _storage(ctx) as storage, storage.sessions() as session:
+        stored = set(documents_by_file(session))
+    for entry in entries:
+        record = _seed_record(entry, entry.file_name in stored)
+        click.echo(json.dumps(record, ensure_ascii=False) if as_json else _seed_text(record))
+    for problem in problems:
+        click.echo(f"unreadable {problem.name}: {problem.reason}", err=True)
+
+
+def _seed_record(entry: SeedEntry, stored: bool) -> dict[str, Any]:
+    doc = entry.document
+    return {
+        "file": entry.file_name,
+        "title": doc.title,
+        "source": doc.source,
+        "url": entry.canonical_url,
+        "links": list(entry.page_urls),
+        "images": entry.image_count,
+        "stored": stored,
+    }
+
+
+def _seed_text(record: dict[str, Any]) -> str:
+    lines = [f"{record['file']}  {record['title'] or '(untitled)'}", f"    source: {record['source'] or '-'}"]
+    lines.append(f"    url:    {record['url'] or '(none: named source only)'}")
+    lines += [f"    link:   {link}" for link in record["links"]]
+    lines.append(f"    images: {record['images']}   stored: {'yes' if record['stored'] else 'no'}")
+    return "\n".join(lines)
+
+
+@cli.command("config")
+@click.pass_context
+def config_show(ctx: click.Context) -> None:
+    """Validate the configuration and print the effective values (secrets masked).
+
+    \b
+    Example:
+      newswatch --config deploy/newswatch.example.toml config
+    """
+    config = _config(ctx)
+    data = dataclasses.asdict(config)
+    data["alerts"]["email"]["password"] = "***" if config.alerts.email.password else ""
+    data["alerts"]["webhook"]["secret"] = "***" if config.alerts.webhook.secret else ""
+    data["database_url"] = config.database_url
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+def main() -> None:
+    """Console entry point: newswatch errors become one clear line and exit status 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except NewswatchError as exc:
+        click.echo(f"newswatch: error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,143 @@
+"""The corpus folder: read every document (reporting bad ones by name), write atomically.
+
+File names are ``NNN_<16 hex>.txt``: ``NNN`` the next free number, the hex the first 16 digits of the
+SHA-256 of the article's canonical URL (computed by the caller, who knows how to canonicalize), so a
+re-crawl of an article always lands on the file it already has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from storage.document import Document, parse_document, render_document
+from storage.errors import CorpusWriteError, DocumentFormatError
+
+FILE_NAME = re.compile(r"^(\d{3,})_([0-9a-f]{16})\.txt$")
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    path: Path
+    document: Document
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that could not be loaded: its name and why."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CorpusLoad:
+    documents: tuple[LoadedDocument, ...]
+    problems: tuple[Problem, ...]
+
+
+def decode(data: bytes, name: str) -> str:
+    """Corpus files are UTF-8 (a BOM is allowed); anything else is reported, never guessed."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise DocumentFormatError(name, f"unknown encoding: invalid UTF-16 ({exc.reason})") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DocumentFormatError(
+            name, f"unknown encoding: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+        ) from exc
+
+
+def read_document(path: Path) -> Document:
+    """Read and parse one corpus file; errors name the file."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise DocumentFormatError(path.name, f"file is too large ({size} bytes)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentFormatError(path.name, f"cannot read: {exc.strerror or exc}") from exc
+    return parse_document(decode(data, path.name), path.name)
+
+
+def load_corpus(folder: Path) -> CorpusLoad:
+    """Every ``*.txt`` document in ``folder`` (sorted by name); a bad file never stops the others."""
+    documents: list[LoadedDocument] = []
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.txt")):
+        try:
+            documents.append(LoadedDocument(path, read_document(path)))
+        except DocumentFormatError as exc:
+            problems.append(Problem(exc.name, exc.reason))
+    return CorpusLoad(tuple(documents), tuple(problems))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file, fsync and rename: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise CorpusWriteError(f"{path.name}: write failed: {exc.strerror or exc}") from exc
+    _fsync_dir(path.parent)
+
+
+def write_document(path: Path, document: Document) -> None:
+    write_atomic(path, render_document(document))
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class Corpus:
+    """A corpus folder that names new documents ``NNN_<key>.txt`` and keeps re-writes in place."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _names(self) -> Iterator[re.Match[str]]:
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            match = FILE_NAME.match(path.name)
+            if match:
+                yield match
+
+    def path_for(self, key: str) -> Path:
+        """The file for ``key`` (16 hex digits): the existing one, or the next free number."""
+        if not re.fullmatch(r"[0-9a-f]{16}", key):
+            raise ValueError(f"corpus key must be 16 lower-case hex digits, got {key!r}")
+        numbers = [-1]
+        for match in self._names():
+            if match.group(2) == key:
+                return self.folder / match.group(0)
+            numbers.append(int(match.group(1)))
+        return self.folder / f"{max(numbers) + 1:03d}_{key}.txt"
+
+    def save(self, key: str, document: Document) -> Path:
+        """Write ``document`` under ``key`` atomically and return its path."""
+        path = self.path_for(key)
+        write_document(path, document)
+        return path

@@ -1,0 +1,95 @@
+"""The one exception tree of newswatch.
+
+It lives in ``storage`` because every other package may import ``storage`` and ``storage``
+imports nothing of ours (dependencies point ``monitor -> crawler -> storage``).
+Foreign errors (yaml, sqlalchemy, Scrapy, feedparser, smtplib, ...) are caught at the boundary
+where they occur and re-raised as one of these with ``raise ... from exc``::
+
+    NewswatchError
+    ├── ConfigError            invalid newswatch.toml or environment; names the key
+    ├── CorpusError            a corpus document cannot be read or written
+    │   ├── DocumentFormatError    broken front matter, no body, unknown encoding (names the file)
+    │   └── CorpusWriteError       the atomic write failed (disk full, permissions)
+    ├── StorageError           the database refused or failed an operation
+    │   └── MigrationError         schema upgrade failed or the schema is not current
+    ├── CrawlError             a fetch or a crawl run failed
+    │   ├── FetchRefused           SSRF guard, robots.txt, size cap: refused before or while fetching
+    │   ├── ParseError             a feed, sitemap or page could not be parsed
+    │   └── CassetteError          record/replay: request missing from a cassette, bad cassette
+    ├── ExtractionRejected     a page yields no article (list, error, consent page, too little text)
+    └── AlertError             rendering or delivering an alert failed
+        └── DeliveryError          transport failure (SMTP, webhook), retried from the outbox
+"""
+
+from __future__ import annotations
+
+
+class NewswatchError(Exception):
+    """Root of every error newswatch raises on purpose."""
+
+
+class ConfigError(NewswatchError):
+    """The configuration is invalid; ``key`` names the offending setting (dotted path)."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+class CorpusError(NewswatchError):
+    """A corpus document cannot be read or written."""
+
+
+class DocumentFormatError(CorpusError):
+    """A corpus file is unreadable: ``name`` is the file, ``reason`` why."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class CorpusWriteError(CorpusError):
+    """Writing a corpus file failed; the previous file (if any) is left intact."""
+
+
+class StorageError(NewswatchError):
+    """The database refused or failed an operation."""
+
+
+class MigrationError(StorageError):
+    """Applying or checking the schema migrations failed."""
+
+
+class CrawlError(NewswatchError):
+    """A fetch or a crawl run failed."""
+
+
+class FetchRefused(CrawlError):
+    """A URL was refused before or while fetching (SSRF guard, robots.txt, size cap)."""
+
+
+class ParseError(CrawlError):
+    """A feed, sitemap or page could not be parsed."""
+
+
+class CassetteError(CrawlError):
+    """Record/replay failed: a request missing from a cassette, or an unreadable cassette."""
+
+
+class ExtractionRejected(NewswatchError):
+    """A page yields no article; ``reason`` is a short machine-readable code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class AlertError(NewswatchError):
+    """Rendering or delivering an alert failed."""
+
+
+class DeliveryError(AlertError):
+    """A transport failure while delivering an alert; the outbox retries it."""

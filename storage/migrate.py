@@ -1,0 +1,63 @@
+"""Alembic migrations, run from code: ``newswatch db upgrade`` calls :func:`upgrade`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from storage.errors import MigrationError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (idempotent)."""
+    try:
+        command.upgrade(alembic_config(engine), revision)
+    except (CommandError, SQLAlchemyError) as exc:
+        raise MigrationError(f"schema upgrade failed: {exc}") from exc
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    try:
+        command.downgrade(alembic_config(engine), revision)
+    except (CommandError, SQLAlchemyError) as exc:
+        raise MigrationError(f"schema downgrade failed: {exc}") from exc
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config_without_engine()).get_current_head()
+
+
+def alembic_config_without_engine() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def require_current(engine: Engine) -> None:
+    """Raise :class:`MigrationError` unless the database is at the newest revision."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise MigrationError(
+            f"database schema is at {current or 'nothing'}, expected {head}: run `newswatch db upgrade`"
+        )

@@ -1,0 +1,87 @@
+"""Configuration: defaults without a file, clear errors naming the key, secrets only from the env."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from monitor.config import Config, load_config
+from storage.errors import ConfigError
+from tests.conftest import ROOT
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "newswatch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_no_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(environ={})
+    assert dataclasses.replace(config, base_dir=Path(".")) == Config()
+    assert config.database_url == f"sqlite:///{tmp_path.resolve() / 'data' / 'newswatch.db'}"
+
+
+def test_example_file_documents_the_defaults() -> None:
+    example = load_config(ROOT / "deploy" / "newswatch.example.toml", environ={})
+    assert dataclasses.replace(example, base_dir=Path(".")) == Config()
+
+
+def test_values_and_relative_paths(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[crawl]\ndownload_delay = 2\n[storage]\ncorpus_dir = "out/c"\n'
+                            '[topic]\nkeywords = ["DeepSeek"]\n')
+    config = load_config(path, environ={})
+    assert config.crawl.download_delay == 2.0
+    assert config.topic.keywords == ("DeepSeek",)
+    assert config.path(config.storage.corpus_dir) == tmp_path.resolve() / "out" / "c"
+
+
+BAD = {
+    "unknown-key": ('[crawl]\ndownload_dealy = 1\n', "crawl.download_dealy", "unknown key"),
+    "unknown-section": ('[crawler]\nx = 1\n', "crawler", "unknown key"),
+    "wrong-type": ('[crawl]\nretries = "three"\n', "crawl.retries", "expected an integer"),
+    "bool-for-int": ('[crawl]\nretries = true\n', "crawl.retries", "expected an integer"),
+    "negative": ('[crawl]\ndownload_delay = -1\n', "crawl.download_delay", "must not be negative"),
+    "zero-cap": ('[crawl]\nmax_page_bytes = 0\n', "crawl.max_page_bytes", "greater than zero"),
+    "list-type": ('[alerts.email]\nrecipients = "a@b.c"\n', "alerts.email.recipients", "list of strings"),
+    "section-not-table": ('crawl = 3\n', "crawl", "expected a table"),
+    "secret-in-file": ('[alerts.email]\npassword = "hunter2"\n', "alerts.email.password",
+                       "NEWSWATCH_SMTP_PASSWORD"),
+    "webhook-secret-in-file": ('[alerts.webhook]\nsecret = "s"\n', "alerts.webhook.secret",
+                               "NEWSWATCH_WEBHOOK_SECRET"),
+    "bad-toml": ('[crawl\n', "newswatch.toml", "not valid TOML"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD), ids=str)
+def test_errors_name_the_key(tmp_path: Path, case: str) -> None:
+    text, key, reason = BAD[case]
+    with pytest.raises(ConfigError) as info:
+        load_config(_write(tmp_path, text), environ={})
+    assert info.value.key.endswith(key)
+    assert reason in str(info.value)
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml", environ={})
+
+
+def test_secrets_and_database_from_environment(tmp_path: Path) -> None:
+    env = {
+        "NEWSWATCH_SMTP_PASSWORD": "pw",
+        "NEWSWATCH_WEBHOOK_SECRET": "sig",
+        "NEWSWATCH_DATABASE_URL": "postgresql+psycopg://u@h/db",
+    }
+    config = load_config(_write(tmp_path, '[storage]\ndatabase_url = "sqlite:///x.db"\n'), environ=env)
+    assert config.alerts.email.password == "pw"
+    assert config.alerts.webhook.secret == "sig"
+    assert config.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_config_file_from_environment(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[schedule]\ninterval_minutes = 5\n")
+    assert load_config(environ={"NEWSWATCH_CONFIG": str(path)}).schedule.interval_minutes == 5
