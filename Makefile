@@ -18,7 +18,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/newswatch db upgrade
 	$(BIN)/newswatch seeds import
-	$(BIN)/newswatch seeds list
+	$(BIN)/newswatch run
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

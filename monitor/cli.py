@@ -13,8 +13,11 @@ from typing import Any
 import click
 
 from monitor.config import Config, load_config
+from monitor.plan import source_statuses
+from monitor.run import run_once
 from monitor.runtime import Storage, open_storage
 from monitor.seeds import SeedEntry, import_seeds, read_seeds
+from monitor.sources import load_registry
 from storage.errors import NewswatchError
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.repository import documents_by_file
@@ -157,6 +160,59 @@ def _seed_text(record: dict[str, Any]) -> str:
     lines += [f"    link:   {link}" for link in record["links"]]
     lines.append(f"    images: {record['images']}   stored: {'yes' if record['stored'] else 'no'}")
     return "\n".join(lines)
+
+
+@cli.command("run")
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
+              help="Crawl for real and record every HTTP exchange into this vcrpy cassette.")
+@click.option("--replay", "replay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Crawl from this cassette with no network; a request not in it is an error.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
+@click.pass_context
+def run(ctx: click.Context, record: Path | None, replay: Path | None, verbose: bool) -> None:
+    """Crawl once: seeds, registered sources, due re-checks; store and print a summary.
+
+    \b
+    Examples:
+      newswatch run
+      newswatch run --record tests/cassettes/site.yaml
+      newswatch run --replay tests/cassettes/site.yaml
+    """
+    if record and replay:
+        raise click.UsageError("--record and --replay exclude each other")
+    cassette, mode = (record, "record") if record else (replay, "replay") if replay else (None, None)
+    summary = run_once(_config(ctx), cassette, mode, "INFO" if verbose else "WARNING")
+    figures = summary.figures
+    click.echo(f"run {summary.run_id}: {summary.outcome}")
+    click.echo("  " + "  ".join(f"{name} {value}" for name, value in figures.items()))
+    for error in summary.errors:
+        click.echo(f"  error {error.kind}: {error.url} ({error.detail[:160]})")
+    missing = summary.stats.get("cassette/missing", 0)
+    if missing:
+        click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
+
+
+@cli.command("sources")
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """List the sources the seeds name: resolved by URL, by the registry, or unresolved.
+
+    \b
+    Example:
+      newswatch sources
+    """
+    config = _config(ctx)
+    seeds_dir = config.path(config.storage.seeds_dir)
+    entries, _problems = read_seeds(seeds_dir)
+    for status in source_statuses(entries, load_registry(seeds_dir)):
+        reg = status.registered
+        if reg is not None:
+            where = f"registry: site {reg.site or '-'}, {len(reg.feeds)} feed(s), {len(reg.sitemaps)} sitemap(s)"
+        elif status.site:
+            where = f"by URL: {status.site}"
+        else:
+            where = "UNRESOLVED: add it to seeds/sources.toml"
+        click.echo(f"{status.name}\t{where}\t({', '.join(status.seeds)})")
 
 
 @cli.command("config")

@@ -13,6 +13,7 @@ The documented defaults, as a file, are in ``deploy/newswatch.example.toml``.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import types
@@ -41,7 +42,7 @@ class CrawlConfig:
     user_agent: str = "newswatch/0.1"
     contact_url: str = "https://github.com/newswatch/newswatch"
     obey_robots: bool = True
-    allow_private_addresses: bool = False  # tests allow loopback explicitly
+    allow_networks: tuple[str, ...] = ()  # private networks that may be fetched (tests: 127.0.0.0/8)
     concurrency_per_domain: int = 2
     download_delay: float = 1.0  # seconds between requests to one domain (AutoThrottle start)
     download_timeout: float = 30.0
@@ -187,5 +188,15 @@ def _check_ranges(section: Any, prefix: str) -> None:
         for name in ("concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "download_timeout"):
             if getattr(section, name) <= 0:
                 raise ConfigError(prefix + name, "must be greater than zero")
+    if isinstance(section, CrawlConfig):
+        _check_networks(section.allow_networks, prefix + "allow_networks")
     if isinstance(section, ScheduleConfig) and section.interval_minutes < 1:
         raise ConfigError(prefix + "interval_minutes", "must be at least 1")
+
+
+def _check_networks(values: tuple[str, ...], key: str) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ConfigError(key, f"not a network (CIDR like 127.0.0.0/8): {value!r}") from exc

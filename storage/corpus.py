@@ -86,6 +86,7 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -96,6 +97,14 @@ def write_atomic(path: Path, text: str) -> None:
             os.unlink(tmp)
         raise CorpusWriteError(f"{path.name}: write failed: {exc.strerror or exc}") from exc
     _fsync_dir(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's permissions; a new file is readable by all (0644), as editors make them."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o644
 
 
 def write_document(path: Path, document: Document) -> None:

@@ -52,6 +52,7 @@ BAD = {
                        "NEWSWATCH_SMTP_PASSWORD"),
     "webhook-secret-in-file": ('[alerts.webhook]\nsecret = "s"\n', "alerts.webhook.secret",
                                "NEWSWATCH_WEBHOOK_SECRET"),
+    "bad-network": ('[crawl]\nallow_networks = ["127.0.0.0/33"]\n', "crawl.allow_networks", "not a network"),
     "bad-toml": ('[crawl\n', "newswatch.toml", "not valid TOML"),
 }
 

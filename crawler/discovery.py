@@ -1,0 +1,80 @@
+"""Discovery on HTML pages, pure: links to follow, which of them look like articles, the page's own
+canonical URL (``rel=canonical`` / ``og:url``).
+
+Article-URL heuristics (no per-site rules): a URL looks like an article when its path carries a
+date (``/2025/02/11/``, ``/20250211/``, ``/25/0211/``), a long numeric or alphanumeric id in a file
+name (``/a/20250208A073F400``, ``/123456.html``, ``.shtml``), or WeChat's ``/s?__biz=`` form; and it
+does not look like a listing, tag, author, search, login or static-file URL.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+from crawler.urls import canonical_url, same_site, try_canonical_url
+
+_DATE_PATH = re.compile(r"/(?:19|20)\d{2}[/-]?[01]\d(?:[/-]?[0-3]\d)?(?:/|[^/]*$)|/\d{2}/[01]\d[0-3]\d/")
+_ID_FILE = re.compile(r"/[^/]*\d{5,}[^/]*(?:\.s?html?|\.php|\.aspx?)?$|/[A-Za-z0-9_-]*\d[A-Za-z0-9_-]{7,}/?$")
+_NOT_ARTICLE = re.compile(
+    r"/(?:tag|tags|topic|topics|category|categories|author|authors|search|login|register|signup|user|"
+    r"list|index|page|archive|archives|feed|rss|comment|comments|video|live|special)(?:[/_.-]|$)"
+    r"|\.(?:jpe?g|png|gif|webp|svg|css|js|pdf|zip|mp4|mp3|xml|json|txt)$",
+    re.IGNORECASE,
+)
+
+
+def looks_like_article(url: str) -> bool:
+    """True when ``url`` has the shape of an article page rather than a listing or a file."""
+    parts = urlsplit(url)
+    if parts.hostname == "mp.weixin.qq.com":
+        return (parts.path == "/s" and "__biz=" in parts.query) or parts.path.startswith("/s/")
+    path = parts.path
+    if path in ("", "/") or _NOT_ARTICLE.search(path):
+        return False
+    return bool(_DATE_PATH.search(path) or _ID_FILE.search(path))
+
+
+def page_links(html: str, base_url: str) -> tuple[str, ...]:
+    """Every distinct http(s) link on the page, canonical, in document order."""
+    selector = Selector(text=html)
+    base = selector.xpath("//base/@href").get()
+    resolved_base = try_canonical_url(base, base_url) if base else None
+    found: dict[str, None] = {}
+    for href in selector.xpath("//a/@href").getall():
+        url = try_canonical_url(href, resolved_base or base_url)
+        if url is not None:
+            found.setdefault(url, None)
+    return tuple(found)
+
+
+def follow_links(html: str, base_url: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Same-site links split into ``(articles, other pages)`` by :func:`looks_like_article`."""
+    articles: list[str] = []
+    others: list[str] = []
+    for url in page_links(html, base_url):
+        if not same_site(url, base_url) or url == canonical_url(base_url):
+            continue
+        (articles if looks_like_article(url) else others).append(url)
+    return tuple(articles), tuple(others)
+
+
+def declared_canonical(html: str, page_url: str) -> str | None:
+    """The page's own canonical URL (``<link rel=canonical>``, else ``og:url``), when on its site."""
+    selector = Selector(text=html)
+    candidates = (
+        selector.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href").get(),
+        selector.xpath("//meta[@property='og:url']/@content").get(),
+    )
+    for candidate in candidates:
+        url = try_canonical_url(candidate, page_url) if candidate else None
+        root = urlsplit(url or "").path in ("", "/")
+        if url is not None and same_site(url, page_url) and not (root and not _is_root(page_url)):
+            return url
+    return None
+
+
+def _is_root(url: str) -> bool:
+    return urlsplit(url).path in ("", "/")

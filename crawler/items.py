@@ -1,0 +1,78 @@
+"""What the spider yields: frozen records, handed by the pipeline to storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ArticleTarget:
+    """An article URL to fetch, with the validators of the version already stored (if any)."""
+
+    url: str
+    discovered_from: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteTarget:
+    """A site to discover articles on: section pages to follow, feeds and sitemaps to read."""
+
+    name: str
+    pages: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    robots: bool = True  # read Sitemap: lines from robots.txt
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    articles: tuple[ArticleTarget, ...] = ()
+    sites: tuple[SiteTarget, ...] = ()
+    trusted_hosts: frozenset[str] = frozenset()  # hosts named by configuration, not by documents
+
+
+@dataclass(frozen=True)
+class FetchedArticle:
+    """A page that yielded an article."""
+
+    url: str  # canonical (rel=canonical / og:url honoured)
+    fetched_url: str
+    discovered_from: str | None
+    title: str | None
+    body: str
+    meta: dict[str, Any]
+    fingerprint: str | None
+    extractor: str
+    extractor_version: str
+    raw_body: bytes
+    http_status: int
+    etag: str | None
+    last_modified: str | None
+
+
+@dataclass(frozen=True)
+class NotModified:
+    """A conditional GET answered 304: checked, unchanged, nothing extracted."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class RejectedPage:
+    """A page that yields no article, with the reason (list page, error page, too little text...)."""
+
+    url: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class FetchError:
+    """A request that failed: HTTP error status, timeout, refused, unparsable feed..."""
+
+    url: str
+    kind: str
+    detail: str

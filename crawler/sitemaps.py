@@ -1,0 +1,335 @@
+"""Sitemap parsing: pure functions, bytes in, values out.
+
+Handles gzip bodies (sniffed by their magic bytes; the *decompressed* size is capped too, so a gzip
+bomb raises :class:`ParseError` after at most ``max_bytes`` of output), ``<urlset>`` (with Google News
+and hreflang extensions), ``<sitemapindex>`` and plain-text sitemaps (one URL per line).
+
+XML goes through lxml with a safe parser: no network, no entity resolution, no DTD loading, no huge
+trees. Ill-formed XML (real sitemaps contain unescaped ``&`` in URLs) gets its bare ``&`` escaped and
+is then parsed with lxml's ``recover``; the original error is reported in ``warnings``. Elements are
+matched by local name, so sitemaps in the old ``0.84`` namespace or in none at all are read too.
+
+URLs must be absolute http(s) URLs on the sitemap's own host (compared without a leading ``www.``);
+others are dropped and counted, unless ``allow_other_hosts`` is set. Dates (``lastmod``,
+``news:publication_date``) are W3C datetimes, returned as ISO 8601 strings in UTC (a date alone is
+midnight UTC; a time without an offset is taken as UTC); an unreadable date becomes ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from storage.errors import ParseError
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
+DEFAULT_MAX_URLS = 50_000  # the sitemaps.org limit
+GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1024 * 1024
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+_BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)")
+_HTML_ROOTS = frozenset({"html", "head", "body"})
+
+
+@dataclass(frozen=True, slots=True)
+class Alternate:
+    """An ``<xhtml:link rel="alternate" hreflang=...>`` of a sitemap URL."""
+
+    hreflang: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapEntry:
+    """One page listed by a ``<urlset>`` (or one line of a plain-text sitemap)."""
+
+    loc: str
+    lastmod: str | None = None
+    changefreq: str | None = None
+    priority: float | None = None
+    news_title: str | None = None  # news:title
+    news_publication: str | None = None  # news:publication/news:name
+    news_language: str | None = None  # news:publication/news:language
+    news_published: str | None = None  # news:publication_date, ISO 8601 in UTC
+    alternates: tuple[Alternate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SitemapRef:
+    """A child sitemap listed by a ``<sitemapindex>``: fetch and parse it in turn."""
+
+    loc: str
+    lastmod: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sitemap:
+    """A parsed sitemap: ``entries`` for a urlset or text sitemap, ``sitemaps`` for an index."""
+
+    url: str
+    kind: str  # urlset, index, text
+    entries: tuple[SitemapEntry, ...] = ()
+    sitemaps: tuple[SitemapRef, ...] = ()
+    gzipped: bool = False
+    warnings: tuple[str, ...] = ()
+    dropped_invalid: int = 0  # relative, non-http(s) or malformed URLs
+    dropped_offsite: int = 0  # URLs on another host than the sitemap
+    truncated: int = 0  # URLs beyond max_urls
+
+
+@dataclass(slots=True)
+class _Filter:
+    """Counts what the URL checks drop while a sitemap is read."""
+
+    host: str
+    allow_other_hosts: bool
+    max_urls: int
+    kept: int = 0
+    invalid: int = 0
+    offsite: int = 0
+    truncated: int = 0
+
+    def accept(self, raw: str | None) -> str | None:
+        loc = (raw or "").strip()
+        parts = urlsplit(loc) if _is_http(loc) else None
+        if parts is None or not parts.hostname:
+            self.invalid += 1
+            return None
+        if not self.allow_other_hosts and _bare(parts.hostname) != self.host:
+            self.offsite += 1
+            return None
+        if self.kept >= self.max_urls:
+            self.truncated += 1
+            return None
+        self.kept += 1
+        return loc
+
+
+def parse_sitemap(
+    body: bytes,
+    url: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_urls: int = DEFAULT_MAX_URLS,
+    allow_other_hosts: bool = False,
+) -> Sitemap:
+    """Parse a sitemap served from ``url`` (XML or plain text, possibly gzipped).
+
+    Raises :class:`ParseError` for a body or decompressed body over ``max_bytes``, broken gzip, an
+    HTML page, or XML that is neither a ``<urlset>`` nor a ``<sitemapindex>``. An empty ``<urlset>`` is
+    a sitemap with no entries, not an error.
+    """
+    if len(body) > max_bytes:
+        raise ParseError(f"sitemap {url}: body of {len(body)} bytes exceeds the {max_bytes}-byte cap")
+    gzipped = body[:2] == GZIP_MAGIC
+    data = gunzip(body, max_bytes, url) if gzipped else body
+    check = _Filter(_bare(urlsplit(url).hostname or ""), allow_other_hosts, max_urls)
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        sitemap = _parse_xml(data, url, check)
+    elif not head:
+        sitemap = Sitemap(url=url, kind="text", warnings=("empty sitemap",))
+    else:
+        sitemap = _parse_text(data, url, check)
+    return replace(
+        sitemap,
+        gzipped=gzipped,
+        dropped_invalid=check.invalid,
+        dropped_offsite=check.offsite,
+        truncated=check.truncated,
+    )
+
+
+def gunzip(body: bytes, max_bytes: int, url: str = "") -> bytes:
+    """Decompress gzip ``body`` (all members), refusing output beyond ``max_bytes``."""
+    out = bytearray()
+    data = body
+    try:
+        while data:
+            inflater = zlib.decompressobj(wbits=31)
+            pending = data
+            while not inflater.eof:
+                chunk = inflater.decompress(pending, max(1, min(_CHUNK, max_bytes + 1 - len(out))))
+                out += chunk
+                if len(out) > max_bytes:
+                    raise ParseError(f"sitemap {url}: gzip expands beyond the {max_bytes}-byte cap")
+                pending = inflater.unconsumed_tail
+                if not pending and not chunk:
+                    break
+            if not inflater.eof:
+                raise ParseError(f"sitemap {url}: truncated gzip stream")
+            rest = inflater.unused_data.lstrip(b"\0")  # trailing zero padding is common
+            data = rest if rest[:2] == GZIP_MAGIC else b""  # another member, or trailing junk
+    except zlib.error as exc:
+        raise ParseError(f"sitemap {url}: broken gzip stream: {exc}") from exc
+    return bytes(out)
+
+
+def _parse_text(data: bytes, url: str, check: _Filter) -> Sitemap:
+    try:
+        text = data.decode("utf-8-sig")  # the protocol requires UTF-8; binary junk fails here
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"sitemap {url}: neither XML nor a UTF-8 text sitemap: {exc}") from exc
+    entries = []
+    for line in text.splitlines():
+        if line.strip():
+            loc = check.accept(line)
+            if loc:
+                entries.append(SitemapEntry(loc=loc))
+    return Sitemap(url=url, kind="text", entries=tuple(entries))
+
+
+def _parse_xml(data: bytes, url: str, check: _Filter) -> Sitemap:
+    root, warnings = _xml_root(data, url)
+    name = _local(root).lower()
+    if name == "urlset":
+        entries = tuple(e for e in (_url_entry(el, url, check) for el in _kids(root, "url")) if e)
+        return Sitemap(url=url, kind="urlset", entries=entries, warnings=warnings)
+    if name == "sitemapindex":
+        refs = tuple(r for r in (_sitemap_ref(el, check) for el in _kids(root, "sitemap")) if r)
+        return Sitemap(url=url, kind="index", sitemaps=refs, warnings=warnings)
+    if name in _HTML_ROOTS:
+        raise ParseError(f"sitemap {url}: the body is an HTML page, not a sitemap")
+    raise ParseError(f"sitemap {url}: root element <{name}> is neither <urlset> nor <sitemapindex>")
+
+
+def _xml_root(data: bytes, url: str) -> tuple[Any, tuple[str, ...]]:
+    """Parse strictly; if that fails, escape bare ``&`` (the usual fault) and let lxml recover the rest."""
+    try:
+        return etree.fromstring(data, parser=_parser(recover=False)), ()
+    except etree.XMLSyntaxError as exc:
+        first_error = str(exc)
+    except ValueError as exc:
+        raise ParseError(f"sitemap {url}: not parseable XML: {exc}") from exc
+    parser = _parser(recover=True)
+    try:
+        root = etree.fromstring(_BARE_AMPERSAND.sub(b"&amp;", data), parser=parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise ParseError(f"sitemap {url}: not parseable XML: {exc}") from exc
+    if root is None:
+        raise ParseError(f"sitemap {url}: not parseable XML: {first_error}")
+    return root, (f"ill-formed XML, recovered: {first_error}",)
+
+
+def _parser(*, recover: bool) -> Any:
+    """lxml's parser without network, entity expansion, DTD loading or huge trees."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+        recover=recover, remove_comments=True, remove_pis=True,
+    )
+
+
+def _url_entry(el: Any, base: str, check: _Filter) -> SitemapEntry | None:
+    fields = _texts(el)
+    loc = check.accept(fields.get("loc"))
+    if loc is None:
+        return None
+    news = next(_kids(el, "news"), None)
+    news_fields = _texts(news) if news is not None else {}
+    publication = next(_kids(news, "publication"), None) if news is not None else None
+    pub_fields = _texts(publication) if publication is not None else {}
+    return SitemapEntry(
+        loc=loc,
+        lastmod=w3c_datetime(fields.get("lastmod")),
+        changefreq=(fields.get("changefreq") or "").lower() or None,
+        priority=_priority(fields.get("priority")),
+        news_title=news_fields.get("title") or None,
+        news_publication=pub_fields.get("name") or None,
+        news_language=pub_fields.get("language") or None,
+        news_published=w3c_datetime(news_fields.get("publication_date")),
+        alternates=_alternates(el, base),
+    )
+
+
+def _sitemap_ref(el: Any, check: _Filter) -> SitemapRef | None:
+    fields = _texts(el)
+    loc = check.accept(fields.get("loc"))
+    return SitemapRef(loc=loc, lastmod=w3c_datetime(fields.get("lastmod"))) if loc else None
+
+
+def _alternates(el: Any, base: str) -> tuple[Alternate, ...]:
+    found = []
+    for link in _kids(el, "link"):
+        href = (link.get("href") or "").strip()
+        lang = (link.get("hreflang") or "").strip()
+        if (link.get("rel") or "").strip().lower() == "alternate" and lang and href:
+            absolute = urljoin(base, href)
+            if _is_http(absolute):
+                found.append(Alternate(hreflang=lang, href=absolute))
+    return tuple(found)
+
+
+def _kids(el: Any, name: str) -> Any:
+    """Child elements of ``el`` with local name ``name``, whatever their namespace."""
+    return (child for child in el if isinstance(child.tag, str) and _local(child) == name)
+
+
+def _texts(el: Any) -> dict[str, str]:
+    """First text of each child element, by local name (``<loc>`` with CDATA reads the same)."""
+    out: dict[str, str] = {}
+    for child in el:
+        if isinstance(child.tag, str):
+            out.setdefault(_local(child), "".join(child.itertext()).strip())
+    return out
+
+
+def _local(el: Any) -> str:
+    return str(etree.QName(el).localname)
+
+
+def _is_http(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def _bare(host: str) -> str:
+    return host.lower().rstrip(".").removeprefix("www.")
+
+
+def _priority(value: str | None) -> float | None:
+    try:
+        number = float(value) if value else None
+    except ValueError:
+        return None
+    return number if number is not None and 0.0 <= number <= 1.0 else None
+
+
+def w3c_datetime(value: str | None) -> str | None:
+    """A W3C datetime (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``, or with a time) as ISO 8601 in UTC."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    partial = _PARTIAL_DATE.match(text)
+    try:
+        if partial:
+            when = datetime(int(partial.group(1)), int(partial.group(2) or 1), 1)
+        else:
+            when = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+def sitemaps_from_robots(robots_txt: str, base_url: str) -> tuple[str, ...]:
+    """The ``Sitemap:`` URLs of a robots.txt, resolved against ``base_url``, http(s) only, deduplicated.
+
+    ``Sitemap:`` lines apply to the whole file (they are not part of any user-agent group) and may
+    name another host (cross-submission), so no host filter is applied here.
+    """
+    found: dict[str, None] = {}
+    for line in robots_txt.splitlines():
+        match = re.match(r"\s*site-?map\s*:\s*(\S+)", line, re.I)
+        if match:
+            url = urljoin(base_url, match.group(1))
+            if _is_http(url):
+                found.setdefault(url)
+    return tuple(found)

@@ -1,0 +1,137 @@
+"""One run: plan what to crawl, crawl it once (Scrapy in this process), record the run, summarize.
+
+``AsyncCrawlerProcess`` starts the reactor, so :func:`run_once` can be called once per process
+(the one-shot job for cron). The daemon runs crawls with ``AsyncCrawlerRunner`` instead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
+
+from crawler.items import CrawlPlan, FetchError
+from crawler.settings import CrawlOptions, crawl_settings
+from crawler.spiders.news import NewsSpider
+from crawler.topic import load_topic
+from monitor.config import Config
+from monitor.plan import build_plan, due_articles
+from monitor.runtime import Storage, open_storage
+from monitor.seeds import read_seeds
+from monitor.sources import load_registry
+from storage.engine import transaction
+from storage.models import CrawlRun
+
+TOPICS_FILE = "topics.toml"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    outcome: str
+    stats: dict[str, Any]
+    errors: tuple[FetchError, ...]
+
+    def count(self, prefix: str) -> int:
+        return sum(int(v) for k, v in self.stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+    @property
+    def figures(self) -> dict[str, int]:
+        return {
+            "fetched": self.count("newswatch/fetched/"),
+            "new": self.count("newswatch/articles/new"),
+            "changed": self.count("newswatch/articles/changed"),
+            "unchanged": self.count("newswatch/articles/unchanged") + self.count("newswatch/articles/not_modified"),
+            "rejected": self.count("newswatch/rejected/"),
+            "refused": self.count("newswatch/errors/refused_"),
+            "errors": sum(1 for e in self.errors if not e.kind.startswith("refused_")),
+            "corpus_written": self.count("newswatch/corpus/written"),
+        }
+
+
+def keywords(config: Config) -> tuple[str, ...]:
+    """The topic keywords: from the config, else the file shipped in the seeds folder."""
+    if config.topic.keywords:
+        return config.topic.keywords
+    path = config.path(config.storage.seeds_dir) / TOPICS_FILE
+    return load_topic(path).keywords if path.exists() else ()
+
+
+def crawl_options(config: Config, cassette: Path | None = None, mode: str | None = None) -> CrawlOptions:
+    crawl = config.crawl
+    return CrawlOptions(
+        database_url=config.database_url, corpus_dir=str(config.path(config.storage.corpus_dir)),
+        keywords=keywords(config), user_agent=crawl.user_agent, contact_url=crawl.contact_url,
+        obey_robots=crawl.obey_robots, allow_networks=crawl.allow_networks,
+        concurrency_per_domain=crawl.concurrency_per_domain, download_delay=crawl.download_delay,
+        download_timeout=crawl.download_timeout, retries=crawl.retries, max_page_bytes=crawl.max_page_bytes,
+        max_feed_bytes=crawl.max_feed_bytes, max_depth=crawl.max_depth,
+        max_pages_per_site=crawl.max_pages_per_site, closespider_timeout=crawl.closespider_timeout,
+        cassette=str(cassette) if cassette else None, cassette_mode=mode,
+    )
+
+
+def plan_run(config: Config, storage: Storage) -> CrawlPlan:
+    seeds_dir = config.path(config.storage.seeds_dir)
+    entries, _problems = read_seeds(seeds_dir)
+    with storage.sessions() as session:
+        stored = due_articles(session)
+    return build_plan(entries, load_registry(seeds_dir), stored)
+
+
+def run_once(config: Config, cassette: Path | None = None, mode: str | None = None,
+             log_level: str = "WARNING") -> RunSummary:
+    """Crawl once and record the run; the run row is written even when the crawl fails."""
+    storage = open_storage(config)
+    try:
+        plan = plan_run(config, storage)
+        with transaction(storage.sessions) as session:
+            run = CrawlRun(kind=mode or "run", stats={"planned_articles": len(plan.articles)})
+            session.add(run)
+            session.flush()
+            run_id = run.id
+        crawler, error = _crawl(plan, crawl_options(config, cassette, mode), log_level)
+        return _finish(storage, run_id, crawler, error)
+    finally:
+        storage.close()
+
+
+def _crawl(plan: CrawlPlan, options: CrawlOptions, log_level: str) -> tuple[Crawler, str | None]:
+    settings = crawl_settings(options)
+    settings["LOG_LEVEL"] = log_level
+    process = AsyncCrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    task = process.crawl(crawler, plan=plan)
+    process.start(install_signal_handlers=True)
+    exc = task.exception() if task.done() and not task.cancelled() else None
+    return crawler, f"{type(exc).__name__}: {exc}" if exc else None
+
+
+def _finish(storage: Storage, run_id: int, crawler: Crawler, error: str | None) -> RunSummary:
+    stats = {k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+    spider = crawler.spider
+    errors = tuple(spider.errors) if isinstance(spider, NewsSpider) else ()
+    stats["newswatch/error_kinds"] = dict(Counter(e.kind for e in errors))
+    reason = stats.get("finish_reason")
+    outcome = "failed" if error or (reason not in ("finished", None) and not stats.get("item_scraped_count")) \
+        else "partial" if errors or reason != "finished" else "ok"
+    with transaction(storage.sessions) as session:
+        run = session.get(CrawlRun, run_id)
+        if run is not None:
+            run.finished_at = datetime.now(UTC)
+            run.stats = stats
+            run.outcome = outcome
+            run.error = error
+    return RunSummary(run_id, outcome, stats, errors)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
