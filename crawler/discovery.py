@@ -1,5 +1,5 @@
-"""Discovery on HTML pages, pure: links to follow, which of them look like articles, the page's own
-canonical URL (``rel=canonical`` / ``og:url``).
+"""Discovery on HTML pages, pure: links to follow, which of them look like articles, the feeds the page
+announces, the page's own canonical URL (``rel=canonical`` / ``og:url``).
 
 Article-URL heuristics (no per-site rules): a URL looks like an article when its path carries a
 date (``/2025/02/11/``, ``/20250211/``, ``/25/0211/``), a long numeric or alphanumeric id in a file
@@ -13,7 +13,9 @@ import re
 from urllib.parse import urlsplit
 
 from parsel import Selector
+from trafilatura.feeds import BLACKLIST, LINK_VALIDATION_RE
 
+from crawler.feeds import FEED_LINK_TYPES
 from crawler.urls import canonical_url, same_site, try_canonical_url
 
 _DATE_PATH = re.compile(r"/(?:19|20)\d{2}[/-]?[01]\d(?:[/-]?[0-3]\d)?(?:/|[^/]*$)|/\d{2}/[01]\d[0-3]\d/")
@@ -78,3 +80,41 @@ def declared_canonical(html: str, page_url: str) -> str | None:
 
 def _is_root(url: str) -> bool:
     return urlsplit(url).path in ("", "/")
+
+
+def discover_feeds(html: str, base_url: str, *, allow_external: bool = False) -> tuple[str, ...]:
+    """Feed URLs announced by an HTML page, canonical, in document order, without duplicates.
+
+    ``<link rel="alternate">`` with a feed media type first; feed-looking ``<a href>`` links
+    (trafilatura's ``LINK_VALIDATION_RE``: ``/rss``, ``/feed``, ``.xml``, ``atom``...) only when the
+    page announces none. Comment feeds, WordPress REST links (``/wp-json/``) and oEmbed are skipped.
+    Same site only (the host, its ``www.`` twin, or a subdomain of either) unless ``allow_external``.
+    """
+    if not html.strip():
+        return ()
+    selector = Selector(text=html)
+    base = selector.xpath("//base/@href").get()
+    resolved_base = (try_canonical_url(base, base_url) if base else None) or base_url
+    candidates = _alternate_links(selector) or [
+        href for href in selector.xpath("//a/@href").getall() if LINK_VALIDATION_RE.search(href)
+    ]
+    found: dict[str, None] = {}
+    page = try_canonical_url(base_url)
+    for href in candidates:
+        url = try_canonical_url(href, resolved_base)
+        if url is None or BLACKLIST.search(url) or url == page:
+            continue
+        if allow_external or same_site(url, base_url):
+            found.setdefault(url)
+    return tuple(found)
+
+
+def _alternate_links(selector: Selector) -> list[str]:
+    found = []
+    for link in selector.xpath("//link"):
+        rels = (link.attrib.get("rel") or "").lower().split()
+        mime = (link.attrib.get("type") or "").split(";")[0].strip().lower()
+        href = (link.attrib.get("href") or "").strip()
+        if "alternate" in rels and mime in FEED_LINK_TYPES and href and "/wp-json/" not in href:
+            found.append(href)
+    return found

@@ -33,7 +33,7 @@ import io
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from time import struct_time
@@ -43,7 +43,6 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import feedparser
 import lxml.html
 from lxml import etree
-from trafilatura.feeds import BLACKLIST, LINK_VALIDATION_RE
 
 from storage.errors import ParseError
 
@@ -377,61 +376,3 @@ def entry_key(guid: str | None, canonical_link: str, feed_host: str, canonicaliz
     if guid.isdigit() or len(guid) < 4 or _TIME_OF_DAY.search(guid):
         return canonical_link
     return f"guid:{feed_host}:{guid}"
-
-
-# --- autodiscovery -----------------------------------------------------------------------------------
-
-
-def discover_feeds(html: str, base_url: str, *, allow_external: bool = False) -> tuple[str, ...]:
-    """Feed URLs announced by an HTML page, in document order, without duplicates.
-
-    ``<link rel="alternate">`` with a feed media type first; feed-looking ``<a href>`` links
-    (trafilatura's ``LINK_VALIDATION_RE``: ``/rss``, ``/feed``, ``.xml``, ``atom``...) only when the
-    page announces none. Comment feeds, WordPress REST links (``/wp-json/``) and oEmbed are skipped.
-    Same site only (the host, its ``www.`` twin, or a subdomain of either) unless ``allow_external``.
-    """
-    try:
-        parser = lxml.html.HTMLParser(encoding="utf-8", no_network=True)
-        root = lxml.html.document_fromstring(html.encode("utf-8", "replace"), parser=parser)
-    except (etree.ParserError, ValueError):
-        return ()
-    base = _abs(str(root.xpath("string(//base/@href)")), base_url) or base_url
-    candidates = _alternate_links(root) or [
-        str(a.get("href")) for a in root.iter("a") if LINK_VALIDATION_RE.search(a.get("href") or "")
-    ]
-    return _filter_feed_urls(candidates, base, base_url, allow_external)
-
-
-def _alternate_links(root: Any) -> list[str]:
-    found = []
-    for link in root.iter("link"):
-        rels = (link.get("rel") or "").lower().split()
-        mime = (link.get("type") or "").split(";")[0].strip().lower()
-        href = (link.get("href") or "").strip()
-        if "alternate" in rels and mime in FEED_LINK_TYPES and href and "/wp-json/" not in href:
-            found.append(href)
-    return found
-
-
-def _filter_feed_urls(hrefs: Iterable[str], base: str, page: str, allow_external: bool) -> tuple[str, ...]:
-    out: dict[str, None] = {}
-    page_host = urlsplit(page).hostname or ""
-    for href in hrefs:
-        absolute = _abs(href, base)
-        try:
-            parts = urlsplit(absolute or "")
-        except ValueError:
-            continue
-        if parts.scheme not in HTTP_SCHEMES or not parts.hostname or BLACKLIST.search(absolute or ""):
-            continue
-        absolute = urldefrag(absolute or "").url
-        if absolute != urldefrag(page).url and (allow_external or same_site(parts.hostname, page_host)):
-            out.setdefault(absolute)
-    return tuple(out)
-
-
-def same_site(host: str, other: str) -> bool:
-    """True for the same host, ``www.`` twins, or one being a subdomain of the other."""
-    a = host.lower().removeprefix("www.")
-    b = other.lower().removeprefix("www.")
-    return a == b or a.endswith("." + b) or b.endswith("." + a)

@@ -46,7 +46,7 @@ class StoragePipeline:
         if isinstance(item, FetchedArticle):
             with transaction(self.sessions) as session:
                 recorded = record_fetch(session, item, self.topic, now)
-                corpus_file = write_to_corpus(session, self.corpus, item, recorded, now)
+                corpus_file = write_to_corpus(session, self.corpus, recorded)
             self.stats.inc_value(f"newswatch/articles/{recorded.outcome}")
             self.stats.inc_value(f"newswatch/articles/{'relevant' if recorded.relevant else 'off_topic'}")
             if corpus_file:

@@ -5,6 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
+# decompression (590) sees the raw gzip; the loop check below redirects (600) sees the 3xx.
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    "crawler.netguard.SSRFGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.retry.BackoffRetryMiddleware": 550,
+    "crawler.integrity.IntegrityMiddleware": 595,
+    "crawler.redirects.RedirectLoopMiddleware": 610,
+}
+
 
 @dataclass(frozen=True)
 class CrawlOptions:
@@ -52,13 +62,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
-        "DOWNLOADER_MIDDLEWARES": {
-            "crawler.netguard.SSRFGuardMiddleware": 50,
-            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-            "crawler.retry.BackoffRetryMiddleware": 550,
-            "crawler.integrity.IntegrityMiddleware": 595,
-            "crawler.redirects.RedirectLoopMiddleware": 610,
-        },
+        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
         "NEWSWATCH_ALLOW_NETWORKS": list(options.allow_networks),
         "NEWSWATCH_MAX_FEED_BYTES": options.max_feed_bytes,

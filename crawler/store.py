@@ -84,26 +84,33 @@ def _version(article_id: int, number: int, item: FetchedArticle, digest: str, no
     )
 
 
-def corpus_document(item: FetchedArticle, digest: str, now: datetime) -> Document:
-    """The corpus form of a newly discovered article (canonical front matter keys)."""
-    meta = item.meta
-    extra: list[tuple[str, object]] = [("content_hash", digest)]
-    if item.discovered_from:
-        extra.insert(0, ("discovered_from", item.discovered_from))
+def corpus_document(url: str, version: Version, discovered_from: str | None, fetched: datetime) -> Document:
+    """The corpus form of a stored article version (canonical front matter keys)."""
+    meta = version.meta or {}
+    extra: list[tuple[str, object]] = [("content_hash", version.content_hash)]
+    if discovered_from:
+        extra.insert(0, ("discovered_from", discovered_from))
     return Document(
-        title=item.title, url=item.url, source=meta.get("site_name") or site_of(item.url),
-        date=meta.get("date"), fetch_date=now.isoformat(timespec="seconds"), author=meta.get("author"),
-        lang=meta.get("language"), body=item.body, extra=tuple(extra),
+        title=version.title, url=url, source=meta.get("site_name") or site_of(url),
+        date=meta.get("date"), fetch_date=fetched.astimezone(UTC).isoformat(timespec="seconds"),
+        author=meta.get("author"), lang=meta.get("language"), body=version.body, extra=tuple(extra),
     )
 
 
-def write_to_corpus(session: Session, corpus: Corpus, item: FetchedArticle, recorded: Recorded,
-                    now: datetime) -> str | None:
-    """Write a new relevant article to the corpus and remember its file on the article row."""
+def save_to_corpus(session: Session, corpus: Corpus, article: Article) -> str | None:
+    """Write the article's latest version to the corpus (same file on every re-write) and remember it."""
+    version = latest_version(session, article.id)
+    if version is None:
+        return None
+    document = corpus_document(article.canonical_url, version, article.discovered_from, version.fetched_at)
+    path = corpus.save(url_hash(article.canonical_url), document)
+    article.corpus_file = path.name
+    return path.name
+
+
+def write_to_corpus(session: Session, corpus: Corpus, recorded: Recorded) -> str | None:
+    """Write a new relevant article to the corpus (the topic filter decides who joins)."""
     if recorded.outcome != "new" or not recorded.relevant or recorded.article_id is None:
         return None
-    path = corpus.save(url_hash(item.url), corpus_document(item, content_hash(item.title, item.body), now))
     article = session.get(Article, recorded.article_id)
-    if article is not None:
-        article.corpus_file = path.name
-    return path.name
+    return save_to_corpus(session, corpus, article) if article is not None else None

@@ -12,12 +12,15 @@ from typing import Any
 
 import click
 
+from crawler.topic import Topic
 from monitor.config import Config, load_config
 from monitor.plan import source_statuses
-from monitor.run import run_once
+from monitor.relevance import reapply_topic
+from monitor.run import keywords, run_once
 from monitor.runtime import Storage, open_storage
 from monitor.seeds import SeedEntry, import_seeds, read_seeds
 from monitor.sources import load_registry
+from storage.corpus import Corpus
 from storage.errors import NewswatchError
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.repository import documents_by_file
@@ -186,10 +189,28 @@ def run(ctx: click.Context, record: Path | None, replay: Path | None, verbose: b
     click.echo(f"run {summary.run_id}: {summary.outcome}")
     click.echo("  " + "  ".join(f"{name} {value}" for name, value in figures.items()))
     for error in summary.errors:
-        click.echo(f"  error {error.kind}: {error.url} ({error.detail[:160]})")
+        label = "refused" if error.kind.startswith("refused_") else "error"
+        click.echo(f"  {label} {error.kind}: {error.url} ({error.detail[:160]})")
     missing = summary.stats.get("cassette/missing", 0)
     if missing:
         click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
+
+
+@cli.command("relevance")
+@click.pass_context
+def relevance(ctx: click.Context) -> None:
+    """Re-apply the topic keywords to every stored article (no re-crawl); newly relevant ones join the corpus.
+
+    \b
+    Example:
+      newswatch relevance
+    """
+    config = _config(ctx)
+    with _storage(ctx) as storage:
+        corpus = Corpus(config.path(config.storage.corpus_dir))
+        report = reapply_topic(storage.sessions, Topic(keywords(config)), corpus)
+    click.echo(f"checked {report.checked}  relevant {report.relevant}  changed {report.changed}  "
+               f"written to corpus {report.written}")
 
 
 @cli.command("sources")

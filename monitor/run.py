@@ -116,9 +116,7 @@ def _finish(storage: Storage, run_id: int, crawler: Crawler, error: str | None) 
     spider = crawler.spider
     errors = tuple(spider.errors) if isinstance(spider, NewsSpider) else ()
     stats["newswatch/error_kinds"] = dict(Counter(e.kind for e in errors))
-    reason = stats.get("finish_reason")
-    outcome = "failed" if error or (reason not in ("finished", None) and not stats.get("item_scraped_count")) \
-        else "partial" if errors or reason != "finished" else "ok"
+    outcome = _outcome(error, stats, errors)
     with transaction(storage.sessions) as session:
         run = session.get(CrawlRun, run_id)
         if run is not None:
@@ -127,6 +125,15 @@ def _finish(storage: Storage, run_id: int, crawler: Crawler, error: str | None) 
             run.outcome = outcome
             run.error = error
     return RunSummary(run_id, outcome, stats, errors)
+
+
+def _outcome(error: str | None, stats: dict[str, Any], errors: tuple[FetchError, ...]) -> str:
+    """failed: the crawl broke off with nothing scraped; partial: some fetch failed; else ok."""
+    reason = stats.get("finish_reason")
+    if error or (reason != "finished" and not stats.get("item_scraped_count")):
+        return "failed"
+    failures = [e for e in errors if not e.kind.startswith("refused_")]
+    return "partial" if failures or reason != "finished" else "ok"
 
 
 def _jsonable(value: Any) -> Any:

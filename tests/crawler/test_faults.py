@@ -1,6 +1,6 @@
 """Bad input loses nothing: one run against a site full of faults finishes, reports each fault, and
 stores every good article. Faults: feedparser's ill-formed feeds, a feed that is HTML, a truncated
-gzip body, a body cut short, a 20 MB page, a redirect loop, a server that never answers, a 500, a 404.
+gzip body, a body cut short, a 20 MB page, a gzip bomb, a redirect loop, a server that never answers, a 500, a 404.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ FAULTS = {
     "/2025/03/02/hang.html": "timeout",
     "/2025/03/02/huge.html": "too_large",
     "/2025/03/02/truncated-gzip.html": "truncated_body",
+    "/2025/03/02/gzip-bomb.html": "too_large",
     "/2025/03/02/short-body.html": "truncated_body",
 }
 
@@ -43,6 +44,8 @@ def _serve_faults(server: SiteServer) -> None:
     server.add_hang("/2025/03/02/hang.html")
     huge = b"<html><body>" + "新闻正文。".encode() * (20 * 1024 * 1024 // 15)
     server.add("/2025/03/02/huge.html", huge, headers=HTML)
+    bomb = gzip.compress(b"<html><body>" + b"\0" * (8 * 1024 * 1024), mtime=0)  # 8 MiB > the 5 MiB cap
+    server.add("/2025/03/02/gzip-bomb.html", bomb, headers={**HTML, "Content-Encoding": "gzip"})
     whole = gzip.compress(fixture_bytes("gerapy-china_news1"), mtime=0)
     server.add("/2025/03/02/truncated-gzip.html", whole[: len(whole) // 2],
                headers={**HTML, "Content-Encoding": "gzip"})

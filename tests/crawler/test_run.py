@@ -147,3 +147,11 @@ def test_recheck_uses_conditional_get_and_304_records_unchanged(tmp_path: Path) 
         last = session.execute(select(CrawlRun).order_by(CrawlRun.id.desc())).scalars().first()
         assert last is not None and last.stats.get("newswatch/articles/not_modified") == 1
     engine.dispose()
+
+
+def test_committed_workspace_matches_the_fixture_site(tmp_path: Path) -> None:
+    """tests/fixtures/fixture_site is what README's replay example runs: it must not drift."""
+    committed = ROOT / "tests" / "fixtures" / "fixture_site"
+    write_workspace(tmp_path, f"http://127.0.0.1:{FIXED_PORT}")
+    for name in ("newswatch.toml", "seeds/sources.toml", "seeds/000_0000000000000000.txt"):
+        assert (committed / name).read_bytes() == (tmp_path / name).read_bytes(), name

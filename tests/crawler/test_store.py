@@ -84,7 +84,7 @@ def test_new_relevant_article_joins_the_corpus_once(sessions: sessionmaker[Sessi
     now = datetime(2025, 2, 11, 8, 0, tzinfo=UTC)
     with transaction(sessions) as session:
         recorded = record_fetch(session, item(), TOPIC, now)
-        name = write_to_corpus(session, corpus, item(), recorded, now)
+        name = write_to_corpus(session, corpus, recorded)
     assert name is not None and name.startswith("000_")
     doc = read_document(tmp_path / name)
     assert (doc.title, doc.url, doc.source, doc.author, doc.lang) == ("DeepSeek 新闻", URL, "例子新闻", "记者", "zh")
@@ -92,7 +92,8 @@ def test_new_relevant_article_joins_the_corpus_once(sessions: sessionmaker[Sessi
     assert doc.extra_map["discovered_from"] == "https://news.example.com/"
     with transaction(sessions) as session:
         again = record_fetch(session, item(), TOPIC, now)
-        assert write_to_corpus(session, corpus, item(), again, now) is None
+        assert write_to_corpus(session, corpus, again) is None
     with sessions() as session:
         assert session.execute(select(Article.corpus_file)).scalar_one() == name
     assert len(list(tmp_path.glob("*.txt"))) == 1
+

@@ -17,7 +17,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _create_alert_outbox()
+    _create_crawl_runs()
+    _create_sources()
+    _create_articles()
+    _create_documents()
+    _create_versions()
+    _create_changes()
 
+
+def _create_alert_outbox() -> None:
     op.create_table(
         "alert_outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -35,11 +44,11 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "channel", name=op.f("uq_alert_outbox_event_id")),
     )
     with op.batch_alter_table("alert_outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_alert_outbox_next_attempt_at"), ["next_attempt_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_alert_outbox_next_attempt_at"), ["next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_alert_outbox_state"), ["state"], unique=False)
 
+
+def _create_crawl_runs() -> None:
     op.create_table(
         "crawl_runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -51,6 +60,9 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_crawl_runs")),
     )
+
+
+def _create_sources() -> None:
     op.create_table(
         "sources",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -69,6 +81,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sources")),
         sa.UniqueConstraint("name", name=op.f("uq_sources_name")),
     )
+
+
+def _create_articles() -> None:
     op.create_table(
         "articles",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -91,6 +106,8 @@ def upgrade() -> None:
     with op.batch_alter_table("articles", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_articles_source_id"), ["source_id"], unique=False)
 
+
+def _create_documents() -> None:
     op.create_table(
         "documents",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -111,6 +128,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
         sa.UniqueConstraint("file_name", name=op.f("uq_documents_file_name")),
     )
+
+
+def _create_versions() -> None:
     op.create_table(
         "versions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -137,6 +157,8 @@ def upgrade() -> None:
     with op.batch_alter_table("versions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_versions_article_id"), ["article_id"], unique=False)
 
+
+def _create_changes() -> None:
     op.create_table(
         "changes",
         sa.Column("id", sa.Integer(), nullable=False),

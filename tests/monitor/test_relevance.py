@@ -1,0 +1,36 @@
+"""Re-applying the topic to stored articles: changing the keywords needs no re-crawl."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.store import record_fetch
+from crawler.topic import Topic
+from monitor.relevance import reapply_topic
+from storage.corpus import Corpus
+from storage.engine import make_engine, session_factory, transaction
+from storage.migrate import upgrade
+from tests.crawler.test_store import TOPIC, item
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield session_factory(engine)
+    engine.dispose()
+
+
+def test_changing_keywords_needs_no_recrawl(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    with transaction(sessions) as session:
+        record_fetch(session, item(body="关于量子计算的正文。", title="量子计算"), TOPIC)
+    corpus = Corpus(tmp_path)
+    assert reapply_topic(sessions, TOPIC, corpus).written == 0
+    report = reapply_topic(sessions, Topic(("量子",)), corpus)
+    assert (report.checked, report.relevant, report.changed, report.written) == (1, 1, 1, 1)
+    assert reapply_topic(sessions, Topic(("量子",)), corpus).written == 0, "already in the corpus"
+    assert len(list(tmp_path.glob("*.txt"))) == 1
