@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,8 +13,7 @@ from crawler.items import FetchedArticle
 from crawler.store import content_hash, record_fetch, record_not_modified, write_to_corpus
 from crawler.topic import Topic
 from storage.corpus import Corpus, read_document
-from storage.engine import make_engine, session_factory, transaction
-from storage.migrate import upgrade
+from storage.engine import transaction
 from storage.models import Article, Version
 
 URL = "https://news.example.com/2025/02/11/a.html"
@@ -31,14 +28,6 @@ def item(body: str = "DeepSeek 发布了新模型。\n\n第二段。", title: st
         fingerprint="abc", extractor="trafilatura", extractor_version="2.3.1",
         raw_body="<p>正文</p>".encode(), http_status=200, etag='"e1"', last_modified=None,
     )
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def test_new_then_unchanged_then_changed(sessions: sessionmaker[Session]) -> None:

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.store import record_fetch
 from crawler.topic import Topic
 from monitor.relevance import reapply_topic
 from storage.corpus import Corpus
-from storage.engine import make_engine, session_factory, transaction
-from storage.migrate import upgrade
+from storage.engine import transaction
 from tests.crawler.test_store import TOPIC, item
-
-
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield session_factory(engine)
-    engine.dispose()
 
 
 def test_changing_keywords_needs_no_recrawl(sessions: sessionmaker[Session], tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,26 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import make_engine, session_factory, transaction
+from storage.engine import make_engine, transaction
 from storage.errors import StorageError
 from storage.migrate import current_revision, downgrade, head_revision, require_current, upgrade
 from storage.models import AlertOutbox, Article, Base, Change, CrawlRun, Source, Version
 from storage.repository import count_rows, ensure_article, ensure_source, insert_ignore
 
 TABLES = {"sources", "articles", "versions", "changes", "alert_outbox", "crawl_runs", "documents"}
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 def test_migrations_create_every_table_and_repeat_safely(engine: Engine) -> None:
