@@ -67,6 +67,9 @@ class RejectedPage:
     url: str
     reason: str
     detail: str = ""
+    title: str | None = None
+    raw_body: bytes = b""
+    http_status: int = 200
 
 
 @dataclass(frozen=True)

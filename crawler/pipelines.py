@@ -1,32 +1,38 @@
-"""The item pipeline: hands each spider record to storage (one transaction per item) and counts it."""
+"""The item pipeline: hands each spider record to a recorder, one transaction per item, and counts it.
+
+The recorder decides what a fetch means for storage. ``NEWSWATCH_RECORDER`` names its class (loaded by
+path, as Scrapy loads components, so the crawler never imports the monitor); the default,
+``crawler.store.Recorder``, keeps versions by content hash. The monitor plugs in its change detector.
+A recorder has ``from_settings(settings)`` and ``fetched``/``not_modified``/``rejected`` methods that
+take a session, the record and the time, and return a ``crawler.store.Recorded``.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.misc import load_object
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.items import FetchedArticle, NotModified
-from crawler.store import record_fetch, record_not_modified, write_to_corpus
-from crawler.topic import Topic
-from storage.corpus import Corpus
+from crawler.items import FetchedArticle, NotModified, RejectedPage
+from crawler.store import Recorded
 from storage.engine import make_engine, session_factory, transaction
+
+DEFAULT_RECORDER = "crawler.store.Recorder"
 
 
 class StoragePipeline:
-    """Stores fetched articles as versions; writes new relevant ones to the corpus folder."""
+    """Stores what the spider yields through the configured recorder."""
 
-    def __init__(self, stats: StatsCollector, database_url: str, corpus_dir: str, topic: Topic) -> None:
+    def __init__(self, stats: StatsCollector, database_url: str, recorder: Any) -> None:
         self.stats = stats
         self.engine = make_engine(database_url)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
-        self.corpus = Corpus(Path(corpus_dir))
-        self.topic = topic
+        self.recorder = recorder
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -35,24 +41,29 @@ class StoragePipeline:
         if not url:
             raise NotConfigured("NEWSWATCH_DATABASE_URL is not set")
         assert crawler.stats is not None
-        topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
-        return cls(crawler.stats, url, settings.get("NEWSWATCH_CORPUS_DIR", "corpus"), topic)
+        recorder = load_object(settings.get("NEWSWATCH_RECORDER") or DEFAULT_RECORDER).from_settings(settings)
+        return cls(crawler.stats, url, recorder)
 
     def close_spider(self) -> None:
         self.engine.dispose()
 
     def process_item(self, item: Any) -> Any:
         now = datetime.now(UTC)
-        if isinstance(item, FetchedArticle):
-            with transaction(self.sessions) as session:
-                recorded = record_fetch(session, item, self.topic, now)
-                corpus_file = write_to_corpus(session, self.corpus, recorded)
-            self.stats.inc_value(f"newswatch/articles/{recorded.outcome}")
-            self.stats.inc_value(f"newswatch/articles/{'relevant' if recorded.relevant else 'off_topic'}")
-            if corpus_file:
-                self.stats.inc_value("newswatch/corpus/written")
-        elif isinstance(item, NotModified):
-            with transaction(self.sessions) as session:
-                recorded = record_not_modified(session, item.url, now)
-            self.stats.inc_value(f"newswatch/articles/{recorded.outcome}")
+        recorded: Recorded | None = None
+        with transaction(self.sessions) as session:
+            if isinstance(item, FetchedArticle):
+                recorded = self.recorder.fetched(session, item, now)
+            elif isinstance(item, NotModified):
+                recorded = self.recorder.not_modified(session, item.url, now)
+            elif isinstance(item, RejectedPage):
+                recorded = self.recorder.rejected(session, item, now)
+        if recorded is not None:
+            self._count(recorded)
         return item
+
+    def _count(self, recorded: Recorded) -> None:
+        self.stats.inc_value(f"newswatch/articles/{recorded.outcome}")
+        if recorded.relevant is not None:
+            self.stats.inc_value(f"newswatch/articles/{'relevant' if recorded.relevant else 'off_topic'}")
+        if recorded.corpus_files:
+            self.stats.inc_value("newswatch/corpus/written", recorded.corpus_files)

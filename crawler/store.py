@@ -1,8 +1,9 @@
-"""Recording fetch results in storage, one transaction each: article, version, relevance, corpus file.
+"""Recording fetch results in storage: versions, validators, relevance, corpus files.
 
-Outcomes: ``new`` (first version), ``changed`` (content differs from the latest version),
-``unchanged`` (same content hash: only the check time moves), ``not_modified`` (HTTP 304).
-Change classification and diffs are the monitor's job; this records versions faithfully.
+:class:`Recorder` is the crawler's own recorder (the pipeline's default): a fetch whose content hash
+equals the latest version's is ``unchanged``, any other is a new version (``new`` / ``changed``). The
+monitor replaces it with its change detector (``monitor.record.ChangeRecorder``), which reuses the
+helpers here. Corpus files are written inside the caller's transaction, before it commits.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import hashlib
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+from scrapy.settings import BaseSettings
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.items import FetchedArticle
+from crawler.items import FetchedArticle, RejectedPage
 from crawler.topic import Topic
 from crawler.urls import site_of, url_hash
 from storage.corpus import Corpus
@@ -28,11 +32,11 @@ MAX_RAW_BYTES = 8 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Recorded:
-    outcome: str  # new | changed | unchanged | not_modified | unknown
-    article_id: int | None
-    version: int | None
-    relevant: bool | None
-    corpus_file: str | None = None
+    outcome: str  # new | changed | unchanged | not_modified | rejected | unknown (+ the monitor's own)
+    article_id: int | None = None
+    version: int | None = None
+    relevant: bool | None = None
+    corpus_files: int = 0
 
 
 def content_hash(title: str | None, body: str) -> str:
@@ -46,71 +50,88 @@ def latest_version(session: Session, article_id: int) -> Version | None:
     return session.execute(query.limit(1)).scalars().first()
 
 
-def record_fetch(session: Session, item: FetchedArticle, topic: Topic, now: datetime | None = None) -> Recorded:
-    """Store one fetched article; a repeat of the latest content adds no version."""
-    now = now or datetime.now(UTC)
-    relevant = topic.matches(item.title, item.body)
+def fetched_article(session: Session, item: FetchedArticle, relevant: bool, now: datetime) -> Article:
+    """The article row for a fetch (created when new), with its check time and relevance updated."""
     article = ensure_article(session, item.url, title=item.title, relevant=relevant,
                              discovered_from=item.discovered_from, first_seen_at=now)
     article.last_checked_at = now
     article.relevant = relevant
-    digest = content_hash(item.title, item.body)
-    latest = latest_version(session, article.id)
-    if latest is not None and latest.content_hash == digest:
-        latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
-        return Recorded("unchanged", article.id, latest.number, relevant)
-    number = 1 if latest is None else latest.number + 1
-    session.add(_version(article.id, number, item, digest, now))
+    return article
+
+
+def new_version(article: Article, number: int, item: FetchedArticle, digest: str, now: datetime,
+                **meta: Any) -> Version:
+    """A version row for ``item`` (raw body compressed, validators, extractor name and version)."""
     article.title = item.title
-    session.flush()
-    return Recorded("new" if latest is None else "changed", article.id, number, relevant)
-
-
-def record_not_modified(session: Session, url: str, now: datetime | None = None) -> Recorded:
-    article = session.execute(select(Article).where(Article.canonical_url == url)).scalars().first()
-    if article is None:
-        return Recorded("unknown", None, None, None)
-    article.last_checked_at = now or datetime.now(UTC)
-    return Recorded("not_modified", article.id, None, article.relevant)
-
-
-def _version(article_id: int, number: int, item: FetchedArticle, digest: str, now: datetime) -> Version:
-    raw = item.raw_body[:MAX_RAW_BYTES]
     return Version(
-        article_id=article_id, number=number, title=item.title, body=item.body, meta=dict(item.meta),
-        fingerprint=item.fingerprint, content_hash=digest, raw_html=zlib.compress(raw, 6),
+        article_id=article.id, number=number, title=item.title, body=item.body, meta={**item.meta, **meta},
+        fingerprint=item.fingerprint, content_hash=digest, raw_html=zlib.compress(item.raw_body[:MAX_RAW_BYTES], 6),
         http_status=item.http_status, etag=item.etag, last_modified=item.last_modified,
         extractor=item.extractor, extractor_version=item.extractor_version, fetched_at=now,
     )
 
 
-def corpus_document(url: str, version: Version, discovered_from: str | None, fetched: datetime) -> Document:
-    """The corpus form of a stored article version (canonical front matter keys)."""
+def article_document(article: Article, version: Version) -> Document:
+    """The corpus form of an article at a version: a pure function of stored rows (so export can redo it)."""
     meta = version.meta or {}
-    extra: list[tuple[str, object]] = [("content_hash", version.content_hash)]
-    if discovered_from:
-        extra.insert(0, ("discovered_from", discovered_from))
+    extra: list[tuple[str, object]] = [("version", version.number)]
+    if meta.get("updated"):
+        extra.append(("updated", meta["updated"]))
+    if article.discovered_from:
+        extra.append(("discovered_from", article.discovered_from))
+    extra.append(("content_hash", version.content_hash))
     return Document(
-        title=version.title, url=url, source=meta.get("site_name") or site_of(url),
-        date=meta.get("date"), fetch_date=fetched.astimezone(UTC).isoformat(timespec="seconds"),
+        title=version.title, url=article.canonical_url, source=meta.get("site_name") or site_of(article.canonical_url),
+        date=meta.get("date"), fetch_date=version.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
         author=meta.get("author"), lang=meta.get("language"), body=version.body, extra=tuple(extra),
     )
 
 
-def save_to_corpus(session: Session, corpus: Corpus, article: Article) -> str | None:
-    """Write the article's latest version to the corpus (same file on every re-write) and remember it."""
+def save_to_corpus(session: Session, corpus: Corpus, article: Article) -> Path | None:
+    """(Re)write the article's document at its latest version; the file keeps its name forever."""
     version = latest_version(session, article.id)
     if version is None:
         return None
-    document = corpus_document(article.canonical_url, version, article.discovered_from, version.fetched_at)
+    document = article_document(article, version)
     path = corpus.save(url_hash(article.canonical_url), document)
     article.corpus_file = path.name
-    return path.name
+    return path
 
 
-def write_to_corpus(session: Session, corpus: Corpus, recorded: Recorded) -> str | None:
-    """Write a new relevant article to the corpus (the topic filter decides who joins)."""
-    if recorded.outcome != "new" or not recorded.relevant or recorded.article_id is None:
-        return None
-    article = session.get(Article, recorded.article_id)
-    return save_to_corpus(session, corpus, article) if article is not None else None
+class Recorder:
+    """The crawler's default recorder: versions by content hash, new relevant articles to the corpus."""
+
+    def __init__(self, topic: Topic, corpus: Corpus) -> None:
+        self.topic = topic
+        self.corpus = corpus
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Recorder:
+        topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
+        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))))
+
+    def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
+        relevant = self.topic.matches(item.title, item.body)
+        article = fetched_article(session, item, relevant, now)
+        digest = content_hash(item.title, item.body)
+        latest = latest_version(session, article.id)
+        if latest is not None and latest.content_hash == digest:
+            latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
+            return Recorded("unchanged", article.id, latest.number, relevant)
+        number = 1 if latest is None else latest.number + 1
+        session.add(new_version(article, number, item, digest, now))
+        session.flush()
+        written = 0
+        if latest is None and relevant:
+            written = int(save_to_corpus(session, self.corpus, article) is not None)
+        return Recorded("new" if latest is None else "changed", article.id, number, relevant, written)
+
+    def not_modified(self, session: Session, url: str, now: datetime) -> Recorded:
+        article = session.execute(select(Article).where(Article.canonical_url == url)).scalars().first()
+        if article is None:
+            return Recorded("unknown")
+        article.last_checked_at = now
+        return Recorded("not_modified", article.id, None, article.relevant)
+
+    def rejected(self, session: Session, page: RejectedPage, now: datetime) -> Recorded:
+        return Recorded("rejected")

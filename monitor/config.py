@@ -60,6 +60,11 @@ class TopicConfig:
 
 
 @dataclass(frozen=True)
+class MonitorConfig:
+    max_shrink: float = 0.5  # a body losing more than this share is an anomaly, not a change
+
+
+@dataclass(frozen=True)
 class ScheduleConfig:
     interval_minutes: int = 60
     jitter_seconds: int = 60
@@ -95,6 +100,7 @@ class Config:
     storage: StorageConfig = StorageConfig()
     crawl: CrawlConfig = CrawlConfig()
     topic: TopicConfig = TopicConfig()
+    monitor: MonitorConfig = MonitorConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     alerts: AlertsConfig = AlertsConfig()
     base_dir: Path = field(default=Path("."), metadata={"internal": True})
@@ -190,6 +196,8 @@ def _check_ranges(section: Any, prefix: str) -> None:
                 raise ConfigError(prefix + name, "must be greater than zero")
     if isinstance(section, CrawlConfig):
         _check_networks(section.allow_networks, prefix + "allow_networks")
+    if isinstance(section, MonitorConfig) and not 0 < section.max_shrink < 1:
+        raise ConfigError(prefix + "max_shrink", "must be between 0 and 1")
     if isinstance(section, ScheduleConfig) and section.interval_minutes < 1:
         raise ConfigError(prefix + "interval_minutes", "must be at least 1")
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.store import latest_version, save_to_corpus
+from crawler.store import latest_version
 from crawler.topic import Topic
+from monitor.output import join_corpus
 from storage.corpus import Corpus
 from storage.engine import transaction
 from storage.models import Article
@@ -39,6 +40,6 @@ def reapply_topic(sessions: sessionmaker[Session], topic: Topic, corpus: Corpus)
             relevant += now_relevant
             changed += article.relevant != now_relevant
             article.relevant = now_relevant
-            if now_relevant and article.corpus_file is None and save_to_corpus(session, corpus, article):
+            if now_relevant and article.corpus_file is None and join_corpus(session, corpus, article):
                 written += 1
     return RelevanceReport(checked, relevant, changed, written)

@@ -27,6 +27,7 @@ from storage.engine import transaction
 from storage.models import CrawlRun
 
 TOPICS_FILE = "topics.toml"
+RECORDER = "monitor.record.ChangeRecorder"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ class RunSummary:
         return {
             "fetched": self.count("newswatch/fetched/"),
             "new": self.count("newswatch/articles/new"),
-            "changed": self.count("newswatch/articles/changed"),
+            "changed": self.count("newswatch/articles/changed") + self.count("newswatch/articles/revert"),
+            "baseline": self.count("newswatch/articles/baseline"),
+            "anomalies": self.count("newswatch/articles/anomaly"),
             "unchanged": self.count("newswatch/articles/unchanged") + self.count("newswatch/articles/not_modified"),
             "rejected": self.count("newswatch/rejected/"),
             "refused": self.count("newswatch/errors/refused_"),
@@ -94,15 +97,17 @@ def run_once(config: Config, cassette: Path | None = None, mode: str | None = No
             session.add(run)
             session.flush()
             run_id = run.id
-        crawler, error = _crawl(plan, crawl_options(config, cassette, mode), log_level)
+        crawler, error = _crawl(plan, crawl_options(config, cassette, mode), log_level, config.monitor.max_shrink)
         return _finish(storage, run_id, crawler, error)
     finally:
         storage.close()
 
 
-def _crawl(plan: CrawlPlan, options: CrawlOptions, log_level: str) -> tuple[Crawler, str | None]:
+def _crawl(plan: CrawlPlan, options: CrawlOptions, log_level: str, max_shrink: float) -> tuple[Crawler, str | None]:
     settings = crawl_settings(options)
     settings["LOG_LEVEL"] = log_level
+    settings["NEWSWATCH_RECORDER"] = RECORDER
+    settings["NEWSWATCH_MAX_SHRINK"] = max_shrink
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     task = process.crawl(crawler, plan=plan)

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.urls import site_of, try_canonical_url
+from monitor.detect import Snapshot
 from storage.corpus import CorpusLoad, Problem, load_corpus
 from storage.document import Document, render_document
 from storage.engine import transaction
+from storage.models import Version
 from storage.repository import ensure_article, ensure_source, import_document
+
+SEED_EXTRACTOR = "seed"
 
 
 @dataclass(frozen=True)
@@ -84,10 +90,10 @@ def _import_one(session: Session, entry: SeedEntry) -> tuple[bool, bool]:
             entry.canonical_url,
             title=doc.title,
             source_id=source.id,
-            corpus_file=entry.file_name,
             discovered_from=f"seed:{entry.file_name}",
         )
         article_id = article.id
+        _seed_version(session, article.id, entry)
     values = {
         "title": doc.title,
         "source_name": doc.source,
@@ -98,3 +104,25 @@ def _import_one(session: Session, entry: SeedEntry) -> tuple[bool, bool]:
     }
     imported = import_document(session, entry.file_name, values)
     return imported.created, imported.updated
+
+
+def _seed_version(session: Session, article_id: int, entry: SeedEntry) -> None:
+    """The seed document as version 0 of its URL: the baseline the first real fetch is compared with."""
+    doc = entry.document
+    snapshot = Snapshot(doc.title, doc.body, doc.author, doc.date, None, doc.lang)
+    query = select(Version).where(Version.article_id == article_id, Version.number == 0)
+    version = session.execute(query).scalars().first()
+    if version is not None and version.content_hash == snapshot.fingerprint:
+        return
+    fetched = doc.fetched or doc.published
+    values = {
+        "title": doc.title, "body": doc.body, "content_hash": snapshot.fingerprint,
+        "meta": {"author": doc.author, "date": doc.date, "language": doc.lang, "seed_file": entry.file_name},
+        "extractor": SEED_EXTRACTOR, "extractor_version": "1",
+        "fetched_at": fetched.replace(tzinfo=fetched.tzinfo or UTC) if fetched else datetime.now(UTC),
+    }
+    if version is None:
+        session.add(Version(article_id=article_id, number=0, **values))
+    else:
+        for key, value in values.items():
+            setattr(version, key, value)

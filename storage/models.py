@@ -7,6 +7,7 @@ changes      between two versions of one article (unique per target version)
 alert_outbox one row per event and channel (unique), delivered by the outbox worker
 crawl_runs   one row per crawl: start, end, stats, outcome
 documents    the corpus files imported into storage (unique per file name)
+anomalies    fetches not accepted as versions (empty, shrunk, error pages), re-checked next visit
 """
 
 from __future__ import annotations
@@ -139,7 +140,25 @@ class Change(Base):
     to_version_id: Mapped[int] = mapped_column(ForeignKey("versions.id", ondelete="CASCADE"), unique=True)
     changed_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
     change_class: Mapped[str] = mapped_column(String(32))
-    diff: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str] = mapped_column(Text)  # readable text form
+    diff_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # structured form (webhooks)
+    reverted_to: Mapped[int | None] = mapped_column(Integer)  # version number a revert returns to
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Anomaly(Base):
+    """A fetch that was not accepted as a version (empty, shrunk, error page...): re-checked next visit."""
+
+    __tablename__ = "anomalies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    body_chars: Mapped[int] = mapped_column(Integer, default=0)
+    raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
+    http_status: Mapped[int | None] = mapped_column(Integer)
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

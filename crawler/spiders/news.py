@@ -100,7 +100,7 @@ class NewsSpider(scrapy.Spider):
         result = await asyncio.to_thread(extract, html, url)
         if not isinstance(result, Article):
             self._count(f"rejected/{result.reason}")
-            yield RejectedPage(url, result.reason, result.detail)
+            yield RejectedPage(url, result.reason, result.detail, result.title, response.body, response.status)
             return
         yield _fetched(response, url, discovered_from, result)
         for request in self._autodiscovered_feeds(html, response.url):
@@ -245,6 +245,7 @@ def _fetched(response: Response, url: str, discovered_from: str | None, article:
         meta={
             "author": article.author, "date": article.date, "site_name": article.site_name,
             "language": article.language, "description": article.description, "image": article.image,
+            "content_type": (headers.get("Content-Type") or b"").decode("latin-1") or None,
         },
         fingerprint=article.fingerprint,
         extractor=article.extractor,

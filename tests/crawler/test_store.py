@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import FetchedArticle
-from crawler.store import content_hash, record_fetch, record_not_modified, write_to_corpus
+from crawler.store import Recorder, content_hash
 from crawler.topic import Topic
 from storage.corpus import Corpus, read_document
 from storage.engine import transaction
@@ -18,6 +18,11 @@ from storage.models import Article, Version
 
 URL = "https://news.example.com/2025/02/11/a.html"
 TOPIC = Topic(("DeepSeek",))
+NOW = datetime(2025, 2, 11, 8, 0, tzinfo=UTC)
+
+
+def recorder(folder: Path) -> Recorder:
+    return Recorder(TOPIC, Corpus(folder))
 
 
 def item(body: str = "DeepSeek 发布了新模型。\n\n第二段。", title: str = "DeepSeek 新闻") -> FetchedArticle:
@@ -30,14 +35,15 @@ def item(body: str = "DeepSeek 发布了新模型。\n\n第二段。", title: st
     )
 
 
-def test_new_then_unchanged_then_changed(sessions: sessionmaker[Session]) -> None:
+def test_new_then_unchanged_then_changed(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    rec = recorder(tmp_path)
     with transaction(sessions) as session:
-        assert record_fetch(session, item(), TOPIC).outcome == "new"
+        assert rec.fetched(session, item(), NOW).outcome == "new"
     with transaction(sessions) as session:
-        again = record_fetch(session, item(body="DeepSeek  发布了新模型。\n\n\n第二段。  "), TOPIC)
+        again = rec.fetched(session, item(body="DeepSeek  发布了新模型。\n\n\n第二段。  "), NOW)
         assert again.outcome == "unchanged", "whitespace alone is no change"
     with transaction(sessions) as session:
-        changed = record_fetch(session, item(body="DeepSeek 发布了新模型。\n\n第三段。"), TOPIC)
+        changed = rec.fetched(session, item(body="DeepSeek 发布了新模型。\n\n第三段。"), NOW)
         assert (changed.outcome, changed.version) == ("changed", 2)
     with sessions() as session:
         versions = session.execute(select(Version).order_by(Version.number)).scalars().all()
@@ -48,20 +54,21 @@ def test_new_then_unchanged_then_changed(sessions: sessionmaker[Session]) -> Non
         assert article.relevant is True and article.last_checked_at is not None
 
 
-def test_relevance_is_recorded_for_off_topic_articles(sessions: sessionmaker[Session]) -> None:
+def test_relevance_is_recorded_for_off_topic_articles(sessions: sessionmaker[Session], tmp_path: Path) -> None:
     with transaction(sessions) as session:
-        recorded = record_fetch(session, item(body="与主题无关的正文。", title="别的新闻"), TOPIC)
+        recorded = recorder(tmp_path).fetched(session, item(body="与主题无关的正文。", title="别的新闻"), NOW)
     assert recorded.outcome == "new" and recorded.relevant is False
     with sessions() as session:
         assert session.execute(select(Article.relevant)).scalar_one() is False
 
 
-def test_not_modified_moves_only_the_check_time(sessions: sessionmaker[Session]) -> None:
+def test_not_modified_moves_only_the_check_time(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    rec = recorder(tmp_path)
     with transaction(sessions) as session:
-        record_fetch(session, item(), TOPIC, now=datetime(2025, 1, 1, tzinfo=UTC))
+        rec.fetched(session, item(), datetime(2025, 1, 1, tzinfo=UTC))
     with transaction(sessions) as session:
-        assert record_not_modified(session, URL).outcome == "not_modified"
-        assert record_not_modified(session, "https://unknown.example/x").outcome == "unknown"
+        assert rec.not_modified(session, URL, datetime.now(UTC)).outcome == "not_modified"
+        assert rec.not_modified(session, "https://unknown.example/x", NOW).outcome == "unknown"
     with sessions() as session:
         article = session.execute(select(Article)).scalar_one()
         assert article.last_checked_at is not None and article.last_checked_at.year > 2025
@@ -69,19 +76,18 @@ def test_not_modified_moves_only_the_check_time(sessions: sessionmaker[Session])
 
 
 def test_new_relevant_article_joins_the_corpus_once(sessions: sessionmaker[Session], tmp_path: Path) -> None:
-    corpus = Corpus(tmp_path)
-    now = datetime(2025, 2, 11, 8, 0, tzinfo=UTC)
+    rec = recorder(tmp_path)
     with transaction(sessions) as session:
-        recorded = record_fetch(session, item(), TOPIC, now)
-        name = write_to_corpus(session, corpus, recorded)
-    assert name is not None and name.startswith("000_")
+        assert rec.fetched(session, item(), NOW).corpus_files == 1
+    (path,) = tmp_path.glob("*.txt")
+    name = path.name
+    assert name.startswith("000_")
     doc = read_document(tmp_path / name)
     assert (doc.title, doc.url, doc.source, doc.author, doc.lang) == ("DeepSeek 新闻", URL, "例子新闻", "记者", "zh")
     assert doc.extra_map["content_hash"] == content_hash(item().title, item().body)
     assert doc.extra_map["discovered_from"] == "https://news.example.com/"
     with transaction(sessions) as session:
-        again = record_fetch(session, item(), TOPIC, now)
-        assert write_to_corpus(session, corpus, again) is None
+        assert rec.fetched(session, item(), NOW).corpus_files == 0
     with sessions() as session:
         assert session.execute(select(Article.corpus_file)).scalar_one() == name
     assert len(list(tmp_path.glob("*.txt"))) == 1

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from monitor.cli import cli, main
 from storage.engine import make_engine, session_factory
+from storage.migrate import head_revision
 from storage.models import Article, CorpusDocument, Source
 from tests.conftest import SEEDS
 
@@ -46,7 +47,7 @@ def _snapshot(database_url: str) -> list[tuple[object, ...]]:
 
 
 def test_import_is_idempotent_and_list_shows_sources(workdir: Path, database_url: str) -> None:
-    assert "revision 0001" in _run("db", "upgrade")
+    assert f"revision {head_revision()}" in _run("db", "upgrade")
     assert "5 new" in _run("seeds", "import")
     before = _snapshot(database_url)
     assert "0 new, 0 updated, 5 unchanged" in _run("seeds", "import")

@@ -18,7 +18,7 @@ from storage.migrate import current_revision, downgrade, head_revision, require_
 from storage.models import AlertOutbox, Article, Base, Change, CrawlRun, Source, Version
 from storage.repository import count_rows, ensure_article, ensure_source, insert_ignore
 
-TABLES = {"sources", "articles", "versions", "changes", "alert_outbox", "crawl_runs", "documents"}
+TABLES = {"sources", "articles", "versions", "changes", "alert_outbox", "crawl_runs", "documents", "anomalies"}
 
 
 def test_migrations_create_every_table_and_repeat_safely(engine: Engine) -> None:

@@ -1,0 +1,82 @@
+"""Normalization and fingerprints, pure: what must not count as a change does not reach the diff.
+
+Removed before fingerprinting (and before diffing, so diffs show only real edits):
+
+- invisible characters (zero-width spaces and joiners, BOM, soft hyphen, bidi marks);
+- punctuation and letter *width* (NFKC: ``，`` and ``,`` or ``ＡＢＣ`` and ``ABC`` are one text);
+- whitespace differences (runs collapsed; spaces between CJK characters dropped);
+- Markdown decoration: link targets (``[text](url)`` becomes ``text``, signed/tracking URLs vary per
+  request), images, emphasis markers, heading and list markers;
+- lines that vary per request: view/like/comment counters, bare timestamps, "updated N minutes ago",
+  share and ad prompts, and a trailing "related articles" block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MARKS = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-+*]\s+|\d{1,3}[.)]\s+)|[*_`~]+|\|")
+_SPACES = re.compile(r"\s+")
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+_NOISE_LINE = re.compile(
+    r"^(?:"
+    r"(?:阅读|浏览|点击|评论|点赞|在看|分享|收藏|转发|播放|views?|likes?|comments?|shares?)"
+    r"(?:量|数|次数)?\s*[:：]?\s*[\d,.]+\s*(?:万|千|k|w|次)?"
+    r"|[\d,.]+\s*(?:万|千|k|w)?\s*(?:人)?(?:阅读|浏览|评论|点赞|views?|comments?|likes?)"
+    r"|(?:更新于|发布于|updated)?\s*\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}:\d{2}(?::\d{2})?"
+    r"|\d+\s*(?:秒|分钟|小时|天)前(?:更新)?|(?:updated\s+)?\d+\s+(?:seconds?|minutes?|hours?|days?)\s+ago"
+    r"|(?:广告|推广|赞助|advertisement|sponsored|ad)"
+    r"|(?:分享到|分享至|扫一扫|扫码|微信扫一扫|打开app|下载app|点击关注|关注我们|share\s+(?:on|this)).{0,30}"
+    r")$",
+    re.IGNORECASE,
+)
+_RELATED = re.compile(
+    r"^(?:相关(?:阅读|新闻|文章|推荐|链接|报道)|推荐阅读|延伸阅读|热门(?:文章|推荐|新闻)|猜你喜欢|更多(?:精彩|阅读|新闻)"
+    r"|related(?:\s+(?:articles|stories|posts|news))?|read\s+more|more\s+stories|you\s+may\s+also\s+like)\s*[:：]?$",
+    re.IGNORECASE,
+)
+
+
+def normalize_line(line: str) -> str:
+    """One line in comparable form (see the module doc); empty for a line that is only decoration."""
+    text = unicodedata.normalize("NFKC", INVISIBLE.sub("", line))
+    text = _LINK.sub(r"\1", _IMAGE.sub("", text))
+    text = _MARKS.sub("", text)
+    text = _SPACES.sub(" ", text).strip()
+    return _CJK_GAP.sub("", text)
+
+
+def content_lines(body: str) -> list[str]:
+    """The body's lines, normalized, without noise lines and without a trailing related-links block."""
+    lines = [normalize_line(line) for line in body.splitlines()]
+    lines = [line for line in lines if line]
+    for index in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
+        if _RELATED.match(lines[index]) and index >= len(lines) // 2:
+            lines = lines[:index]
+            break
+    return [line for line in lines if not _NOISE_LINE.match(line)]
+
+
+def normalize_body(body: str) -> str:
+    return "\n".join(content_lines(body))
+
+
+def fingerprint(parts: Iterable[str | None]) -> str:
+    """SHA-256 over the normalized parts (title, author, dates, body): equal means unchanged."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(normalize_body(part or "").encode("utf-8"))
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def significant_length(text: str) -> int:
+    """Characters that carry content: no whitespace, no punctuation."""
+    return sum(1 for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("P"))

@@ -1,0 +1,92 @@
+"""Corpus output: article documents and change documents, as pure functions of stored rows.
+
+An article in the corpus is ``<corpus>/NNN_<hex>.txt`` at its latest version; every change of it is
+``<corpus>/changes/NNN_<hex>.vNNN.txt``: the article's keys plus ``version``, ``previous_fetch_date``,
+``changed_fields`` and ``change_class``, with the readable diff as body. Rule: an article in the
+corpus has a document for every one of its changes (joining the corpus back-fills them), so
+``newswatch export`` can rewrite the whole corpus from storage, identical to what the runs wrote.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.store import article_document, save_to_corpus
+from storage.corpus import Corpus, write_document
+from storage.document import Document
+from storage.models import Article, Change, Version
+
+CHANGES = "changes"
+
+
+def change_file_name(article_file: str, version: int) -> str:
+    return f"{Path(article_file).stem}.v{version:03d}.txt"
+
+
+def change_document(article: Article, change: Change, old: Version, new: Version) -> Document:
+    """The change document (see the module doc): the article's keys at the new version, the diff as body."""
+    base = article_document(article, new)
+    extra = [(k, v) for k, v in base.extra if k != "content_hash"]
+    extra += [
+        ("previous_fetch_date", old.fetched_at.isoformat(timespec="seconds")),
+        ("previous_version", old.number),
+        ("changed_fields", list(change.changed_fields)),
+        ("change_class", change.change_class),
+    ]
+    if change.reverted_to is not None:
+        extra.append(("reverted_to", change.reverted_to))
+    body = change.diff.strip() or "(no readable difference)"
+    return dataclasses.replace(base, body=body, extra=tuple(extra))
+
+
+@dataclass(frozen=True)
+class Written:
+    articles: int
+    changes: int
+
+
+def write_change(session: Session, corpus: Corpus, article: Article, change: Change) -> Path | None:
+    """Write one change document of an article that is in the corpus."""
+    if article.corpus_file is None:
+        return None
+    old = session.get(Version, change.from_version_id)
+    new = session.get(Version, change.to_version_id)
+    if old is None or new is None:
+        return None
+    path = corpus.folder / CHANGES / change_file_name(article.corpus_file, new.number)
+    write_document(path, change_document(article, change, old, new))
+    return path
+
+
+def changes_of(session: Session, article: Article) -> list[Change]:
+    query = select(Change).where(Change.article_id == article.id).order_by(Change.id)
+    return list(session.execute(query).scalars())
+
+
+def join_corpus(session: Session, corpus: Corpus, article: Article) -> int:
+    """Put an article into the corpus: its document, and a document for each of its changes."""
+    if save_to_corpus(session, corpus, article) is None:
+        return 0
+    return 1 + sum(1 for change in changes_of(session, article) if write_change(session, corpus, article, change))
+
+
+def export(session: Session, folder: Path) -> Written:
+    """Rewrite every corpus document from storage into ``folder`` (same names as the runs used)."""
+    corpus = Corpus(folder)
+    articles = changes = 0
+    query = select(Article).where(Article.corpus_file.is_not(None)).order_by(Article.id)
+    for article in session.execute(query).scalars():
+        version = session.execute(
+            select(Version).where(Version.article_id == article.id).order_by(Version.number.desc()).limit(1)
+        ).scalars().first()
+        if version is None or article.corpus_file is None:
+            continue
+        write_document(folder / article.corpus_file, article_document(article, version))
+        articles += 1
+        changes += sum(1 for change in changes_of(session, article) if write_change(session, corpus, article, change))
+    return Written(articles, changes)
