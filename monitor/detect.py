@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from monitor.diff import Diff, diff_texts, similarity
-from monitor.normalize import fingerprint, normalize_body, significant_length
+from monitor.normalize import fingerprint, flat_text, normalize_body, significant_length
 
 FIELDS = ("title", "author", "date", "updated", "body")
 MIN_BODY_CHARS = 60
@@ -40,7 +40,7 @@ class Snapshot:
         return fingerprint(getattr(self, name) for name in FIELDS)
 
     def field(self, name: str) -> str:
-        return normalize_body(getattr(self, name) or "")
+        return flat_text(getattr(self, name) or "")
 
 
 @dataclass(frozen=True)

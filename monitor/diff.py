@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import fast_diff_match_patch as dmp
 
-from monitor.normalize import content_lines
+from monitor.normalize import content_lines, normalize_line
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])(?=\s)|(?<=[”」』])(?=[^，,、。！？；!?”」』])")
 PAIR_THRESHOLD = 0.5  # replaced sentences this similar are shown as an edit, others as delete + insert
@@ -69,7 +69,7 @@ def _frag_len(op: Op, sign: str) -> int:
 
 
 def sentences(text: str) -> list[str]:
-    """Normalized sentences of ``text`` (noise lines and decoration removed, see ``monitor.normalize``)."""
+    """Sentences of ``text`` as displayed (noise lines and decoration removed, see ``monitor.normalize``)."""
     out: list[str] = []
     for line in content_lines(text):
         out.extend(part.strip() for part in SENTENCE_END.split(line) if part.strip())
@@ -79,11 +79,12 @@ def sentences(text: str) -> list[str]:
 def diff_texts(old: str, new: str) -> Diff:
     """The sentence-level diff of two texts, with character detail inside edited sentences."""
     a, b = sentences(old), sentences(new)
+    keys_a, keys_b = [normalize_line(s) for s in a], [normalize_line(s) for s in b]
     ops: list[Op] = []
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            ops.extend(Op("equal", s, s) for s in a[i1:i2])
+        if tag == "equal":  # equal once normalized: shown as the new text
+            ops.extend(Op("equal", s, s) for s in b[j1:j2])
         elif tag == "delete":
             ops.extend(Op("delete", old=s) for s in a[i1:i2])
         elif tag == "insert":
@@ -117,7 +118,8 @@ def char_fragments(old: str, new: str) -> tuple[Fragment, ...]:
 
 def similarity(old: str, new: str) -> float:
     """Share of sentences the two texts have in common (0..1), for baselines against seeds."""
-    a, b = sentences(old), sentences(new)
+    a = [normalize_line(s) for s in sentences(old)]
+    b = [normalize_line(s) for s in sentences(new)]
     if not a and not b:
         return 1.0
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()

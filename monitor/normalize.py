@@ -4,7 +4,8 @@ Removed before fingerprinting (and before diffing, so diffs show only real edits
 
 - invisible characters (zero-width spaces and joiners, BOM, soft hyphen, bidi marks);
 - punctuation and letter *width* (NFKC: ``，`` and ``,`` or ``ＡＢＣ`` and ``ABC`` are one text);
-- whitespace differences (runs collapsed; spaces between CJK characters dropped);
+- whitespace differences (runs collapsed; spaces next to CJK characters dropped: ``DeepSeek 发布``
+  and ``DeepSeek发布`` are one text);
 - Markdown decoration: link targets (``[text](url)`` becomes ``text``, signed/tracking URLs vary per
   request), images, emphasis markers, heading and list markers;
 - lines that vary per request: view/like/comment counters, bare timestamps, "updated N minutes ago",
@@ -23,7 +24,8 @@ _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MARKS = re.compile(r"^\s{0,3}(?:#{1,6}\s+|>\s?|[-+*]\s+|\d{1,3}[.)]\s+)|[*_`~]+|\|")
 _SPACES = re.compile(r"\s+")
-_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_GAP = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")  # no spacing style next to CJK counts
 _NOISE_LINE = re.compile(
     r"^(?:"
     r"(?:阅读|浏览|点击|评论|点赞|在看|分享|收藏|转发|播放|views?|likes?|comments?|shares?)"
@@ -38,41 +40,50 @@ _NOISE_LINE = re.compile(
     re.IGNORECASE,
 )
 _RELATED = re.compile(
-    r"^(?:相关(?:阅读|新闻|文章|推荐|链接|报道)|推荐阅读|延伸阅读|热门(?:文章|推荐|新闻)|猜你喜欢|更多(?:精彩|阅读|新闻)"
+    r"^(?:相关(?:阅读|新闻|文章|推荐|链接|报道)|推荐阅读|延伸阅读|(?:热门|热点)(?:文章|推荐|新闻)|猜你喜欢|更多(?:精彩|阅读|新闻)"
+    r"|\w{0,6}(?:新闻|文章)精选|(?:24小时|今日|本周)?(?:热榜|排行榜?)"
     r"|related(?:\s+(?:articles|stories|posts|news))?|read\s+more|more\s+stories|you\s+may\s+also\s+like)\s*[:：]?$",
     re.IGNORECASE,
 )
 
 
+def display_line(line: str) -> str:
+    """A line as a reader sees it: no invisible characters, link targets, images or Markdown marks."""
+    text = _LINK.sub(r"\1", _IMAGE.sub("", INVISIBLE.sub("", line)))
+    return _SPACES.sub(" ", _MARKS.sub("", text)).strip()
+
+
 def normalize_line(line: str) -> str:
     """One line in comparable form (see the module doc); empty for a line that is only decoration."""
-    text = unicodedata.normalize("NFKC", INVISIBLE.sub("", line))
-    text = _LINK.sub(r"\1", _IMAGE.sub("", text))
-    text = _MARKS.sub("", text)
-    text = _SPACES.sub(" ", text).strip()
-    return _CJK_GAP.sub("", text)
+    text = unicodedata.normalize("NFKC", display_line(line))
+    return _CJK_GAP.sub("", _SPACES.sub(" ", text).strip())
 
 
 def content_lines(body: str) -> list[str]:
-    """The body's lines, normalized, without noise lines and without a trailing related-links block."""
-    lines = [normalize_line(line) for line in body.splitlines()]
-    lines = [line for line in lines if line]
-    for index in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
-        if _RELATED.match(lines[index]) and index >= len(lines) // 2:
-            lines = lines[:index]
+    """The body's lines as displayed, without noise lines and without a trailing related-links block."""
+    pairs = [(display_line(line), normalize_line(line)) for line in body.splitlines()]
+    pairs = [(shown, key) for shown, key in pairs if key]
+    for index in range(len(pairs) - 1, max(len(pairs) - 40, 0) - 1, -1):
+        if _RELATED.match(pairs[index][1]) and index >= len(pairs) // 2:
+            pairs = pairs[:index]
             break
-    return [line for line in lines if not _NOISE_LINE.match(line)]
+    return [shown for shown, key in pairs if not _NOISE_LINE.match(key)]
 
 
 def normalize_body(body: str) -> str:
-    return "\n".join(content_lines(body))
+    return "\n".join(normalize_line(line) for line in content_lines(body))
+
+
+def flat_text(text: str) -> str:
+    """The normalized text as one line: re-wrapping or re-paragraphing the same words is no change."""
+    return normalize_line(" ".join(content_lines(text)))
 
 
 def fingerprint(parts: Iterable[str | None]) -> str:
     """SHA-256 over the normalized parts (title, author, dates, body): equal means unchanged."""
     digest = hashlib.sha256()
     for part in parts:
-        digest.update(normalize_body(part or "").encode("utf-8"))
+        digest.update(flat_text(part or "").encode("utf-8"))
         digest.update(b"\x1e")
     return digest.hexdigest()
 

@@ -23,7 +23,7 @@ from crawler.store import Recorded, fetched_article, new_version, save_to_corpus
 from crawler.topic import Topic
 from monitor.detect import Detection, DetectOptions, Snapshot, detect
 from monitor.output import join_corpus, write_change
-from monitor.render import to_json, to_text
+from monitor.render import fields_text, to_json, to_text
 from monitor.seeds import SEED_EXTRACTOR
 from storage.corpus import Corpus
 from storage.models import Anomaly, Article, Change, Version
@@ -90,6 +90,7 @@ class ChangeRecorder:
 
     def _version(self, session: Session, article: Article, item: FetchedArticle, current: Snapshot,
                  detection: Detection, latest: Version | None, relevant: bool, now: datetime) -> Recorded:
+        previous = snapshot_of_version(latest) if latest is not None else None
         extra: dict[str, object] = {}
         if detection.similarity is not None:
             extra["baseline_similarity"] = round(detection.similarity, 4)
@@ -100,7 +101,9 @@ class ChangeRecorder:
         article.next_check_at = None
         written = 0
         if latest is not None and detection.diff is not None:
-            change = self._change(session, article, latest, version, detection, now)
+            fields = {name: (getattr(previous, name), getattr(current, name))
+                      for name in detection.changed_fields if name != "body"} if previous else {}
+            change = self._change(session, article, (latest, version), detection, fields, now)
             if article.corpus_file is not None:
                 written += int(write_change(session, self.corpus, article, change) is not None)
                 written += int(save_to_corpus(session, self.corpus, article) is not None)
@@ -109,14 +112,16 @@ class ChangeRecorder:
         return Recorded(detection.outcome, article.id, number, relevant, written)
 
     @staticmethod
-    def _change(session: Session, article: Article, old: Version, new: Version, detection: Detection,
-                now: datetime) -> Change:
+    def _change(session: Session, article: Article, versions: tuple[Version, Version], detection: Detection,
+                fields: dict[str, tuple[str | None, str | None]], now: datetime) -> Change:
         assert detection.diff is not None
+        old, new = versions
+        text = "\n\n".join(part for part in (fields_text(fields), to_text(detection.diff)) if part)
+        structured = {**to_json(detection.diff), "fields": {k: {"old": o, "new": n} for k, (o, n) in fields.items()}}
         change = Change(
             article_id=article.id, from_version_id=old.id, to_version_id=new.id,
             changed_fields=list(detection.changed_fields), change_class=detection.change_class or "body_edit",
-            diff=to_text(detection.diff), diff_json=to_json(detection.diff), reverted_to=detection.reverted_to,
-            detected_at=now,
+            diff=text, diff_json=structured, reverted_to=detection.reverted_to, detected_at=now,
         )
         session.add(change)
         session.flush()

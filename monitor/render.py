@@ -44,6 +44,11 @@ def marked(op: Op) -> str:
     return "".join(parts)
 
 
+def fields_text(fields: dict[str, tuple[str | None, str | None]]) -> str:
+    """Changed fields other than the body, one line each: ``title: old → new``."""
+    return "\n".join(f"{name}: {old or '∅'} → {new or '∅'}" for name, (old, new) in fields.items())
+
+
 def to_text(diff: Diff, context: int = CONTEXT) -> str:
     lines: list[str] = []
     for item in _visible(diff, context):
