@@ -2,8 +2,9 @@
 
 Every key is optional; running with no file at all uses the defaults below. Unknown keys, wrong
 types and out-of-range values are errors that name the key (``crawl.download_delay: ...``).
-Secrets never come from the file: the SMTP password is read from ``NEWSWATCH_SMTP_PASSWORD`` and
-the webhook secret from ``NEWSWATCH_WEBHOOK_SECRET``. ``NEWSWATCH_DATABASE_URL`` overrides
+Secrets never come from the file: an alert channel names the environment variable that holds its
+SMTP password (``password_env``, default ``NEWSWATCH_SMTP_PASSWORD``) or webhook secret
+(``secret_env``, default ``NEWSWATCH_WEBHOOK_SECRET``). ``NEWSWATCH_DATABASE_URL`` overrides
 ``storage.database_url``. Relative paths are relative to the config file's folder (or the
 current folder when there is no file).
 
@@ -26,7 +27,7 @@ from storage.engine import sqlite_url
 from storage.errors import ConfigError
 
 DEFAULT_FILE = "newswatch.toml"
-SECRET_KEYS = {"password": "NEWSWATCH_SMTP_PASSWORD", "secret": "NEWSWATCH_WEBHOOK_SECRET"}
+SECRET_KEYS = {"password": "password_env", "secret": "secret_env"}
 
 
 @dataclass(frozen=True)
@@ -70,29 +71,47 @@ class ScheduleConfig:
     jitter_seconds: int = 60
 
 
+DEFAULT_EVENTS = ("article.new", "article.changed", "source.failing", "source.quiet")
+DEFAULT_CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion")
+
+
 @dataclass(frozen=True)
-class EmailConfig:
-    host: str = ""  # empty: email alerts are off
+class ChannelConfig:
+    """One alert channel (``[[alerts.channels]]``): where events go, and which ones (the rules)."""
+
+    name: str = ""
+    kind: str = ""  # email | webhook: see monitor.channels.CHANNELS
+    # rules: which events reach this channel
+    events: tuple[str, ...] = DEFAULT_EVENTS  # add "article.anomaly" to hear about anomalies
+    include: tuple[str, ...] = ()  # keywords: at least one in the title or body (Chinese: no word boundaries)
+    exclude: tuple[str, ...] = ()  # keywords: none in the title or body
+    sources: tuple[str, ...] = ()  # source names or sites; empty: all
+    change_classes: tuple[str, ...] = DEFAULT_CHANGE_CLASSES  # minor and metadata_only are off by default
+    min_change_chars: int = 0  # inserted + deleted characters at least
+    # webhook
+    url: str = ""
+    timeout: float = 10.0
+    secret_env: str = "NEWSWATCH_WEBHOOK_SECRET"  # the environment variable holding the HMAC secret
+    # email
+    host: str = ""
     port: int = 587
-    starttls: bool = True
+    security: str = "starttls"  # starttls | tls | none
     username: str = ""
+    password_env: str = "NEWSWATCH_SMTP_PASSWORD"  # the environment variable holding the password
     sender: str = ""
     recipients: tuple[str, ...] = ()
-    password: str = field(default="", metadata={"secret": True})
-
-
-@dataclass(frozen=True)
-class WebhookConfig:
-    url: str = ""  # empty: webhook alerts are off
-    timeout: float = 10.0
-    secret: str = field(default="", metadata={"secret": True})
+    digest: bool = False  # one mail per run listing every event
 
 
 @dataclass(frozen=True)
 class AlertsConfig:
-    email: EmailConfig = EmailConfig()
-    webhook: WebhookConfig = WebhookConfig()
-    max_attempts: int = 8
+    channels: tuple[ChannelConfig, ...] = ()
+    max_attempts: int = 8  # then the outbox row is dead (see `newswatch alerts retry --dead`)
+    backoff_seconds: float = 30.0  # first retry delay; doubles each attempt, with jitter
+    backoff_max_seconds: float = 3600.0
+    lease_seconds: float = 120.0  # a row being sent is not sent again by another worker for this long
+    failing_after: int = 3  # consecutive failed runs of a source before source.failing
+    quiet_days: float = 7.0  # no new article for this long: source.quiet
 
 
 @dataclass(frozen=True)
@@ -134,13 +153,10 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
 
 def _apply_environment(config: Config, env: Mapping[str, str]) -> Config:
-    storage = config.storage
     if env.get("NEWSWATCH_DATABASE_URL"):
-        storage = dataclasses.replace(storage, database_url=env["NEWSWATCH_DATABASE_URL"])
-    email = dataclasses.replace(config.alerts.email, password=env.get("NEWSWATCH_SMTP_PASSWORD", ""))
-    webhook = dataclasses.replace(config.alerts.webhook, secret=env.get("NEWSWATCH_WEBHOOK_SECRET", ""))
-    alerts = dataclasses.replace(config.alerts, email=email, webhook=webhook)
-    return dataclasses.replace(config, storage=storage, alerts=alerts)
+        storage = dataclasses.replace(config.storage, database_url=env["NEWSWATCH_DATABASE_URL"])
+        return dataclasses.replace(config, storage=storage)
+    return config
 
 
 def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
@@ -151,11 +167,11 @@ def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
     values: dict[str, Any] = {}
     for key, raw in data.items():
         dotted = prefix + key
+        if key in SECRET_KEYS:
+            raise ConfigError(dotted, f"secrets are not read from the file: name an environment variable "
+                                      f"with {SECRET_KEYS[key]} and set it there")
         if key not in fields:
             raise ConfigError(dotted, f"unknown key (known: {', '.join(sorted(fields))})")
-        if fields[key].metadata.get("secret"):
-            env_name = SECRET_KEYS[key]
-            raise ConfigError(dotted, f"secrets are not read from the file: set {env_name} instead")
         values[key] = _convert(hints[key], raw, dotted)
     built = cls(**values)
     _check_ranges(built, prefix)
@@ -166,6 +182,11 @@ def _convert(hint: Any, raw: Any, dotted: str) -> Any:
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return _build(hint, raw, dotted + ".")
     origin = get_origin(hint)
+    if origin is tuple and dataclasses.is_dataclass(get_args(hint)[0]):
+        item = get_args(hint)[0]
+        if not isinstance(raw, list):
+            raise ConfigError(dotted, "expected a list of tables ([[...]])")
+        return tuple(_build(item, entry, f"{dotted}[{index}].") for index, entry in enumerate(raw))
     if origin is tuple:
         if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
             raise ConfigError(dotted, f"expected a list of strings, got {raw!r}")
@@ -196,6 +217,8 @@ def _check_ranges(section: Any, prefix: str) -> None:
                 raise ConfigError(prefix + name, "must be greater than zero")
     if isinstance(section, CrawlConfig):
         _check_networks(section.allow_networks, prefix + "allow_networks")
+    if isinstance(section, ChannelConfig):
+        _check_channel(section, prefix)
     if isinstance(section, MonitorConfig) and not 0 < section.max_shrink < 1:
         raise ConfigError(prefix + "max_shrink", "must be between 0 and 1")
     if isinstance(section, ScheduleConfig) and section.interval_minutes < 1:
@@ -208,3 +231,10 @@ def _check_networks(values: tuple[str, ...], key: str) -> None:
             ipaddress.ip_network(value, strict=False)
         except ValueError as exc:
             raise ConfigError(key, f"not a network (CIDR like 127.0.0.0/8): {value!r}") from exc
+
+
+def _check_channel(channel: ChannelConfig, prefix: str) -> None:
+    if not channel.name:
+        raise ConfigError(prefix + "name", "every channel needs a name")
+    if channel.security not in ("starttls", "tls", "none"):
+        raise ConfigError(prefix + "security", f"expected starttls, tls or none, got {channel.security!r}")

@@ -10,6 +10,7 @@ is an anomaly of that article, not a change.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,7 +22,10 @@ from sqlalchemy.orm import Session
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.store import Recorded, fetched_article, new_version, save_to_corpus
 from crawler.topic import Topic
+from monitor.channels import Channel
 from monitor.detect import Detection, DetectOptions, Snapshot, detect
+from monitor.events import ArticleInfo, ChangeInfo, Event, event_id
+from monitor.outbox import enqueue
 from monitor.output import join_corpus, write_change
 from monitor.render import fields_text, to_json, to_text
 from monitor.seeds import SEED_EXTRACTOR
@@ -41,6 +45,9 @@ def snapshot_of_version(version: Version) -> Snapshot:
                     meta.get("language"))
 
 
+EXCERPT_CHARS = 280
+
+
 @dataclass(frozen=True)
 class History:
     latest: Version | None
@@ -56,17 +63,42 @@ class History:
         return cls(versions[-1], earlier)
 
 
+def article_info(article: Article, version: Version) -> ArticleInfo:
+    meta = version.meta or {}
+    return ArticleInfo(
+        url=article.canonical_url, title=version.title, author=meta.get("author"), published=meta.get("date"),
+        updated=meta.get("updated"), language=meta.get("language"), site=meta.get("site_name"),
+        version=version.number, excerpt=version.body[:EXCERPT_CHARS],
+    )
+
+
+def change_info(change: Change, old: Version, new: Version) -> ChangeInfo:
+    diff = dict(change.diff_json or {})
+    return ChangeInfo(
+        change_class=change.change_class, changed_fields=tuple(change.changed_fields), from_version=old.number,
+        to_version=new.number, inserted_chars=int(diff.get("inserted_chars", 0)),
+        deleted_chars=int(diff.get("deleted_chars", 0)), diff_text=change.diff, diff=diff,
+        reverted_to=change.reverted_to,
+    )
+
+
 class ChangeRecorder:
-    def __init__(self, topic: Topic, corpus: Corpus, options: DetectOptions) -> None:
+    def __init__(self, topic: Topic, corpus: Corpus, options: DetectOptions,
+                 channels: Sequence[Channel] = ()) -> None:
         self.topic = topic
         self.corpus = corpus
         self.options = options
+        self.channels = tuple(channels)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
         topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
         options = DetectOptions(max_shrink=settings.getfloat("NEWSWATCH_MAX_SHRINK", 0.5))
-        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options)
+        channels = settings.get("NEWSWATCH_CHANNELS") or ()
+        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels)
+
+    def _event(self, session: Session, event: Event) -> None:
+        enqueue(session, event, self.channels, event.occurred_at)
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
         relevant = self.topic.matches(item.title, item.body)
@@ -100,10 +132,18 @@ class ChangeRecorder:
         session.flush()
         article.next_check_at = None
         written = 0
+        source = item.meta.get("site_name")
+        if detection.outcome == "new" and relevant:
+            self._event(session, Event(event_id("article.new", article.canonical_url), "article.new", now, source,
+                                       article_info(article, version)))
         if latest is not None and detection.diff is not None:
             fields = {name: (getattr(previous, name), getattr(current, name))
                       for name in detection.changed_fields if name != "body"} if previous else {}
             change = self._change(session, article, (latest, version), detection, fields, now)
+            if relevant or article.corpus_file is not None:
+                self._event(session, Event(
+                    event_id("article.changed", article.canonical_url, version.number), "article.changed", now,
+                    source, article_info(article, version), change_info(change, latest, version)))
             if article.corpus_file is not None:
                 written += int(write_change(session, self.corpus, article, change) is not None)
                 written += int(save_to_corpus(session, self.corpus, article) is not None)
@@ -135,6 +175,13 @@ class ChangeRecorder:
         ))
         article.next_check_at = now  # due again on the next visit
         article.last_checked_at = now
+        latest = session.execute(select(Version).where(Version.article_id == article.id)
+                                 .order_by(Version.number.desc()).limit(1)).scalars().first()
+        if latest is not None and (article.relevant or article.corpus_file is not None):
+            self._event(session, Event(
+                event_id("article.anomaly", article.canonical_url, latest.number, reason), "article.anomaly", now,
+                (latest.meta or {}).get("site_name"), article_info(article, latest), anomaly=reason,
+                detail=detail or None))
         return Recorded("anomaly", article.id, None, article.relevant)
 
     def not_modified(self, session: Session, url: str, now: datetime) -> Recorded:

@@ -18,7 +18,10 @@ from crawler.items import CrawlPlan, FetchError
 from crawler.settings import CrawlOptions, crawl_settings
 from crawler.spiders.news import NewsSpider
 from crawler.topic import load_topic
+from monitor.channels import Channel, build_channels
 from monitor.config import Config
+from monitor.health import update_sources
+from monitor.outbox import DeliveryReport, RetryPolicy, deliver_pending
 from monitor.plan import build_plan, due_articles
 from monitor.runtime import Storage, open_storage
 from monitor.seeds import read_seeds
@@ -53,6 +56,8 @@ class RunSummary:
             "refused": self.count("newswatch/errors/refused_"),
             "errors": sum(1 for e in self.errors if not e.kind.startswith("refused_")),
             "corpus_written": self.count("newswatch/corpus/written"),
+            "alerts_sent": self.count("newswatch/alerts/sent"),
+            "alerts_failed": self.count("newswatch/alerts/failed") + self.count("newswatch/alerts/dead"),
         }
 
 
@@ -86,9 +91,15 @@ def plan_run(config: Config, storage: Storage) -> CrawlPlan:
     return build_plan(entries, load_registry(seeds_dir), stored)
 
 
+def retry_policy(config: Config) -> RetryPolicy:
+    alerts = config.alerts
+    return RetryPolicy(alerts.max_attempts, alerts.backoff_seconds, alerts.backoff_max_seconds, alerts.lease_seconds)
+
+
 def run_once(config: Config, cassette: Path | None = None, mode: str | None = None,
              log_level: str = "WARNING") -> RunSummary:
-    """Crawl once and record the run; the run row is written even when the crawl fails."""
+    """Crawl once, record source health and alerts, deliver the outbox; the run row is always finished."""
+    channels = build_channels(config)
     storage = open_storage(config)
     try:
         plan = plan_run(config, storage)
@@ -97,17 +108,26 @@ def run_once(config: Config, cassette: Path | None = None, mode: str | None = No
             session.add(run)
             session.flush()
             run_id = run.id
-        crawler, error = _crawl(plan, crawl_options(config, cassette, mode), log_level, config.monitor.max_shrink)
-        return _finish(storage, run_id, crawler, error)
+        settings = crawl_settings(crawl_options(config, cassette, mode))
+        settings.update({"LOG_LEVEL": log_level, "NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": channels,
+                         "NEWSWATCH_MAX_SHRINK": config.monitor.max_shrink})
+        crawler, error = _crawl(plan, settings)
+        _health(storage, plan, crawler, config, channels)
+        delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
+        return _finish(storage, run_id, crawler, error, delivered)
     finally:
         storage.close()
 
 
-def _crawl(plan: CrawlPlan, options: CrawlOptions, log_level: str, max_shrink: float) -> tuple[Crawler, str | None]:
-    settings = crawl_settings(options)
-    settings["LOG_LEVEL"] = log_level
-    settings["NEWSWATCH_RECORDER"] = RECORDER
-    settings["NEWSWATCH_MAX_SHRINK"] = max_shrink
+def _health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: Config, channels: tuple[Channel, ...]) -> None:
+    spider = crawler.spider
+    if not isinstance(spider, NewsSpider):
+        return
+    with transaction(storage.sessions) as session:
+        update_sources(session, plan, spider.fetched, spider.errors, config.alerts, channels, datetime.now(UTC))
+
+
+def _crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | None]:
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     task = process.crawl(crawler, plan=plan)
@@ -116,8 +136,11 @@ def _crawl(plan: CrawlPlan, options: CrawlOptions, log_level: str, max_shrink: f
     return crawler, f"{type(exc).__name__}: {exc}" if exc else None
 
 
-def _finish(storage: Storage, run_id: int, crawler: Crawler, error: str | None) -> RunSummary:
+def _finish(storage: Storage, run_id: int, crawler: Crawler, error: str | None,
+            delivered: DeliveryReport) -> RunSummary:
     stats = {k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+    stats.update({"newswatch/alerts/sent": delivered.sent, "newswatch/alerts/failed": delivered.failed,
+                  "newswatch/alerts/dead": delivered.dead})
     spider = crawler.spider
     errors = tuple(spider.errors) if isinstance(spider, NewsSpider) else ()
     stats["newswatch/error_kinds"] = dict(Counter(e.kind for e in errors))

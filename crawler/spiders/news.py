@@ -39,6 +39,7 @@ class NewsSpider(scrapy.Spider):
         self.plan = plan
         self.pages_per_site: Counter[str] = Counter()
         self.errors: list[FetchError] = []
+        self.fetched: set[str] = set()  # URLs answered (as first requested, before redirects)
         self.extraction = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
 
     def closed(self, reason: str) -> None:
@@ -89,6 +90,11 @@ class NewsSpider(scrapy.Spider):
         cap = self.settings.getint("NEWSWATCH_MAX_FEED_BYTES")
         return self._request(url, self.parse_sitemap, kind="sitemap", meta={"download_maxsize": cap})
 
+    def _reached(self, response: Response) -> None:
+        request = response.request
+        chain = (request.meta.get("redirect_urls") if request is not None else None) or [response.url]
+        self.fetched.add(canonical_url(chain[0]))
+
     def _count(self, key: str, n: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newswatch/{key}", n)
@@ -101,6 +107,7 @@ class NewsSpider(scrapy.Spider):
             self._count("fetched/not_modified")
             yield NotModified(canonical_url(response.request.url if response.request else response.url))
             return
+        self._reached(response)
         self._count("fetched/article")
         html = _text(response)
         url = declared_canonical(html, response.url) or canonical_url(response.url)
@@ -115,6 +122,7 @@ class NewsSpider(scrapy.Spider):
             yield request
 
     def parse_section(self, response: Response, depth: int) -> Iterator[Item | Request]:
+        self._reached(response)
         self._count("fetched/page")
         html = _text(response)
         yield from self._autodiscovered_feeds(html, response.url)
@@ -141,6 +149,7 @@ class NewsSpider(scrapy.Spider):
             yield self._feed_request(feed)
 
     def parse_feed(self, response: Response) -> Iterator[Item | Request]:
+        self._reached(response)
         self._count("fetched/feed")
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         try:
@@ -154,6 +163,7 @@ class NewsSpider(scrapy.Spider):
         yield from self._articles_from((e.canonical_link or e.link for e in feed.entries), response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Item | Request]:
+        self._reached(response)
         self._count("fetched/sitemap")
         try:
             sitemap = parse_sitemap(response.body, response.url,

@@ -46,12 +46,17 @@ BAD = {
     "bool-for-int": ('[crawl]\nretries = true\n', "crawl.retries", "expected an integer"),
     "negative": ('[crawl]\ndownload_delay = -1\n', "crawl.download_delay", "must not be negative"),
     "zero-cap": ('[crawl]\nmax_page_bytes = 0\n', "crawl.max_page_bytes", "greater than zero"),
-    "list-type": ('[alerts.email]\nrecipients = "a@b.c"\n', "alerts.email.recipients", "list of strings"),
+    "list-type": ('[[alerts.channels]]\nname = "m"\nrecipients = "a@b.c"\n', "alerts.channels[0].recipients",
+                  "list of strings"),
+    "channel-needs-name": ('[[alerts.channels]]\nkind = "email"\n', "alerts.channels[0].name", "needs a name"),
+    "channel-security": ('[[alerts.channels]]\nname = "m"\nsecurity = "ssl"\n', "alerts.channels[0].security",
+                         "starttls, tls or none"),
+    "channels-not-list": ('[alerts]\nchannels = 3\n', "alerts.channels", "list of tables"),
     "section-not-table": ('crawl = 3\n', "crawl", "expected a table"),
-    "secret-in-file": ('[alerts.email]\npassword = "hunter2"\n', "alerts.email.password",
-                       "NEWSWATCH_SMTP_PASSWORD"),
-    "webhook-secret-in-file": ('[alerts.webhook]\nsecret = "s"\n', "alerts.webhook.secret",
-                               "NEWSWATCH_WEBHOOK_SECRET"),
+    "secret-in-file": ('[[alerts.channels]]\nname = "m"\npassword = "hunter2"\n', "alerts.channels[0].password",
+                       "password_env"),
+    "webhook-secret-in-file": ('[[alerts.channels]]\nname = "h"\nsecret = "s"\n', "alerts.channels[0].secret",
+                               "secret_env"),
     "bad-network": ('[crawl]\nallow_networks = ["127.0.0.0/33"]\n', "crawl.allow_networks", "not a network"),
     "bad-toml": ('[crawl\n', "newswatch.toml", "not valid TOML"),
 }
@@ -71,16 +76,19 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
         load_config(tmp_path / "nope.toml", environ={})
 
 
-def test_secrets_and_database_from_environment(tmp_path: Path) -> None:
-    env = {
-        "NEWSWATCH_SMTP_PASSWORD": "pw",
-        "NEWSWATCH_WEBHOOK_SECRET": "sig",
-        "NEWSWATCH_DATABASE_URL": "postgresql+psycopg://u@h/db",
-    }
-    config = load_config(_write(tmp_path, '[storage]\ndatabase_url = "sqlite:///x.db"\n'), environ=env)
-    assert config.alerts.email.password == "pw"
-    assert config.alerts.webhook.secret == "sig"
+def test_database_from_environment_and_channels_from_file(tmp_path: Path) -> None:
+    env = {"NEWSWATCH_DATABASE_URL": "postgresql+psycopg://u@h/db"}
+    text = ('[storage]\ndatabase_url = "sqlite:///x.db"\n'
+            '[[alerts.channels]]\nname = "ops"\nkind = "webhook"\nurl = "http://127.0.0.1:9/h"\n'
+            'secret_env = "OPS_SECRET"\n[[alerts.channels]]\nname = "desk"\nkind = "email"\ndigest = true\n')
+    config = load_config(_write(tmp_path, text), environ=env)
     assert config.database_url == "postgresql+psycopg://u@h/db"
+    ops, desk = config.alerts.channels
+    assert (ops.name, ops.kind, ops.secret_env, ops.events) == ("ops", "webhook", "OPS_SECRET",
+                                                                ("article.new", "article.changed", "source.failing",
+                                                                 "source.quiet"))
+    assert (desk.kind, desk.digest, desk.change_classes) == ("email", True, ("title", "body_edit", "addition",
+                                                                            "deletion"))
 
 
 def test_config_file_from_environment(tmp_path: Path) -> None:
