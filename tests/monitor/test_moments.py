@@ -4,6 +4,7 @@ records with their change classes, no change for the noise; storage, corpus and 
 from __future__ import annotations
 
 import filecmp
+import json
 import subprocess
 from pathlib import Path
 
@@ -104,3 +105,38 @@ def test_diff_command_renders_the_correction(replayed: dict) -> None:
     assert "--- v1\n+++ v2" in out.stdout and "+ 特此说明。" in out.stdout
     html = newswatch(context["config"], "diff", BASE + path("a"), "--format", "html")
     assert "<del>更正：本文此前版本将会晤地点误写为洛杉矶，现已更正为旧金山。</del>" in html.stdout
+
+
+def test_alerts_for_the_three_moments_arrive_signed_and_once(tmp_path: Path) -> None:
+    from monitor.webhook import verify_signature
+    from tests.monitor.receiver import Receiver, free_port
+
+    port = free_port()
+    config = setup_workspace(tmp_path, BASE)
+    config.write_text(config.read_text(encoding="utf-8") + (
+        f'[[alerts.channels]]\nname = "hook"\nkind = "webhook"\nurl = "http://127.0.0.1:{port}/in"\n'
+        'secret_env = "HOOK_SECRET"\nevents = ["article.new", "article.changed", "article.anomaly"]\n'
+    ), encoding="utf-8")
+    receiver = Receiver(["200"]).start(port)
+    kinds: list[list[tuple[str, str]]] = []
+    try:
+        for moment in (1, 2, 3):
+            before = len(receiver.seen)
+            result = newswatch(config, "run", "--replay", str(cassette(moment)), env={"HOOK_SECRET": "k"})
+            assert result.returncode == 0, result.stderr
+            got = []
+            for headers, body in receiver.seen[before:]:
+                assert verify_signature("k", body, headers)
+                payload = json.loads(body)
+                got.append((payload["type"], (payload.get("change") or {}).get("change_class") or payload["anomaly"]
+                            or ""))
+            kinds.append(sorted(got))
+    finally:
+        receiver.stop()
+    assert kinds == [
+        [("article.new", "")] * 5,
+        sorted([("article.new", ""), ("article.changed", "addition"), ("article.changed", "title"),
+                ("article.anomaly", "error_page")]),
+        [("article.changed", "deletion")],
+    ]
+    assert len(receiver.delivered) == len(receiver.unique) == 10

@@ -30,10 +30,13 @@ SECRET = {"HOOK_SECRET": "s3cret"}
 FAST = RetryPolicy(max_attempts=6, backoff_seconds=0.0, backoff_max_seconds=0.0, lease_seconds=0.0)
 
 
+ALL_EVENTS = ("article.new", "article.changed", "article.anomaly", "source.failing")
+
+
 def webhook(port: int, **rules: object) -> ChannelConfig:
-    return ChannelConfig(name="hook", kind="webhook", url=f"http://127.0.0.1:{port}/hook", timeout=0.5,
-                         secret_env="HOOK_SECRET", events=("article.new", "article.changed", "article.anomaly",
-                                                           "source.failing"), **rules)  # type: ignore[arg-type]
+    config = ChannelConfig(name="hook", kind="webhook", url=f"http://127.0.0.1:{port}/hook", timeout=0.5,
+                           secret_env="HOOK_SECRET", events=ALL_EVENTS)
+    return dataclasses.replace(config, **rules)  # type: ignore[arg-type]
 
 
 def channels_for(*configs: ChannelConfig) -> tuple[Channel, ...]:
