@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean demo
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# the offline demo: two replayed runs with a change in between, signed webhooks to a local receiver
+demo: $(STAMP)
+	DEMO_BIN=$(abspath $(BIN)) bash scripts/demo.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawler monitor storage tests

@@ -31,7 +31,7 @@ class SiteTarget:
 class CrawlPlan:
     articles: tuple[ArticleTarget, ...] = ()
     sites: tuple[SiteTarget, ...] = ()
-    trusted_hosts: frozenset[str] = frozenset()  # hosts named by configuration, not by documents
+    known: frozenset[str] = frozenset()  # stored articles not due for a re-check: not fetched when rediscovered
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,16 @@ import click
 from monitor.cli_alerts import COMMANDS as ALERT_COMMANDS
 from monitor.cli_common import config_of, storage_of
 from monitor.cli_corpus import COMMANDS as CORPUS_COMMANDS
+from monitor.cli_run import COMMANDS as RUN_COMMANDS
 from monitor.plan import source_statuses
-from monitor.run import run_once
 from monitor.seeds import SeedEntry, import_seeds, read_seeds
 from monitor.sources import load_registry
 from storage.errors import NewswatchError
+from storage.lock import RunLocked
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.repository import documents_by_file
+
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -148,37 +151,6 @@ def _seed_text(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@cli.command("run")
-@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
-              help="Crawl for real and record every HTTP exchange into this vcrpy cassette.")
-@click.option("--replay", "replay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Crawl from this cassette with no network; a request not in it is an error.")
-@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
-@click.pass_context
-def run(ctx: click.Context, record: Path | None, replay: Path | None, verbose: bool) -> None:
-    """Crawl once: seeds, registered sources, due re-checks; store and print a summary.
-
-    \b
-    Examples:
-      newswatch run
-      newswatch run --record tests/cassettes/site.yaml
-      newswatch run --replay tests/cassettes/site.yaml
-    """
-    if record and replay:
-        raise click.UsageError("--record and --replay exclude each other")
-    cassette, mode = (record, "record") if record else (replay, "replay") if replay else (None, None)
-    summary = run_once(config_of(ctx), cassette, mode, "INFO" if verbose else "WARNING")
-    figures = summary.figures
-    click.echo(f"run {summary.run_id}: {summary.outcome}")
-    click.echo("  " + "  ".join(f"{name} {value}" for name, value in figures.items()))
-    for error in summary.errors:
-        label = "refused" if error.kind.startswith("refused_") else "error"
-        click.echo(f"  {label} {error.kind}: {error.url} ({error.detail[:160]})")
-    missing = summary.stats.get("cassette/missing", 0)
-    if missing:
-        click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
-
-
 @cli.command("sources")
 @click.pass_context
 def sources(ctx: click.Context) -> None:
@@ -217,19 +189,26 @@ def config_show(ctx: click.Context) -> None:
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
-for _command in (*CORPUS_COMMANDS, *ALERT_COMMANDS):
+for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS):
     cli.add_command(_command)
 
 
 def main() -> None:
-    """Console entry point: newswatch errors become one clear line and exit status 2."""
+    """Console entry point. Exit status: 0 success, 1 finished with errors (listed), 2 configuration or
+    usage error, 75 another run holds the lock (try again later), 130 interrupted."""
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except RunLocked as exc:
+        click.echo(f"newswatch: {exc}; not starting a second run", err=True)
+        sys.exit(EXIT_LOCKED)
     except NewswatchError as exc:
         click.echo(f"newswatch: error: {exc}", err=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

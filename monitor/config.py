@@ -67,8 +67,25 @@ class MonitorConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    interval_minutes: int = 60
-    jitter_seconds: int = 60
+    """How often the daemon does what (the one-shot ``run`` uses only the article ladder)."""
+
+    feeds_minutes: float = 30.0  # section pages and feeds of each source; adapts between the bounds
+    feeds_min_minutes: float = 10.0
+    feeds_max_minutes: float = 240.0
+    sitemaps_hours: float = 24.0  # sitemaps and sitemap indexes (with robots.txt)
+    articles: tuple[str, ...] = ("3h=15m", "1d=1h", "3d=3h", "7d=1d", "30d=7d")  # AGE=EVERY, then stop
+    recheck_minutes: float = 5.0  # how often the daemon looks for articles due by the ladder
+    alerts_seconds: float = 30.0  # the outbox worker's period
+    seeds_minutes: float = 60.0  # new seed documents are imported this often
+    jitter_seconds: float = 60.0
+    restart_spread_minutes: float = 10.0  # after a restart, overdue work is spread over this window
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 8089  # /healthz and /metrics (Prometheus); 0 = off
+    shutdown_seconds: float = 30.0  # SIGTERM: in-flight work gets this long, then is abandoned
 
 
 DEFAULT_EVENTS = ("article.new", "article.changed", "source.failing", "source.quiet")
@@ -121,6 +138,7 @@ class Config:
     topic: TopicConfig = TopicConfig()
     monitor: MonitorConfig = MonitorConfig()
     schedule: ScheduleConfig = ScheduleConfig()
+    daemon: DaemonConfig = DaemonConfig()
     alerts: AlertsConfig = AlertsConfig()
     base_dir: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -221,8 +239,13 @@ def _check_ranges(section: Any, prefix: str) -> None:
         _check_channel(section, prefix)
     if isinstance(section, MonitorConfig) and not 0 < section.max_shrink < 1:
         raise ConfigError(prefix + "max_shrink", "must be between 0 and 1")
-    if isinstance(section, ScheduleConfig) and section.interval_minutes < 1:
-        raise ConfigError(prefix + "interval_minutes", "must be at least 1")
+    if isinstance(section, ScheduleConfig):
+        from monitor.schedule import parse_ladder
+
+        parse_ladder(section.articles, prefix + "articles")
+        if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:
+            raise ConfigError(prefix + "feeds_minutes", "needs 0 < feeds_min_minutes <= feeds_minutes <= "
+                                                          "feeds_max_minutes")
 
 
 def _check_networks(values: tuple[str, ...], key: str) -> None:

@@ -3,9 +3,9 @@ stored articles due for a re-check (with their HTTP validators for conditional G
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from crawler.items import ArticleTarget, CrawlPlan, SiteTarget
 from crawler.store import latest_version
 from crawler.urls import site_of
+from monitor.schedule import is_due
 from monitor.seeds import SeedEntry
 from monitor.sources import RegisteredSource, Registry
 from storage.models import Article
@@ -77,13 +78,20 @@ def site_targets(entries: Iterable[SeedEntry], registry: Registry) -> list[SiteT
     return list(sites.values())
 
 
-def due_articles(session: Session, now: datetime | None = None) -> list[ArticleTarget]:
-    """Stored articles to re-check, with the validators of their latest version."""
+def known_urls(session: Session) -> frozenset[str]:
+    return frozenset(session.execute(select(Article.canonical_url)).scalars())
+
+
+def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]],
+                 now: datetime | None = None) -> list[ArticleTarget]:
+    """Stored articles due for a re-check by the age ``ladder`` (or flagged after an anomaly), with the
+    validators of their latest version for a conditional GET."""
     now = now or datetime.now(UTC)
     query = select(Article).where(Article.status == "active")
     targets = []
     for article in session.execute(query).scalars():
-        if article.next_check_at is not None and article.next_check_at > now:
+        flagged = article.next_check_at is not None and article.next_check_at <= now
+        if not flagged and not is_due(ladder, article.first_seen_at, article.last_checked_at, now):
             continue
         latest = latest_version(session, article.id)
         targets.append(ArticleTarget(
@@ -93,10 +101,14 @@ def due_articles(session: Session, now: datetime | None = None) -> list[ArticleT
     return targets
 
 
-def build_plan(entries: Iterable[SeedEntry], registry: Registry, stored: Iterable[ArticleTarget]) -> CrawlPlan:
-    """Stored articles first (they carry validators), then seed URLs not yet stored, then sites."""
+def build_plan(entries: Iterable[SeedEntry], registry: Registry, due: Iterable[ArticleTarget],
+               known: frozenset[str] = frozenset()) -> CrawlPlan:
+    """Due stored articles first (they carry validators), then seed URLs not yet stored, then sites;
+    stored articles that are not due are ``known``: discovery skips them."""
     entries = list(entries)
-    articles: dict[str, ArticleTarget] = {t.url: t for t in stored}
+    articles: dict[str, ArticleTarget] = {t.url: t for t in due}
     for target in seed_targets(entries):
-        articles.setdefault(target.url, target)
-    return CrawlPlan(tuple(articles.values()), tuple(site_targets(entries, registry)))
+        if target.url not in known:
+            articles.setdefault(target.url, target)
+    return CrawlPlan(tuple(articles.values()), tuple(site_targets(entries, registry)),
+                     known=known - set(articles))

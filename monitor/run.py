@@ -22,11 +22,13 @@ from monitor.channels import Channel, build_channels
 from monitor.config import Config
 from monitor.health import update_sources
 from monitor.outbox import DeliveryReport, RetryPolicy, deliver_pending
-from monitor.plan import build_plan, due_articles
+from monitor.plan import build_plan, due_articles, known_urls
 from monitor.runtime import Storage, open_storage
-from monitor.seeds import read_seeds
+from monitor.schedule import parse_ladder
+from monitor.seeds import import_seeds, read_seeds
 from monitor.sources import load_registry
 from storage.engine import transaction
+from storage.lock import run_lock
 from storage.models import CrawlRun
 
 TOPICS_FILE = "topics.toml"
@@ -86,9 +88,11 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
 def plan_run(config: Config, storage: Storage) -> CrawlPlan:
     seeds_dir = config.path(config.storage.seeds_dir)
     entries, _problems = read_seeds(seeds_dir)
+    ladder = parse_ladder(config.schedule.articles)
     with storage.sessions() as session:
-        stored = due_articles(session)
-    return build_plan(entries, load_registry(seeds_dir), stored)
+        due = due_articles(session, ladder)
+        known = known_urls(session)
+    return build_plan(entries, load_registry(seeds_dir), due, known)
 
 
 def retry_policy(config: Config) -> RetryPolicy:
@@ -97,26 +101,34 @@ def retry_policy(config: Config) -> RetryPolicy:
 
 
 def run_once(config: Config, cassette: Path | None = None, mode: str | None = None,
-             log_level: str = "WARNING") -> RunSummary:
-    """Crawl once, record source health and alerts, deliver the outbox; the run row is always finished."""
+             log_level: str = "WARNING", progress: str = "off") -> RunSummary:
+    """One cycle under the run lock: import new seeds, crawl, record source health and alerts, deliver the
+    outbox; the run row is always finished."""
     channels = build_channels(config)
     storage = open_storage(config)
     try:
-        plan = plan_run(config, storage)
-        with transaction(storage.sessions) as session:
-            run = CrawlRun(kind=mode or "run", stats={"planned_articles": len(plan.articles)})
-            session.add(run)
-            session.flush()
-            run_id = run.id
-        settings = crawl_settings(crawl_options(config, cassette, mode))
-        settings.update({"LOG_LEVEL": log_level, "NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": channels,
-                         "NEWSWATCH_MAX_SHRINK": config.monitor.max_shrink})
-        crawler, error = _crawl(plan, settings)
-        _health(storage, plan, crawler, config, channels)
-        delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
-        return _finish(storage, run_id, crawler, error, delivered)
+        with run_lock(storage.engine):
+            import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
+            return _cycle(config, storage, channels, cassette, mode, log_level, progress)
     finally:
         storage.close()
+
+
+def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cassette: Path | None,
+           mode: str | None, log_level: str, progress: str) -> RunSummary:
+    plan = plan_run(config, storage)
+    with transaction(storage.sessions) as session:
+        run = CrawlRun(kind=mode or "run", stats={"planned_articles": len(plan.articles)})
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    settings = crawl_settings(crawl_options(config, cassette, mode))
+    settings.update({"LOG_LEVEL": log_level, "NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": channels,
+                     "NEWSWATCH_MAX_SHRINK": config.monitor.max_shrink, "NEWSWATCH_PROGRESS": progress})
+    crawler, error = _crawl(plan, settings)
+    _health(storage, plan, crawler, config, channels)
+    delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
+    return _finish(storage, run_id, crawler, error, delivered)
 
 
 def _health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: Config, channels: tuple[Channel, ...]) -> None:

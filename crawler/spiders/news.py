@@ -61,7 +61,8 @@ class NewsSpider(scrapy.Spider):
                 yield self._sitemap_request(sitemap)
             if site.robots:
                 for root in dict.fromkeys(_root(u) for u in (*site.pages, *site.feeds, *site.sitemaps)):
-                    yield self._request(root + "robots.txt", self.parse_robots, kind="robots")
+                    yield self._request(root + "robots.txt", self.parse_robots, kind="robots",
+                                        meta={"handle_httpstatus_list": [401, 403, 404, 410]})  # none: fine
 
     def _request(self, url: str, callback: Any, kind: str, **kwargs: Any) -> Request:
         meta = kwargs.pop("meta", {})
@@ -136,6 +137,9 @@ class NewsSpider(scrapy.Spider):
                     yield self._page_request(url, depth + 1)
 
     def _take_page(self, url: str) -> bool:
+        if url in self.plan.known:
+            self._count("skipped/known_not_due")
+            return False
         site = site_of(url)
         if self.pages_per_site[site] >= self.settings.getint("NEWSWATCH_MAX_PAGES_PER_SITE", 200):
             self._count("limited/pages_per_site")

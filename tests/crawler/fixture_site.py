@@ -128,7 +128,8 @@ def write_workspace(folder: Path, base_url: str, keywords: tuple[str, ...] = ())
     config.write_text(
         '[storage]\ndata_dir = "data"\ncorpus_dir = "data/corpus"\nseeds_dir = "seeds"\n'
         '[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = 0.0\ndownload_timeout = 5.0\n'
-        f'retries = 1\n[topic]\nkeywords = [{words}]\n',
+        f'retries = 1\n[topic]\nkeywords = [{words}]\n'
+        '[schedule]\narticles = ["3650d=0s"]\n',  # re-check every stored article on every run
         encoding="utf-8",
     )
     return config

@@ -117,7 +117,7 @@ def test_second_replay_finds_everything_unchanged(
 def test_request_missing_from_cassette_is_a_counted_error(tmp_path: Path) -> None:
     config = setup_workspace(tmp_path, f"http://127.0.0.1:{FIXED_PORT + 1}")
     result = newswatch(config, "run", "--replay", str(CASSETTE))
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # finished, with errors
     assert "not in the cassette" in result.stderr
     assert figures(result.stdout)["errors"] > 0
 

@@ -58,6 +58,8 @@ BAD = {
     "webhook-secret-in-file": ('[[alerts.channels]]\nname = "h"\nsecret = "s"\n', "alerts.channels[0].secret",
                                "secret_env"),
     "bad-network": ('[crawl]\nallow_networks = ["127.0.0.0/33"]\n', "crawl.allow_networks", "not a network"),
+    "bad-ladder": ('[schedule]\narticles = ["3h=15x"]\n', "schedule.articles", "not a duration"),
+    "ladder-order": ('[schedule]\narticles = ["3d=1h", "3h=15m"]\n', "schedule.articles", "increasing age"),
     "bad-toml": ('[crawl\n', "newswatch.toml", "not valid TOML"),
 }
 
@@ -92,5 +94,5 @@ def test_database_from_environment_and_channels_from_file(tmp_path: Path) -> Non
 
 
 def test_config_file_from_environment(tmp_path: Path) -> None:
-    path = _write(tmp_path, "[schedule]\ninterval_minutes = 5\n")
-    assert load_config(environ={"NEWSWATCH_CONFIG": str(path)}).schedule.interval_minutes == 5
+    path = _write(tmp_path, "[schedule]\nfeeds_minutes = 15\n")
+    assert load_config(environ={"NEWSWATCH_CONFIG": str(path)}).schedule.feeds_minutes == 15.0

@@ -1,0 +1,79 @@
+"""``newswatch run`` (one cycle, for cron) and its output: progress, summary, --quiet, --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli_common import config_of
+from monitor.run import RunSummary, run_once
+
+
+def _progress_mode(quiet: bool, as_json: bool) -> str:
+    if quiet or as_json:
+        return "off"
+    return "tty" if sys.stderr.isatty() else "lines"
+
+
+@click.command("run")
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
+              help="Crawl for real and record every HTTP exchange into this vcrpy cassette.")
+@click.option("--replay", "replay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Crawl from this cassette with no network; a request not in it is an error.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object summarizing the run.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
+@click.pass_context
+def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: bool, as_json: bool,
+        verbose: bool) -> int:
+    """One full cycle: import new seeds, discover, fetch what is due, extract, detect, write the corpus,
+    deliver alerts, record the run. Exit status 0 ok, 1 finished with errors, 2 configuration error,
+    75 another run is in progress.
+
+    \b
+    Examples:
+      newswatch run
+      newswatch run --quiet            # in a crontab
+      newswatch run --json | jq .figures
+      newswatch run --record tests/cassettes/site.yaml
+      newswatch run --replay tests/cassettes/site.yaml
+    """
+    if record and replay:
+        raise click.UsageError("--record and --replay exclude each other")
+    cassette, mode = (record, "record") if record else (replay, "replay") if replay else (None, None)
+    summary = run_once(config_of(ctx), cassette, mode, "INFO" if verbose else "WARNING",
+                       progress=_progress_mode(quiet, as_json))
+    if as_json:
+        click.echo(json.dumps(summary_json(summary), ensure_ascii=False))
+    else:
+        _print_summary(summary, quiet)
+    return 0 if summary.outcome == "ok" else 1
+
+
+def summary_json(summary: RunSummary) -> dict[str, object]:
+    return {
+        "run": summary.run_id, "outcome": summary.outcome, "figures": summary.figures,
+        "errors": [{"kind": e.kind, "url": e.url, "detail": e.detail} for e in summary.errors],
+        "cassette_missing": summary.stats.get("cassette/missing", 0),
+    }
+
+
+def _print_summary(summary: RunSummary, quiet: bool) -> None:
+    if not quiet:
+        click.echo(f"run {summary.run_id}: {summary.outcome}")
+        click.echo("  " + "  ".join(f"{name} {value}" for name, value in summary.figures.items()))
+    for error in summary.errors:
+        refused = error.kind.startswith("refused_")
+        if quiet and refused:
+            continue
+        click.echo(f"  {'refused' if refused else 'error'} {error.kind}: {error.url} ({error.detail[:160]})",
+                   err=quiet)
+    missing = summary.stats.get("cassette/missing", 0)
+    if missing:
+        click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
+
+
+COMMANDS = (run,)
