@@ -105,6 +105,7 @@ def _parse_mode(value: object) -> CassetteMode:
 class CassetteConfig:
     path: Path
     mode: CassetteMode
+    repeat: bool = False  # replay: answer a request again as often as it comes (a daemon's many cycles)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> CassetteConfig:
@@ -115,7 +116,8 @@ class CassetteConfig:
                 f"{PATH_SETTING} is not set: the cassette handler needs a cassette file "
                 f"(use crawler.cassette.cassette_settings() to enable it)"
             )
-        return cls(Path(path), _parse_mode(settings.get(MODE_SETTING, CassetteMode.REPLAY.value)))
+        mode = _parse_mode(settings.get(MODE_SETTING, CassetteMode.REPLAY.value))
+        return cls(Path(path), mode, settings.getbool("NEWSWATCH_CASSETTE_REPEAT"))
 
 
 def cassette_settings(path: str | os.PathLike[str], mode: str) -> dict[str, Any]:
@@ -158,7 +160,8 @@ def open_cassette(config: CassetteConfig) -> Any:
         raise CassetteError(f"cassette {path} does not exist: record it with {MODE_SETTING}=record")
     try:
         cassette = Cassette.load(
-            path=path, record_mode=RecordMode.NONE, match_on=MATCH_ON, persister=AtomicFilesystemPersister
+            path=path, record_mode=RecordMode.NONE, match_on=MATCH_ON, persister=AtomicFilesystemPersister,
+            allow_playback_repeats=config.repeat,
         )
     except (ValueError, KeyError, TypeError, yaml.YAMLError) as exc:
         raise CassetteError(f"cassette {path} is not a readable vcrpy cassette: {exc}") from exc

@@ -25,6 +25,7 @@ class SiteTarget:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     robots: bool = True  # read Sitemap: lines from robots.txt
+    roots: tuple[str, ...] = ()  # more URLs whose sites' robots.txt to read (a sitemaps-only crawl)
 
 
 @dataclass(frozen=True)

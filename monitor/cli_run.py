@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from monitor.cli_common import config_of
+from monitor.cli_common import config_of, storage_of
 from monitor.run import RunSummary, run_once
+from monitor.status import status
 
 
 def _progress_mode(quiet: bool, as_json: bool) -> str:
@@ -76,4 +77,44 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
         click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
 
 
-COMMANDS = (run,)
+
+@click.command("daemon")
+@click.option("--replay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Answer every request from this cassette, again each cycle (demos and tests).")
+@click.pass_context
+def daemon(ctx: click.Context, replay: Path | None) -> int:
+    """Run continuously: scheduled crawls per source, article re-checks, alerts; /healthz and /metrics.
+
+    \b
+    Example:
+      newswatch daemon            # stop with SIGTERM or Ctrl-C
+    """
+    from monitor.daemon import run_daemon
+
+    return run_daemon(config_of(ctx), str(replay) if replay else None)
+
+
+@click.command("status")
+@click.pass_context
+def status_cmd(ctx: click.Context) -> None:
+    """Sources with last and next check and health, articles, pending and dead alerts.
+
+    \b
+    Example:
+      newswatch status
+    """
+    config = config_of(ctx)
+    with storage_of(ctx) as storage, storage.sessions() as session:
+        found = status(session, config.alerts.quiet_days)
+    for source in found.sources:
+        last = f"{source.last_checked_at:%Y-%m-%d %H:%M}" if source.last_checked_at else "-"
+        nxt = f"{source.next_check_at:%Y-%m-%d %H:%M}" if source.next_check_at else "-"
+        click.echo(f"{source.name:<16} last {last:<16} next {nxt:<16} every {source.interval_seconds:>6}s  "
+                   f"{source.articles:>5} articles  {source.health}")
+    run = f"{found.last_run[0]:%Y-%m-%d %H:%M} ({found.last_run[1]})" if found.last_run else "never"
+    box = found.outbox
+    click.echo(f"articles {found.articles}  last run {run}  alerts pending {box['pending']}  dead {box['dead']}  "
+               f"sent {box['sent']}")
+
+
+COMMANDS = (run, daemon, status_cmd)

@@ -126,12 +126,13 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cass
     settings.update({"LOG_LEVEL": log_level, "NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": channels,
                      "NEWSWATCH_MAX_SHRINK": config.monitor.max_shrink, "NEWSWATCH_PROGRESS": progress})
     crawler, error = _crawl(plan, settings)
-    _health(storage, plan, crawler, config, channels)
+    record_health(storage, plan, crawler, config, channels)
     delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
-    return _finish(storage, run_id, crawler, error, delivered)
+    return finish_run(storage, run_id, crawler, error, delivered)
 
 
-def _health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: Config, channels: tuple[Channel, ...]) -> None:
+def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: Config,
+                  channels: tuple[Channel, ...]) -> None:
     spider = crawler.spider
     if not isinstance(spider, NewsSpider):
         return
@@ -148,7 +149,7 @@ def _crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | No
     return crawler, f"{type(exc).__name__}: {exc}" if exc else None
 
 
-def _finish(storage: Storage, run_id: int, crawler: Crawler, error: str | None,
+def finish_run(storage: Storage, run_id: int, crawler: Crawler, error: str | None,
             delivered: DeliveryReport) -> RunSummary:
     stats = {k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
     stats.update({"newswatch/alerts/sent": delivered.sent, "newswatch/alerts/failed": delivered.failed,

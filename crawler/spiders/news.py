@@ -60,7 +60,7 @@ class NewsSpider(scrapy.Spider):
             for sitemap in site.sitemaps:
                 yield self._sitemap_request(sitemap)
             if site.robots:
-                for root in dict.fromkeys(_root(u) for u in (*site.pages, *site.feeds, *site.sitemaps)):
+                for root in dict.fromkeys(_root(u) for u in (*site.pages, *site.feeds, *site.sitemaps, *site.roots)):
                     yield self._request(root + "robots.txt", self.parse_robots, kind="robots",
                                         meta={"handle_httpstatus_list": [401, 403, 404, 410]})  # none: fine
 

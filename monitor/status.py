@@ -1,0 +1,66 @@
+"""``newswatch status``, as data: sources with their health and schedule, articles, the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import AlertOutbox, Article, CrawlRun, Source
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    name: str
+    url: str | None
+    last_checked_at: datetime | None
+    next_check_at: datetime | None
+    interval_seconds: int
+    health: str  # ok | failing N times | quiet | never checked
+    articles: int
+
+
+@dataclass(frozen=True)
+class Status:
+    sources: tuple[SourceStatus, ...]
+    articles: int
+    outbox: dict[str, int]
+    last_run: tuple[datetime, str] | None
+
+
+def outbox_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(AlertOutbox.state, func.count()).group_by(AlertOutbox.state)).all()
+    counts = {"pending": 0, "sent": 0, "dead": 0}
+    counts.update({state: int(n) for state, n in rows})
+    return counts
+
+
+def _health(source: Source, last_new: datetime | None, quiet_days: float, now: datetime) -> str:
+    if source.last_checked_at is None:
+        return "never checked"
+    if source.consecutive_failures:
+        return f"failing {source.consecutive_failures} times ({source.last_error or '?'})"
+    reference = last_new or source.created_at
+    if reference.tzinfo is None:
+        reference = reference.replace(tzinfo=UTC)
+    return "quiet" if now - reference > timedelta(days=quiet_days) else "ok"
+
+
+def status(session: Session, quiet_days: float, now: datetime | None = None) -> Status:
+    now = now or datetime.now(UTC)
+    sources = []
+    for source in session.execute(select(Source).order_by(Source.name)).scalars():
+        prefix = "/".join((source.url or "").split("/", 3)[:3]) + "/" if source.url else None
+        count, last_new = (0, None)
+        if prefix:
+            count, last_new = session.execute(
+                select(func.count(), func.max(Article.first_seen_at)).where(Article.canonical_url.startswith(prefix))
+            ).one()
+        sources.append(SourceStatus(source.name, source.url, source.last_checked_at, source.next_check_at,
+                                    source.interval_seconds, _health(source, last_new, quiet_days, now), int(count)))
+    total = int(session.execute(select(func.count()).select_from(Article)).scalar_one())
+    run = session.execute(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).scalars().first()
+    last = (run.started_at, run.outcome) if run is not None else None
+    return Status(tuple(sources), total, outbox_counts(session), last)
