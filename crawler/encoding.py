@@ -141,3 +141,16 @@ def _auto_detect(body: bytes) -> str | None:
     """Scrapy's own fallback: charset-normalizer's best guess, resolved through w3lib's aliases."""
     match = from_bytes(body).best()
     return resolve_encoding(match.encoding) if match is not None else None
+
+
+_CONTROL = frozenset(range(0, 32)) - {9, 10, 12, 13, 27}
+
+
+def looks_binary(body: bytes, sample: int = 8192) -> bool:
+    """True for bytes that are not text in any encoding: a NUL, or over 10 % control characters."""
+    head = body[:sample]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    return sum(1 for byte in head if byte in _CONTROL) > len(head) // 10

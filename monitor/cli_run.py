@@ -58,6 +58,7 @@ def summary_json(summary: RunSummary) -> dict[str, object]:
     return {
         "run": summary.run_id, "outcome": summary.outcome, "figures": summary.figures,
         "errors": [{"kind": e.kind, "url": e.url, "detail": e.detail} for e in summary.errors],
+        "rejected": [{"reason": reason, "url": url} for reason, url in summary.rejected],
         "cassette_missing": summary.stats.get("cassette/missing", 0),
     }
 
@@ -72,6 +73,9 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
             continue
         click.echo(f"  {'refused' if refused else 'error'} {error.kind}: {error.url} ({error.detail[:160]})",
                    err=quiet)
+    if not quiet:
+        for reason, url in summary.rejected:
+            click.echo(f"  rejected {reason}: {url}")
     missing = summary.stats.get("cassette/missing", 0)
     if missing:
         click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)

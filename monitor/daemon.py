@@ -30,7 +30,7 @@ from monitor.config import Config
 from monitor.metrics import Metrics, health_body, serve
 from monitor.outbox import deliver_pending
 from monitor.plan import due_articles, known_urls, seed_targets, site_targets
-from monitor.run import RECORDER, crawl_options, finish_run, record_health, retry_policy
+from monitor.run import RECORDER, close_abandoned_runs, crawl_options, finish_run, record_health, retry_policy
 from monitor.runtime import open_storage
 from monitor.schedule import next_interval, parse_ladder
 from monitor.seeds import import_seeds, read_seeds
@@ -195,6 +195,7 @@ class Daemon:
             return float(source.interval_seconds)
 
     async def start(self) -> None:
+        close_abandoned_runs(self.storage)
         self.schedule_jobs()
         self.scheduler.start()
         port = self.config.daemon.metrics_port

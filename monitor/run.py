@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
+from sqlalchemy import select
 
 from crawler.items import CrawlPlan, FetchError
 from crawler.settings import CrawlOptions, crawl_settings
@@ -41,6 +42,7 @@ class RunSummary:
     outcome: str
     stats: dict[str, Any]
     errors: tuple[FetchError, ...]
+    rejected: tuple[tuple[str, str], ...] = ()  # (reason, url) of pages that gave no article
 
     def count(self, prefix: str) -> int:
         return sum(int(v) for k, v in self.stats.items() if k.startswith(prefix) and isinstance(v, int))
@@ -108,10 +110,21 @@ def run_once(config: Config, cassette: Path | None = None, mode: str | None = No
     storage = open_storage(config)
     try:
         with run_lock(storage.engine):
+            close_abandoned_runs(storage)
             import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
             return _cycle(config, storage, channels, cassette, mode, log_level, progress)
     finally:
         storage.close()
+
+
+def close_abandoned_runs(storage: Storage) -> int:
+    """Under the lock no other run is alive: a run row still 'running' belongs to a killed process."""
+    with transaction(storage.sessions) as session:
+        runs = session.execute(select(CrawlRun).where(CrawlRun.outcome == "running")).scalars().all()
+        for run in runs:
+            run.outcome, run.finished_at = "abandoned", datetime.now(UTC)
+            run.error = "the process ended before the run finished (killed or crashed)"
+        return len(runs)
 
 
 def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cassette: Path | None,
@@ -165,7 +178,8 @@ def finish_run(storage: Storage, run_id: int, crawler: Crawler, error: str | Non
             run.stats = stats
             run.outcome = outcome
             run.error = error
-    return RunSummary(run_id, outcome, stats, errors)
+    rejected = tuple((p.reason, p.url) for p in spider.rejections) if isinstance(spider, NewsSpider) else ()
+    return RunSummary(run_id, outcome, stats, errors, rejected)
 
 
 def _outcome(error: str | None, stats: dict[str, Any], errors: tuple[FetchError, ...]) -> str:

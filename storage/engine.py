@@ -28,6 +28,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         raise StorageError(f"not a database URL: {url!r}") from exc
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    kwargs.setdefault("pool_pre_ping", True)  # a connection lost mid-run is replaced, not reused
     try:
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as exc:

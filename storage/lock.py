@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from storage.errors import StorageError
 
@@ -24,8 +24,10 @@ class RunLocked(StorageError):
     """Another newswatch run holds the lock on this storage."""
 
 
-def _key(name: str) -> int:
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+def advisory_key(connection: Connection, name: str) -> int:
+    """The advisory-lock key of ``name`` in the connection's schema (installs may share a database)."""
+    return int(connection.execute(text("SELECT hashtextextended(current_schema() || ':' || :n, 0)"),
+                                  {"n": name}).scalar_one())
 
 
 @contextlib.contextmanager
@@ -46,14 +48,16 @@ def run_lock(engine: Engine, name: str = "newswatch.run") -> Iterator[None]:
 @contextlib.contextmanager
 def _advisory(engine: Engine, name: str) -> Iterator[None]:
     with engine.connect() as connection:
-        taken = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _key(name)}).scalar()
+        key = advisory_key(connection, name)
+        taken = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         if not taken:
             raise RunLocked("another newswatch run is using this database (PostgreSQL advisory lock held)")
         try:
             yield
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _key(name)})
-            connection.commit()
+            with contextlib.suppress(SQLAlchemyError):  # a lost session has released its locks already
+                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                connection.commit()
 
 
 @contextlib.contextmanager

@@ -19,7 +19,7 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.discovery import declared_canonical, discover_feeds, follow_links
-from crawler.encoding import decode_body
+from crawler.encoding import decode_body, looks_binary
 from crawler.extract import Article, extract
 from crawler.feeds import parse_feed
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage
@@ -39,6 +39,7 @@ class NewsSpider(scrapy.Spider):
         self.plan = plan
         self.pages_per_site: Counter[str] = Counter()
         self.errors: list[FetchError] = []
+        self.rejections: list[RejectedPage] = []
         self.fetched: set[str] = set()  # URLs answered (as first requested, before redirects)
         self.extraction = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
 
@@ -110,13 +111,17 @@ class NewsSpider(scrapy.Spider):
             return
         self._reached(response)
         self._count("fetched/article")
+        if looks_binary(response.body):
+            yield self._reject(RejectedPage(canonical_url(response.url), "binary", "not text", None,
+                                            response.body, response.status))
+            return
         html = _text(response)
         url = declared_canonical(html, response.url) or canonical_url(response.url)
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(self.extraction, extract, html, url)
         if not isinstance(result, Article):
-            self._count(f"rejected/{result.reason}")
-            yield RejectedPage(url, result.reason, result.detail, result.title, response.body, response.status)
+            yield self._reject(RejectedPage(url, result.reason, result.detail, result.title, response.body,
+                                            response.status))
             return
         yield _fetched(response, url, discovered_from, result)
         for request in self._autodiscovered_feeds(html, response.url):
@@ -200,6 +205,11 @@ class NewsSpider(scrapy.Spider):
                 self._count("discovered/articles")
                 yield self._article_request(ArticleTarget(url, discovered_from=origin))
 
+    def _reject(self, page: RejectedPage) -> RejectedPage:
+        self._count(f"rejected/{page.reason}")
+        self.rejections.append(page)
+        return page
+
     def _error(self, url: str, kind: str, detail: str) -> FetchError:
         self._count(f"errors/{kind}")
         error = FetchError(url, kind, detail)
@@ -225,6 +235,8 @@ def _failure_kind(failure: Failure) -> str:
         return "refused_private"
     if name == "IgnoreRequest" and "robots.txt" in message:
         return "refused_robots"
+    if "max redirections" in message:
+        return "too_many_redirects"
     if "redirect" in message.lower():
         return "redirect_loop"
     if name == "IgnoreRequest" and "truncated gzip" in message:

@@ -51,6 +51,7 @@ class Route:
     headers: HeaderPairs = ()
     body: bytes = b""
     hang: bool = False
+    trickle: bool = False  # send the headers, then one byte of the body a second
 
     @classmethod
     def of(cls, spec: Route | tuple[Any, ...]) -> Route:
@@ -112,9 +113,28 @@ class _Handler(BaseHTTPRequestHandler):
             state.stopping.wait()
             self.close_connection = True
             return
+        if route.trickle:
+            self._trickle(route)
+            return
         if route.status == 200 and self._not_modified(route):
             route = Route(304, tuple((k, v) for k, v in route.headers if k.lower() in ("etag", "last-modified")))
         self._answer(route, send_body=send_body)
+
+    def _trickle(self, route: Route) -> None:
+        self.send_response(route.status)
+        for name, value in route.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(route.body)))
+        self.end_headers()
+        for index in range(len(route.body)):
+            if self.server.state.stopping.wait(1.0):
+                break
+            try:
+                self.wfile.write(route.body[index : index + 1])
+                self.wfile.flush()
+            except OSError:
+                break
+        self.close_connection = True
 
     def _not_modified(self, route: Route) -> bool:
         """Conditional GET as real servers do it: a matching ETag or Last-Modified gets a 304."""
@@ -264,6 +284,10 @@ class SiteServer:
 
     def add_robots(self, text: str) -> None:
         self.add("/robots.txt", text.encode("utf-8"), headers={"Content-Type": "text/plain; charset=utf-8"})
+
+    def add_trickle(self, path: str, body: bytes, headers: Mapping[str, str] | None = None) -> None:
+        """A route that answers one byte a second (a slow-loris server)."""
+        self.route(path, Route(200, _pairs(headers), body, trickle=True))
 
     def add_hang(self, path: str) -> None:
         """A route that accepts the connection, reads the request and never answers."""

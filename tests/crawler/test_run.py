@@ -24,13 +24,15 @@ from tests.crawler.site_server import SiteServer
 FIGURES = ("fetched", "new", "changed", "unchanged", "rejected", "refused", "errors")
 
 
-def newswatch(config: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def newswatch(config: Path, *args: str, env: dict[str, str] | None = None,
+              timeout: float = 240) -> subprocess.CompletedProcess[str]:
     code = "import sys; from monitor.cli import main; sys.argv[0] = 'newswatch'; main()"
-    environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    environ = {**os.environ, "PYTHONPATH": str(ROOT)}
     environ.pop("NEWSWATCH_DATABASE_URL", None)
+    environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-W", "error", "-c", code, "--config", str(config), *args],
-        capture_output=True, text=True, timeout=240, cwd=config.parent, env=environ, check=False,
+        capture_output=True, text=True, timeout=timeout, cwd=config.parent, env=environ, check=False,
     )
 
 
@@ -40,13 +42,14 @@ def figures(output: str) -> dict[str, int]:
     return {words[i]: int(words[i + 1]) for i in range(0, len(words), 2)}
 
 
-def stored(folder: Path) -> dict[str, int]:
+def stored(folder: Path, killed: bool = False) -> dict[str, int]:
+    """url -> latest version number; every run finished (a killed run may be left running)."""
     engine = make_engine(f"sqlite:///{folder / 'data' / 'newswatch.db'}")
     with session_factory(engine)() as session:
         articles = {a.canonical_url: a.id for a in session.execute(select(Article)).scalars()}
         versions = {v.article_id: v.number for v in session.execute(select(Version)).scalars()}
         runs = session.execute(select(CrawlRun)).scalars().all()
-        assert runs and all(r.finished_at is not None for r in runs)
+        assert runs and all(r.finished_at is not None or (killed and r.outcome == "running") for r in runs)
     engine.dispose()
     return {url: versions.get(article_id, 0) for url, article_id in articles.items()}
 

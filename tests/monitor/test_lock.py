@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from storage.engine import make_engine
-from storage.lock import RunLocked, _key, run_lock
+from storage.lock import RunLocked, advisory_key, run_lock
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import ROOT, newswatch, setup_workspace
 
@@ -26,7 +26,8 @@ def test_postgres_advisory_lock_is_released_when_the_holder_dies(postgres_url: s
         with run_lock(other):
             pass
         dying = holder.connect()  # a run whose process dies holding the lock, without unlocking
-        assert dying.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _key("newswatch.run")}).scalar()
+        key = advisory_key(dying, "newswatch.run")
+        assert dying.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         with pytest.raises(RunLocked), run_lock(other):
             pass
         dying.invalidate()  # the connection is dropped, as when the process is killed

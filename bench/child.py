@@ -1,0 +1,42 @@
+"""``python -m bench.child ARGS``: run the ``newswatch`` CLI with ARGS and report what it cost.
+
+On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``ru_maxrss`` of this process, KiB) and
+CPU seconds (user + system). With ``$BENCH_CHILD_PROFILE`` set, the run is sampled by
+:class:`bench.sampler.Sampler` and the profile is written there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+from pathlib import Path
+
+from bench.sampler import Sampler
+
+
+def _report(path: str) -> None:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    figures = {"max_rss_kib": usage.ru_maxrss, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+    Path(path).write_text(json.dumps(figures), encoding="utf-8")
+
+
+def main() -> None:
+    sampler = Sampler() if os.environ.get("BENCH_CHILD_PROFILE") else None
+    if sampler is not None:
+        sampler.start()
+    sys.argv[0] = "newswatch"
+    try:
+        from monitor.cli import main as newswatch
+
+        newswatch()
+    finally:
+        if sampler is not None:
+            sampler.dump(Path(os.environ["BENCH_CHILD_PROFILE"]), sampler.stop())
+        if os.environ.get("BENCH_CHILD_REPORT"):
+            _report(os.environ["BENCH_CHILD_REPORT"])
+
+
+if __name__ == "__main__":
+    main()

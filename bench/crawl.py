@@ -1,0 +1,98 @@
+"""The crawl figures for one N: first crawl, re-check, PostgreSQL first crawl, a profiled first crawl.
+
+All runs of one N crawl the same loopback site (:mod:`bench.site`), each first crawl in its own fresh
+workspace (:mod:`bench.workspace`), so they are measured in the same conditions.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.site import Template, build_site
+from bench.workspace import ChildRun, newswatch, postgres_schema, write_workspace
+from tests.crawler.site_server import SiteServer
+
+
+class BenchError(RuntimeError):
+    """A run that did not do what the benchmark needs (the figures would be meaningless)."""
+
+
+@dataclass(frozen=True)
+class Crawl:
+    """One ``newswatch run`` and the articles it handled (new, or re-checked)."""
+
+    run: ChildRun
+    articles: int
+
+    @property
+    def per_second(self) -> float:
+        return self.articles / self.run.seconds if self.run.seconds else 0.0
+
+    @property
+    def errors(self) -> int:
+        return int(self.run.summary().get("figures", {}).get("errors", 0))
+
+
+@dataclass(frozen=True)
+class CrawlSet:
+    n: int
+    build_seconds: float
+    first: Crawl
+    recheck: Crawl | None
+    not_modified: int  # re-check requests answered 304
+    postgres: Crawl | None
+    profile: Path | None
+    seconds: float  # the whole set, wall clock
+
+
+def _figure(run: ChildRun, name: str) -> int:
+    return int(run.summary().get("figures", {}).get(name, 0))
+
+
+def first_crawl(folder: Path, base: str, feeds: list[str], sitemaps: list[str], n: int,
+                database_url: str | None = None, profile: Path | None = None) -> Crawl:
+    config = write_workspace(folder, base, feeds, sitemaps, n)
+    upgrade = newswatch(config, "db", "upgrade", database_url=database_url)
+    if upgrade.status != 0:
+        raise BenchError(f"newswatch db upgrade failed: {upgrade.stderr[-2000:]}")
+    run = newswatch(config, "run", "--json", database_url=database_url, profile=profile)
+    new = _figure(run, "new")
+    if new != n:
+        raise BenchError(f"first crawl stored {new} new articles, expected {n} (exit {run.status}): "
+                         f"{run.stdout[-1500:]} {run.stderr[-1500:]}")
+    return Crawl(run, new)
+
+
+def recheck(folder: Path, server: SiteServer, n: int) -> tuple[Crawl, int]:
+    """A second run on the first crawl's workspace: every article due, nothing changed."""
+    before = len(server.requests)
+    run = newswatch(folder / "newswatch.toml", "run", "--json")
+    checked = _figure(run, "unchanged")
+    if checked != n or _figure(run, "changed") or _figure(run, "new"):
+        raise BenchError(f"re-check saw {checked} unchanged of {n}: {run.stdout[-1500:]} {run.stderr[-1500:]}")
+    conditional = [r for r in server.requests[before:] if dict(r.headers).get("If-None-Match")]
+    return Crawl(run, checked), len(conditional)
+
+
+def crawl_set(found: list[Template], n: int, scratch: Path, *, postgres: bool, profile: Path | None) -> CrawlSet:
+    started = time.perf_counter()
+    with SiteServer() as server:
+        feeds, sitemaps = build_site(server, found, n)
+        build = time.perf_counter() - started
+        base = server.base_url
+        first = first_crawl(scratch / f"sqlite-{n}", base, feeds, sitemaps, n)
+        second, not_modified = recheck(scratch / f"sqlite-{n}", server, n)
+        on_postgres = None
+        if postgres:
+            with postgres_schema() as url:
+                on_postgres = first_crawl(scratch / f"postgres-{n}", base, feeds, sitemaps, n, database_url=url)
+        if profile is not None:
+            first_crawl(scratch / f"profile-{n}", base, feeds, sitemaps, n, profile=profile)
+    return CrawlSet(n, build, first, second, not_modified, on_postgres, profile, time.perf_counter() - started)
+
+
+def scratch_folder() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="newswatch-bench-")
