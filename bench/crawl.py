@@ -6,6 +6,7 @@ workspace (:mod:`bench.workspace`), so they are measured in the same conditions.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -77,20 +78,32 @@ def recheck(folder: Path, server: SiteServer, n: int) -> tuple[Crawl, int]:
     return Crawl(run, checked), len(conditional)
 
 
-def crawl_set(found: list[Template], n: int, scratch: Path, *, postgres: bool, profile: Path | None) -> CrawlSet:
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def crawl_set(found: list[Template], n: int, scratch: Path, *, again: bool, postgres: bool,
+              profile: Path | None) -> CrawlSet:
+    """Build the site for ``n`` articles and run the first crawl, then (when asked) the re-check, the first
+    crawl on PostgreSQL and a profiled first crawl."""
     started = time.perf_counter()
     with SiteServer() as server:
+        say(f"N={n:,}: building the site")
         feeds, sitemaps = build_site(server, found, n)
-        build = time.perf_counter() - started
-        base = server.base_url
+        build, base = time.perf_counter() - started, server.base_url
         first = first_crawl(scratch / f"sqlite-{n}", base, feeds, sitemaps, n)
-        second, not_modified = recheck(scratch / f"sqlite-{n}", server, n)
+        say(f"N={n:,}: first crawl {first.run.seconds:.0f} s")
+        second, not_modified = recheck(scratch / f"sqlite-{n}", server, n) if again else (None, 0)
+        if second is not None:
+            say(f"N={n:,}: re-check {second.run.seconds:.0f} s")
         on_postgres = None
         if postgres:
             with postgres_schema() as url:
                 on_postgres = first_crawl(scratch / f"postgres-{n}", base, feeds, sitemaps, n, database_url=url)
+            say(f"N={n:,}: first crawl on PostgreSQL {on_postgres.run.seconds:.0f} s")
         if profile is not None:
             first_crawl(scratch / f"profile-{n}", base, feeds, sitemaps, n, profile=profile)
+            say(f"N={n:,}: profiled first crawl done")
     return CrawlSet(n, build, first, second, not_modified, on_postgres, profile, time.perf_counter() - started)
 
 

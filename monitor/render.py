@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from typing import Any
 
@@ -49,22 +50,29 @@ def fields_text(fields: dict[str, tuple[str | None, str | None]]) -> str:
     return "\n".join(f"{name}: {old or '∅'} → {new or '∅'}" for name, (old, new) in fields.items())
 
 
-def to_text(diff: Diff, context: int = CONTEXT) -> str:
-    lines: list[str] = []
+def _text_op(op: Op) -> list[str]:
+    if op.kind == "edit":
+        return [f"- {op.old}", f"+ {op.new}", f"~ {marked(op)}"]
+    return [{"equal": f"  {op.old}", "delete": f"- {op.old}", "insert": f"+ {op.new}"}[op.kind]]
+
+
+def _html_op(op: Op) -> list[str]:
+    if op.kind == "edit":
+        return [f"<p>{_html_fragments(op)}</p>"]
+    return [{"equal": f"<p>{escape(op.old)}</p>", "delete": f"<p><del>{escape(op.old)}</del></p>",
+             "insert": f"<p><ins>{escape(op.new)}</ins></p>"}[op.kind]]
+
+
+def _render(diff: Diff, context: int, skip: str, render_op: Callable[[Op], list[str]]) -> list[str]:
+    """The shown part of ``diff`` (changes with ``context``), one op at a time, ``skip`` for gaps."""
+    rows: list[str] = []
     for item in _visible(diff, context):
-        if item is None:
-            lines.append("…")
-            continue
-        op = item[1]
-        if op.kind == "equal":
-            lines.append(f"  {op.old}")
-        elif op.kind == "delete":
-            lines.append(f"- {op.old}")
-        elif op.kind == "insert":
-            lines.append(f"+ {op.new}")
-        else:
-            lines.extend((f"- {op.old}", f"+ {op.new}", f"~ {marked(op)}"))
-    return "\n".join(lines)
+        rows.extend([skip] if item is None else render_op(item[1]))
+    return rows
+
+
+def to_text(diff: Diff, context: int = CONTEXT) -> str:
+    return "\n".join(_render(diff, context, "…", _text_op))
 
 
 def to_json(diff: Diff) -> dict[str, Any]:
@@ -82,20 +90,7 @@ def to_json(diff: Diff) -> dict[str, Any]:
 
 
 def to_html(diff: Diff, context: int = CONTEXT) -> str:
-    rows: list[str] = []
-    for item in _visible(diff, context):
-        if item is None:
-            rows.append('<p class="skip">…</p>')
-            continue
-        op = item[1]
-        if op.kind == "equal":
-            rows.append(f"<p>{escape(op.old)}</p>")
-        elif op.kind == "delete":
-            rows.append(f"<p><del>{escape(op.old)}</del></p>")
-        elif op.kind == "insert":
-            rows.append(f"<p><ins>{escape(op.new)}</ins></p>")
-        else:
-            rows.append(f"<p>{_html_fragments(op)}</p>")
+    rows = _render(diff, context, '<p class="skip">…</p>', _html_op)
     return '<div class="newswatch-diff">' + "".join(rows) + "</div>"
 
 
