@@ -27,6 +27,11 @@ test: $(STAMP)
 demo: $(STAMP)
 	DEMO_BIN=$(abspath $(BIN)) bash scripts/demo.sh
 
+# the benchmark suite (not a test): prints a table and writes bench/RESULTS.md; see bench/README.md
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check crawler monitor storage tests
 	$(BIN)/mypy

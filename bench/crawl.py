@@ -6,12 +6,16 @@ workspace (:mod:`bench.workspace`), so they are measured in the same conditions.
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
+from bench.figures import Extraction, bare_extraction
 from bench.site import Template, build_site
 from bench.workspace import ChildRun, newswatch, postgres_schema, write_workspace
 from tests.crawler.site_server import SiteServer
@@ -33,19 +37,21 @@ class Crawl:
         return self.articles / self.run.seconds if self.run.seconds else 0.0
 
     @property
-    def errors(self) -> int:
-        return int(self.run.summary().get("figures", {}).get("errors", 0))
+    def errors(self) -> set[str]:
+        """The errors the run counted: kind and URL path (the port changes from set to set)."""
+        return {f"{e['kind']} {urlsplit(e['url']).path}" for e in self.run.summary().get("errors", [])}
 
 
 @dataclass(frozen=True)
 class CrawlSet:
     n: int
+    extraction: Extraction  # bare extraction, measured just before the first crawl
     build_seconds: float
     first: Crawl
     recheck: Crawl | None
     not_modified: int  # re-check requests answered 304
     postgres: Crawl | None
-    profile: Path | None
+    profile: dict[str, Any] | None  # bench.sampler's report of the profiled first crawl
     seconds: float  # the whole set, wall clock
 
 
@@ -67,6 +73,13 @@ def first_crawl(folder: Path, base: str, feeds: list[str], sitemaps: list[str], 
     return Crawl(run, new)
 
 
+def empty_run(folder: Path) -> ChildRun:
+    """``newswatch run`` with nothing to crawl: the fixed cost of a run (start-up, imports, storage, Scrapy)."""
+    config = write_workspace(folder, None, [], [], 0)
+    newswatch(config, "db", "upgrade")
+    return newswatch(config, "run", "--json")
+
+
 def recheck(folder: Path, server: SiteServer, n: int) -> tuple[Crawl, int]:
     """A second run on the first crawl's workspace: every article due, nothing changed."""
     before = len(server.requests)
@@ -83,9 +96,11 @@ def say(message: str) -> None:
 
 
 def crawl_set(found: list[Template], n: int, scratch: Path, *, again: bool, postgres: bool,
-              profile: Path | None) -> CrawlSet:
+              profile: bool) -> CrawlSet:
     """Build the site for ``n`` articles and run the first crawl, then (when asked) the re-check, the first
     crawl on PostgreSQL and a profiled first crawl."""
+    extraction = bare_extraction(found, n)
+    say(f"N={n:,}: bare extraction {extraction.per_second:.1f} articles/s")
     started = time.perf_counter()
     with SiteServer() as server:
         say(f"N={n:,}: building the site")
@@ -101,10 +116,14 @@ def crawl_set(found: list[Template], n: int, scratch: Path, *, again: bool, post
             with postgres_schema() as url:
                 on_postgres = first_crawl(scratch / f"postgres-{n}", base, feeds, sitemaps, n, database_url=url)
             say(f"N={n:,}: first crawl on PostgreSQL {on_postgres.run.seconds:.0f} s")
-        if profile is not None:
-            first_crawl(scratch / f"profile-{n}", base, feeds, sitemaps, n, profile=profile)
+        sampled = None
+        if profile:
+            path = scratch / f"profile-{n}.json"
+            first_crawl(scratch / f"profile-{n}", base, feeds, sitemaps, n, profile=path)
+            sampled = json.loads(path.read_text(encoding="utf-8"))
             say(f"N={n:,}: profiled first crawl done")
-    return CrawlSet(n, build, first, second, not_modified, on_postgres, profile, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return CrawlSet(n, extraction, build, first, second, not_modified, on_postgres, sampled, seconds)
 
 
 def scratch_folder() -> tempfile.TemporaryDirectory[str]:

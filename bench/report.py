@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
@@ -12,10 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.crawl import CrawlSet
-from bench.figures import ChangeCost, Extraction
+from bench.figures import ChangeCost
+from bench.workspace import ChildRun
 
-COMMAND = ".venv/bin/python -m bench   (or: make bench)"
+COMMAND = ".venv/bin/python -m bench"
 OUR_CODE = ("crawler/", "monitor/", "storage/")
+ENTRY = ("monitor/cli.py:main", "monitor/cli_run.py:run", "monitor/run.py:run_once", "monitor/run.py:_cycle",
+         "monitor/run.py:_crawl", "crawler/extract.py:extract")  # on (nearly) every stack: say nothing
 
 
 def _proc(path: str, key: str) -> str:
@@ -28,7 +30,11 @@ def _proc(path: str, key: str) -> str:
     return "?"
 
 
-def machine() -> list[str]:
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def machine(load_before: str) -> list[str]:
     memory = _proc("/proc/meminfo", "MemTotal")
     gib = f"{int(memory.split()[0]) / 1024 / 1024:.1f} GiB" if memory != "?" else "?"
     packages = ", ".join(f"{name} {version(name)}" for name in ("Scrapy", "trafilatura", "SQLAlchemy", "lxml"))
@@ -36,6 +42,8 @@ def machine() -> list[str]:
         f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"CPU: {_proc('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores; RAM {gib}",
         f"Python {platform.python_version()} on {platform.system()} {platform.release()}; {packages}",
+        f"Load average (1, 5, 15 min) at the start {load_before}, at the end {load()}: other work on the machine "
+        "slows wall-clock figures; the CPU-time row is not affected",
     ]
 
 
@@ -50,56 +58,60 @@ def _rate(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
-def crawl_cells(found: CrawlSet, extraction: Extraction, smallest: CrawlSet) -> list[str]:
-    first = found.first
+def crawl_cells(found: CrawlSet, smallest: CrawlSet) -> list[str]:
+    first, extraction = found.first, found.extraction
     cpu_ms = first.run.cpu_seconds / first.articles * 1000
-    cells = [f"{_rate(first.per_second)} = **{first.per_second / extraction.per_second:.2f}×** bare extraction",
-             f"{cpu_ms:.0f} ms = {cpu_ms / extraction.ms_per_page:.2f}× bare extraction"]
+    cells = [f"{_rate(extraction.per_second)} ({extraction.ms_per_page:.0f} ms/page, {extraction.pages} pages)",
+             f"{_rate(first.per_second)} = **{first.per_second / extraction.per_second:.2f}×** bare extraction",
+             f"{cpu_ms:.0f} ms = {cpu_ms / extraction.cpu_ms_per_page:.2f}× bare extraction "
+             f"({first.run.cpu_seconds / first.run.seconds:.2f} cores busy)"]
     if found.recheck is not None:
         again = found.recheck
         cells.append(f"{_rate(again.per_second)} = **{again.per_second / first.per_second:.2f}×** first crawl "
                      f"({found.not_modified:,} × 304, {again.articles - found.not_modified:,} × 200)")
     else:
         cells.append("not run (time)")
-    if found.postgres is not None:
-        cells.append(f"{_rate(found.postgres.per_second)} = **{found.postgres.per_second / first.per_second:.2f}×**"
-                     " SQLite")
-    else:
-        cells.append("not run")
-    rss = first.run.max_rss_kib / 1024
-    growth = "" if found is smallest else f" = {first.run.max_rss_kib / smallest.first.run.max_rss_kib:.2f}× " \
-                                          f"N={smallest.n:,}"
+    postgres = found.postgres
+    cells.append(f"{_rate(postgres.per_second)} = **{postgres.per_second / first.per_second:.2f}×** SQLite"
+                 if postgres is not None else "not run")
+    growth = "" if found is smallest else \
+        f" = **{first.run.max_rss_kib / smallest.first.run.max_rss_kib:.2f}×** N={smallest.n:,}"
     again_rss = f" (re-check {found.recheck.run.max_rss_kib / 1024:.0f})" if found.recheck else ""
-    cells.append(f"{rss:.0f}{growth}{again_rss}")
+    cells.append(f"{first.run.max_rss_kib / 1024:.0f}{growth}{again_rss}")
     return cells
 
 
-def table(extraction: Extraction, changes: list[ChangeCost], sets: list[CrawlSet]) -> str:
-    labels = ["first crawl, SQLite: articles/s (fetch+extract+store+corpus)", "first crawl: CPU per article",
+def table(changes: list[ChangeCost], sets: list[CrawlSet], fixed: ChildRun) -> str:
+    labels = ["bare extraction (`extract`, 1 process, 1 core): articles/s",
+              "first crawl, SQLite: articles/s (fetch+extract+store+corpus)", "first crawl: CPU per article",
               "re-check, nothing changed: articles/s", "first crawl, PostgreSQL: articles/s",
               "peak RSS of `newswatch run`, first crawl: MiB"]
-    columns = [crawl_cells(s, extraction, sets[0]) for s in sets]
+    columns = [crawl_cells(s, sets[0]) for s in sets]
     rows = [[label, *(column[i] for column in columns)] for i, label in enumerate(labels)]
-    blank = [""] * (len(sets) - 1)
-    rows.insert(0, ["bare extraction (`extract`, 1 process, 1 core): articles/s",
-                    f"{_rate(extraction.per_second)} ({extraction.ms_per_page:.0f} ms/page, {extraction.pages} pages)",
-                    *blank])
     median = statistics.median(c.ms for c in changes)
-    rows.append(["change detection per changed article, 50,000 chars: ms",
-                 f"{median:.0f} (median of {len(changes)} cases) = **{median / extraction.ms_per_page:.1f}×** "
-                 "one extraction", *blank])
+    blank = [""] * (len(sets) - 1)
+    rows.append(["change detection per changed article, 50,000 chars: CPU ms",
+                 f"{median:.0f} (median of {len(changes)} cases) = "
+                 f"**{median / sets[0].extraction.cpu_ms_per_page:.1f}×** one extraction", *blank])
+    rows.append(["`newswatch run` with nothing to crawl (fixed cost of a run)",
+                 f"{fixed.seconds:.1f} s ({fixed.cpu_seconds:.1f} s CPU), peak RSS {fixed.max_rss_kib / 1024:.0f} MiB",
+                 *blank])
     return markdown(["figure", *(f"N={s.n:,}" for s in sets)], rows)
 
 
 def change_table(changes: list[ChangeCost]) -> str:
-    return markdown(["change (50,000-char Chinese text)", "chars", "detect+diff+render+event"],
-                    [[c.case, f"{c.chars:,}", f"{c.ms:.0f} ms"] for c in changes])
+    return markdown(["change (50,000-char Chinese text)", "chars", "detect+diff+render+event: CPU",
+                     "of which detect+diff"],
+                    [[c.case, f"{c.chars:,}", f"{c.ms:.0f} ms", f"{c.detect_ms:.0f} ms"] for c in changes])
 
 
 def _top(entries: list[list[Any]], thread: str, busy: int, count: int, ours: bool = False) -> list[str]:
+    """The ``count`` functions with most samples in ``thread`` (entry frames, on every stack, left out)."""
     picked = []
     for name, function, samples in entries:
-        if name != thread or (ours and not function.startswith(OUR_CODE)) or samples >= busy * 0.98:
+        if name != thread or samples >= busy * 0.95:
+            continue
+        if ours and (not function.startswith(OUR_CODE) or function in ENTRY or function.endswith("<module>")):
             continue
         picked.append(f"`{function}` {samples / busy:.0%}")
         if len(picked) == count:
@@ -107,42 +119,55 @@ def _top(entries: list[list[Any]], thread: str, busy: int, count: int, ours: boo
     return picked
 
 
-def profile_section(profile: Path, found: CrawlSet, extraction: Extraction) -> str:
-    data = json.loads(profile.read_text(encoding="utf-8"))
+def verdict(data: dict[str, Any], found: CrawlSet) -> str:
+    """The bottleneck, named from the figures: cores used, extraction's share, the rest per article."""
+    run, extraction = found.first.run, found.extraction
+    cores = run.cpu_seconds / run.seconds
+    per_article = run.cpu_seconds / found.n * 1000
+    rest = per_article - extraction.cpu_ms_per_page
     ticks = max(int(data["ticks"]), 1)
-    threads = {name: t for name, t in data["threads"].items() if t["busy"] > 0.02 * ticks}
-    first = found.first.run
-    extract_s = extraction.seconds / extraction.pages * found.n
-    lines = [f"Sampled every {data['interval'] * 1000:.0f} ms over {data['seconds']:.0f} s (N={found.n:,}, SQLite).",
-             f"The `newswatch run` process used {first.cpu_seconds:.0f} s of CPU in {first.seconds:.0f} s "
-             f"({first.cpu_seconds / first.seconds:.2f} cores); bare extraction of the same pages takes "
-             f"{extract_s:.0f} s ({extract_s / first.cpu_seconds:.0%} of that CPU).", "",
-             "Busy share of wall time per thread (not waiting in a poll, lock or queue):", ""]
-    lines += [f"- {name}: {t['busy'] / ticks:.0%}" for name, t in threads.items()]
-    for name, t in threads.items():
-        lines += ["", f"Thread `{name}`, self time (share of its busy samples): "
-                  + ", ".join(_top(data["self"], name, t["busy"], 10)) + ".",
-                  f"Thread `{name}`, our code on the stack: "
-                  + ", ".join(_top(data["cumulative"], name, t["busy"], 10, ours=True)) + "."]
+    busy = ", ".join(f"`{name}` {t['busy'] / ticks:.0%}" for name, t in data["threads"].items()
+                     if t["busy"] > 0.02 * ticks)
+    return (f"**Bottleneck: one core, shared through the GIL.** The run used {cores:.2f} of {os.cpu_count()} "
+            f"cores. Each article cost {per_article:.0f} ms of CPU: extraction {extraction.cpu_ms_per_page:.0f} ms "
+            f"(trafilatura, in the single `extract` worker thread) plus {rest:.0f} ms of other work (the reactor "
+            "thread: spider parsing, change detection, storage, corpus files, Scrapy). The two threads take "
+            f"turns on the GIL, so articles/s ≈ 1000 / {per_article:.0f}. Busy share of wall time (waiting for "
+            f"the GIL counts as busy): {busy}.")
+
+
+def growth(sets: list[CrawlSet]) -> str:
+    """How the CPU per article of the first crawl changes from the smallest N to the largest."""
+    small, large = sets[0], sets[-1]
+    per = [s.first.run.cpu_seconds / s.n * 1000 for s in (small, large)]
+    if large is small or abs(per[1] / per[0] - 1) < 0.05:
+        return ""
+    return (f"CPU per article is not constant: {per[0]:.0f} ms at N={small.n:,}, {per[1]:.0f} ms at "
+            f"N={large.n:,} ({per[1] / per[0] - 1:+.0%}) with extraction the same, so some per-article work grows "
+            "with the number of articles stored.")
+
+
+def profile_section(data: dict[str, Any], found: CrawlSet, sets: list[CrawlSet]) -> str:
+    ticks = max(int(data["ticks"]), 1)
+    lines = [verdict(data, found), *([growth(sets)] if growth(sets) else []), "",
+             f"Sampled by `bench/sampler.py` every {data['interval'] * 1000:.0f} ms over {data['seconds']:.0f} s "
+             f"(a separate first crawl, N={found.n:,}, SQLite). Shares are of each thread's busy samples."]
+    for name, t in data["threads"].items():
+        if t["busy"] > 0.02 * ticks:
+            lines += ["", f"Thread `{name}`, self time: " + ", ".join(_top(data["self"], name, t["busy"], 12)) + ".",
+                      "", f"Thread `{name}`, our code on the stack: "
+                      + ", ".join(_top(data["cumulative"], name, t["busy"], 12, ours=True)) + "."]
     return "\n".join(lines)
 
 
-def verdict(profile: Path) -> str:
-    """The bottleneck, named from the profile: the thread busy the largest share of the time."""
-    data = json.loads(profile.read_text(encoding="utf-8"))
-    ticks = max(int(data["ticks"]), 1)
-    name, busiest = max(data["threads"].items(), key=lambda item: item[1]["busy"])
-    return f"`{name}` thread busy {busiest['busy'] / ticks:.0%} of the wall time"
-
-
-def results(extraction: Extraction, changes: list[ChangeCost], sets: list[CrawlSet], notes: list[str]) -> str:
-    parts = ["# newswatch benchmarks", "", f"Command: `{COMMAND}`. Generated by `bench/__main__.py`; "
-             "methods in `bench/README.md`.", "", *[f"- {line}" for line in machine()], "", "## Figures", "",
-             table(extraction, changes, sets), "", change_table(changes)]
-    profiled = next((s for s in sets if s.profile is not None and s.profile.exists()), None)
+def results(changes: list[ChangeCost], sets: list[CrawlSet], fixed: ChildRun, notes: list[str],
+            load_before: str) -> str:
+    parts = ["# newswatch benchmarks", "", f"Command: `{COMMAND}` (or `make bench`); written by it. "
+             "What each figure measures: `bench/README.md`.", "", *[f"- {line}" for line in machine(load_before)],
+             "", "## Figures", "", table(changes, sets, fixed), "", change_table(changes)]
+    profiled = next((s for s in sets if s.profile is not None), None)
     if profiled is not None and profiled.profile is not None:
-        parts += ["", "## Profile of the first crawl", "", f"Bottleneck: {verdict(profiled.profile)}.", "",
-                  profile_section(profiled.profile, profiled, extraction)]
+        parts += ["", "## Profile of the first crawl", "", profile_section(profiled.profile, profiled, sets)]
     if notes:
         parts += ["", "## Not measured, and caveats", "", *[f"- {note}" for note in notes]]
     return "\n".join(parts) + "\n"

@@ -47,15 +47,17 @@ class ChildRun:
         return dict(json.loads(lines[-1])) if lines else {}
 
 
-def write_workspace(folder: Path, site: str, feeds: list[str], sitemaps: list[str], n: int) -> Path:
-    """Seeds, registry and a config relaxed for the benchmark; returns the config path."""
+def write_workspace(folder: Path, site: str | None, feeds: list[str], sitemaps: list[str], n: int) -> Path:
+    """Seeds, registry and a config relaxed for the benchmark; returns the config path. Without a
+    ``site``, the seeds folder is empty: a run has nothing to crawl (its fixed cost)."""
     seeds = folder / "seeds"
     seeds.mkdir(parents=True, exist_ok=True)
-    (seeds / "000_0000000000000000.txt").write_text(SEED, encoding="utf-8")
-    quoted = ", ".join(json.dumps(u) for u in feeds)
-    (seeds / "sources.toml").write_text(
-        f'[[source]]\nname = "测试新闻"\nsite = "{site}/"\nfeeds = [{quoted}]\n'
-        f"sitemaps = [{', '.join(json.dumps(u) for u in sitemaps)}]\n", encoding="utf-8")
+    if site is not None:
+        (seeds / "000_0000000000000000.txt").write_text(SEED, encoding="utf-8")
+        quoted = ", ".join(json.dumps(u) for u in feeds)
+        (seeds / "sources.toml").write_text(
+            f'[[source]]\nname = "测试新闻"\nsite = "{site}/"\nfeeds = [{quoted}]\n'
+            f"sitemaps = [{', '.join(json.dumps(u) for u in sitemaps)}]\n", encoding="utf-8")
     config = folder / "newswatch.toml"
     config.write_text(
         '[storage]\ndata_dir = "data"\ncorpus_dir = "data/corpus"\nseeds_dir = "seeds"\n'

@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,32 +123,51 @@ def _fsync_dir(folder: Path) -> None:
 
 
 class Corpus:
-    """A corpus folder that names new documents ``NNN_<key>.txt`` and keeps re-writes in place."""
+    """A corpus folder that names new documents ``NNN_<key>.txt`` and keeps re-writes in place.
+
+    The folder is listed once and the index kept up to date by :meth:`save`; it is listed again only when
+    the folder changed behind our back (its mtime moved), so saving stays cheap however large it grows.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._names: dict[str, str] | None = None
+        self._next = 0
+        self._mtime: int | None = None
 
-    def _names(self) -> Iterator[re.Match[str]]:
-        if not self.folder.is_dir():
-            return
-        for path in self.folder.iterdir():
-            match = FILE_NAME.match(path.name)
-            if match:
-                yield match
+    def _folder_mtime(self) -> int | None:
+        try:
+            return self.folder.stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def _index(self) -> dict[str, str]:
+        if self._names is None or self._folder_mtime() != self._mtime:
+            self._mtime = self._folder_mtime()
+            self._names, numbers = {}, [-1]
+            if self.folder.is_dir():
+                for path in self.folder.iterdir():
+                    match = FILE_NAME.match(path.name)
+                    if match:
+                        self._names.setdefault(match.group(2), match.group(0))
+                        numbers.append(int(match.group(1)))
+            self._next = max(numbers) + 1
+        return self._names
 
     def path_for(self, key: str) -> Path:
         """The file for ``key`` (16 hex digits): the existing one, or the next free number."""
         if not re.fullmatch(r"[0-9a-f]{16}", key):
             raise ValueError(f"corpus key must be 16 lower-case hex digits, got {key!r}")
-        numbers = [-1]
-        for match in self._names():
-            if match.group(2) == key:
-                return self.folder / match.group(0)
-            numbers.append(int(match.group(1)))
-        return self.folder / f"{max(numbers) + 1:03d}_{key}.txt"
+        name = self._index().get(key)
+        return self.folder / (name or f"{self._next:03d}_{key}.txt")
 
     def save(self, key: str, document: Document) -> Path:
         """Write ``document`` under ``key`` atomically and return its path."""
         path = self.path_for(key)
+        known = key in self._index()
         write_document(path, document)
+        if self._names is not None and not known:
+            self._names[key] = path.name
+            self._next += 1
+        self._mtime = self._folder_mtime()  # our own write moved it
         return path
