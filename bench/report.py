@@ -143,8 +143,8 @@ def growth(sets: list[CrawlSet]) -> str:
     if large is small or abs(per[1] / per[0] - 1) < 0.05:
         return ""
     return (f"CPU per article is not constant: {per[0]:.0f} ms at N={small.n:,}, {per[1]:.0f} ms at "
-            f"N={large.n:,} ({per[1] / per[0] - 1:+.0%}) with extraction the same, so some per-article work grows "
-            "with the number of articles stored.")
+            f"N={large.n:,} ({per[1] / per[0] - 1:+.0%}), bare extraction unchanged: per-article work that grows "
+            "with the articles stored, or a busier machine (see the load average), or both.")
 
 
 def profile_section(data: dict[str, Any], found: CrawlSet, sets: list[CrawlSet]) -> str:
