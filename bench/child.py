@@ -1,6 +1,6 @@
 """``python -m bench.child ARGS``: run the ``newswatch`` CLI with ARGS and report what it cost.
 
-On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``ru_maxrss`` of this process, KiB) and
+On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``VmHWM`` of this process, KiB) and
 CPU seconds (user + system). With ``$BENCH_CHILD_PROFILE`` set, the run is sampled by
 :class:`bench.sampler.Sampler` and the profile is written there.
 """
@@ -16,9 +16,18 @@ from pathlib import Path
 from bench.sampler import Sampler
 
 
+def peak_rss_kib() -> int:
+    """This process's peak RSS: ``VmHWM``. Not ``ru_maxrss``: Linux keeps it across ``exec``, so a child
+    started by a big parent (the bench process holds the whole site) reports the parent's size."""
+    for line in Path("/proc/self/status").read_text(encoding="utf-8").splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _report(path: str) -> None:
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    figures = {"max_rss_kib": usage.ru_maxrss, "cpu_seconds": usage.ru_utime + usage.ru_stime}
+    figures = {"max_rss_kib": peak_rss_kib(), "cpu_seconds": usage.ru_utime + usage.ru_stime}
     Path(path).write_text(json.dumps(figures), encoding="utf-8")
 
 
