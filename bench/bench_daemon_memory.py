@@ -17,10 +17,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.monitor.core.test_daemon import FAST
+
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.monitor.receiver import free_port
-from tests.monitor.test_daemon import FAST
 
 
 def rss_kib(pid: int) -> int:
@@ -48,7 +49,8 @@ def main() -> None:
         config.write_text(config.read_text(encoding="utf-8") + extra.replace("feeds_max_minutes = 0.1",
                                                                              "feeds_max_minutes = 0.02"),
                           encoding="utf-8")
-        newswatch = [sys.executable, "-c", "import sys; from monitor.cli import main; main()", "--config", str(config)]
+        entry = "import sys; from monitor.cli.main import main; main()"
+        newswatch = [sys.executable, "-c", entry, "--config", str(config)]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         subprocess.run([*newswatch, "db", "upgrade"], check=True, env=env, cwd=folder, capture_output=True)
         daemon = subprocess.Popen([*newswatch, "daemon", "--replay", str(CASSETTE)], env=env, cwd=folder,

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from crawler.encoding import decode_body
 from crawler.extract import Article, extract
-from monitor.detect import DetectOptions, Snapshot, detect
-from monitor.diff import sentences
-from monitor.render import to_html, to_json, to_text
+from monitor.changes.detect import DetectOptions, Snapshot, detect
+from monitor.changes.diff import sentences
+from monitor.changes.render import to_html, to_json, to_text
 from storage.corpus import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent

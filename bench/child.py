@@ -37,7 +37,7 @@ def main() -> None:
         sampler.start()
     sys.argv[0] = "newswatch"
     try:
-        from monitor.cli import main as newswatch
+        from monitor.cli.main import main as newswatch
 
         newswatch()
     finally:

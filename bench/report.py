@@ -16,8 +16,9 @@ from bench.workspace import ChildRun
 
 COMMAND = ".venv/bin/python -m bench"
 OUR_CODE = ("crawler/", "monitor/", "storage/")
-ENTRY = ("monitor/cli.py:main", "monitor/cli_run.py:run", "monitor/run.py:run_once", "monitor/run.py:_cycle",
-         "monitor/run.py:_crawl", "crawler/extract.py:extract")  # on (nearly) every stack: say nothing
+# on (nearly) every stack: say nothing
+ENTRY = ("monitor/cli/main.py:main", "monitor/cli/run.py:run", "monitor/core/run.py:run_once",
+         "monitor/core/run.py:_cycle", "monitor/core/run.py:_crawl", "crawler/extract.py:extract")
 
 
 def _proc(path: str, key: str) -> str:

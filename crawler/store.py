@@ -2,7 +2,7 @@
 
 :class:`Recorder` is the crawler's own recorder (the pipeline's default): a fetch whose content hash
 equals the latest version's is ``unchanged``, any other is a new version (``new`` / ``changed``). The
-monitor replaces it with its change detector (``monitor.record.ChangeRecorder``), which reuses the
+monitor replaces it with its change detector (``monitor.changes.record.ChangeRecorder``), which reuses the
 helpers here. Corpus files are written inside the caller's transaction, before it commits.
 """
 

@@ -139,7 +139,7 @@ def test_dockerignore_sends_what_the_dockerfile_copies_and_nothing_secret() -> N
     copied = [rest.split()[-2] for keyword, rest in instructions(DEPLOY / "Dockerfile")
               if keyword == "COPY" and "--from=" not in rest]
     sources = [source for step in copied for source in (step, f"{step}/x.py")]
-    sources += ["monitor/cli.py", "storage/migrations/script.py.mako"]
+    sources += ["monitor/cli/main.py", "storage/migrations/script.py.mako"]
     for source in copied:
         assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which is not in the repository"
     assert [s for s in sources if dockerignored(s, patterns)] == []

@@ -26,7 +26,7 @@ FIGURES = ("fetched", "new", "changed", "unchanged", "rejected", "refused", "err
 
 def newswatch(config: Path, *args: str, env: dict[str, str] | None = None,
               timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from monitor.cli import main; sys.argv[0] = 'newswatch'; main()"
+    code = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
     environ.pop("NEWSWATCH_DATABASE_URL", None)
     environ.update(env or {})

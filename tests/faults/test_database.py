@@ -17,7 +17,7 @@ from tests.monitor.record_moments import cassette
 
 TERMINATE_MID_TRANSACTION = """
 import psycopg
-import monitor.record as _record
+import monitor.changes.record as _record
 _real_new_version = _record.new_version
 _calls = [0]
 def _new_version(*args, **kwargs):

@@ -34,7 +34,7 @@ os.replace = _replace
 """
 
 POINTS = {
-    "mid-crawl": kill_on_call("monitor.record", "ChangeRecorder", "fetched", 3),
+    "mid-crawl": kill_on_call("monitor.changes.record", "ChangeRecorder", "fetched", 3),
     "mid-corpus-write": REPLACE_KILL,
 }
 

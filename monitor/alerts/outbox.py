@@ -1,0 +1,149 @@
+"""The alert outbox: events are written with the records that caused them, delivered later, never lost.
+
+``enqueue`` adds one row per channel whose rules accept the event, in the caller's transaction (the one
+that records the version, change or anomaly): a crash between detecting and sending loses nothing, and
+the unique ``(event_id, channel)`` key means a re-run never creates a second row.
+
+``deliver_pending`` is the worker. It claims a due row by pushing its ``next_attempt_at`` one lease ahead
+(a conditional UPDATE, so two workers never send the same row at once), commits, sends, then marks the
+row ``sent``, or counts the failure and schedules the next attempt (exponential backoff with jitter),
+``dead`` after ``max_attempts``. A worker killed mid-send leaves the row ``pending``: it is sent again
+once the lease runs out, and the receiver de-duplicates by event id (at least once, never lost).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.alerts.channels import Channel
+from monitor.alerts.events import Event
+from storage.engine import transaction
+from storage.errors import DeliveryError
+from storage.models import AlertOutbox
+from storage.repository import insert_ignore
+
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0
+    backoff_max_seconds: float = 3600.0
+    lease_seconds: float = 120.0
+
+    def delay(self, attempts: int, rng: random.Random) -> float:
+        """Seconds before the next attempt after ``attempts`` failures: doubling, jittered by +-50 %."""
+        base = min(self.backoff_max_seconds, self.backoff_seconds * 2.0 ** max(attempts - 1, 0))
+        return float(base * rng.uniform(0.5, 1.5))
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    def __add__(self, other: DeliveryReport) -> DeliveryReport:
+        return DeliveryReport(self.sent + other.sent, self.failed + other.failed, self.dead + other.dead)
+
+
+def enqueue(session: Session, event: Event, channels: Sequence[Channel], now: datetime | None = None) -> int:
+    """Outbox rows for ``event`` on every channel that accepts it; returns how many exist now."""
+    rows = 0
+    for channel in channels:
+        if channel.rules.accepts(event):
+            insert_ignore(session, AlertOutbox, {
+                "event_id": event.id, "channel": channel.name, "event_kind": event.type,
+                "payload": event.payload(), "state": "pending", "attempts": 0,
+                "next_attempt_at": now or datetime.now(UTC), "created_at": now or datetime.now(UTC),
+            }, ["event_id", "channel"])
+            rows += 1
+    return rows
+
+
+def _due(session: Session, channel: str, now: datetime) -> list[AlertOutbox]:
+    query = (select(AlertOutbox)
+             .where(AlertOutbox.channel == channel, AlertOutbox.state == "pending",
+                    AlertOutbox.next_attempt_at <= now)
+             .order_by(AlertOutbox.id).limit(BATCH))
+    return list(session.execute(query).scalars())
+
+
+def _claim(session: Session, row_id: int, now: datetime, lease: float) -> bool:
+    claimed = session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.id == row_id, AlertOutbox.state == "pending", AlertOutbox.next_attempt_at <= now)
+        .values(next_attempt_at=now + timedelta(seconds=lease))
+    )
+    return bool(getattr(claimed, "rowcount", 0) == 1)
+
+
+def _settle(session: Session, row_ids: Sequence[int], error: str | None, now: datetime, policy: RetryPolicy,
+            rng: random.Random) -> DeliveryReport:
+    report = DeliveryReport()
+    for row in session.execute(select(AlertOutbox).where(AlertOutbox.id.in_(row_ids))).scalars():
+        row.attempts += 1
+        if error is None:
+            row.state, row.delivered_at, row.last_error = "sent", now, None
+            report += DeliveryReport(sent=1)
+        elif row.attempts >= policy.max_attempts:
+            row.state, row.last_error = "dead", error
+            report += DeliveryReport(dead=1)
+        else:
+            row.last_error = error
+            row.next_attempt_at = now + timedelta(seconds=policy.delay(row.attempts, rng))
+            report += DeliveryReport(failed=1)
+    return report
+
+
+def _send(channel: Channel, events: Sequence[Event]) -> str | None:
+    try:
+        channel.send(events)
+    except DeliveryError as exc:
+        return str(exc)[:2000]
+    return None
+
+
+def deliver_channel(sessions: sessionmaker[Session], channel: Channel, policy: RetryPolicy,
+                    clock: Callable[[], datetime], rng: random.Random) -> DeliveryReport:
+    """Send what is due on one channel: a digest in one message, other channels one event at a time."""
+    with transaction(sessions) as session:
+        now = clock()
+        rows = [r for r in _due(session, channel.name, now) if _claim(session, r.id, now, policy.lease_seconds)]
+        batch = [(r.id, Event.from_payload(r.payload)) for r in rows]
+    groups = [batch] if channel.digest and batch else [[item] for item in batch]
+    report = DeliveryReport()
+    for group in groups:
+        error = _send(channel, [event for _, event in group])
+        with transaction(sessions) as session:
+            report += _settle(session, [row_id for row_id, _ in group], error, clock(), policy, rng)
+    return report
+
+
+def deliver_pending(sessions: sessionmaker[Session], channels: Sequence[Channel], policy: RetryPolicy,
+                    clock: Callable[[], datetime] | None = None, rng: random.Random | None = None) -> DeliveryReport:
+    """One pass of the worker over every channel; rows of unknown channels are left alone."""
+    report = DeliveryReport()
+    for channel in channels:
+        report += deliver_channel(sessions, channel, policy, clock or (lambda: datetime.now(UTC)),
+                                  rng or random.Random())
+    return report
+
+
+def retry(session: Session, row_id: int | None = None, dead: bool = False, now: datetime | None = None) -> int:
+    """Make rows due now: one row by id, or every dead row (attempts start again)."""
+    query = update(AlertOutbox).values(state="pending", next_attempt_at=now or datetime.now(UTC))
+    if row_id is not None:
+        query = query.where(AlertOutbox.id == row_id, AlertOutbox.state.in_(("pending", "dead")))
+    elif dead:
+        query = query.where(AlertOutbox.state == "dead").values(attempts=0)
+    else:
+        return 0
+    return int(getattr(session.execute(query), "rowcount", 0))

@@ -1,0 +1,85 @@
+"""An article's history from storage: its versions, the changes between them, diffs on demand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.urls import try_canonical_url
+from monitor.changes.diff import Diff, diff_texts
+from storage.errors import NewswatchError
+from storage.models import Anomaly, Article, Change, Version
+
+
+class NotFound(NewswatchError):
+    """No such article or version in storage."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    number: int
+    fetched_at: datetime
+    title: str | None
+    extractor: str
+    chars: int
+    change_class: str | None
+    changed_fields: tuple[str, ...]
+    reverted_to: int | None
+
+
+@dataclass(frozen=True)
+class History:
+    url: str
+    versions: tuple[VersionInfo, ...]
+    anomalies: tuple[tuple[datetime, str], ...]
+
+
+def find_article(session: Session, url: str) -> Article:
+    canonical = try_canonical_url(url) or url
+    article = session.execute(select(Article).where(Article.canonical_url == canonical)).scalars().first()
+    if article is None:
+        raise NotFound(f"no stored article at {canonical}")
+    return article
+
+
+def history(session: Session, url: str) -> History:
+    article = find_article(session, url)
+    query = select(Change).where(Change.article_id == article.id)
+    changes = {c.to_version_id: c for c in session.execute(query).scalars()}
+    rows = session.execute(select(Version).where(Version.article_id == article.id).order_by(Version.number)).scalars()
+    versions = []
+    for v in rows:
+        change = changes.get(v.id)
+        versions.append(VersionInfo(
+            v.number, v.fetched_at, v.title, v.extractor, len(v.body), change.change_class if change else None,
+            tuple(change.changed_fields) if change else (), change.reverted_to if change else None,
+        ))
+    anomalies = session.execute(
+        select(Anomaly.detected_at, Anomaly.reason).where(Anomaly.article_id == article.id).order_by(Anomaly.id)
+    ).all()
+    return History(article.canonical_url, tuple(versions), tuple((a, r) for a, r in anomalies))
+
+
+def version_diff(session: Session, url: str, old: int | None = None, new: int | None = None) -> tuple[int, int, Diff]:
+    """The diff between versions ``old`` and ``new`` (default: the last two)."""
+    article = find_article(session, url)
+    numbers = list(session.execute(
+        select(Version.number).where(Version.article_id == article.id).order_by(Version.number)
+    ).scalars())
+    if len(numbers) < 2 and (old is None or new is None):
+        raise NotFound(f"{article.canonical_url} has {len(numbers)} version(s): nothing to compare")
+    new = numbers[-1] if new is None else new
+    old = numbers[numbers.index(new) - 1] if old is None and new in numbers[1:] else old
+    texts = {}
+    for number in (old, new):
+        version = session.execute(
+            select(Version).where(Version.article_id == article.id, Version.number == number)
+        ).scalars().first()
+        if version is None:
+            raise NotFound(f"{article.canonical_url} has no version {number}")
+        texts[number] = version.body
+    assert old is not None
+    return old, new, diff_texts(texts[old], texts[new])

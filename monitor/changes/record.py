@@ -1,0 +1,202 @@
+"""The monitor's recorder: each fetch goes through ``monitor.changes.detect`` before it becomes history.
+
+Plugged into the crawler's storage pipeline with ``NEWSWATCH_RECORDER = "monitor.changes.record.ChangeRecorder"``.
+Per fetch, in the pipeline's one transaction: the version row, the change row (fields, class, text and
+structured diff), or the anomaly row; and the corpus files (article document, change document).
+A page the extractor rejects for an article we hold (an error or consent page where the article was)
+is an anomaly of that article, not a change.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from scrapy.settings import BaseSettings
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.items import FetchedArticle, RejectedPage
+from crawler.store import Recorded, fetched_article, new_version, save_to_corpus
+from crawler.topic import Topic
+from monitor.alerts.channels import Channel
+from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
+from monitor.alerts.outbox import enqueue
+from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
+from monitor.changes.output import join_corpus, write_change
+from monitor.changes.render import fields_text, to_json, to_text
+from storage.corpus import Corpus
+from storage.models import Anomaly, Article, Change, Version
+
+
+def snapshot_of_item(item: FetchedArticle) -> Snapshot:
+    meta = item.meta
+    return Snapshot(item.title, item.body, meta.get("author"), meta.get("date"), meta.get("updated"),
+                    meta.get("language"))
+
+
+def snapshot_of_version(version: Version) -> Snapshot:
+    meta = version.meta or {}
+    return Snapshot(version.title, version.body, meta.get("author"), meta.get("date"), meta.get("updated"),
+                    meta.get("language"))
+
+
+EXCERPT_CHARS = 280
+
+
+@dataclass(frozen=True)
+class History:
+    latest: Version | None
+    earlier: dict[str, int]  # fingerprint -> version number, for versions before the latest
+
+    @classmethod
+    def load(cls, session: Session, article_id: int) -> History:
+        query = select(Version).where(Version.article_id == article_id).order_by(Version.number)
+        versions = list(session.execute(query).scalars())
+        if not versions:
+            return cls(None, {})
+        earlier = {v.content_hash: v.number for v in versions[:-1] if v.extractor != SEED_EXTRACTOR}
+        return cls(versions[-1], earlier)
+
+
+def article_info(article: Article, version: Version) -> ArticleInfo:
+    meta = version.meta or {}
+    return ArticleInfo(
+        url=article.canonical_url, title=version.title, author=meta.get("author"), published=meta.get("date"),
+        updated=meta.get("updated"), language=meta.get("language"), site=meta.get("site_name"),
+        version=version.number, excerpt=version.body[:EXCERPT_CHARS],
+    )
+
+
+def change_info(change: Change, old: Version, new: Version) -> ChangeInfo:
+    diff = dict(change.diff_json or {})
+    return ChangeInfo(
+        change_class=change.change_class, changed_fields=tuple(change.changed_fields), from_version=old.number,
+        to_version=new.number, inserted_chars=int(diff.get("inserted_chars", 0)),
+        deleted_chars=int(diff.get("deleted_chars", 0)), diff_text=change.diff, diff=diff,
+        reverted_to=change.reverted_to,
+    )
+
+
+class ChangeRecorder:
+    def __init__(self, topic: Topic, corpus: Corpus, options: DetectOptions,
+                 channels: Sequence[Channel] = ()) -> None:
+        self.topic = topic
+        self.corpus = corpus
+        self.options = options
+        self.channels = tuple(channels)
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
+        topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
+        options = DetectOptions(max_shrink=settings.getfloat("NEWSWATCH_MAX_SHRINK", 0.5))
+        channels = settings.get("NEWSWATCH_CHANNELS") or ()
+        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels)
+
+    def _event(self, session: Session, event: Event) -> None:
+        enqueue(session, event, self.channels, event.occurred_at)
+
+    def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
+        relevant = self.topic.matches(item.title, item.body)
+        article = fetched_article(session, item, relevant, now)
+        history = History.load(session, article.id)
+        latest = history.latest
+        current = snapshot_of_item(item)
+        detection = detect(
+            snapshot_of_version(latest) if latest else None, current,
+            previous_is_seed=latest is not None and latest.extractor == SEED_EXTRACTOR,
+            earlier=history.earlier, options=self.options,
+        )
+        if detection.outcome == "anomaly":
+            return self._anomaly(session, article, detection.anomaly or "anomaly", "", item.raw_body,
+                                 item.http_status, now, item.title, item.body)
+        if detection.outcome == "unchanged" and latest is not None:
+            article.next_check_at = None
+            latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
+            return Recorded("unchanged", article.id, latest.number, relevant)
+        return self._version(session, article, item, current, detection, latest, relevant, now)
+
+    def _version(self, session: Session, article: Article, item: FetchedArticle, current: Snapshot,
+                 detection: Detection, latest: Version | None, relevant: bool, now: datetime) -> Recorded:
+        previous = snapshot_of_version(latest) if latest is not None else None
+        extra: dict[str, object] = {}
+        if detection.similarity is not None:
+            extra["baseline_similarity"] = round(detection.similarity, 4)
+        number = 1 if latest is None else latest.number + 1
+        version = new_version(article, number, item, current.fingerprint, now, **extra)
+        session.add(version)
+        session.flush()
+        article.next_check_at = None
+        written = 0
+        source = item.meta.get("site_name")
+        if detection.outcome == "new" and relevant:
+            self._event(session, Event(event_id("article.new", article.canonical_url), "article.new", now, source,
+                                       article_info(article, version)))
+        if latest is not None and detection.diff is not None:
+            fields = {name: (getattr(previous, name), getattr(current, name))
+                      for name in detection.changed_fields if name != "body"} if previous else {}
+            change = self._change(session, article, (latest, version), detection, fields, now)
+            if relevant or article.corpus_file is not None:
+                self._event(session, Event(
+                    event_id("article.changed", article.canonical_url, version.number), "article.changed", now,
+                    source, article_info(article, version), change_info(change, latest, version)))
+            if article.corpus_file is not None:
+                written += int(write_change(session, self.corpus, article, change) is not None)
+                written += int(save_to_corpus(session, self.corpus, article) is not None)
+        if relevant and article.corpus_file is None:
+            written += join_corpus(session, self.corpus, article)
+        return Recorded(detection.outcome, article.id, number, relevant, written)
+
+    @staticmethod
+    def _change(session: Session, article: Article, versions: tuple[Version, Version], detection: Detection,
+                fields: dict[str, tuple[str | None, str | None]], now: datetime) -> Change:
+        assert detection.diff is not None
+        old, new = versions
+        text = "\n\n".join(part for part in (fields_text(fields), to_text(detection.diff)) if part)
+        structured = {**to_json(detection.diff), "fields": {k: {"old": o, "new": n} for k, (o, n) in fields.items()}}
+        change = Change(
+            article_id=article.id, from_version_id=old.id, to_version_id=new.id,
+            changed_fields=list(detection.changed_fields), change_class=detection.change_class or "body_edit",
+            diff=text, diff_json=structured, reverted_to=detection.reverted_to, detected_at=now,
+        )
+        session.add(change)
+        session.flush()
+        return change
+
+    def _anomaly(self, session: Session, article: Article, reason: str, detail: str, raw: bytes, status: int,
+                 now: datetime, title: str | None = None, body: str = "") -> Recorded:
+        session.add(Anomaly(
+            article_id=article.id, reason=reason, detail=detail or None, title=title, body_chars=len(body),
+            raw_html=zlib.compress(raw[: 8 * 1024 * 1024], 6) if raw else None, http_status=status, detected_at=now,
+        ))
+        article.next_check_at = now  # due again on the next visit
+        article.last_checked_at = now
+        latest = session.execute(select(Version).where(Version.article_id == article.id)
+                                 .order_by(Version.number.desc()).limit(1)).scalars().first()
+        if latest is not None and (article.relevant or article.corpus_file is not None):
+            self._event(session, Event(
+                event_id("article.anomaly", article.canonical_url, latest.number, reason), "article.anomaly", now,
+                (latest.meta or {}).get("site_name"), article_info(article, latest), anomaly=reason,
+                detail=detail or None))
+        return Recorded("anomaly", article.id, None, article.relevant)
+
+    def not_modified(self, session: Session, url: str, now: datetime) -> Recorded:
+        article = session.execute(select(Article).where(Article.canonical_url == url)).scalars().first()
+        if article is None:
+            return Recorded("unknown")
+        article.last_checked_at = now
+        article.next_check_at = None
+        return Recorded("not_modified", article.id, None, article.relevant)
+
+    def rejected(self, session: Session, page: RejectedPage, now: datetime) -> Recorded:
+        article = session.execute(select(Article).where(Article.canonical_url == page.url)).scalars().first()
+        if article is None or not session.execute(
+            select(Version.id).where(Version.article_id == article.id).limit(1)
+        ).first():
+            return Recorded("rejected")
+        return self._anomaly(session, article, page.reason, page.detail, page.raw_body, page.http_status, now,
+                             page.title)
+

@@ -1,0 +1,45 @@
+"""Re-applying the topic filter to what storage holds: new keywords need no re-crawl.
+
+Every stored article gets its relevance recomputed from its latest version; one that becomes relevant
+and is not yet in the corpus is written there. Articles that stop being relevant keep their corpus
+file (nothing is deleted) and are only marked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.store import latest_version
+from crawler.topic import Topic
+from monitor.changes.output import join_corpus
+from storage.corpus import Corpus
+from storage.engine import transaction
+from storage.models import Article
+
+
+@dataclass(frozen=True)
+class RelevanceReport:
+    checked: int
+    relevant: int
+    changed: int
+    written: int
+
+
+def reapply_topic(sessions: sessionmaker[Session], topic: Topic, corpus: Corpus) -> RelevanceReport:
+    checked = relevant = changed = written = 0
+    with transaction(sessions) as session:
+        for article in session.execute(select(Article).order_by(Article.id)).scalars():
+            version = latest_version(session, article.id)
+            if version is None:
+                continue
+            checked += 1
+            now_relevant = topic.matches(version.title, version.body)
+            relevant += now_relevant
+            changed += article.relevant != now_relevant
+            article.relevant = now_relevant
+            if now_relevant and article.corpus_file is None and join_corpus(session, corpus, article):
+                written += 1
+    return RelevanceReport(checked, relevant, changed, written)

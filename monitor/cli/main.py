@@ -1,0 +1,214 @@
+"""The ``newswatch`` command: a thin click layer over the library."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.cli.alerts import COMMANDS as ALERT_COMMANDS
+from monitor.cli.common import config_of, storage_of
+from monitor.cli.corpus import COMMANDS as CORPUS_COMMANDS
+from monitor.cli.run import COMMANDS as RUN_COMMANDS
+from monitor.core.plan import source_statuses
+from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
+from monitor.core.sources import load_registry
+from storage.errors import NewswatchError
+from storage.lock import RunLocked
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.repository import documents_by_file
+
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="NEWSWATCH_CONFIG",
+    help="Config file (default: ./newswatch.toml if present, else built-in defaults).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Scheduled news scraper and change monitor.
+
+    \b
+    Example:
+      newswatch db upgrade && newswatch seeds import && newswatch seeds list
+    """
+    ctx.obj = config_path
+
+
+@cli.group()
+def db() -> None:
+    """Database schema (Alembic migrations).
+
+    \b
+    Example:
+      NEWSWATCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/test newswatch db upgrade
+    """
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply every pending migration (safe to repeat).
+
+    \b
+    Example:
+      newswatch db upgrade
+    """
+    with storage_of(ctx, check_schema=False) as storage:
+        upgrade(storage.engine)
+        click.echo(f"database at revision {current_revision(storage.engine)}")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show the schema revision of the database and the newest one.
+
+    \b
+    Example:
+      newswatch db current
+    """
+    with storage_of(ctx, check_schema=False) as storage:
+        click.echo(f"current: {current_revision(storage.engine) or 'none'}  head: {head_revision()}")
+
+
+@cli.group()
+def seeds() -> None:
+    """The seed corpus (seeds/*.txt).
+
+    \b
+    Example:
+      newswatch seeds import && newswatch seeds list
+    """
+
+
+@seeds.command("import")
+@click.pass_context
+def seeds_import(ctx: click.Context) -> None:
+    """Load the seed documents into storage (a second import changes nothing).
+
+    \b
+    Example:
+      newswatch seeds import
+    """
+    config = config_of(ctx)
+    with storage_of(ctx) as storage:
+        report = import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
+    for problem in report.problems:
+        click.echo(f"skipped {problem.name}: {problem.reason}", err=True)
+    click.echo(f"seeds: {report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{len(report.problems)} unreadable")
+
+
+@seeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per seed.")
+@click.pass_context
+def seeds_list(ctx: click.Context, as_json: bool) -> None:
+    """Show each seed: title, source, the source URL and the article links found.
+
+    \b
+    Example:
+      newswatch seeds list --json
+    """
+    config = config_of(ctx)
+    entries, problems = read_seeds(config.path(config.storage.seeds_dir))
+    with storage_of(ctx) as storage, storage.sessions() as session:
+        stored = set(documents_by_file(session))
+    for entry in entries:
+        record = _seed_record(entry, entry.file_name in stored)
+        click.echo(json.dumps(record, ensure_ascii=False) if as_json else _seed_text(record))
+    for problem in problems:
+        click.echo(f"unreadable {problem.name}: {problem.reason}", err=True)
+
+
+def _seed_record(entry: SeedEntry, stored: bool) -> dict[str, Any]:
+    doc = entry.document
+    return {
+        "file": entry.file_name,
+        "title": doc.title,
+        "source": doc.source,
+        "url": entry.canonical_url,
+        "links": list(entry.page_urls),
+        "images": entry.image_count,
+        "stored": stored,
+    }
+
+
+def _seed_text(record: dict[str, Any]) -> str:
+    lines = [f"{record['file']}  {record['title'] or '(untitled)'}", f"    source: {record['source'] or '-'}"]
+    lines.append(f"    url:    {record['url'] or '(none: named source only)'}")
+    lines += [f"    link:   {link}" for link in record["links"]]
+    lines.append(f"    images: {record['images']}   stored: {'yes' if record['stored'] else 'no'}")
+    return "\n".join(lines)
+
+
+@cli.command("sources")
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """List the sources the seeds name: resolved by URL, by the registry, or unresolved.
+
+    \b
+    Example:
+      newswatch sources
+    """
+    config = config_of(ctx)
+    seeds_dir = config.path(config.storage.seeds_dir)
+    entries, _problems = read_seeds(seeds_dir)
+    for status in source_statuses(entries, load_registry(seeds_dir)):
+        reg = status.registered
+        if reg is not None:
+            where = f"registry: site {reg.site or '-'}, {len(reg.feeds)} feed(s), {len(reg.sitemaps)} sitemap(s)"
+        elif status.site:
+            where = f"by URL: {status.site}"
+        else:
+            where = "UNRESOLVED: add it to seeds/sources.toml"
+        click.echo(f"{status.name}\t{where}\t({', '.join(status.seeds)})")
+
+
+@cli.command("config")
+@click.pass_context
+def config_show(ctx: click.Context) -> None:
+    """Validate the configuration and print the effective values (secrets are never in it).
+
+    \b
+    Example:
+      newswatch --config deploy/newswatch.example.toml config
+    """
+    config = config_of(ctx)
+    data = dataclasses.asdict(config)
+    data["database_url"] = config.database_url
+    click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+
+
+for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    """Console entry point. Exit status: 0 success, 1 finished with errors (listed), 2 configuration or
+    usage error, 75 another run holds the lock (try again later), 130 interrupted."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except RunLocked as exc:
+        click.echo(f"newswatch: {exc}; not starting a second run", err=True)
+        sys.exit(EXIT_LOCKED)
+    except NewswatchError as exc:
+        click.echo(f"newswatch: error: {exc}", err=True)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

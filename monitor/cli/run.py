@@ -1,0 +1,124 @@
+"""``newswatch run`` (one cycle, for cron) and its output: progress, summary, --quiet, --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from monitor.cli.common import config_of, storage_of
+from monitor.core.run import RunSummary, run_once
+from monitor.core.status import status
+
+
+def _progress_mode(quiet: bool, as_json: bool) -> str:
+    if quiet or as_json:
+        return "off"
+    return "tty" if sys.stderr.isatty() else "lines"
+
+
+@click.command("run")
+@click.option("--record", "record", type=click.Path(dir_okay=False, path_type=Path),
+              help="Crawl for real and record every HTTP exchange into this vcrpy cassette.")
+@click.option("--replay", "replay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Crawl from this cassette with no network; a request not in it is an error.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object summarizing the run.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
+@click.pass_context
+def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: bool, as_json: bool,
+        verbose: bool) -> int:
+    """One full cycle: import new seeds, discover, fetch what is due, extract, detect, write the corpus,
+    deliver alerts, record the run. Exit status 0 ok, 1 finished with errors, 2 configuration error,
+    75 another run is in progress.
+
+    \b
+    Examples:
+      newswatch run
+      newswatch run --quiet            # in a crontab
+      newswatch run --json | jq .figures
+      newswatch run --record tests/cassettes/site.yaml
+      newswatch run --replay tests/cassettes/site.yaml
+    """
+    if record and replay:
+        raise click.UsageError("--record and --replay exclude each other")
+    cassette, mode = (record, "record") if record else (replay, "replay") if replay else (None, None)
+    summary = run_once(config_of(ctx), cassette, mode, "INFO" if verbose else "WARNING",
+                       progress=_progress_mode(quiet, as_json))
+    if as_json:
+        click.echo(json.dumps(summary_json(summary), ensure_ascii=False))
+    else:
+        _print_summary(summary, quiet)
+    return 0 if summary.outcome == "ok" else 1
+
+
+def summary_json(summary: RunSummary) -> dict[str, object]:
+    return {
+        "run": summary.run_id, "outcome": summary.outcome, "figures": summary.figures,
+        "errors": [{"kind": e.kind, "url": e.url, "detail": e.detail} for e in summary.errors],
+        "rejected": [{"reason": reason, "url": url} for reason, url in summary.rejected],
+        "cassette_missing": summary.stats.get("cassette/missing", 0),
+    }
+
+
+def _print_summary(summary: RunSummary, quiet: bool) -> None:
+    if not quiet:
+        click.echo(f"run {summary.run_id}: {summary.outcome}")
+        click.echo("  " + "  ".join(f"{name} {value}" for name, value in summary.figures.items()))
+    for error in summary.errors:
+        refused = error.kind.startswith("refused_")
+        if quiet and refused:
+            continue
+        click.echo(f"  {'refused' if refused else 'error'} {error.kind}: {error.url} ({error.detail[:160]})",
+                   err=quiet)
+    if not quiet:
+        for reason, url in summary.rejected:
+            click.echo(f"  rejected {reason}: {url}")
+    missing = summary.stats.get("cassette/missing", 0)
+    if missing:
+        click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
+
+
+
+@click.command("daemon")
+@click.option("--replay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Answer every request from this cassette, again each cycle (demos and tests).")
+@click.pass_context
+def daemon(ctx: click.Context, replay: Path | None) -> int:
+    """Run continuously: scheduled crawls per source, article re-checks, alerts; /healthz and /metrics.
+
+    \b
+    Example:
+      newswatch daemon            # stop with SIGTERM or Ctrl-C
+    """
+    from monitor.core.daemon import run_daemon
+
+    return run_daemon(config_of(ctx), str(replay) if replay else None)
+
+
+@click.command("status")
+@click.pass_context
+def status_cmd(ctx: click.Context) -> None:
+    """Sources with last and next check and health, articles, pending and dead alerts.
+
+    \b
+    Example:
+      newswatch status
+    """
+    config = config_of(ctx)
+    with storage_of(ctx) as storage, storage.sessions() as session:
+        found = status(session, config.alerts.quiet_days)
+    for source in found.sources:
+        last = f"{source.last_checked_at:%Y-%m-%d %H:%M}" if source.last_checked_at else "-"
+        nxt = f"{source.next_check_at:%Y-%m-%d %H:%M}" if source.next_check_at else "-"
+        click.echo(f"{source.name:<16} last {last:<16} next {nxt:<16} every {source.interval_seconds:>6}s  "
+                   f"{source.articles:>5} articles  {source.health}")
+    run = f"{found.last_run[0]:%Y-%m-%d %H:%M} ({found.last_run[1]})" if found.last_run else "never"
+    box = found.outbox
+    click.echo(f"articles {found.articles}  last run {run}  alerts pending {box['pending']}  dead {box['dead']}  "
+               f"sent {box['sent']}")
+
+
+COMMANDS = (run, daemon, status_cmd)

@@ -1,0 +1,221 @@
+"""Configuration: one TOML file (``newswatch.toml``), validated at start, with documented defaults.
+
+Every key is optional; running with no file at all uses the defaults below. Unknown keys, wrong
+types and out-of-range values are errors that name the key (``crawl.download_delay: ...``).
+Secrets never come from the file: an alert channel names the environment variable that holds its
+SMTP password (``password_env``, default ``NEWSWATCH_SMTP_PASSWORD``) or webhook secret
+(``secret_env``, default ``NEWSWATCH_WEBHOOK_SECRET``). ``NEWSWATCH_DATABASE_URL`` overrides
+``storage.database_url``. Relative paths are relative to the config file's folder (or the
+current folder when there is no file).
+
+The documented defaults, as a file, are in ``deploy/newswatch.example.toml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import tomllib
+import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+from monitor.alerts.settings import AlertsConfig, ChannelConfig
+from storage.engine import sqlite_url
+from storage.errors import ConfigError
+
+DEFAULT_FILE = "newswatch.toml"
+SECRET_KEYS = {"password": "password_env", "secret": "secret_env"}
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    data_dir: str = "data"  # SQLite file, state and logs live here
+    database_url: str = ""  # empty: sqlite:///<data_dir>/newswatch.db
+    corpus_dir: str = "data/corpus"  # where new articles and changes/ are written
+    seeds_dir: str = "seeds"  # the seed corpus and its source registry
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    user_agent: str = "newswatch/0.1"
+    contact_url: str = "https://github.com/newswatch/newswatch"
+    obey_robots: bool = True
+    allow_networks: tuple[str, ...] = ()  # private networks that may be fetched (tests: 127.0.0.0/8)
+    concurrency_per_domain: int = 2
+    download_delay: float = 1.0  # seconds between requests to one domain (AutoThrottle start)
+    download_timeout: float = 30.0
+    retries: int = 2
+    max_page_bytes: int = 5 * 1024 * 1024
+    max_feed_bytes: int = 2 * 1024 * 1024
+    max_depth: int = 2  # link following from section pages
+    max_pages_per_site: int = 200
+    closespider_timeout: int = 900  # a crawl that hangs is bounded
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    keywords: tuple[str, ...] = ()  # empty: the keywords file shipped in seeds/ (topics.toml)
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    max_shrink: float = 0.5  # a body losing more than this share is an anomaly, not a change
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """How often the daemon does what (the one-shot ``run`` uses only the article ladder)."""
+
+    feeds_minutes: float = 30.0  # section pages and feeds of each source; adapts between the bounds
+    feeds_min_minutes: float = 10.0
+    feeds_max_minutes: float = 240.0
+    sitemaps_hours: float = 24.0  # sitemaps and sitemap indexes (with robots.txt)
+    articles: tuple[str, ...] = ("3h=15m", "1d=1h", "3d=3h", "7d=1d", "30d=7d")  # AGE=EVERY, then stop
+    recheck_minutes: float = 5.0  # how often the daemon looks for articles due by the ladder
+    alerts_seconds: float = 30.0  # the outbox worker's period
+    seeds_minutes: float = 60.0  # new seed documents are imported this often
+    jitter_seconds: float = 60.0
+    restart_spread_minutes: float = 10.0  # after a restart, overdue work is spread over this window
+
+
+@dataclass(frozen=True)
+class DaemonConfig:
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 8089  # /healthz and /metrics (Prometheus); 0 = off
+    shutdown_seconds: float = 30.0  # SIGTERM: in-flight work gets this long, then is abandoned
+
+
+@dataclass(frozen=True)
+class Config:
+    storage: StorageConfig = StorageConfig()
+    crawl: CrawlConfig = CrawlConfig()
+    topic: TopicConfig = TopicConfig()
+    monitor: MonitorConfig = MonitorConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    daemon: DaemonConfig = DaemonConfig()
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    base_dir: Path = field(default=Path("."), metadata={"internal": True})
+
+    def path(self, value: str) -> Path:
+        """A configured path, resolved against the config file's folder."""
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else (self.base_dir / candidate).resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.storage.database_url or sqlite_url(self.path(self.storage.data_dir))
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate the config file (``None``: ``./newswatch.toml`` if present, else defaults)."""
+    env = os.environ if environ is None else environ
+    explicit = path is not None
+    path = path or Path(env.get("NEWSWATCH_CONFIG", DEFAULT_FILE))
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(path), f"not valid TOML: {exc}") from exc
+    elif explicit or "NEWSWATCH_CONFIG" in env:
+        raise ConfigError(str(path), "config file not found")
+    config = _build(Config, data, "")
+    config = dataclasses.replace(config, base_dir=path.parent.resolve())
+    return _apply_environment(config, env)
+
+
+def _apply_environment(config: Config, env: Mapping[str, str]) -> Config:
+    if env.get("NEWSWATCH_DATABASE_URL"):
+        storage = dataclasses.replace(config.storage, database_url=env["NEWSWATCH_DATABASE_URL"])
+        return dataclasses.replace(config, storage=storage)
+    return config
+
+
+def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(prefix.rstrip(".") or "<file>", "expected a table")
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        dotted = prefix + key
+        if key in SECRET_KEYS:
+            raise ConfigError(dotted, f"secrets are not read from the file: name an environment variable "
+                                      f"with {SECRET_KEYS[key]} and set it there")
+        if key not in fields:
+            raise ConfigError(dotted, f"unknown key (known: {', '.join(sorted(fields))})")
+        values[key] = _convert(hints[key], raw, dotted)
+    built = cls(**values)
+    _check_ranges(built, prefix)
+    return built
+
+
+def _convert(hint: Any, raw: Any, dotted: str) -> Any:
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        return _build(hint, raw, dotted + ".")
+    origin = get_origin(hint)
+    if origin is tuple and dataclasses.is_dataclass(get_args(hint)[0]):
+        item = get_args(hint)[0]
+        if not isinstance(raw, list):
+            raise ConfigError(dotted, "expected a list of tables ([[...]])")
+        return tuple(_build(item, entry, f"{dotted}[{index}].") for index, entry in enumerate(raw))
+    if origin is tuple:
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            raise ConfigError(dotted, f"expected a list of strings, got {raw!r}")
+        return tuple(raw)
+    if origin in (Union, types.UnionType):
+        hint = next(a for a in get_args(hint) if a is not type(None))
+    if hint is float and isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    if (hint is int and isinstance(raw, bool)) or not isinstance(raw, hint):
+        raise ConfigError(dotted, f"expected {_type_name(hint)}, got {raw!r}")
+    return raw
+
+
+def _type_name(hint: Any) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        hint, getattr(hint, "__name__", str(hint))
+    )
+
+
+def _check_ranges(section: Any, prefix: str) -> None:
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise ConfigError(prefix + f.name, f"must not be negative, got {value}")
+    if isinstance(section, CrawlConfig):
+        for name in ("concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "download_timeout"):
+            if getattr(section, name) <= 0:
+                raise ConfigError(prefix + name, "must be greater than zero")
+    if isinstance(section, CrawlConfig):
+        _check_networks(section.allow_networks, prefix + "allow_networks")
+    if isinstance(section, ChannelConfig):
+        _check_channel(section, prefix)
+    if isinstance(section, MonitorConfig) and not 0 < section.max_shrink < 1:
+        raise ConfigError(prefix + "max_shrink", "must be between 0 and 1")
+    if isinstance(section, ScheduleConfig):
+        from monitor.core.schedule import parse_ladder
+
+        parse_ladder(section.articles, prefix + "articles")
+        if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:
+            raise ConfigError(prefix + "feeds_minutes", "needs 0 < feeds_min_minutes <= feeds_minutes <= "
+                                                          "feeds_max_minutes")
+
+
+def _check_networks(values: tuple[str, ...], key: str) -> None:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ConfigError(key, f"not a network (CIDR like 127.0.0.0/8): {value!r}") from exc
+
+
+def _check_channel(channel: ChannelConfig, prefix: str) -> None:
+    if not channel.name:
+        raise ConfigError(prefix + "name", "every channel needs a name")
+    if channel.security not in ("starttls", "tls", "none"):
+        raise ConfigError(prefix + "security", f"expected starttls, tls or none, got {channel.security!r}")

@@ -1,0 +1,267 @@
+"""``newswatch daemon``: APScheduler 3 on the asyncio reactor, crawls awaited on the shared loop.
+
+Jobs (rebuilt at every start from our own tables; ``replace_existing``, ``coalesce``, one instance each,
+jittered): per registered source, its section pages and feeds (adaptive interval: slower when nothing is
+new, faster when new items appear; the interval lives in ``sources.interval_seconds``) and its sitemaps
+with robots.txt (daily); articles due by the age ladder; new seeds; the alert worker. After a restart,
+overdue work is spread over ``schedule.restart_spread_minutes``. SIGTERM/SIGINT: no new work, in-flight
+crawls are closed within ``daemon.shutdown_seconds``, the outbox is flushed, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from scrapy.crawler import AsyncCrawlerRunner
+
+from crawler.items import CrawlPlan, SiteTarget
+from crawler.settings import crawl_settings
+from crawler.spiders.news import NewsSpider
+from monitor.alerts.channels import build_channels
+from monitor.alerts.outbox import deliver_pending
+from monitor.core.config import Config
+from monitor.core.metrics import Metrics, health_body, serve
+from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets
+from monitor.core.run import RECORDER, close_abandoned_runs, crawl_options, finish_run, record_health, retry_policy
+from monitor.core.runtime import open_storage
+from monitor.core.schedule import next_interval, parse_ladder
+from monitor.core.seeds import import_seeds, read_seeds
+from monitor.core.sources import load_registry
+from monitor.core.status import outbox_counts
+from storage.engine import transaction
+from storage.lock import run_lock
+from storage.models import CrawlRun, Source
+from storage.repository import ensure_source
+
+log = logging.getLogger("newswatch.daemon")
+
+
+class Daemon:
+    def __init__(self, config: Config, cassette: str | None = None) -> None:
+        self.config = config
+        self.cassette = cassette
+        self.channels = build_channels(config.alerts)
+        self.storage = open_storage(config)
+        self.metrics = Metrics()
+        self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1,
+                                                        "misfire_grace_time": 3600})
+        self.runner = AsyncCrawlerRunner(self._settings())
+        self.stopping = asyncio.Event()
+        self.slots = asyncio.Semaphore(1)
+        self.ladder = parse_ladder(config.schedule.articles)
+        self.exit_code = 0
+
+    def _settings(self) -> dict[str, Any]:
+        options = crawl_options(self.config, None, None)
+        settings = crawl_settings(options)
+        if self.cassette:
+            from crawler.cassette import cassette_settings
+
+            settings.update(cassette_settings(self.cassette, "replay"))
+            settings.update({"NEWSWATCH_GUARD_DNS": False, "NEWSWATCH_CASSETTE_REPEAT": True})
+        settings.update({"NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": self.channels,
+                         "NEWSWATCH_MAX_SHRINK": self.config.monitor.max_shrink, "LOG_LEVEL": "WARNING"})
+        return settings
+
+    # -- crawling -------------------------------------------------------------------------------
+
+    async def crawl(self, kind: str, plan: CrawlPlan) -> dict[str, Any]:
+        """One crawl on the shared loop, recorded as a crawl run; returns its stats."""
+        async with self.slots:
+            if self.stopping.is_set():
+                return {}
+            with transaction(self.storage.sessions) as session:
+                run = CrawlRun(kind=kind, stats={"planned_articles": len(plan.articles)})
+                session.add(run)
+                session.flush()
+                run_id = run.id
+            crawler = self.runner.create_crawler(NewsSpider)
+            started, error = time.monotonic(), None
+            try:
+                await self.runner.crawl(crawler, plan=plan)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            record_health(self.storage, plan, crawler, self.config, self.channels)
+            summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
+            self.metrics.observe_crawl(summary.stats, time.monotonic() - started)
+            log.info("%s crawl: %s %s", kind, summary.outcome, summary.figures)
+            return summary.stats
+
+    async def source_job(self, name: str) -> None:
+        site = self._site(name)
+        if site is None:
+            return
+        plan = CrawlPlan(sites=(SiteTarget(name, site.pages, site.feeds, (), robots=False),), known=self._known())
+        stats = await self.crawl(f"source:{name}", plan)
+        if stats:
+            self._adapt(name, int(stats.get("newswatch/articles/new", 0)))
+
+    async def sitemap_job(self, name: str) -> None:
+        site = self._site(name)
+        if site is not None:
+            target = SiteTarget(name, (), (), site.sitemaps, roots=(*site.pages, *site.feeds))
+            await self.crawl(f"sitemaps:{name}", CrawlPlan(sites=(target,), known=self._known()))
+
+    async def recheck_job(self) -> None:
+        with self.storage.sessions() as session:
+            due = due_articles(session, self.ladder)
+        if due:
+            await self.crawl("recheck", CrawlPlan(articles=tuple(due), known=self._known()))
+
+    async def seeds_job(self) -> None:
+        folder = self.config.path(self.config.storage.seeds_dir)
+        import_seeds(self.storage.sessions, folder)
+        known = self._known()
+        fresh = tuple(t for t in seed_targets(read_seeds(folder)[0]) if t.url not in known)
+        if fresh:
+            await self.crawl("seeds", CrawlPlan(articles=fresh, known=known))
+
+    async def alerts_job(self) -> None:
+        report = await asyncio.to_thread(deliver_pending, self.storage.sessions, self.channels,
+                                         retry_policy(self.config))
+        self.metrics.observe_alerts(report.sent, report.failed, report.dead)
+
+    def _known(self) -> frozenset[str]:
+        with self.storage.sessions() as session:
+            return known_urls(session)
+
+    def _sites(self) -> list[SiteTarget]:
+        folder = self.config.path(self.config.storage.seeds_dir)
+        return site_targets(read_seeds(folder)[0], load_registry(folder))
+
+    def _site(self, name: str) -> SiteTarget | None:
+        return next((s for s in self._sites() if s.name == name), None)
+
+    def _adapt(self, name: str, new_items: int) -> None:
+        schedule = self.config.schedule
+        low, high = schedule.feeds_min_minutes * 60, schedule.feeds_max_minutes * 60
+        with transaction(self.storage.sessions) as session:
+            source = session.query(Source).filter_by(name=name).one_or_none()
+            if source is None:
+                return
+            source.interval_seconds = round(next_interval(float(source.interval_seconds), new_items, low, high))
+            source.next_check_at = datetime.now(UTC) + timedelta(seconds=source.interval_seconds)
+            seconds = source.interval_seconds
+        job = self.scheduler.get_job(f"source:{name}")
+        if job is not None:
+            job.reschedule(IntervalTrigger(seconds=seconds, jitter=self._jitter(seconds)))
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def _jitter(self, seconds: float) -> float:
+        return min(self.config.schedule.jitter_seconds, seconds / 4)
+
+    def _first_run(self, due: datetime | None) -> datetime:
+        now = datetime.now(UTC)
+        if due is not None and due > now:
+            return due
+        return now + timedelta(seconds=random.uniform(0, self.config.schedule.restart_spread_minutes * 60))
+
+    def _add(self, job_id: str, func: Any, seconds: float, first: datetime, *args: Any) -> None:
+        self.scheduler.add_job(func, IntervalTrigger(seconds=seconds, jitter=self._jitter(seconds)), args=args,
+                               id=job_id, name=job_id, next_run_time=first, replace_existing=True)
+
+    def schedule_jobs(self) -> None:
+        schedule = self.config.schedule
+        for site in self._sites():
+            seconds = self._source_interval(site)
+            with self.storage.sessions() as session:
+                due = session.query(Source.next_check_at).filter_by(name=site.name).scalar()
+            if site.pages or site.feeds:
+                self._add(f"source:{site.name}", self.source_job, seconds, self._first_run(due), site.name)
+            if site.sitemaps or site.robots:
+                self._add(f"sitemaps:{site.name}", self.sitemap_job, schedule.sitemaps_hours * 3600,
+                          self._first_run(None), site.name)
+        now = datetime.now(UTC)
+        self._add("recheck", self.recheck_job, schedule.recheck_minutes * 60, now + timedelta(seconds=1))
+        self._add("seeds", self.seeds_job, schedule.seeds_minutes * 60, now)
+        self._add("alerts", self.alerts_job, schedule.alerts_seconds, now + timedelta(seconds=1))
+
+    def _source_interval(self, site: SiteTarget) -> float:
+        default = self.config.schedule.feeds_minutes * 60
+        urls = (*site.pages, *site.feeds, *site.sitemaps)
+        with transaction(self.storage.sessions) as session:
+            source = ensure_source(session, site.name, "site", urls[0] if urls else None, None)
+            if source.interval_seconds in (None, 3600) or source.interval_seconds < 1:
+                source.interval_seconds = max(1, round(default))
+            return float(source.interval_seconds)
+
+    async def start(self) -> None:
+        close_abandoned_runs(self.storage)
+        self.schedule_jobs()
+        self.scheduler.start()
+        port = self.config.daemon.metrics_port
+        if port:
+            self.server = await serve(self.config.daemon.metrics_host, port,
+                                      {"/healthz": self._healthz, "/metrics": self._metrics})
+        log.info("daemon started: %d jobs", len(self.scheduler.get_jobs()))
+
+    async def _healthz(self) -> tuple[int, str, str]:
+        ok = self.scheduler.running and not self.stopping.is_set()
+        return health_body(ok, {"jobs": len(self.scheduler.get_jobs()), "crawls": self.metrics.crawls})
+
+    async def _metrics(self) -> tuple[int, str, str]:
+        with self.storage.sessions() as session:
+            counts = outbox_counts(session)
+        gauges = {f"outbox_{state}": float(n) for state, n in counts.items()}
+        gauges["scheduled_jobs"] = float(len(self.scheduler.get_jobs()))
+        return 200, "text/plain; version=0.0.4", self.metrics.render(gauges)
+
+    async def shutdown(self) -> None:
+        """Stop taking work, close in-flight crawls, flush the outbox (bounded), then stop the loop."""
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        log.info("shutting down")
+        self.scheduler.shutdown(wait=False)
+        limit = self.config.daemon.shutdown_seconds
+        try:
+            await asyncio.wait_for(self.runner.stop(), limit)
+            await asyncio.wait_for(self.alerts_job(), limit)
+        except TimeoutError:
+            log.warning("shutdown: in-flight work abandoned after %.0f s", limit)
+        server = getattr(self, "server", None)
+        if server is not None:
+            server.close()
+        self.storage.close()
+
+
+def _nothing_delivered() -> Any:
+    from monitor.alerts.outbox import DeliveryReport
+
+    return DeliveryReport()
+
+
+def run_daemon(config: Config, cassette: str | None = None) -> int:
+    """Install the asyncio reactor, run the daemon until SIGTERM/SIGINT, return its exit status."""
+    from scrapy.utils.log import configure_logging
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+    from twisted.internet import reactor
+
+    configure_logging({"LOG_LEVEL": "INFO"})
+    loop = asyncio.get_event_loop()
+    lock_storage = open_storage(config)
+    with run_lock(lock_storage.engine):  # one daemon per storage, and no one-shot run beside it
+        daemon = Daemon(config, cassette)
+
+        async def stop() -> None:
+            await daemon.shutdown()
+            core.stop()
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(stop()))
+        core: Any = reactor  # the installed AsyncioSelectorReactor (twisted's stubs type it as a module)
+        core.callWhenRunning(lambda: asyncio.ensure_future(daemon.start()))
+        core.run(installSignalHandlers=False)
+    lock_storage.close()
+    return daemon.exit_code

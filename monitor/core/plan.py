@@ -1,0 +1,114 @@
+"""What one run crawls: the seeds' URLs and links, the sites they and the registry name, and the
+stored articles due for a re-check (with their HTTP validators for conditional GET)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.items import ArticleTarget, CrawlPlan, SiteTarget
+from crawler.store import latest_version
+from crawler.urls import site_of
+from monitor.core.schedule import is_due
+from monitor.core.seeds import SeedEntry
+from monitor.core.sources import RegisteredSource, Registry
+from storage.models import Article
+
+NO_DISCOVERY_SITES = frozenset({"mp.weixin.qq.com"})  # WeChat has no sections, feeds or sitemaps
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """How a seed's source resolves: through its URL, the registry, or not at all."""
+
+    name: str
+    seeds: tuple[str, ...]
+    site: str | None
+    registered: RegisteredSource | None
+
+    @property
+    def resolved(self) -> bool:
+        return self.site is not None or self.registered is not None
+
+
+def source_statuses(entries: Iterable[SeedEntry], registry: Registry) -> tuple[SourceStatus, ...]:
+    """Every source named by the seeds, in seed order."""
+    found: dict[str, list[SeedEntry]] = {}
+    for entry in entries:
+        name = entry.source_name or (site_of(entry.canonical_url) if entry.canonical_url else "(unnamed)")
+        found.setdefault(name, []).append(entry)
+    statuses = []
+    for name, group in found.items():
+        sites = [site_of(e.canonical_url) for e in group if e.canonical_url]
+        statuses.append(SourceStatus(name, tuple(e.file_name for e in group), sites[0] if sites else None,
+                                     registry.resolve(name)))
+    return tuple(statuses)
+
+
+def seed_targets(entries: Iterable[SeedEntry]) -> list[ArticleTarget]:
+    targets: dict[str, ArticleTarget] = {}
+    for entry in entries:
+        origin = f"seed:{entry.file_name}"
+        for url in ([entry.canonical_url] if entry.canonical_url else []) + list(entry.page_urls):
+            targets.setdefault(url, ArticleTarget(url, discovered_from=origin))
+    return list(targets.values())
+
+
+def site_targets(entries: Iterable[SeedEntry], registry: Registry) -> list[SiteTarget]:
+    """Registry sources for the seeds' names, and the home page of every other site reached."""
+    sites: dict[str, SiteTarget] = {}
+    entries = list(entries)
+    for status in source_statuses(entries, registry):
+        reg = status.registered
+        if reg is not None and reg.discover and (reg.site or reg.feeds or reg.sitemaps or reg.pages):
+            pages = tuple(dict.fromkeys(([reg.site] if reg.site else []) + list(reg.pages)))
+            sites[reg.name] = SiteTarget(reg.name, pages, reg.feeds, reg.sitemaps)
+    covered = {site_of(u) for s in sites.values() for u in (*s.pages, *s.feeds, *s.sitemaps)}
+    for entry in entries:
+        for url in ([entry.canonical_url] if entry.canonical_url else []) + list(entry.page_urls):
+            site = site_of(url)
+            if site in covered or site in NO_DISCOVERY_SITES or site in sites:
+                continue
+            scheme_host = url.split("/", 3)[:3]
+            sites[site] = SiteTarget(site, ("/".join(scheme_host) + "/",))
+    return list(sites.values())
+
+
+def known_urls(session: Session) -> frozenset[str]:
+    return frozenset(session.execute(select(Article.canonical_url)).scalars())
+
+
+def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]],
+                 now: datetime | None = None) -> list[ArticleTarget]:
+    """Stored articles due for a re-check by the age ``ladder`` (or flagged after an anomaly), with the
+    validators of their latest version for a conditional GET."""
+    now = now or datetime.now(UTC)
+    query = select(Article).where(Article.status == "active")
+    targets = []
+    for article in session.execute(query).scalars():
+        flagged = article.next_check_at is not None and article.next_check_at <= now
+        if not flagged and not is_due(ladder, article.first_seen_at, article.last_checked_at, now):
+            continue
+        latest = latest_version(session, article.id)
+        targets.append(ArticleTarget(
+            article.canonical_url, article.discovered_from,
+            latest.etag if latest else None, latest.last_modified if latest else None,
+        ))
+    return targets
+
+
+def build_plan(entries: Iterable[SeedEntry], registry: Registry, due: Iterable[ArticleTarget],
+               known: frozenset[str] = frozenset()) -> CrawlPlan:
+    """Due stored articles first (they carry validators), then seed URLs not yet stored, then sites;
+    stored articles that are not due are ``known``: discovery skips them."""
+    entries = list(entries)
+    articles: dict[str, ArticleTarget] = {t.url: t for t in due}
+    for target in seed_targets(entries):
+        if target.url not in known:
+            articles.setdefault(target.url, target)
+    return CrawlPlan(tuple(articles.values()), tuple(site_targets(entries, registry)),
+                     known=known - set(articles))

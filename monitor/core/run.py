@@ -1,0 +1,199 @@
+"""One run: plan what to crawl, crawl it once (Scrapy in this process), record the run, summarize.
+
+``AsyncCrawlerProcess`` starts the reactor, so :func:`run_once` can be called once per process
+(the one-shot job for cron). The daemon runs crawls with ``AsyncCrawlerRunner`` instead.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapy.crawler import AsyncCrawlerProcess, Crawler
+from sqlalchemy import select
+
+from crawler.items import CrawlPlan, FetchError
+from crawler.settings import CrawlOptions, crawl_settings
+from crawler.spiders.news import NewsSpider
+from crawler.topic import load_topic
+from monitor.alerts.channels import Channel, build_channels
+from monitor.alerts.health import update_sources
+from monitor.alerts.outbox import DeliveryReport, RetryPolicy, deliver_pending
+from monitor.core.config import Config
+from monitor.core.plan import build_plan, due_articles, known_urls
+from monitor.core.runtime import Storage, open_storage
+from monitor.core.schedule import parse_ladder
+from monitor.core.seeds import import_seeds, read_seeds
+from monitor.core.sources import load_registry
+from storage.engine import transaction
+from storage.lock import run_lock
+from storage.models import CrawlRun
+
+TOPICS_FILE = "topics.toml"
+RECORDER = "monitor.changes.record.ChangeRecorder"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    outcome: str
+    stats: dict[str, Any]
+    errors: tuple[FetchError, ...]
+    rejected: tuple[tuple[str, str], ...] = ()  # (reason, url) of pages that gave no article
+
+    def count(self, prefix: str) -> int:
+        return sum(int(v) for k, v in self.stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+    @property
+    def figures(self) -> dict[str, int]:
+        return {
+            "fetched": self.count("newswatch/fetched/"),
+            "new": self.count("newswatch/articles/new"),
+            "changed": self.count("newswatch/articles/changed") + self.count("newswatch/articles/revert"),
+            "baseline": self.count("newswatch/articles/baseline"),
+            "anomalies": self.count("newswatch/articles/anomaly"),
+            "unchanged": self.count("newswatch/articles/unchanged") + self.count("newswatch/articles/not_modified"),
+            "rejected": self.count("newswatch/rejected/"),
+            "refused": self.count("newswatch/errors/refused_"),
+            "errors": sum(1 for e in self.errors if not e.kind.startswith("refused_")),
+            "corpus_written": self.count("newswatch/corpus/written"),
+            "alerts_sent": self.count("newswatch/alerts/sent"),
+            "alerts_failed": self.count("newswatch/alerts/failed") + self.count("newswatch/alerts/dead"),
+        }
+
+
+def keywords(config: Config) -> tuple[str, ...]:
+    """The topic keywords: from the config, else the file shipped in the seeds folder."""
+    if config.topic.keywords:
+        return config.topic.keywords
+    path = config.path(config.storage.seeds_dir) / TOPICS_FILE
+    return load_topic(path).keywords if path.exists() else ()
+
+
+def crawl_options(config: Config, cassette: Path | None = None, mode: str | None = None) -> CrawlOptions:
+    crawl = config.crawl
+    return CrawlOptions(
+        database_url=config.database_url, corpus_dir=str(config.path(config.storage.corpus_dir)),
+        keywords=keywords(config), user_agent=crawl.user_agent, contact_url=crawl.contact_url,
+        obey_robots=crawl.obey_robots, allow_networks=crawl.allow_networks,
+        concurrency_per_domain=crawl.concurrency_per_domain, download_delay=crawl.download_delay,
+        download_timeout=crawl.download_timeout, retries=crawl.retries, max_page_bytes=crawl.max_page_bytes,
+        max_feed_bytes=crawl.max_feed_bytes, max_depth=crawl.max_depth,
+        max_pages_per_site=crawl.max_pages_per_site, closespider_timeout=crawl.closespider_timeout,
+        cassette=str(cassette) if cassette else None, cassette_mode=mode,
+    )
+
+
+def plan_run(config: Config, storage: Storage) -> CrawlPlan:
+    seeds_dir = config.path(config.storage.seeds_dir)
+    entries, _problems = read_seeds(seeds_dir)
+    ladder = parse_ladder(config.schedule.articles)
+    with storage.sessions() as session:
+        due = due_articles(session, ladder)
+        known = known_urls(session)
+    return build_plan(entries, load_registry(seeds_dir), due, known)
+
+
+def retry_policy(config: Config) -> RetryPolicy:
+    alerts = config.alerts
+    return RetryPolicy(alerts.max_attempts, alerts.backoff_seconds, alerts.backoff_max_seconds, alerts.lease_seconds)
+
+
+def run_once(config: Config, cassette: Path | None = None, mode: str | None = None,
+             log_level: str = "WARNING", progress: str = "off") -> RunSummary:
+    """One cycle under the run lock: import new seeds, crawl, record source health and alerts, deliver the
+    outbox; the run row is always finished."""
+    channels = build_channels(config.alerts)
+    storage = open_storage(config)
+    try:
+        with run_lock(storage.engine):
+            close_abandoned_runs(storage)
+            import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
+            return _cycle(config, storage, channels, cassette, mode, log_level, progress)
+    finally:
+        storage.close()
+
+
+def close_abandoned_runs(storage: Storage) -> int:
+    """Under the lock no other run is alive: a run row still 'running' belongs to a killed process."""
+    with transaction(storage.sessions) as session:
+        runs = session.execute(select(CrawlRun).where(CrawlRun.outcome == "running")).scalars().all()
+        for run in runs:
+            run.outcome, run.finished_at = "abandoned", datetime.now(UTC)
+            run.error = "the process ended before the run finished (killed or crashed)"
+        return len(runs)
+
+
+def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cassette: Path | None,
+           mode: str | None, log_level: str, progress: str) -> RunSummary:
+    plan = plan_run(config, storage)
+    with transaction(storage.sessions) as session:
+        run = CrawlRun(kind=mode or "run", stats={"planned_articles": len(plan.articles)})
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    settings = crawl_settings(crawl_options(config, cassette, mode))
+    settings.update({"LOG_LEVEL": log_level, "NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": channels,
+                     "NEWSWATCH_MAX_SHRINK": config.monitor.max_shrink, "NEWSWATCH_PROGRESS": progress})
+    crawler, error = _crawl(plan, settings)
+    record_health(storage, plan, crawler, config, channels)
+    delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
+    return finish_run(storage, run_id, crawler, error, delivered)
+
+
+def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: Config,
+                  channels: tuple[Channel, ...]) -> None:
+    spider = crawler.spider
+    if not isinstance(spider, NewsSpider):
+        return
+    with transaction(storage.sessions) as session:
+        update_sources(session, plan, spider.fetched, spider.errors, config.alerts, channels, datetime.now(UTC))
+
+
+def _crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | None]:
+    process = AsyncCrawlerProcess(settings)
+    crawler = process.create_crawler(NewsSpider)
+    task = process.crawl(crawler, plan=plan)
+    process.start(install_signal_handlers=True)
+    exc = task.exception() if task.done() and not task.cancelled() else None
+    return crawler, f"{type(exc).__name__}: {exc}" if exc else None
+
+
+def finish_run(storage: Storage, run_id: int, crawler: Crawler, error: str | None,
+            delivered: DeliveryReport) -> RunSummary:
+    stats = {k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+    stats.update({"newswatch/alerts/sent": delivered.sent, "newswatch/alerts/failed": delivered.failed,
+                  "newswatch/alerts/dead": delivered.dead})
+    spider = crawler.spider
+    errors = tuple(spider.errors) if isinstance(spider, NewsSpider) else ()
+    stats["newswatch/error_kinds"] = dict(Counter(e.kind for e in errors))
+    outcome = _outcome(error, stats, errors)
+    with transaction(storage.sessions) as session:
+        run = session.get(CrawlRun, run_id)
+        if run is not None:
+            run.finished_at = datetime.now(UTC)
+            run.stats = stats
+            run.outcome = outcome
+            run.error = error
+    rejected = tuple((p.reason, p.url) for p in spider.rejections) if isinstance(spider, NewsSpider) else ()
+    return RunSummary(run_id, outcome, stats, errors, rejected)
+
+
+def _outcome(error: str | None, stats: dict[str, Any], errors: tuple[FetchError, ...]) -> str:
+    """failed: the crawl broke off with nothing scraped; partial: some fetch failed; else ok."""
+    reason = stats.get("finish_reason")
+    if error or (reason != "finished" and not stats.get("item_scraped_count")):
+        return "failed"
+    failures = [e for e in errors if not e.kind.startswith("refused_")]
+    return "partial" if failures or reason != "finished" else "ok"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)

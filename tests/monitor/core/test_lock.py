@@ -1,0 +1,65 @@
+"""One run at a time per storage; a killed run does not block the next one."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage.engine import make_engine
+from storage.lock import RunLocked, advisory_key, run_lock
+from tests.crawler.site_server import SiteServer
+from tests.crawler.test_run import ROOT, newswatch, setup_workspace
+
+
+def test_postgres_advisory_lock_is_released_when_the_holder_dies(postgres_url: str) -> None:
+    holder, other = make_engine(postgres_url), make_engine(postgres_url)
+    try:
+        with run_lock(holder), pytest.raises(RunLocked, match="another newswatch run"), run_lock(other):
+            pass
+        with run_lock(other):
+            pass
+        dying = holder.connect()  # a run whose process dies holding the lock, without unlocking
+        key = advisory_key(dying, "newswatch.run")
+        assert dying.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+        with pytest.raises(RunLocked), run_lock(other):
+            pass
+        dying.invalidate()  # the connection is dropped, as when the process is killed
+        with run_lock(other):
+            pass
+    finally:
+        holder.dispose()
+        other.dispose()
+
+
+def test_second_run_exits_at_once_and_a_killed_run_does_not_block(tmp_path: Path) -> None:
+    with SiteServer() as server:
+        server.add("/", b'<html><body><a href="/2025/06/01/slow.html">x</a></body></html>',
+                   headers={"Content-Type": "text/html"})
+        server.add_hang("/2025/06/01/slow.html")
+        config = setup_workspace(tmp_path, server.base_url)
+        code = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+        first = subprocess.Popen([sys.executable, "-c", code, "--config", str(config), "run"], cwd=tmp_path,
+                                 env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while server.hits("/2025/06/01/slow.html") == 0 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert server.hits("/2025/06/01/slow.html"), "the first run never got going"
+            started = time.monotonic()
+            second = newswatch(config, "run")
+            assert second.returncode == 75, second.stderr
+            assert "another newswatch run" in second.stderr and time.monotonic() - started < 20
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.communicate(timeout=10)
+        third = newswatch(config, "run", "--json")
+    assert third.returncode in (0, 1), third.stderr
+    assert json.loads(third.stdout)["outcome"] in ("ok", "partial")

@@ -1,0 +1,76 @@
+"""The source registry and the crawl plan: named sources resolve, unknown names are listed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli.main import cli
+from monitor.core.plan import build_plan, source_statuses
+from monitor.core.seeds import read_seeds
+from monitor.core.sources import Registry, load_registry
+from storage.errors import ConfigError
+from tests.conftest import SEEDS
+
+
+def test_shipped_registry_resolves_the_named_seed_sources() -> None:
+    registry = load_registry(SEEDS)
+    entries, problems = read_seeds(SEEDS)
+    assert not problems
+    statuses = {s.name: s for s in source_statuses(entries, registry)}
+    assert statuses["网易新闻"].registered is not None and statuses["网易新闻"].registered.site
+    assert statuses["华商报"].registered is not None
+    assert all(s.resolved for s in statuses.values())
+
+
+def test_plan_from_seeds_has_source_urls_links_and_sites() -> None:
+    entries, _ = read_seeds(SEEDS)
+    plan = build_plan(entries, load_registry(SEEDS), [])
+    urls = [t.url for t in plan.articles]
+    assert "https://new.qq.com/rain/a/20250208A073F400" in urls
+    assert any("mid=2664162643" in u for u in urls), "article link in seed 003's body"
+    assert not any("mmbiz.qpic.cn" in u or "inews.gtimg.com" in u for u in urls), "no images"
+    assert all("chksm" not in u for u in urls)
+    sites = {s.name for s in plan.sites}
+    assert {"网易新闻", "华商报", "qq"} <= sites
+    assert not any("mp.weixin.qq.com" in p for s in plan.sites for p in s.pages)
+
+
+def test_unknown_source_names_are_listed_as_unresolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    extra = tmp_path / "seeds" / "005_aaaaaaaaaaaaaaaa.txt"
+    extra.write_text("# 某文\n\n正文。\n\n来源：无名小报\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["sources"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = {line.split("\t")[0]: line for line in result.output.splitlines()}
+    assert "UNRESOLVED" in lines["无名小报"]
+    assert "registry" in lines["网易新闻"] and "registry" in lines["华商报"]
+    assert "by URL" in lines["中国信息安全"] or "registry" in lines["中国信息安全"]
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[[source]]\nsite = "https://a.example/"\n', "source[0]"),
+        ('[[source]]\nname = "x"\nsite = "ftp://a.example/"\n', "source[0].site"),
+        ('[[source]]\nname = "x"\nfeeds = "https://a.example/rss"\n', "source[0].feeds"),
+        ('[[source]]\nname = "x"\nsitemap = []\n', "source[0].sitemap"),
+    ],
+    ids=["no-name", "bad-url", "feeds-not-list", "unknown-key"],
+)
+def test_registry_errors_name_the_entry(tmp_path: Path, text: str, key: str) -> None:
+    (tmp_path / "sources.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_registry(tmp_path)
+    assert key in info.value.key
+
+
+def test_alias_resolution_ignores_case() -> None:
+    registry = load_registry(SEEDS)
+    assert registry.resolve("网易") is registry.resolve("网易新闻")
+    assert registry.resolve("QQ") is not None
+    assert Registry().resolve("网易") is None

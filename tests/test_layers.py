@@ -1,0 +1,60 @@
+"""Imports point one way: cli → core → changes / alerts → crawler → storage (README, Layout)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+# each room, and the rooms it may import from (itself included)
+ALLOWED: dict[str, set[str]] = {
+    "monitor": set(),  # the package's own __init__: imports nothing of ours
+    "storage": {"storage"},
+    "crawler": {"crawler", "storage"},
+    "monitor.alerts": {"monitor.alerts", "crawler", "storage"},
+    "monitor.changes": {"monitor.changes", "monitor.alerts", "crawler", "storage"},
+    "monitor.core": {"monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
+    "monitor.cli": {"monitor.cli", "monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
+}
+OURS = ("storage", "crawler", "monitor")
+
+
+def room_of(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] not in OURS:
+        return None
+    if parts[0] == "monitor":
+        return ".".join(parts[:2]) if len(parts) > 1 else "monitor"
+    return parts[0]
+
+
+def imports_of(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append(node.module)
+    return found
+
+
+def modules() -> list[Path]:
+    return sorted(p for package in OURS for p in (ROOT / package).rglob("*.py") if "migrations" not in p.parts)
+
+
+def test_every_module_is_in_a_room() -> None:
+    loose = [p.relative_to(ROOT).as_posix() for p in (ROOT / "monitor").glob("*.py") if p.name != "__init__.py"]
+    assert loose == [], "monitor/ modules belong in changes/, alerts/, core/ or cli/"
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_imports_point_one_way(path: Path) -> None:
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    room = room_of(module)
+    assert room in ALLOWED, f"{module} is in no room"
+    wrong = [name for name in imports_of(path) if (target := room_of(name)) and target not in ALLOWED[room]]
+    assert wrong == [], f"{module} ({room}) imports against the arrow: {wrong}"
