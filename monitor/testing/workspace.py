@@ -1,0 +1,230 @@
+"""A throw-away newswatch installation for tests: config file, seeds folder, SQLite database, corpus.
+
+    workspace = Workspace(tmp_path / "newswatch")
+    workspace.add_seeds(Path("tests/seeds/001_0123456789abcdef.txt"))   # optional: copies
+    workspace.set_sources({"Example News": "https://news.example.org/"})
+    workspace.configure(crawl={"allow_networks": ["127.0.0.0/8"]})      # any newswatch.toml key
+    workspace.newswatch("db", "upgrade")                                 # the CLI, on this workspace
+
+Layout under ``root``: ``newswatch.toml``, ``seeds/`` (seed documents and ``sources.toml``),
+``data/newswatch.db`` and ``data/corpus/`` (``changes/`` inside). The config differs from newswatch's
+defaults in two ways, both for replays: every stored article is re-checked on every run
+(``schedule.articles = ["3650d=0s"]``, so a second replay sees what changed) and, when replaying,
+``crawl.download_delay = 0`` (a cassette needs no politeness; a recording keeps the polite default).
+
+The registry only sends a run to sources that a seed names, so each source given to
+:meth:`Workspace.set_sources` also gets a one-line seed document naming it (``990_<hex>.txt``).
+Commands run as child processes of the current Python (``sys.executable``), with the workspace's config
+and none of the caller's ``NEWSWATCH_CONFIG`` / ``NEWSWATCH_DATABASE_URL``; the first one that needs the
+database applies the migrations (``newswatch db upgrade``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from monitor.testing.channels import ChannelLike, ChannelSpec, ConfigValue, channel_specs
+from monitor.testing.tomltext import table
+from storage.document import Document, render_document
+from storage.errors import ConfigError, ReplayError
+
+CONFIG_FILE = "newswatch.toml"
+REGISTRY_FILE = "sources.toml"
+STUB_PREFIX = "990_"
+DEFAULT_TIMEOUT = 600.0
+CALLER_ENV = ("NEWSWATCH_CONFIG", "NEWSWATCH_DATABASE_URL")
+_MAIN = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+DEFAULTS: Mapping[str, Mapping[str, ConfigValue]] = MappingProxyType({
+    "storage": {"data_dir": "data", "corpus_dir": "data/corpus", "seeds_dir": "seeds"},
+    "schedule": {"articles": ("3650d=0s",)},  # re-check every stored article on every run
+})
+REPLAY_DEFAULTS: Mapping[str, Mapping[str, ConfigValue]] = MappingProxyType({"crawl": {"download_delay": 0.0}})
+
+
+@dataclass(frozen=True)
+class Source:
+    """A registry entry (``seeds/sources.toml``): a site and any feeds, sitemaps or section pages."""
+
+    name: str
+    site: str | None = None
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    pages: tuple[str, ...] = ()
+
+    def entry(self) -> dict[str, ConfigValue]:
+        found: dict[str, ConfigValue] = {"name": self.name}
+        if self.site:
+            found["site"] = self.site
+        found.update({k: v for k, v in (("feeds", self.feeds), ("sitemaps", self.sitemaps),
+                                        ("pages", self.pages)) if v})
+        return found
+
+
+SourcesLike = Mapping[str, str] | Sequence[Source]
+
+
+def as_sources(sources: SourcesLike) -> tuple[Source, ...]:
+    """``{"name": "https://site/"}`` or :class:`Source` values, checked: names unique and not empty."""
+    found = tuple(Source(n, s) for n, s in sources.items()) if isinstance(sources, Mapping) else tuple(sources)
+    for index, source in enumerate(found):
+        if not isinstance(source, Source) or not source.name.strip():
+            raise ConfigError(f"sources[{index}]", f"expected a Source with a name, got {source!r}")
+        if not (source.site or source.feeds or source.sitemaps or source.pages):
+            raise ConfigError(f"sources[{index}]", f"{source.name!r} has no site, feeds, sitemaps or pages")
+        if source.name in [s.name for s in found[:index]]:
+            raise ConfigError(f"sources[{index}].name", f"two sources are called {source.name!r}")
+    return found
+
+
+def stub_seed(name: str) -> tuple[str, str]:
+    """(file name, text) of a seed document naming the source ``name``, so the run plans it."""
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+    body = f"Written by newswatch's pytest plugin: this seed names the source {name} so that runs crawl it."
+    document = Document(title=f"Test seed naming {name}", url=None, source=name, date=None, fetch_date=None,
+                        author=None, lang=None, body=body)
+    return f"{STUB_PREFIX}{digest}.txt", render_document(document)
+
+
+class Workspace:
+    """See the module doc. Nothing is written outside ``root``."""
+
+    def __init__(self, root: Path, seeds: Iterable[Path] = ()) -> None:
+        self.root = root.resolve()
+        self.seeds_dir.mkdir(parents=True, exist_ok=True)
+        self.corpus_dir.mkdir(parents=True, exist_ok=True)
+        self._overrides: dict[str, dict[str, ConfigValue]] = {}
+        self._channels: tuple[ChannelSpec, ...] = ()
+        self._sources: tuple[Source, ...] = ()
+        self._schema_ready = False
+        self.add_seeds(*seeds)
+        self.write_config()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
+
+    # -- layout ------------------------------------------------------------------------------------------
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def seeds_dir(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.data_dir / "corpus"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "newswatch.db"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.database_path}"
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return self._sources
+
+    @property
+    def channels(self) -> tuple[ChannelSpec, ...]:
+        return self._channels
+
+    # -- what to crawl -----------------------------------------------------------------------------------
+    def add_seeds(self, *paths: Path) -> tuple[Path, ...]:
+        """Copy seed documents (``*.txt``) into ``seeds/``, keeping their names; returns the copies."""
+        copies = []
+        for path in map(Path, paths):
+            if not path.is_file() or path.suffix != ".txt":
+                raise ConfigError(f"seeds: {path}", "expected an existing seed document (*.txt)")
+            target = self.seeds_dir / path.name
+            if target.exists() or path.name.startswith(STUB_PREFIX):
+                raise ConfigError(f"seeds: {path}", f"the workspace already has a seed called {path.name}")
+            shutil.copyfile(path, target)
+            copies.append(target)
+        return tuple(copies)
+
+    def set_sources(self, sources: SourcesLike) -> None:
+        """Write the source registry (replacing the previous one) and a seed naming each source."""
+        found = as_sources(sources)
+        for old in self.seeds_dir.glob(f"{STUB_PREFIX}*.txt"):
+            old.unlink()
+        entries = "\n".join(table("[[source]]", s.entry(), f"sources[{i}]") for i, s in enumerate(found))
+        (self.seeds_dir / REGISTRY_FILE).write_text(entries, encoding="utf-8")
+        for source in found:
+            name, text = stub_seed(source.name)
+            (self.seeds_dir / name).write_text(text, encoding="utf-8")
+        self._sources = found
+
+    def set_channels(self, channels: Sequence[ChannelLike]) -> None:
+        """The alert channels of the next runs (replacing the previous ones)."""
+        self._channels = channel_specs(channels)
+
+    def configure(self, **sections: Mapping[str, ConfigValue]) -> None:
+        """Set ``newswatch.toml`` keys, e.g. ``configure(crawl={"allow_networks": ["127.0.0.0/8"]})``;
+        newswatch validates them when a command runs (its error names the key)."""
+        for section, values in sections.items():
+            if section == "alerts" and "channels" in values:
+                raise ConfigError("alerts.channels", "give channels with channels=[...] / set_channels()")
+            if not isinstance(values, Mapping):
+                raise ConfigError(section, f"expected a table of keys, got {values!r}")
+            self._overrides.setdefault(section, {}).update(values)
+
+    # -- files and commands --------------------------------------------------------------------------------
+    def config_text(self, replaying: bool = True) -> str:
+        """The ``newswatch.toml`` the next command reads (pure but for the workspace's state)."""
+        sections: dict[str, dict[str, ConfigValue]] = {k: dict(v) for k, v in DEFAULTS.items()}
+        for name, values in (REPLAY_DEFAULTS if replaying else {}).items():
+            sections.setdefault(name, {}).update(values)
+        for name, values in self._overrides.items():
+            sections.setdefault(name, {}).update(values)
+        parts = [table(f"[{name}]", values, name) for name, values in sections.items()]
+        parts += [table("[[alerts.channels]]", c.table, f"channels[{i}]") for i, c in enumerate(self._channels)]
+        return "# written by newswatch's pytest plugin (monitor.testing)\n" + "\n".join(parts)
+
+    def write_config(self, replaying: bool = True) -> Path:
+        self.config_path.write_text(self.config_text(replaying), encoding="utf-8")
+        return self.config_path
+
+    def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The child's environment: the caller's, without its newswatch config, plus the channels' secrets."""
+        env = {k: v for k, v in os.environ.items() if k not in CALLER_ENV}
+        for channel in self._channels:
+            env.update(channel.env)
+        env.update(extra or {})
+        return env
+
+    def newswatch(self, *args: str, env: Mapping[str, str] | None = None,
+                  timeout: float = DEFAULT_TIMEOUT) -> subprocess.CompletedProcess[str]:
+        """Run ``newswatch --config <workspace config> ARGS...`` and return what it printed and its status
+        (the schema is created first, for every command but ``db`` and ``config``)."""
+        if args[:1] not in (("db",), ("config",)):
+            self.ensure_schema()
+        command = [sys.executable, "-c", _MAIN, "--config", str(self.config_path), *args]
+        try:
+            return subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=self.root,
+                                  env=self.environment(env), check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise ReplayError(f"newswatch {' '.join(args)} did not finish within {timeout:g} s") from exc
+
+    def ensure_schema(self) -> None:
+        """``newswatch db upgrade`` once per workspace; ReplayError with newswatch's message on failure."""
+        if self._schema_ready:
+            return
+        result = self.newswatch("db", "upgrade")
+        if result.returncode != 0:
+            raise ReplayError(f"newswatch db upgrade exited {result.returncode}: {result.stderr.strip()[-2000:]}")
+        self._schema_ready = True
