@@ -53,14 +53,24 @@ def newswatch_workspace(tmp_path: Path, newswatch_seeds: Sequence[Path]) -> Work
     return Workspace(tmp_path / "newswatch", seeds=newswatch_seeds)
 
 
+RECORDED = pytest.StashKey[set[Path]]()  # the cassettes this session recorded
+
+
 @pytest.fixture
 def newswatch_replay(newswatch_workspace: Workspace, request: pytest.FixtureRequest) -> Replayer:
     """``newswatch_replay(cassette, sources=..., channels=...)``: one full run from a cassette, no network;
     returns a ReplayResult. Calls in one test share the workspace (moment 1, moment 2, ...)."""
     from monitor.testing.replay import Replayer
 
+    class SkippingReplayer(Replayer):
+        def refuse_recording(self, cassette: Path, earlier: Path) -> None:
+            pytest.skip(f"newswatch: {cassette.name} follows {earlier.name}, recorded in this session; run "
+                        f"{RECORD_OPTION} again once the site has changed to record it")
+
     record = bool(request.config.getoption("newswatch_record"))
-    return Replayer(newswatch_workspace, base_dir=request.config.rootpath, record_missing=record)
+    recorded = request.config.stash.setdefault(RECORDED, set())
+    return SkippingReplayer(newswatch_workspace, base_dir=request.config.rootpath, record_missing=record,
+                            recorded=recorded)
 
 
 @pytest.fixture

@@ -15,7 +15,10 @@ one replayer share the workspace, so a series of cassettes (moments of a site) t
 
 A missing cassette is an error unless ``record_missing`` is set (``pytest --newswatch-record``): then the
 same call runs ``newswatch run --record`` against the live site, writes the cassette, and returns that
-run's result, so the committed cassette holds exactly the requests the replay in CI asks for.
+run's result, so the committed cassette holds exactly the requests the replay in CI asks for. A later
+moment is never recorded in the session that recorded an earlier one of the same series (the site has
+not changed yet): :meth:`Replayer.refuse_recording` raises (the pytest plugin skips the test instead),
+and the next ``--newswatch-record`` session, once the site has changed, records it.
 """
 
 from __future__ import annotations
@@ -38,11 +41,13 @@ class Replayer:
     """See the module doc. ``base_dir``: where relative cassette paths start (default: the current folder)."""
 
     def __init__(self, workspace: Workspace, *, base_dir: Path | None = None, record_missing: bool = False,
-                 timeout: float = DEFAULT_TIMEOUT) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, recorded: set[Path] | None = None) -> None:
         self.workspace = workspace
         self.base_dir = (base_dir or Path.cwd()).resolve()
         self.record_missing = record_missing
         self.timeout = timeout
+        self.recorded = recorded if recorded is not None else set()  # cassettes recorded in this session
+        self._used: list[Path] = []  # the cassettes this replayer ran, in order
 
     def __repr__(self) -> str:
         return f"Replayer({self.workspace!r}, base_dir={str(self.base_dir)!r})"
@@ -62,7 +67,15 @@ class Replayer:
             raise ReplayError(f"the cassette {path} is not a file")
         if not self.record_missing:
             raise ReplayError(f"no cassette at {path}: {RECORD_HINT}")
+        earlier = [used for used in self._used if used in self.recorded]
+        if earlier:
+            self.refuse_recording(path, earlier[-1])
         return self.record(path, sources=sources, channels=channels, env=env)
+
+    def refuse_recording(self, cassette: Path, earlier: Path) -> None:
+        """``cassette`` follows ``earlier``, recorded in this same session: raise (subclasses may skip)."""
+        raise ReplayError(f"not recording {cassette} now: it follows {earlier}, which this session has just "
+                          f"recorded; record it in a later session, once the site has changed")
 
     def record(self, cassette: str | os.PathLike[str], *, sources: SourcesLike | None = None,
                channels: Sequence[ChannelLike] | None = None,
@@ -70,7 +83,9 @@ class Replayer:
         """Crawl the live sites and write ``cassette`` (replacing it): ``newswatch run --record``."""
         path = self.cassette_path(cassette)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return self._run(path, "--record", sources, channels, env)
+        result = self._run(path, "--record", sources, channels, env)
+        self.recorded.add(path)
+        return result
 
     def series(self, cassettes: Sequence[str | os.PathLike[str]], *, sources: SourcesLike | None = None,
                channels: Sequence[ChannelLike] | None = None,
@@ -103,6 +118,7 @@ class Replayer:
         logs = tuple(dict.fromkeys(c.receiver for c in workspace.channels if c.receiver is not None))
         received = [len(log.deliveries) for log in logs]
         done = workspace.newswatch("run", flag, str(cassette), "--json", env=env, timeout=self.timeout)
+        self._used.append(cassette)
         summary = parse_summary(done.stdout, done.returncode)
         if summary is None:
             raise ReplayError(f"newswatch run {flag} {cassette} exited {done.returncode} without a summary: "

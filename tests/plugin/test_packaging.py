@@ -16,6 +16,8 @@ import tomllib
 import venv
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 from tests.plugin.outside import run_pytest, write_project
 
@@ -121,3 +123,18 @@ def test_fresh_virtualenv_gets_the_fixtures_from_pip_install(tmp_path: Path) -> 
     off = run_pytest(python, project, "-p", "no:newswatch")
     assert off.returncode == 1 and "fixture 'newswatch_workspace' not found" in off.stdout
 
+
+
+def fixtures_of_the_plugin() -> list[str]:
+    tree = ast.parse((ROOT / "monitor" / "testing" / "plugin.py").read_text(encoding="utf-8"))
+    return [node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+            and any(ast.unparse(d).startswith("pytest.fixture") for d in node.decorator_list)]
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/testing.md"])
+def test_every_fixture_and_the_record_option_are_documented(doc: str) -> None:
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    names = fixtures_of_the_plugin()
+    assert names == ["newswatch_seeds", "newswatch_workspace", "newswatch_replay", "webhook_receiver"]
+    missing = [name for name in [*names, "--newswatch-record"] if f"`{name}`" not in text]
+    assert missing == [], f"{doc} does not describe {missing}"
