@@ -100,6 +100,7 @@ def pip(python: Path, *args: str) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
+@pytest.mark.timeout(1200)  # pip builds and installs everything; minutes on a loaded machine
 def test_fresh_virtualenv_gets_the_fixtures_from_pip_install(tmp_path: Path) -> None:
     venv.create(tmp_path / "venv", with_pip=True, clear=True)
     python = tmp_path / "venv" / "bin" / "python"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from vcr.cassette import Cassette
 
@@ -52,6 +53,7 @@ def interactions(cassette: Path) -> list[dict[str, object]]:
     return found
 
 
+@pytest.mark.timeout(1200)  # six pytest sessions, two of them crawling politely
 def test_record_day_one_then_day_two_then_replay_without_the_site(tmp_path: Path) -> None:
     project = write_project(tmp_path / "project", {"test_site.py": OUTSIDE_TEST})
     day1, day2 = project / "cassettes" / "day-1.yaml", project / "cassettes" / "day-2.yaml"

@@ -20,6 +20,7 @@ from monitor.testing import (
 )
 from storage.document import Document
 from storage.errors import ReplayError
+from tests.conftest import ROOT
 
 SITE = "http://127.0.0.1:38527"
 SOURCES = {"测试新闻": f"{SITE}/"}
@@ -125,3 +126,13 @@ def test_newswatch_refusing_the_config_fails_with_its_message(loopback: Workspac
     with pytest.raises(ReplayError, match=r"exited 2 without a summary: .*alerts\.channels\[0\]\.url"):
         newswatch_replay(MOMENT.format(1), sources=SOURCES, channels=[bad], env={"X_SECRET": "s"})
     assert list(loopback.corpus_dir.glob("*.txt")) == []
+
+
+def test_outside_pytest_a_later_moment_is_not_recorded_in_the_same_session(loopback: Workspace) -> None:
+    first = ROOT / MOMENT.format(1)
+    replay = Replayer(loopback, record_missing=True, recorded={first})  # as if this session had recorded it
+    assert replay(first, sources=SOURCES).summary.outcome == "ok"
+    later = loopback.root / "later.yaml"
+    with pytest.raises(ReplayError, match=r"not recording .*later\.yaml now: it follows .*moments_1\.yaml"):
+        replay(later)
+    assert not later.exists()
