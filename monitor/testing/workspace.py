@@ -177,6 +177,9 @@ class Workspace:
         """Set ``newswatch.toml`` keys, e.g. ``configure(crawl={"allow_networks": ["127.0.0.0/8"]})``;
         newswatch validates them when a command runs (its error names the key)."""
         for section, values in sections.items():
+            if section == "storage":
+                raise ConfigError("storage", "the workspace keeps its database, corpus and seeds under its root "
+                                             "(the results are read from there): storage.* cannot be set")
             if section == "alerts" and "channels" in values:
                 raise ConfigError("alerts.channels", "give channels with channels=[...] / set_channels()")
             if not isinstance(values, Mapping):

@@ -141,3 +141,16 @@ def test_run_summary_is_read_from_the_json_line(stdout: str, outcome: str | None
 def test_unreadable_summary_is_a_replay_error() -> None:
     with pytest.raises(ReplayError, match="cannot read"):
         parse_summary('{"outcome": "ok", "figures": {"new": "many"}}', 0)
+
+
+@pytest.mark.parametrize(("sections", "key"), [
+    ({"storage": {"database_url": "postgresql+psycopg://x/y"}}, "storage"),
+    ({"alerts": {"channels": []}}, "alerts.channels"),
+    ({"crawl": ["not", "a", "table"]}, "crawl"),
+], ids=["storage", "channels", "not-a-table"])
+def test_configure_refuses_what_the_workspace_owns(newswatch_workspace: Workspace, sections: dict[str, object],
+                                                    key: str) -> None:
+    before = newswatch_workspace.config_text()
+    with pytest.raises(ConfigError) as caught:
+        newswatch_workspace.configure(**sections)  # type: ignore[arg-type]
+    assert caught.value.key == key and newswatch_workspace.config_text() == before
