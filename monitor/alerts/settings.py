@@ -29,6 +29,7 @@ class ChannelConfig:
     url: str = ""
     timeout: float = 10.0
     secret_env: str = "NEWSWATCH_WEBHOOK_SECRET"  # the environment variable holding the HMAC secret
+    signing: str = "newswatch"  # newswatch (Newswatch-Signature) | standard (Standard Webhooks, whsec_ secret)
     # email
     host: str = ""
     port: int = 587

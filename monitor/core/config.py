@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
+from monitor.alerts.signing import SIGNINGS
 from storage.engine import sqlite_url
 from storage.errors import ConfigError
 
@@ -219,3 +220,5 @@ def _check_channel(channel: ChannelConfig, prefix: str) -> None:
         raise ConfigError(prefix + "name", "every channel needs a name")
     if channel.security not in ("starttls", "tls", "none"):
         raise ConfigError(prefix + "security", f"expected starttls, tls or none, got {channel.security!r}")
+    if channel.signing not in SIGNINGS:
+        raise ConfigError(prefix + "signing", f"expected one of {', '.join(SIGNINGS)}, got {channel.signing!r}")
