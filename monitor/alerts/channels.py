@@ -41,10 +41,11 @@ class ChannelFactory(Protocol):
 
 
 def _registry() -> dict[str, ChannelFactory]:
+    from monitor.alerts.apprise_channel import AppriseChannel
     from monitor.alerts.mail import EmailChannel
     from monitor.alerts.webhook import WebhookChannel
 
-    factories: tuple[ChannelFactory, ...] = (EmailChannel, WebhookChannel)
+    factories: tuple[ChannelFactory, ...] = (AppriseChannel, EmailChannel, WebhookChannel)
     return {factory.kind: factory for factory in factories}
 
 

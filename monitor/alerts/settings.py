@@ -17,7 +17,7 @@ class ChannelConfig:
     """One alert channel (``[[alerts.channels]]``): where events go, and which ones (the rules)."""
 
     name: str = ""
-    kind: str = ""  # email | webhook: see monitor.alerts.channels.CHANNELS
+    kind: str = ""  # apprise | email | webhook: see monitor.alerts.channels.channel_kinds()
     # rules: which events reach this channel
     events: tuple[str, ...] = DEFAULT_EVENTS  # add "article.anomaly" to hear about anomalies
     include: tuple[str, ...] = ()  # keywords: at least one in the title or body (Chinese: no word boundaries)
@@ -39,6 +39,9 @@ class ChannelConfig:
     sender: str = ""
     recipients: tuple[str, ...] = ()
     digest: bool = False  # one mail per run listing every event
+    # apprise (the URLs of any service Apprise knows; https://appriseit.com/services/)
+    urls: tuple[str, ...] = ()  # Apprise URLs without secrets, e.g. "json://hooks.example.org/in"
+    urls_env: str = ""  # an environment variable holding more URLs (whitespace-separated): tokens live there
 
 
 @dataclass(frozen=True)
