@@ -46,10 +46,12 @@ class CrawlConfig:
     contact_url: str = "https://github.com/newswatch/newswatch"
     obey_robots: bool = True
     allow_networks: tuple[str, ...] = ()  # private networks that may be fetched (tests: 127.0.0.0/8)
+    concurrency: int = 16  # requests in flight at once, all sites together (a waiting retry takes none)
     concurrency_per_domain: int = 2
     download_delay: float = 1.0  # seconds between requests to one domain (AutoThrottle start)
     download_timeout: float = 30.0
     retries: int = 2
+    retry_after_max: float = 120.0  # seconds; a longer Retry-After is not waited for (the next run retries)
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
     max_depth: int = 2  # link following from section pages
@@ -189,7 +191,7 @@ def _check_ranges(section: Any, prefix: str) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise ConfigError(prefix + f.name, f"must not be negative, got {value}")
     if isinstance(section, CrawlConfig):
-        for name in ("concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "download_timeout"):
+        for name in ("concurrency", "concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "download_timeout"):
             if getattr(section, name) <= 0:
                 raise ConfigError(prefix + name, "must be greater than zero")
     if isinstance(section, CrawlConfig):
