@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar
 import apprise
 from apprise.manager_plugins import NotificationManager
 
+from monitor.alerts.digest import DigestSchedule, digest_label, digest_of
 from monitor.alerts.events import Event
 from monitor.alerts.mail import subject, text_body
 from monitor.alerts.rules import Rules
@@ -48,13 +49,14 @@ class AppriseMessage:
     notify_type: str
 
 
-def render_message(events: Sequence[Event]) -> AppriseMessage:
+def render_message(events: Sequence[Event], schedule: DigestSchedule | None = None) -> AppriseMessage:
     """The notification for one event or a digest of several (pure: the email channel's text)."""
     if not events:
         raise ValueError("render_message needs at least one event")
     warning = any(event.type in WARNING_TYPES for event in events)
     kind = apprise.NotifyType.WARNING if warning else apprise.NotifyType.INFO
-    return AppriseMessage(subject(events), text_body(events), kind.value)
+    label = digest_label(schedule)
+    return AppriseMessage(subject(events, label), text_body(events, label), kind.value)
 
 
 def split_urls(text: str) -> tuple[str, ...]:
@@ -95,6 +97,7 @@ class AppriseChannel:
     urls: tuple[str, ...] = field(repr=False)
     digest: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    schedule: DigestSchedule | None = None
 
     def __post_init__(self) -> None:
         if not self.urls:
@@ -123,11 +126,12 @@ class AppriseChannel:
             raise ConfigError(key, f"Apprise does not accept URL {number} ({scheme_of(url)}): an unknown "
                                    f"service or a malformed URL (see https://appriseit.com/services/)")
         timeout = config.timeout if config.timeout > 0 else DEFAULT_TIMEOUT
+        digest, schedule = digest_of(config, where)
         return cls(config.name, Rules.from_config(config), tuple(url for url, _, _ in listed),
-                   digest=config.digest, timeout=timeout)
+                   digest=digest, timeout=timeout, schedule=schedule)
 
     def render(self, events: Sequence[Event]) -> AppriseMessage:
-        return render_message(events)
+        return render_message(events, self.schedule)
 
     def send(self, events: Sequence[Event]) -> None:
         """Notify every URL once for ``events`` (nothing for none); DeliveryError when any target failed."""

@@ -38,7 +38,8 @@ class ChannelConfig:
     password_env: str = "NEWSWATCH_SMTP_PASSWORD"  # the environment variable holding the password
     sender: str = ""
     recipients: tuple[str, ...] = ()
-    digest: bool = False  # one mail per run listing every event
+    digest: bool | str = False  # true: one message per delivery pass; "daily 08:00" / "weekly mon 08:00": scheduled
+    digest_timezone: str = "UTC"  # the IANA time zone of a digest schedule, e.g. "Asia/Shanghai"
     # apprise (the URLs of any service Apprise knows; https://appriseit.com/services/)
     urls: tuple[str, ...] = ()  # Apprise URLs without secrets, e.g. "json://hooks.example.org/in"
     urls_env: str = ""  # an environment variable holding more URLs (whitespace-separated): tokens live there

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from monitor.alerts.digest import DigestSchedule
 from monitor.alerts.events import Event
 from monitor.alerts.rules import Rules
 from monitor.alerts.settings import ChannelConfig
@@ -123,6 +124,7 @@ class WebhookChannel:
 
     kind: ClassVar[str] = "webhook"
     digest: bool = False
+    schedule: DigestSchedule | None = None  # one request per event: never a digest
 
     def __init__(self, name: str, url: str, secret: str | bytes, *, timeout: float = 10.0,
                  rules: Rules | None = None, signing: Signing | None = None) -> None:

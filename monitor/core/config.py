@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from monitor.alerts.digest import digest_of
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
 from monitor.alerts.signing import SIGNINGS
 from storage.engine import sqlite_url
@@ -171,7 +172,11 @@ def _convert(hint: Any, raw: Any, dotted: str) -> Any:
             raise ConfigError(dotted, f"expected a list of strings, got {raw!r}")
         return tuple(raw)
     if origin in (Union, types.UnionType):
-        hint = next(a for a in get_args(hint) if a is not type(None))
+        members = [a for a in get_args(hint) if a is not type(None)]
+        hint = next((m for m in members if isinstance(raw, m) and not (m is int and isinstance(raw, bool))),
+                    members[0])
+        if len(members) > 1 and not isinstance(raw, hint):
+            raise ConfigError(dotted, f"expected {' or '.join(_type_name(m) for m in members)}, got {raw!r}")
     if hint is float and isinstance(raw, int | float) and not isinstance(raw, bool):
         return float(raw)
     if (hint is int and isinstance(raw, bool)) or not isinstance(raw, hint):
@@ -222,5 +227,6 @@ def _check_channel(channel: ChannelConfig, prefix: str) -> None:
         raise ConfigError(prefix + "name", "every channel needs a name")
     if channel.security not in ("starttls", "tls", "none"):
         raise ConfigError(prefix + "security", f"expected starttls, tls or none, got {channel.security!r}")
+    digest_of(channel, prefix.rstrip("."))
     if channel.signing not in SIGNINGS:
         raise ConfigError(prefix + "signing", f"expected one of {', '.join(SIGNINGS)}, got {channel.signing!r}")
