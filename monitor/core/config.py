@@ -34,11 +34,21 @@ SECRET_KEYS = {"password": "password_env", "secret": "secret_env"}
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """What ``newswatch prune`` and the daemon's daily prune may forget (0 = keep everything)."""
+
+    raw_pages: int = 0  # raw HTML of the newest N fetches per article (versions and anomalies) is kept
+    outbox_days: float = 0.0  # sent alert rows delivered longer ago than this are deleted
+    runs_days: float = 0.0  # crawl run rows finished longer ago than this are deleted
+
+
+@dataclass(frozen=True)
 class StorageConfig:
     data_dir: str = "data"  # SQLite file, state and logs live here
     database_url: str = ""  # empty: sqlite:///<data_dir>/newswatch.db
     corpus_dir: str = "data/corpus"  # where new articles and changes/ are written
     seeds_dir: str = "seeds"  # the seed corpus and its source registry
+    retention: RetentionConfig = RetentionConfig()
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,7 @@ class ScheduleConfig:
     recheck_minutes: float = 5.0  # how often the daemon looks for articles due by the ladder
     alerts_seconds: float = 30.0  # the outbox worker's period
     seeds_minutes: float = 60.0  # new seed documents are imported this often
+    prune_hours: float = 24.0  # storage.retention is applied this often
     jitter_seconds: float = 60.0
     restart_spread_minutes: float = 10.0  # after a restart, overdue work is spread over this window
 
@@ -209,6 +220,8 @@ def _check_ranges(section: Any, prefix: str) -> None:
         from monitor.core.schedule import parse_ladder
 
         parse_ladder(section.articles, prefix + "articles")
+        if section.prune_hours <= 0:
+            raise ConfigError(prefix + "prune_hours", "must be greater than zero")
         if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:
             raise ConfigError(prefix + "feeds_minutes", "needs 0 < feeds_min_minutes <= feeds_minutes <= "
                                                           "feeds_max_minutes")
