@@ -4,7 +4,8 @@ Every key is optional; running with no file at all uses the defaults below. Unkn
 types and out-of-range values are errors that name the key (``crawl.download_delay: ...``).
 Secrets never come from the file: an alert channel names the environment variable that holds its
 SMTP password (``password_env``, default ``NEWSWATCH_SMTP_PASSWORD``) or webhook secret
-(``secret_env``, default ``NEWSWATCH_WEBHOOK_SECRET``). ``NEWSWATCH_DATABASE_URL`` overrides
+(``secret_env``, default ``NEWSWATCH_WEBHOOK_SECRET``); an Apprise channel's URLs with tokens come from
+the variable named by ``urls_env``. ``NEWSWATCH_DATABASE_URL`` overrides
 ``storage.database_url``. Relative paths are relative to the config file's folder (or the
 current folder when there is no file).
 
