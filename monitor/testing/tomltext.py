@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 
-from monitor.testing.channels import ConfigValue
 from storage.errors import ConfigError
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
@@ -39,8 +38,16 @@ def value(raw: object, where: str) -> str:
     raise ConfigError(where, f"expected a string, number, true/false or a list of strings, got {raw!r}")
 
 
-def table(header: str, entries: Mapping[str, ConfigValue], where: str) -> str:
-    """``[header]`` (or ``[[header]]`` when written as such) followed by one ``key = value`` line each."""
-    lines = [header]
-    lines.extend(f"{key(name)} = {value(raw, f'{where}.{name}')}" for name, raw in entries.items())
-    return "\n".join(lines) + "\n"
+def table(name: str, entries: Mapping[str, object], where: str, *, array: bool = False) -> str:
+    """``[name]`` (``[[name]]`` for an ``array`` entry) with one ``key = value`` line each; a mapping value
+    becomes a sub-table ``[name.key]`` after it (``storage={"retention": {...}}``)."""
+    plain = {k: v for k, v in entries.items() if not isinstance(v, Mapping)}
+    nested = {k: v for k, v in entries.items() if isinstance(v, Mapping)}
+    if array and nested:
+        raise ConfigError(f"{where}.{next(iter(nested))}", "an entry of a list of tables cannot hold a table")
+    lines = [f"[[{name}]]" if array else f"[{name}]"]
+    lines.extend(f"{key(k)} = {value(raw, f'{where}.{k}')}" for k, raw in plain.items())
+    text = "\n".join(lines) + "\n"
+    for k, sub in nested.items():
+        text += "\n" + table(f"{name}.{key(k)}", sub, f"{where}.{k}")
+    return text

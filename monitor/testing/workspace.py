@@ -46,6 +46,11 @@ DEFAULTS: Mapping[str, Mapping[str, ConfigValue]] = MappingProxyType({
     "storage": {"data_dir": "data", "corpus_dir": "data/corpus", "seeds_dir": "seeds"},
     "schedule": {"articles": ("3650d=0s",)},  # re-check every stored article on every run
 })
+_PLACE = "the workspace keeps its database, corpus and seeds under its root (results are read from there)"
+OWNED: Mapping[str, Mapping[str, str]] = MappingProxyType({  # keys configure() refuses, and why
+    "storage": {key: _PLACE for key in ("data_dir", "database_url", "corpus_dir", "seeds_dir")},
+    "alerts": {"channels": "give channels with channels=[...] or set_channels()"},
+})
 REPLAY_DEFAULTS: Mapping[str, Mapping[str, ConfigValue]] = MappingProxyType({"crawl": {"download_delay": 0.0}})
 
 
@@ -100,7 +105,7 @@ class Workspace:
         self.root = root.resolve()
         self.seeds_dir.mkdir(parents=True, exist_ok=True)
         self.corpus_dir.mkdir(parents=True, exist_ok=True)
-        self._overrides: dict[str, dict[str, ConfigValue]] = {}
+        self._overrides: dict[str, dict[str, object]] = {}
         self._channels: tuple[ChannelSpec, ...] = ()
         self._sources: tuple[Source, ...] = ()
         self._schema_ready = False
@@ -162,7 +167,7 @@ class Workspace:
         found = as_sources(sources)
         for old in self.seeds_dir.glob(f"{STUB_PREFIX}*.txt"):
             old.unlink()
-        entries = "\n".join(table("[[source]]", s.entry(), f"sources[{i}]") for i, s in enumerate(found))
+        entries = "\n".join(table("source", s.entry(), f"sources[{i}]", array=True) for i, s in enumerate(found))
         (self.seeds_dir / REGISTRY_FILE).write_text(entries, encoding="utf-8")
         for source in found:
             name, text = stub_seed(source.name)
@@ -173,29 +178,28 @@ class Workspace:
         """The alert channels of the next runs (replacing the previous ones)."""
         self._channels = channel_specs(channels)
 
-    def configure(self, **sections: Mapping[str, ConfigValue]) -> None:
+    def configure(self, **sections: Mapping[str, object]) -> None:
         """Set ``newswatch.toml`` keys, e.g. ``configure(crawl={"allow_networks": ["127.0.0.0/8"]})``;
         newswatch validates them when a command runs (its error names the key)."""
         for section, values in sections.items():
-            if section == "storage":
-                raise ConfigError("storage", "the workspace keeps its database, corpus and seeds under its root "
-                                             "(the results are read from there): storage.* cannot be set")
-            if section == "alerts" and "channels" in values:
-                raise ConfigError("alerts.channels", "give channels with channels=[...] / set_channels()")
             if not isinstance(values, Mapping):
                 raise ConfigError(section, f"expected a table of keys, got {values!r}")
+            owned = sorted(set(values) & set(OWNED.get(section, ())))
+            if owned:
+                raise ConfigError(f"{section}.{owned[0]}", OWNED[section][owned[0]])
             self._overrides.setdefault(section, {}).update(values)
 
     # -- files and commands --------------------------------------------------------------------------------
     def config_text(self, replaying: bool = True) -> str:
         """The ``newswatch.toml`` the next command reads (pure but for the workspace's state)."""
-        sections: dict[str, dict[str, ConfigValue]] = {k: dict(v) for k, v in DEFAULTS.items()}
-        for name, values in (REPLAY_DEFAULTS if replaying else {}).items():
-            sections.setdefault(name, {}).update(values)
-        for name, values in self._overrides.items():
-            sections.setdefault(name, {}).update(values)
-        parts = [table(f"[{name}]", values, name) for name, values in sections.items()]
-        parts += [table("[[alerts.channels]]", c.table, f"channels[{i}]") for i, c in enumerate(self._channels)]
+        sections: dict[str, dict[str, object]] = {k: dict(v) for k, v in DEFAULTS.items()}
+        for name, defaults in (REPLAY_DEFAULTS if replaying else {}).items():
+            sections.setdefault(name, {}).update(defaults)
+        for name, overrides in self._overrides.items():
+            sections.setdefault(name, {}).update(overrides)
+        parts = [table(name, entries, name) for name, entries in sections.items()]
+        parts += [table("alerts.channels", c.table, f"channels[{i}]", array=True)
+                  for i, c in enumerate(self._channels)]
         return "# written by newswatch's pytest plugin (monitor.testing)\n" + "\n".join(parts)
 
     def write_config(self, replaying: bool = True) -> Path:

@@ -109,16 +109,17 @@ def test_configure_reaches_newswatch_and_its_validation(newswatch_workspace: Wor
     ({"n": 3, "f": 0.25, "b": False}, {"n": 3, "f": 0.25, "b": False}),
     ({"l": ["a", "新"], "e": []}, {"l": ["a", "新"], "e": []}),
     ({"odd key": 1, "点": 2}, {"odd key": 1, "点": 2}),
-], ids=["string-escapes", "numbers-and-bools", "lists", "quoted-keys"])
+    ({"a": 1, "sub": {"b": "x", "deeper": {"c": True}}}, {"a": 1, "sub": {"b": "x", "deeper": {"c": True}}}),
+], ids=["string-escapes", "numbers-and-bools", "lists", "quoted-keys", "sub-tables"])
 def test_toml_tables_round_trip_through_tomllib(entries: dict[str, object], expected: dict[str, object]) -> None:
-    text = table("[t]", entries, "t")  # type: ignore[arg-type]
+    text = table("t", entries, "t")
     assert tomllib.loads(text) == {"t": expected}
 
 
-@pytest.mark.parametrize("raw", [float("nan"), {"nested": 1}, [1, 2], None], ids=["nan", "table", "ints", "none"])
+@pytest.mark.parametrize("raw", [float("nan"), [1, 2], None, {"x", "y"}], ids=["nan", "ints", "none", "set"])
 def test_toml_values_a_config_cannot_hold_name_the_key(raw: object) -> None:
     with pytest.raises(ConfigError) as caught:
-        table("[crawl]", {"bad": raw}, "crawl")  # type: ignore[dict-item]
+        table("crawl", {"bad": raw}, "crawl")
     assert caught.value.key == "crawl.bad"
 
 
@@ -143,11 +144,26 @@ def test_unreadable_summary_is_a_replay_error() -> None:
         parse_summary('{"outcome": "ok", "figures": {"new": "many"}}', 0)
 
 
+def test_a_list_entry_cannot_hold_a_table() -> None:
+    with pytest.raises(ConfigError) as caught:
+        table("source", {"name": "x", "sub": {"a": 1}}, "sources[0]", array=True)
+    assert caught.value.key == "sources[0].sub"
+
+
+def test_storage_retention_reaches_newswatch_as_a_sub_table(newswatch_workspace: Workspace) -> None:
+    newswatch_workspace.configure(storage={"retention": {"runs_days": 30}})
+    config = tomllib.loads(newswatch_workspace.write_config().read_text(encoding="utf-8"))
+    assert config["storage"]["retention"] == {"runs_days": 30} and config["storage"]["seeds_dir"] == "seeds"
+    shown = newswatch_workspace.newswatch("config")
+    assert shown.returncode == 0, shown.stderr
+
+
 @pytest.mark.parametrize(("sections", "key"), [
-    ({"storage": {"database_url": "postgresql+psycopg://x/y"}}, "storage"),
+    ({"storage": {"database_url": "postgresql+psycopg://x/y"}}, "storage.database_url"),
+    ({"storage": {"corpus_dir": "/elsewhere"}}, "storage.corpus_dir"),
     ({"alerts": {"channels": []}}, "alerts.channels"),
     ({"crawl": ["not", "a", "table"]}, "crawl"),
-], ids=["storage", "channels", "not-a-table"])
+], ids=["database-url", "corpus-dir", "channels", "not-a-table"])
 def test_configure_refuses_what_the_workspace_owns(newswatch_workspace: Workspace, sections: dict[str, object],
                                                     key: str) -> None:
     before = newswatch_workspace.config_text()
