@@ -3,7 +3,8 @@
 - text: unified-style, one sentence a line (``-`` old, ``+`` new, two-space context), edits shown as
   the old and new sentence with ``[-deleted-]{+inserted+}`` markers: for email and corpus files;
 - JSON: a structure for webhooks (ops with their fragments, and counts);
-- HTML: ``<del>``/``<ins>`` highlighting, escaped.
+- HTML: ``<del>``/``<ins>`` highlighting, escaped; inline (:func:`to_html`) or side by side
+  (:func:`to_html_sides`: a table, the old text left and the new right).
 """
 
 from __future__ import annotations
@@ -97,3 +98,27 @@ def to_html(diff: Diff, context: int = CONTEXT) -> str:
 def _html_fragments(op: Op) -> str:
     tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
     return "".join(tags[f.op].format(escape(f.text)) for f in op.fragments)
+
+
+def _side(op: Op, keep: str) -> str:
+    """One side of an op: the old side keeps ``-`` fragments, the new side ``+`` fragments."""
+    if op.kind == "edit":
+        tag = "del" if keep == "-" else "ins"
+        return "".join(escape(f.text) if f.op == "=" else f"<{tag}>{escape(f.text)}</{tag}>"
+                       for f in op.fragments if f.op in ("=", keep))
+    text = op.old if keep == "-" else op.new
+    if op.kind == "equal" or not text:
+        return escape(text)
+    tag = "del" if keep == "-" else "ins"
+    return f"<{tag}>{escape(text)}</{tag}>"
+
+
+def _sides_op(op: Op) -> list[str]:
+    return [f'<tr class="{op.kind}"><td>{_side(op, "-")}</td><td>{_side(op, "+")}</td></tr>']
+
+
+def to_html_sides(diff: Diff, context: int = CONTEXT, labels: tuple[str, str] = ("old", "new")) -> str:
+    """Side by side: one table row per sentence, old left, new right, edits highlighted, escaped."""
+    head = f"<thead><tr><th>{escape(labels[0])}</th><th>{escape(labels[1])}</th></tr></thead>"
+    rows = _render(diff, context, '<tr class="skip"><td>…</td><td>…</td></tr>', _sides_op)
+    return f'<table class="newswatch-diff-sides">{head}<tbody>{"".join(rows)}</tbody></table>'
