@@ -274,7 +274,7 @@ def run_daemon(config: Config, cassette: str | None = None, app_factory: AppFact
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
     from twisted.internet import reactor
 
-    configure_logging(install_root_handler=False)  # Scrapy's root handler would be re-set by every crawl
+    configure_logging({"LOG_INSTALL_ROOT_HANDLER": False})  # Scrapy's would be re-set by every crawl
     logs.install(log_format)
     loop = asyncio.get_event_loop()
     lock_storage = open_storage(config)
