@@ -27,7 +27,7 @@ from storage.errors import ConfigError
 from storage.migrate import upgrade
 from tests.crawler.test_run import newswatch
 from tests.monitor.web.browser import chromium, console_errors
-from tests.monitor.web.hostile import EVIL_URL, SOURCE, TITLE, store
+from tests.monitor.web.hostile import EVIL_URL, TITLE, store
 from tests.monitor.web.server import fetch, in_thread
 
 PAGES = ("/", "/articles/{article}", "/articles/{article}/changes/2", "/articles/{link}", "/new", "/sources",
