@@ -34,7 +34,10 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     with storage_of(ctx) as storage:
         app = create_app(storage.sessions, WebSettings.from_config(config))
         server = HttpServer(app, bind, config.web.port if port is None else port, token)
-        asyncio.run(_serve(server))
+        try:
+            asyncio.run(_serve(server))
+        except OSError as exc:  # the port is taken, the address is not ours...
+            raise click.ClickException(f"cannot listen on {bind}:{server.port}: {exc.strerror or exc}") from exc
 
 
 async def _serve(server: HttpServer) -> None:
