@@ -13,7 +13,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from monitor.changes.diff import Diff, Op
+from monitor.changes.diff import Diff, Fragment, Op
 
 CONTEXT = 1  # unchanged sentences shown around a change
 
@@ -88,6 +88,14 @@ def to_json(diff: Diff) -> dict[str, Any]:
             entry["fragments"] = [[f.op, f.text] for f in op.fragments]
         ops.append(entry)
     return {"inserted_chars": diff.inserted_chars, "deleted_chars": diff.deleted_chars, "changes": ops}
+
+
+def from_json(data: dict[str, Any]) -> Diff:
+    """The structured diff of :func:`to_json` back as a :class:`Diff` of its changed ops (no context)."""
+    ops = tuple(Op(str(entry["op"]), str(entry.get("old", "")), str(entry.get("new", "")),
+                   tuple(Fragment(str(op), str(text)) for op, text in entry.get("fragments", ())))
+                for entry in data.get("changes", ()))
+    return Diff(ops)
 
 
 def to_html(diff: Diff, context: int = CONTEXT) -> str:

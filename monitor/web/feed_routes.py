@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from monitor.web import queries
 from monitor.web.deps import absolute, read, settings_of
-from monitor.web.diffs import DiffView, load_diff
+from monitor.web.diffs import DiffView, load_stored_diff
 from monitor.web.feeds import FeedInfo, articles_feed, changes_feed
 from monitor.web.queries import ChangeFilter, Paging
 
@@ -17,8 +17,7 @@ ATOM = "application/atom+xml; charset=utf-8"
 
 
 def _diffs(session: Session, where: ChangeFilter, size: int) -> list[DiffView]:
-    rows = queries.recent_changes(session, where, Paging(1, size)).items
-    return [view for row in rows if (view := load_diff(session, row.article_id, row.to_version)) is not None]
+    return [load_stored_diff(session, row) for row in queries.recent_changes(session, where, Paging(1, size)).items]
 
 
 def _changes(request: Request, where: ChangeFilter, info: FeedInfo) -> Response:
@@ -28,7 +27,7 @@ def _changes(request: Request, where: ChangeFilter, info: FeedInfo) -> Response:
 
 
 def _known_source(request: Request, name: str) -> None:
-    if name not in {s.name for s in read(request, queries.sources, settings_of(request).quiet_days)}:
+    if name not in read(request, queries.source_names):
         raise HTTPException(404, f"no source named {name[:80]!r}")
 
 

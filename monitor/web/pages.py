@@ -29,8 +29,8 @@ def router(templates: Jinja2Templates) -> APIRouter:
         where = change_filter(source, change_class, since, until)
         paged = paging(request, parse_int("page", page, 1) or 1, None)
         found = read(request, queries.recent_changes, where, paged)
-        names = [s.name for s in read(request, queries.sources, settings_of(request).quiet_days)]
-        return render(request, "changes.html", found=found, paging=paged, where=where, sources=names,
+        return render(request, "changes.html", found=found, paging=paged, where=where,
+                      sources=read(request, queries.source_names),
                       classes=read(request, queries.change_classes),
                       query={"source": source or "", "change_class": change_class or "", "since": since or "",
                              "until": until or ""})

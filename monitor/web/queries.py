@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -125,8 +125,8 @@ def _prefix(url: str | None) -> str | None:
     return "/".join(url.split("/", 3)[:3]) + "/" if url and "://" in url else None
 
 
-def source_names(session: Session) -> dict[int, str]:
-    return {sid: name for sid, name in session.execute(select(Source.id, Source.name))}
+def source_names(session: Session) -> tuple[str, ...]:
+    return tuple(session.execute(select(Source.name).order_by(Source.name)).scalars())
 
 
 def _source_of(article: Article, sources: list[Source]) -> str | None:
@@ -160,10 +160,9 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _change_query(session: Session, where: ChangeFilter) -> Select[Change, Article, int, int]:
-    old, new = aliased(Version), aliased(Version)
-    query = (select(Change, Article, old.number, new.number).join(Article, Article.id == Change.article_id)
-             .join(old, old.id == Change.from_version_id).join(new, new.id == Change.to_version_id))
+def _matching(session: Session, where: ChangeFilter) -> Select[int]:
+    """The ids of the changes that match (narrow: sorting and counting never read the diffs)."""
+    query = select(Change.id).join(Article, Article.id == Change.article_id)
     conditions: list[ColumnElement[bool]] = []
     if where.source:
         conditions.append(_in_source(session, where.source))
@@ -176,20 +175,30 @@ def _change_query(session: Session, where: ChangeFilter) -> Select[Change, Artic
     if where.article_id is not None:
         conditions.append(Change.article_id == where.article_id)
     if where.to_version is not None:
+        new = aliased(Version)
+        query = query.join(new, new.id == Change.to_version_id)
         conditions.append(new.number == where.to_version)
     return query.where(and_(*conditions)) if conditions else query
 
 
+def _rows(session: Session, ids: list[int]) -> list[ChangeRow]:
+    """The changes with these ids, in this order."""
+    old, new = aliased(Version), aliased(Version)
+    query = (select(Change, Article, old.number, new.number).join(Article, Article.id == Change.article_id)
+             .join(old, old.id == Change.from_version_id).join(new, new.id == Change.to_version_id)
+             .where(Change.id.in_(ids)))
+    found = {change.id: (change, article, a, b) for change, article, a, b in session.execute(query).all()}
+    sources = _sources(session)
+    return [_change_row(*found[i], _source_of(found[i][1], sources)) for i in ids if i in found]
+
+
 def recent_changes(session: Session, where: ChangeFilter, paging: Paging) -> Counted[ChangeRow]:
     """Changes newest first, filtered, one page of them and how many there are in all."""
-    query = _change_query(session, where)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(Change.detected_at.desc(), Change.id.desc())
-                           .offset(paging.offset).limit(paging.per_page)).all()
-    sources = _sources(session)
-    items = tuple(_change_row(change, article, old, new, _source_of(article, sources))
-                  for change, article, old, new in rows)
-    return Counted(items, int(total))
+    matching = _matching(session, where)
+    total = session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
+    ids = list(session.execute(matching.order_by(Change.detected_at.desc(), Change.id.desc())
+                               .offset(paging.offset).limit(paging.per_page)).scalars())
+    return Counted(tuple(_rows(session, ids)), int(total))
 
 
 def _change_row(change: Change, article: Article, old: int, new: int, source: str | None) -> ChangeRow:
@@ -204,12 +213,20 @@ def _change_row(change: Change, article: Article, old: int, new: int, source: st
 
 def change_of(session: Session, article_id: int, to_version: int) -> ChangeRow | None:
     """The change that made version ``to_version`` of an article."""
-    query = _change_query(session, ChangeFilter(article_id=article_id, to_version=to_version))
-    row = session.execute(query).first()
-    if row is None:
-        return None
-    change, found, old, number = row
-    return _change_row(change, found, old, number, _source_of(found, _sources(session)))
+    ids = list(session.execute(_matching(session, ChangeFilter(article_id=article_id, to_version=to_version))
+                               .limit(1)).scalars())
+    rows = _rows(session, ids)
+    return rows[0] if rows else None
+
+
+def stored_diff(session: Session, article_id: int, to_version: int) -> tuple[dict[str, Any] | None, str | None,
+                                                                            str | None] | None:
+    """The structured diff stored with a change (``monitor.changes.render.to_json``), old and new title."""
+    old, new = aliased(Version), aliased(Version)
+    row = session.execute(select(Change.diff_json, old.title, new.title)
+                          .join(old, old.id == Change.from_version_id).join(new, new.id == Change.to_version_id)
+                          .where(Change.article_id == article_id, new.number == to_version)).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 def change_classes(session: Session) -> tuple[str, ...]:

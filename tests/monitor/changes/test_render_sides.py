@@ -1,11 +1,11 @@
-"""The side-by-side HTML diff: old text left, new right, escaped, the same ops as the inline one."""
+"""The side-by-side HTML diff (old left, new right, escaped), and the stored structured diff read back."""
 
 from __future__ import annotations
 
 import pytest
 
 from monitor.changes.diff import diff_texts
-from monitor.changes.render import to_html_sides
+from monitor.changes.render import from_json, to_html_sides, to_json
 
 CASES = {
     "edit": ("第一句。数字不到60。", "第一句。数字约56。",
@@ -22,3 +22,10 @@ def test_sides(case: str) -> None:
     html = to_html_sides(diff_texts(old, new), labels=("v1", "v2"))
     assert expected in html and "<script>" not in html
     assert html.startswith('<table class="newswatch-diff-sides"><thead><tr><th>v1</th><th>v2</th></tr></thead>')
+
+
+@pytest.mark.parametrize("case", sorted(CASES), ids=str)
+def test_the_stored_structured_diff_gives_back_the_changed_ops(case: str) -> None:
+    old, new, _expected = CASES[case]
+    diff = diff_texts(old, new)
+    assert from_json(to_json(diff)).ops == diff.changed
