@@ -51,7 +51,8 @@ def create_app(sessions: sessionmaker[Session], settings: WebSettings | None = N
     app.state.sessions = sessions
     app.state.settings = settings or WebSettings()
     views = templates()
-    app.include_router(pages.router(views))
+    app.state.templates = views
+    app.include_router(pages.router())
     app.include_router(feed_routes.router())
     app.include_router(api.router())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
