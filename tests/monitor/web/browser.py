@@ -25,6 +25,9 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator[webdriver.Chrome]
         for flag in (*FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}"):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        if width < 500:  # a headless window is never narrower than 500 px: emulate the phone's viewport
+            options.add_experimental_option("mobileEmulation", {"deviceMetrics": {
+                "width": width, "height": height, "pixelRatio": 2.0, "touch": True}})
         driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
         try:
             yield driver

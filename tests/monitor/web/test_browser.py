@@ -77,6 +77,7 @@ def test_readable_on_a_phone(served: str, moments: Moments, path: str, tmp_path:
         shot = tmp_path / "phone.png"
         driver.save_screenshot(str(shot))
         print(f"screenshot: {shot}")
+    assert viewport == 390, "the phone's viewport"
     assert wide <= viewport, f"{path} is {wide} px wide on a {viewport} px screen"
 
 
