@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 # Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
@@ -37,6 +38,8 @@ class CrawlOptions:
     cassette: str | None = None
     cassette_mode: str | None = None  # record | replay
     log_level: str = "WARNING"
+    # per-source noise rules, by site: {"example.com": {"include": [...], "exclude": [...], "ignore": [...]}}
+    source_rules: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
@@ -72,6 +75,8 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "NEWSWATCH_DATABASE_URL": options.database_url,
         "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
         "NEWSWATCH_KEYWORDS": list(options.keywords),
+        "NEWSWATCH_SOURCE_RULES": {site: {key: list(values) for key, values in rules.items()}
+                                   for site, rules in options.source_rules.items()},
     }
     if options.cassette:
         from crawler.cassette import cassette_settings

@@ -9,8 +9,9 @@ is an anomaly of that article, not a change.
 
 from __future__ import annotations
 
+import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,14 +23,18 @@ from sqlalchemy.orm import Session
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.store import Recorded, fetched_article, new_version, save_to_corpus
 from crawler.topic import Topic
+from crawler.urls import for_site
 from monitor.alerts.channels import Channel
 from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
 from monitor.alerts.outbox import enqueue
 from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
+from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
 from monitor.changes.render import fields_text, to_json, to_text
 from storage.corpus import Corpus
 from storage.models import Anomaly, Article, Change, Version
+
+log = logging.getLogger(__name__)
 
 
 def snapshot_of_item(item: FetchedArticle) -> Snapshot:
@@ -83,18 +88,31 @@ def change_info(change: Change, old: Version, new: Version) -> ChangeInfo:
 
 class ChangeRecorder:
     def __init__(self, topic: Topic, corpus: Corpus, options: DetectOptions,
-                 channels: Sequence[Channel] = ()) -> None:
+                 channels: Sequence[Channel] = (), ignores: Mapping[str, IgnoreRules] | None = None) -> None:
         self.topic = topic
         self.corpus = corpus
         self.options = options
         self.channels = tuple(channels)
+        self.ignores = dict(ignores or {})  # site -> the source's ignore patterns
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
         topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
         options = DetectOptions(max_shrink=settings.getfloat("NEWSWATCH_MAX_SHRINK", 0.5))
         channels = settings.get("NEWSWATCH_CHANNELS") or ()
-        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels)
+        ignores = {site: rules for site, raw in settings.getdict("NEWSWATCH_SOURCE_RULES").items()
+                   if (rules := compile_patterns(raw.get("ignore", ()))) is not None}
+        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels, ignores)
+
+    def _compared(self, snapshot: Snapshot, url: str) -> Snapshot:
+        """The snapshot as detection compares it: without the source's ``ignore`` matches."""
+        rules = for_site(self.ignores, url)
+        if rules is None:
+            return snapshot
+        compared, timed_out = rules.snapshot(snapshot)
+        for pattern in timed_out:
+            log.warning("ignore pattern %r ran too long on %s: not applied to this text", pattern, url)
+        return compared
 
     def _event(self, session: Session, event: Event) -> None:
         enqueue(session, event, self.channels, event.occurred_at)
@@ -104,9 +122,10 @@ class ChangeRecorder:
         article = fetched_article(session, item, relevant, now)
         history = History.load(session, article.id)
         latest = history.latest
-        current = snapshot_of_item(item)
+        current = self._compared(snapshot_of_item(item), item.url)
+        previous = self._compared(snapshot_of_version(latest), item.url) if latest else None
         detection = detect(
-            snapshot_of_version(latest) if latest else None, current,
+            previous, current,
             previous_is_seed=latest is not None and latest.extractor == SEED_EXTRACTOR,
             earlier=history.earlier, options=self.options,
         )
@@ -117,11 +136,12 @@ class ChangeRecorder:
             article.next_check_at = None
             latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
             return Recorded("unchanged", article.id, latest.number, relevant)
-        return self._version(session, article, item, current, detection, latest, relevant, now)
+        return self._version(session, article, item, (previous, current), detection, latest, relevant, now)
 
-    def _version(self, session: Session, article: Article, item: FetchedArticle, current: Snapshot,
-                 detection: Detection, latest: Version | None, relevant: bool, now: datetime) -> Recorded:
-        previous = snapshot_of_version(latest) if latest is not None else None
+    def _version(self, session: Session, article: Article, item: FetchedArticle,
+                 compared: tuple[Snapshot | None, Snapshot], detection: Detection, latest: Version | None,
+                 relevant: bool, now: datetime) -> Recorded:
+        previous, current = compared
         extra: dict[str, object] = {}
         if detection.similarity is not None:
             extra["baseline_similarity"] = round(detection.similarity, 4)
