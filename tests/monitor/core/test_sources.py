@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -44,12 +45,32 @@ def test_unknown_source_names_are_listed_as_unresolved(tmp_path: Path, monkeypat
     extra = tmp_path / "seeds" / "005_aaaaaaaaaaaaaaaa.txt"
     extra.write_text("# 某文\n\n正文。\n\n来源：无名小报\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["sources"], catch_exceptions=False)
+    monkeypatch.delenv("NEWSWATCH_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(cli, ["sources", "list", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    lines = {line.split("\t")[0]: line for line in result.output.splitlines()}
-    assert "UNRESOLVED" in lines["无名小报"]
-    assert "registry" in lines["网易新闻"] and "registry" in lines["华商报"]
-    assert "by URL" in lines["中国信息安全"] or "registry" in lines["中国信息安全"]
+    records = {r["name"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert records["无名小报"]["state"] == "UNRESOLVED"
+    assert records["网易新闻"]["state"] == "registered" and records["华商报"]["state"] == "registered"
+    assert records["网易新闻"]["seeds"] == ["002_adc70cd60a7da277.txt"]
+    assert records["中国信息安全"]["state"] in ("by URL", "registered")
+    text = CliRunner().invoke(cli, ["sources"], catch_exceptions=False).output  # no subcommand: the list
+    assert "无名小报  [UNRESOLVED]" in text and "newswatch sources add URL --name \"无名小报\"" in text
+    assert "health unknown" in result.stderr  # no database yet: said so, listed anyway
+
+
+def test_every_registry_source_is_planned_named_by_a_seed_or_not(tmp_path: Path) -> None:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    registry = tmp_path / "seeds" / "sources.toml"
+    registry.write_text(registry.read_text(encoding="utf-8") + '\n[[source]]\nname = "澎湃新闻"\n'
+                        'site = "https://www.thepaper.cn/"\nsitemaps = ["https://www.thepaper.cn/sitemap.xml"]\n',
+                        encoding="utf-8")
+    entries, _ = read_seeds(tmp_path / "seeds")
+    assert "澎湃新闻" not in {s.name for s in source_statuses(entries, load_registry(tmp_path / "seeds"))}
+    plan = build_plan(entries, load_registry(tmp_path / "seeds"), [])
+    sites = {s.name: s for s in plan.sites}
+    assert sites["澎湃新闻"].pages == ("https://www.thepaper.cn/",)
+    assert sites["澎湃新闻"].sitemaps == ("https://www.thepaper.cn/sitemap.xml",)
+    assert {"网易新闻", "华商报", "qq"} <= set(sites)
 
 
 @pytest.mark.parametrize(
