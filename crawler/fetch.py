@@ -126,6 +126,8 @@ def _read(response: http.client.HTTPResponse, url: str, cap: int, timeout: float
         if size > cap:
             raise FetchRefused(f"{url}: larger than {cap} bytes")
         chunks.append(chunk)
+    if response.length:  # the connection ended before Content-Length bytes came
+        raise CrawlError(f"{url}: truncated body ({response.length} of {declared} bytes missing)")
     return b"".join(chunks)
 
 

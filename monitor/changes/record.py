@@ -9,6 +9,9 @@ is an anomaly of that article, not a change.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 import zlib
 from collections.abc import Mapping, Sequence
@@ -35,6 +38,15 @@ from storage.corpus import Corpus
 from storage.models import Anomaly, Article, Change, Version
 
 log = logging.getLogger(__name__)
+
+
+def selectors_digest(rules: Mapping[str, Sequence[str]]) -> str | None:
+    """A short digest of a source's include/exclude selectors (None without any), kept in each version's
+    ``meta`` so a change of the selectors is told apart from a change of the page."""
+    chosen = {key: list(rules.get(key, ())) for key in ("include", "exclude")}
+    if not any(chosen.values()):
+        return None
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def snapshot_of_item(item: FetchedArticle) -> Snapshot:
@@ -94,15 +106,30 @@ class ChangeRecorder:
         self.options = options
         self.channels = tuple(channels)
         self.ignores = dict(ignores or {})  # site -> the source's ignore patterns
+        self.selectors: dict[str, str] = {}  # site -> digest of the source's include/exclude selectors
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
         topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
         options = DetectOptions(max_shrink=settings.getfloat("NEWSWATCH_MAX_SHRINK", 0.5))
         channels = settings.get("NEWSWATCH_CHANNELS") or ()
-        ignores = {site: rules for site, raw in settings.getdict("NEWSWATCH_SOURCE_RULES").items()
-                   if (rules := compile_patterns(raw.get("ignore", ()))) is not None}
-        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels, ignores)
+        rules = settings.getdict("NEWSWATCH_SOURCE_RULES")
+        ignores = {site: compiled for site, raw in rules.items()
+                   if (compiled := compile_patterns(raw.get("ignore", ()))) is not None}
+        recorder = cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels,
+                       ignores)
+        recorder.selectors = {site: digest for site, raw in rules.items() if (digest := selectors_digest(raw))}
+        return recorder
+
+    def _reselected(self, item: FetchedArticle, latest: Version | None) -> tuple[FetchedArticle, bool]:
+        """The item stamped with its source's selectors; True when the latest version was extracted with
+        other selectors (then this fetch is a new baseline, not a change: the rules changed, not the page)."""
+        digest = for_site(self.selectors, item.url)
+        if digest is not None:
+            item = dataclasses.replace(item, meta={**item.meta, "selectors": digest})
+        if latest is None or latest.extractor == SEED_EXTRACTOR:
+            return item, False
+        return item, (latest.meta or {}).get("selectors") != digest
 
     def _compared(self, snapshot: Snapshot, url: str) -> Snapshot:
         """The snapshot as detection compares it: without the source's ``ignore`` matches."""
@@ -122,11 +149,13 @@ class ChangeRecorder:
         article = fetched_article(session, item, relevant, now)
         history = History.load(session, article.id)
         latest = history.latest
+        item, reselected = self._reselected(item, latest)
         current = self._compared(snapshot_of_item(item), item.url)
         previous = self._compared(snapshot_of_version(latest), item.url) if latest else None
-        detection = detect(
+        same = reselected and previous is not None and previous.fingerprint == current.fingerprint
+        detection = Detection("unchanged") if same else detect(
             previous, current,
-            previous_is_seed=latest is not None and latest.extractor == SEED_EXTRACTOR,
+            previous_is_seed=latest is not None and (latest.extractor == SEED_EXTRACTOR or reselected),
             earlier=history.earlier, options=self.options,
         )
         if detection.outcome == "anomaly":
@@ -135,6 +164,8 @@ class ChangeRecorder:
         if detection.outcome == "unchanged" and latest is not None:
             article.next_check_at = None
             latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
+            if reselected:
+                latest.meta = {**(latest.meta or {}), "selectors": item.meta.get("selectors")}
             return Recorded("unchanged", article.id, latest.number, relevant)
         return self._version(session, article, item, (previous, current), detection, latest, relevant, now)
 
@@ -166,6 +197,9 @@ class ChangeRecorder:
             if article.corpus_file is not None:
                 written += int(write_change(session, self.corpus, article, change) is not None)
                 written += int(save_to_corpus(session, self.corpus, article) is not None)
+        if detection.outcome == "baseline" and latest is not None and latest.extractor != SEED_EXTRACTOR \
+                and article.corpus_file is not None:  # re-baselined under new selectors: the corpus follows
+            written += int(save_to_corpus(session, self.corpus, article) is not None)
         if relevant and article.corpus_file is None:
             written += join_corpus(session, self.corpus, article)
         return Recorded(detection.outcome, article.id, number, relevant, written)

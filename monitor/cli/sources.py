@@ -113,9 +113,10 @@ def _text(entry: CatalogEntry) -> str:
 @click.option("-y", "--yes", is_flag=True, help="Save without asking.")
 @click.pass_context
 def add_cmd(ctx: click.Context, url: str, name: str | None, feeds: tuple[str, ...], sitemaps: tuple[str, ...],
-            yes: bool) -> None:
+            yes: bool) -> int:
     """Add a site: look at it once (feeds announced on the page, sitemaps in robots.txt), show what was
-    found, and save it to sources.toml after you confirm. The next run crawls it.
+    found, and save it to sources.toml after you confirm (exit status 1 when not saved). The next run
+    crawls it.
 
     \b
     Examples:
@@ -126,11 +127,20 @@ def add_cmd(ctx: click.Context, url: str, name: str | None, feeds: tuple[str, ..
     path = _registry_path(config)
     proposal = propose(config, parse_registry(registry_text(path), str(path)), url, name, feeds, sitemaps)
     click.echo(_proposal_text(proposal))
-    if not yes and not click.confirm(f"Save it to {path}?", default=True):
-        click.echo("not saved")
-        return
+    if not yes and not _confirmed(f"Save it to {path}?"):
+        click.echo("not saved (--yes saves without asking)")
+        return 1
     add_sources(path, [proposal.source])
     click.echo(f"saved {proposal.source.name!r} to {path}; `newswatch run` crawls it")
+    return 0
+
+
+def _confirmed(question: str) -> bool:
+    try:
+        return click.confirm(question, default=True)
+    except click.Abort:  # no answer (end of input): nothing is saved
+        click.echo()
+        return False
 
 
 def _proposal_text(proposal: Proposal) -> str:

@@ -170,7 +170,7 @@ def render_opml(registry: Registry, title: str, created: datetime) -> bytes:
     root = Element("opml", {"version": "2.0", "xmlns:newswatch": NAMESPACE})
     head = SubElement(root, "head")
     SubElement(head, "title").text = title
-    SubElement(head, "dateCreated").text = format_datetime(created)
+    SubElement(head, "dateCreated").text = format_datetime(created, usegmt=True)
     SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = SubElement(root, "body")
     for source in registry.sources:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import tomlkit
-from tomlkit.items import AoT, Table
+from tomlkit.items import AoT, Array, InlineTable, Table
 
 from monitor.core.sources import REGISTRY_FILE, RegisteredSource, Registry, parse_registry
 from storage.errors import ConfigError
@@ -97,15 +97,15 @@ def update_sources(path: Path, updated: Sequence[RegisteredSource]) -> Registry:
         if change is None:
             result.append(source)
             continue
-        table = tables[index] if isinstance(tables, AoT) else None
-        if not isinstance(table, Table):
+        table = tables[index] if isinstance(tables, AoT | Array) else None
+        if not isinstance(table, Table | InlineTable):
             raise ConfigError(f"{REGISTRY_FILE}: source[{index}]", "not a [[source]] table: edit it by hand")
         _update_table(table, source, change)
         result.append(change)
     return _write(path, tomlkit.dumps(document), Registry(tuple(result)))
 
 
-def _update_table(table: Table, old: RegisteredSource, new: RegisteredSource) -> None:
+def _update_table(table: Table | InlineTable, old: RegisteredSource, new: RegisteredSource) -> None:
     if new.site and not old.site:
         table["site"] = new.site
     for key in ("feeds", "sitemaps", "pages"):
@@ -153,7 +153,7 @@ def _lead(lines: list[str], header: int) -> int:
 def _without_table(text: str, index: int) -> str:
     document = tomlkit.parse(text)
     tables = document.get("source")
-    if not isinstance(tables, AoT):
+    if not isinstance(tables, AoT | Array):
         raise ConfigError(REGISTRY_FILE, "sources are not [[source]] tables: edit the file by hand")
     del tables[index]
     return tomlkit.dumps(document)
