@@ -75,8 +75,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "NEWSWATCH_DATABASE_URL": options.database_url,
         "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
         "NEWSWATCH_KEYWORDS": list(options.keywords),
-        "NEWSWATCH_SOURCE_RULES": {site: {key: list(values) for key, values in rules.items()}
-                                   for site, rules in options.source_rules.items()},
+        "NEWSWATCH_SOURCE_RULES": _plain_rules(options.source_rules),
     }
     if options.cassette:
         from crawler.cassette import cassette_settings
@@ -85,3 +84,8 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         settings.update(cassette_settings(options.cassette, mode))
         settings["NEWSWATCH_GUARD_DNS"] = mode != "replay"  # a replay makes no lookups either
     return settings
+
+
+def _plain_rules(rules: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, dict[str, list[str]]]:
+    """Per-site noise rules as plain lists (the settings are deep-copied and may be serialized)."""
+    return {site: {key: list(values) for key, values in by_key.items()} for site, by_key in rules.items()}
