@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from crawler.extract import markdown_to_text
 from monitor.cli.main import cli
 from tests.crawler.fixture_site import ZH_NEWS, build_site, fixture_bytes
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import figures, newswatch
+from tests.crawler.test_run import figures
+from tests.crawler.test_run import newswatch as run_newswatch
 
 INDEX = {p["id"]: p for p in json.loads((ZH_NEWS / "index.json").read_text(encoding="utf-8"))}
 LOOPBACK = '[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_timeout = 5.0\ndownload_delay = 0.0\nretries = 1\n'
@@ -117,10 +119,14 @@ def test_extract_refuses_binary_and_oversized_files(workspace: Path) -> None:
 PATH = "/2023-11/17/c_1129981476.htm"
 
 
-def test_check_rechecks_one_stored_article_and_shows_the_diff(workspace: Path) -> None:
+def test_check_rechecks_one_stored_article_and_shows_the_diff(workspace: Path, database_url: str) -> None:
     page = fixture_bytes("n4k-chinese_article_002")
     sentence = "据了解，短缺药品信息监测共享正在多维度推进。".encode()
     config = workspace / "newswatch.toml"
+
+    def newswatch(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return run_newswatch(config, *args, env={"NEWSWATCH_DATABASE_URL": database_url})
+
     with SiteServer() as server:
         server.add("/", f'<a href="{PATH}">x</a>'.encode(), headers={"Content-Type": "text/html"})
         server.add(PATH, page, headers={"Content-Type": "text/html; charset=utf-8", "ETag": '"v1"'})
