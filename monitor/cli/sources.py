@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import make_url
 
 from monitor.cli.common import config_of, storage_of
 from monitor.core.catalog import CatalogEntry, catalog
@@ -61,6 +62,10 @@ def list_cmd(ctx: click.Context, as_json: bool = False) -> None:
 
 
 def _health(ctx: click.Context, config: Config) -> dict[str, SourceStatus]:
+    url = make_url(config.database_url)
+    if url.drivername.startswith("sqlite") and url.database and not Path(url.database).exists():
+        click.echo("health unknown: no database yet (`newswatch db upgrade`, then `newswatch run`)", err=True)
+        return {}  # listing sources creates nothing
     try:
         with storage_of(ctx) as storage, storage.sessions() as session:
             return {s.name: s for s in status(session, config.alerts.quiet_days).sources}
@@ -99,8 +104,11 @@ def _text(entry: CatalogEntry) -> str:
     lines += [f"    {key + ':':<9} {json.dumps(values, ensure_ascii=False)}" for key, values in record["rules"].items()]
     if entry.seeds:
         lines.append(f"    seeds:    {', '.join(entry.seeds)}")
-    last = record["last_checked"][:16].replace("T", " ") if record["last_checked"] else "never"
-    lines.append(f"    health:   {record['health']}; last checked {last}; {record['articles']} articles")
+    if record["last_checked"]:
+        last = record["last_checked"][:16].replace("T", " ")
+        lines.append(f"    health:   {record['health']}; last checked {last}; {record['articles']} articles")
+    else:
+        lines.append(f"    health:   {record['health']}")
     return "\n".join(lines)
 
 
