@@ -76,33 +76,48 @@ def _refuse_conflicts(found: list[Override]) -> None:
 
 def _target(config_type: type[Any], data: dict[str, Any], variable: str, path: tuple[str, ...],
             secret_keys: Mapping[str, str]) -> tuple[dict[str, Any], str, str, Any]:
-    """The table to change, the key, its dotted name and its type hint."""
+    """The table to change, the key, its dotted name and its type hint; nested tables are walked
+    (``NEWSWATCH_STORAGE__RETENTION__RAW_PAGES``), channels are picked by name."""
     sections = _fields(config_type)
     if len(path) < 2 or path[0] not in sections:
         raise ConfigError(variable, f"no section {path[0]!r} (expected {PREFIX}<SECTION>{SEPARATOR}<KEY>, "
                                     f"sections: {', '.join(sections)})")
-    section_type = sections[path[0]]
-    table = _table(data, path[0], variable)
-    if path[0] == "alerts" and path[1] == "channels" and len(path) == 4:
-        return _channel_target(section_type, table, variable, path, secret_keys)
-    if len(path) != 2:
-        raise ConfigError(variable, f"expected {PREFIX}{path[0].upper()}{SEPARATOR}<KEY>")
-    return table, path[1], f"{path[0]}.{path[1]}", _hint(section_type, path[1], variable, secret_keys)
+    cls, table, dotted = config_type, data, ""
+    for index, name in enumerate(path):
+        rest = path[index + 1:]
+        hint = _hint(cls, name, variable, secret_keys)
+        if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+            if not rest:
+                raise ConfigError(variable, f"{dotted}{name} is a table: set one of its keys "
+                                            f"({variable}{SEPARATOR}<KEY>)")
+            cls, table, dotted = hint, _table(table, name, variable), f"{dotted}{name}."
+            continue
+        if name == "channels" and len(rest) == 2 and _is_table_list(hint):
+            return _channel_target(get_args(hint)[0], table, variable, dotted, rest, secret_keys)
+        if rest:
+            raise ConfigError(variable, f"{dotted}{name} is not a table (expected {PREFIX}"
+                                        f"{SEPARATOR.join(p.upper() for p in path[:index + 1])})")
+        return table, name, f"{dotted}{name}", hint
+    raise ConfigError(variable, "names no key")  # not reached: the last part returns or raises
 
 
-def _channel_target(alerts_type: type[Any], alerts: dict[str, Any], variable: str, path: tuple[str, ...],
-                    secret_keys: Mapping[str, str]) -> tuple[dict[str, Any], str, str, Any]:
+def _is_table_list(hint: Any) -> bool:
+    args = get_args(hint)
+    return get_origin(hint) is tuple and bool(args) and dataclasses.is_dataclass(args[0])
+
+
+def _channel_target(channel_type: type[Any], alerts: dict[str, Any], variable: str, dotted: str,
+                    rest: tuple[str, ...], secret_keys: Mapping[str, str]) -> tuple[dict[str, Any], str, str, Any]:
     channels = alerts.get("channels", [])
     if not isinstance(channels, list):
-        raise ConfigError(variable, "alerts.channels in the file is not a list of tables")
+        raise ConfigError(variable, f"{dotted}channels in the file is not a list of tables")
     names = [str(c.get("name", "")) if isinstance(c, dict) else "" for c in channels]
-    index = next((i for i, n in enumerate(names) if env_name(n) == path[2].upper()), None)
+    index = next((i for i, n in enumerate(names) if env_name(n) == rest[0].upper()), None)
     if index is None:
-        raise ConfigError(variable, f"no channel named like {path[2]!r} in the config file "
+        raise ConfigError(variable, f"no channel named like {rest[0]!r} in the config file "
                                     f"(channels: {', '.join(names) or 'none'})")
-    channel_type = get_args(get_type_hints(alerts_type)["channels"])[0]
-    hint = _hint(channel_type, path[3], variable, secret_keys)
-    return channels[index], path[3], f"alerts.channels[{index}].{path[3]}", hint
+    hint = _hint(channel_type, rest[1], variable, secret_keys)
+    return channels[index], rest[1], f"{dotted}channels[{index}].{rest[1]}", hint
 
 
 def env_name(name: str) -> str:

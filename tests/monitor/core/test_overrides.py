@@ -39,6 +39,7 @@ OVERRIDES = {
                     ("127.0.0.0/8", "10.0.0.0/8")),
     "list-toml": ("NEWSWATCH_TOPIC__KEYWORDS", '["芯片, 半导体", "AI"]', "topic.keywords", ("芯片, 半导体", "AI")),
     "channel-key-by-name": ("NEWSWATCH_ALERTS__CHANNELS__OPS_HOOK__TIMEOUT", "3", "alerts.channels[0].timeout", 3.0),
+    "nested-table-key": ("NEWSWATCH_STORAGE__RETENTION__RAW_PAGES", "3", "storage.retention.raw_pages", 3),
     "short-database-url": ("NEWSWATCH_DATABASE_URL", "postgresql+psycopg://u@h/db", "storage.database_url",
                            "postgresql+psycopg://u@h/db"),
 }
@@ -60,10 +61,18 @@ def test_origins_say_file_env_or_default(config_file: Path) -> None:
     assert origins["crawl.user_agent"] == "default"
     assert origins["alerts.channels[0].url"] == "file newswatch.toml"
     assert origins["alerts.channels[0].events"] == "default"
-    sections = [s.name for s in dataclasses.fields(Config) if not s.metadata.get("internal")]
-    keys = {f"{name}.{f.name}" for name in sections for f in dataclasses.fields(getattr(Config(), name))
-            if f.name != "channels"}
-    assert keys <= set(origins), "every key has an origin"
+    assert leaf_keys(Config()) <= set(origins), "every key has an origin"
+
+
+def leaf_keys(section: Any, prefix: str = "") -> set[str]:
+    """Every key of the configuration, nested tables walked (alerts.channels, a list, left out)."""
+    keys: set[str] = set()
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if f.metadata.get("internal") or f.name == "channels":
+            continue
+        keys |= leaf_keys(value, f"{prefix}{f.name}.") if dataclasses.is_dataclass(value) else {prefix + f.name}
+    return keys
 
 
 ERRORS = {
@@ -81,6 +90,8 @@ ERRORS = {
                       "NEWSWATCH_ALERTS__CHANNELS__OPS_HOOK__SECRET", "secrets are not config keys"),
     "both-forms": ({"NEWSWATCH_DATABASE_URL": "sqlite:///a.db", "NEWSWATCH_STORAGE__DATABASE_URL": "sqlite:///b.db"},
                    "NEWSWATCH_STORAGE__DATABASE_URL", "keep one"),
+    "a-table-not-a-key": ({"NEWSWATCH_STORAGE__RETENTION": "3"}, "NEWSWATCH_STORAGE__RETENTION", "is a table"),
+    "key-of-a-value": ({"NEWSWATCH_CRAWL__RETRIES__MAX": "3"}, "NEWSWATCH_CRAWL__RETRIES__MAX", "is not a table"),
     "bad-toml-list": ({"NEWSWATCH_TOPIC__KEYWORDS": '["a", '}, "NEWSWATCH_TOPIC__KEYWORDS", "not a TOML value"),
 }
 
