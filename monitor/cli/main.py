@@ -18,6 +18,7 @@ from monitor.cli.preview import COMMANDS as PREVIEW_COMMANDS
 from monitor.cli.prune import COMMANDS as PRUNE_COMMANDS
 from monitor.cli.run import COMMANDS as RUN_COMMANDS
 from monitor.cli.sources import COMMANDS as SOURCE_COMMANDS
+from monitor.cli.web import COMMANDS as WEB_COMMANDS
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
 from storage.errors import NewswatchError
 from storage.lock import RunLocked
@@ -181,8 +182,8 @@ def hide_password(url: str) -> str:
     return re.sub(r"(?<=://)([^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
-for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS, *SOURCE_COMMANDS,
-                 *PREVIEW_COMMANDS):
+for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS, *WEB_COMMANDS,
+                 *SOURCE_COMMANDS, *PREVIEW_COMMANDS):
     cli.add_command(_command)
 accept_config_everywhere(cli)
 
