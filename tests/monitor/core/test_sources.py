@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from monitor.cli.main import cli
 from monitor.core.plan import build_plan, source_statuses
 from monitor.core.seeds import read_seeds
-from monitor.core.sources import Registry, load_registry
+from monitor.core.sources import Registry, load_registry, parse_registry, source_rules
 from storage.errors import ConfigError
 from tests.conftest import SEEDS
 
@@ -80,14 +80,32 @@ def test_every_registry_source_is_planned_named_by_a_seed_or_not(tmp_path: Path)
         ('[[source]]\nname = "x"\nsite = "ftp://a.example/"\n', "source[0].site"),
         ('[[source]]\nname = "x"\nfeeds = "https://a.example/rss"\n', "source[0].feeds"),
         ('[[source]]\nname = "x"\nsitemap = []\n', "source[0].sitemap"),
+        ('[[source]]\nname = "x"\ninclude = ["div["]\n', "source[0].include"),
+        ('[[source]]\nname = "x"\nexclude = ["xpath:count(//p)"]\n', "source[0].exclude"),
+        ('[[source]]\nname = "x"\nignore = ["("]\n', "source[0].ignore"),
+        ('[[source]]\nname = "x"\nignore = [".*"]\n', "source[0].ignore"),
+        ('[[source]]\nname = "x"\n[[source]]\nname = "y"\naliases = ["X"]\n', "source[1].name"),
     ],
-    ids=["no-name", "bad-url", "feeds-not-list", "unknown-key"],
+    ids=["no-name", "bad-url", "feeds-not-list", "unknown-key", "bad-css", "xpath-value", "bad-regex",
+         "regex-matching-nothing-or-all", "name-taken-by-an-alias"],
 )
 def test_registry_errors_name_the_entry(tmp_path: Path, text: str, key: str) -> None:
     (tmp_path / "sources.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_registry(tmp_path)
     assert key in info.value.key
+
+
+def test_rules_are_passed_by_site_as_plain_data() -> None:
+    registry = parse_registry('[[source]]\nname = "新华网"\nsite = "http://www.news.cn/"\n'
+                              'feeds = ["http://www.news.cn/rss.xml"]\nexclude = ["#articleEdit"]\n'
+                              "ignore = ['阅读\\s*\\d+']\n[[source]]\nname = \"新华网 English\"\n"
+                              'site = "http://english.news.cn/"\nexclude = [".share"]\n'
+                              '[[source]]\nname = "无规则"\nsite = "https://a.example/"\n')
+    assert source_rules(registry) == {
+        "news.cn": {"exclude": ("#articleEdit",), "ignore": (r"阅读\s*\d+",)},
+        "english.news.cn": {"exclude": (".share",)},
+    }
 
 
 def test_alias_resolution_ignores_case() -> None:
