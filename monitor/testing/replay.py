@@ -104,7 +104,7 @@ class Replayer:
             workspace.set_sources(sources)
         if channels is not None:
             workspace.set_channels(channels)
-        if not any(workspace.seeds_dir.glob("*.txt")):
+        if not workspace.sources and not any(workspace.seeds_dir.glob("*.txt")):
             raise ReplayError(f"nothing to crawl in {workspace.root}: give sources={{name: site}} "
                               f"or seed documents (newswatch_seeds / add_seeds)")
 

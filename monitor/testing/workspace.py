@@ -12,16 +12,15 @@ defaults in two ways, both for replays: every stored article is re-checked on ev
 (``schedule.articles = ["3650d=0s"]``, so a second replay sees what changed) and, when replaying,
 ``crawl.download_delay = 0`` (a cassette needs no politeness; a recording keeps the polite default).
 
-The registry only sends a run to sources that a seed names, so each source given to
-:meth:`Workspace.set_sources` also gets a one-line seed document naming it (``990_<hex>.txt``).
-Commands run as child processes of the current Python (``sys.executable``), with the workspace's config
-and none of the caller's ``NEWSWATCH_CONFIG`` / ``NEWSWATCH_DATABASE_URL``; the first one that needs the
-database applies the migrations (``newswatch db upgrade``).
+Sources given to :meth:`Workspace.set_sources` are written to the registry (``seeds/sources.toml``),
+which a run crawls whole. Commands run as child processes of the current Python (``sys.executable``),
+with the workspace's config and none of the caller's ``NEWSWATCH_*`` variables (``NEWSWATCH_CONFIG``,
+``NEWSWATCH_DATABASE_URL``, overrides, secrets); the first one that needs the database applies the
+migrations (``newswatch db upgrade``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -33,14 +32,12 @@ from types import MappingProxyType
 
 from monitor.testing.channels import ChannelLike, ChannelSpec, ConfigValue, channel_specs
 from monitor.testing.tomltext import table
-from storage.document import Document, render_document
 from storage.errors import ConfigError, ReplayError
 
 CONFIG_FILE = "newswatch.toml"
 REGISTRY_FILE = "sources.toml"
-STUB_PREFIX = "990_"
 DEFAULT_TIMEOUT = 600.0
-CALLER_ENV = ("NEWSWATCH_CONFIG", "NEWSWATCH_DATABASE_URL")
+CALLER_ENV_PREFIX = "NEWSWATCH_"  # the caller's config file, database, overrides and secrets stay out
 _MAIN = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
 DEFAULTS: Mapping[str, Mapping[str, ConfigValue]] = MappingProxyType({
     "storage": {"data_dir": "data", "corpus_dir": "data/corpus", "seeds_dir": "seeds"},
@@ -87,15 +84,6 @@ def as_sources(sources: SourcesLike) -> tuple[Source, ...]:
         if source.name in [s.name for s in found[:index]]:
             raise ConfigError(f"sources[{index}].name", f"two sources are called {source.name!r}")
     return found
-
-
-def stub_seed(name: str) -> tuple[str, str]:
-    """(file name, text) of a seed document naming the source ``name``, so the run plans it."""
-    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
-    body = f"Written by newswatch's pytest plugin: this seed names the source {name} so that runs crawl it."
-    document = Document(title=f"Test seed naming {name}", url=None, source=name, date=None, fetch_date=None,
-                        author=None, lang=None, body=body)
-    return f"{STUB_PREFIX}{digest}.txt", render_document(document)
 
 
 class Workspace:
@@ -156,22 +144,17 @@ class Workspace:
             if not path.is_file() or path.suffix != ".txt":
                 raise ConfigError(f"seeds: {path}", "expected an existing seed document (*.txt)")
             target = self.seeds_dir / path.name
-            if target.exists() or path.name.startswith(STUB_PREFIX):
+            if target.exists():
                 raise ConfigError(f"seeds: {path}", f"the workspace already has a seed called {path.name}")
             shutil.copyfile(path, target)
             copies.append(target)
         return tuple(copies)
 
     def set_sources(self, sources: SourcesLike) -> None:
-        """Write the source registry (replacing the previous one) and a seed naming each source."""
+        """Write the source registry, replacing the previous one."""
         found = as_sources(sources)
-        for old in self.seeds_dir.glob(f"{STUB_PREFIX}*.txt"):
-            old.unlink()
         entries = "\n".join(table("source", s.entry(), f"sources[{i}]", array=True) for i, s in enumerate(found))
         (self.seeds_dir / REGISTRY_FILE).write_text(entries, encoding="utf-8")
-        for source in found:
-            name, text = stub_seed(source.name)
-            (self.seeds_dir / name).write_text(text, encoding="utf-8")
         self._sources = found
 
     def set_channels(self, channels: Sequence[ChannelLike]) -> None:
@@ -207,8 +190,9 @@ class Workspace:
         return self.config_path
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The child's environment: the caller's, without its newswatch config, plus the channels' secrets."""
-        env = {k: v for k, v in os.environ.items() if k not in CALLER_ENV}
+        """The child's environment: the caller's without any ``NEWSWATCH_*`` variable (config file, database,
+        ``NEWSWATCH_<SECTION>__<KEY>`` overrides, secrets), plus the channels' secrets and ``extra``."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(CALLER_ENV_PREFIX)}
         for channel in self._channels:
             env.update(channel.env)
         env.update(extra or {})

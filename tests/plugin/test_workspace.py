@@ -10,7 +10,6 @@ import pytest
 from monitor.testing import Source, Workspace
 from monitor.testing.records import parse_summary
 from monitor.testing.tomltext import table
-from monitor.testing.workspace import stub_seed
 from storage.document import parse_document
 from storage.errors import ConfigError, ReplayError
 from tests.conftest import SEEDS
@@ -48,7 +47,7 @@ def test_given_seed_documents_are_copied_and_read_by_newswatch(newswatch_workspa
     assert parse_document(SEED.read_text(encoding="utf-8"), SEED.name).title in listed.stdout
 
 
-def test_sources_become_a_registry_and_a_seed_naming_each(newswatch_workspace: Workspace) -> None:
+def test_sources_become_the_registry_newswatch_resolves(newswatch_workspace: Workspace) -> None:
     ws = newswatch_workspace
     ws.set_sources([Source("示例新闻", "https://news.example.org/", feeds=("https://news.example.org/rss",)),
                     Source('Quote "and" slash \\', "https://other.example.org/")])
@@ -59,18 +58,10 @@ def test_sources_become_a_registry_and_a_seed_naming_each(newswatch_workspace: W
     listed = ws.newswatch("sources")  # newswatch resolves both names through the registry
     assert listed.returncode == 0, listed.stderr
     assert "示例新闻" in listed.stdout and "UNRESOLVED" not in listed.stdout
-    ws.set_sources({"Only": "https://only.example.org/"})  # replaces the previous sources and their seeds
-    stubs = sorted(p.name for p in ws.seeds_dir.glob("990_*.txt"))
-    assert stubs == [stub_seed("Only")[0]]
-
-
-@pytest.mark.parametrize("name", ["测试新闻", "Example News", 'q"uote: yes', "- dash", "#hash"],
-                         ids=["chinese", "plain", "yaml-specials", "dash", "hash"])
-def test_stub_seed_names_its_source_exactly(name: str) -> None:
-    file_name, text = stub_seed(name)
-    assert file_name.startswith("990_") and len(file_name) == len("990_") + 16 + len(".txt")
-    document = parse_document(text, file_name)
-    assert document.source == name and document.url is None
+    ws.set_sources({"Only": "https://only.example.org/"})  # replaces the previous sources
+    registry = tomllib.loads((ws.seeds_dir / "sources.toml").read_text(encoding="utf-8"))
+    assert registry == {"source": [{"name": "Only", "site": "https://only.example.org/"}]}
+    assert [p.name for p in ws.seeds_dir.glob("*.txt")] == [SEED.name]  # no seed documents of its own
 
 
 @pytest.mark.parametrize(("sources", "key"), [
@@ -170,3 +161,15 @@ def test_configure_refuses_what_the_workspace_owns(newswatch_workspace: Workspac
     with pytest.raises(ConfigError) as caught:
         newswatch_workspace.configure(**sections)  # type: ignore[arg-type]
     assert caught.value.key == key and newswatch_workspace.config_text() == before
+
+
+def test_the_callers_newswatch_environment_stays_out(newswatch_workspace: Workspace,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSWATCH_CONFIG", "/nonexistent/newswatch.toml")
+    monkeypatch.setenv("NEWSWATCH_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/elsewhere")
+    monkeypatch.setenv("NEWSWATCH_CRAWL__MAX_DEPTH", "not a number")
+    shown = newswatch_workspace.newswatch("config")
+    assert shown.returncode == 0, shown.stderr
+    assert "elsewhere" not in shown.stdout and str(newswatch_workspace.root) in shown.stdout
+    assert not any(k.startswith("NEWSWATCH_") for k in newswatch_workspace.environment())
+    assert newswatch_workspace.environment({"NEWSWATCH_X": "1"})["NEWSWATCH_X"] == "1"  # unless given
