@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from storage.engine import make_engine
 from storage.lock import RunLocked, advisory_key, run_lock
@@ -27,15 +27,29 @@ def test_postgres_advisory_lock_is_released_when_the_holder_dies(postgres_url: s
             pass
         dying = holder.connect()  # a run whose process dies holding the lock, without unlocking
         key = advisory_key(dying, "newswatch.run")
+        pid = dying.execute(text("SELECT pg_backend_pid()")).scalar()
         assert dying.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
         with pytest.raises(RunLocked), run_lock(other):
             pass
         dying.invalidate()  # the connection is dropped, as when the process is killed
+        _wait_for_backend_exit(other, pid)  # the server notices the closed socket asynchronously
         with run_lock(other):
             pass
     finally:
         holder.dispose()
         other.dispose()
+
+
+def _wait_for_backend_exit(engine: Engine, pid: int | None, deadline: float = 30.0) -> None:
+    """Until the server has ended the dropped connection's backend (it then releases its locks)."""
+    end = time.monotonic() + deadline
+    with engine.connect() as connection:
+        while time.monotonic() < end:
+            query = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            if not connection.execute(query, {"pid": pid}).scalar():
+                return
+            connection.rollback()
+            time.sleep(0.05)
 
 
 def test_second_run_exits_at_once_and_a_killed_run_does_not_block(tmp_path: Path) -> None:
