@@ -59,6 +59,8 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": options.closespider_timeout,
         "COOKIES_ENABLED": False,
+        # the default resolver (CachingThreadedResolver) is IPv4-only: an IPv6 literal would not resolve
+        "TWISTED_DNS_RESOLVER": "scrapy.resolver.CachingHostnameResolver",
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
