@@ -12,6 +12,7 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from storage.engine import error_reason
 from storage.errors import MigrationError, StorageError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -44,8 +45,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
-        raise StorageError(f"database unreachable at {engine.url.render_as_string()}: {reason}") from exc
+        raise StorageError(f"database unreachable at {engine.url.render_as_string()}: {error_reason(exc)}") from exc
 
 
 def head_revision() -> str | None:

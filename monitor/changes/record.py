@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.store import Recorded, fetched_article, new_version, save_to_corpus
 from crawler.topic import Topic
-from monitor.alerts.channels import Channel
+from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
 from monitor.alerts.outbox import enqueue
+from monitor.alerts.settings import AlertsConfig, channels_from_plain
 from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
 from monitor.changes.output import join_corpus, write_change
 from monitor.changes.render import fields_text, to_json, to_text
@@ -93,7 +94,9 @@ class ChangeRecorder:
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
         topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
         options = DetectOptions(max_shrink=settings.getfloat("NEWSWATCH_MAX_SHRINK", 0.5))
-        channels = settings.get("NEWSWATCH_CHANNELS") or ()
+        # plain channel settings (Scrapy deep-copies its settings): the channels are built here, where used
+        plain = channels_from_plain(settings.getlist("NEWSWATCH_ALERT_CHANNELS"))
+        channels = build_channels(AlertsConfig(channels=plain))
         return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels)
 
     def _event(self, session: Session, event: Event) -> None:

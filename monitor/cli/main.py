@@ -15,6 +15,7 @@ from monitor.cli.common import config_of, storage_of
 from monitor.cli.corpus import COMMANDS as CORPUS_COMMANDS
 from monitor.cli.run import COMMANDS as RUN_COMMANDS
 from monitor.core.plan import source_statuses
+from monitor.core.preflight import preflight
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
 from monitor.core.sources import load_registry
 from storage.errors import NewswatchError
@@ -177,13 +178,16 @@ def sources(ctx: click.Context) -> None:
 @cli.command("config")
 @click.pass_context
 def config_show(ctx: click.Context) -> None:
-    """Validate the configuration and print the effective values (secrets are never in it).
+    """Validate the configuration with every check `run` makes (channels and their secrets, folders,
+    the database URL and one connection), then print the effective values (secrets are never in it).
+    Exit status 2 with the message `run` would print when a check fails.
 
     \b
     Example:
       newswatch --config deploy/newswatch.example.toml config
     """
     config = config_of(ctx)
+    preflight(config)
     data = dataclasses.asdict(config)
     data["database_url"] = config.database_url
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))

@@ -23,14 +23,22 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scrapy.crawler import AsyncCrawlerRunner
 
 from crawler.items import CrawlPlan, SiteTarget
-from crawler.settings import crawl_settings
+from crawler.settings import crawl_settings, require_plain
 from crawler.spiders.news import NewsSpider
-from monitor.alerts.channels import build_channels
+from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.outbox import deliver_pending
 from monitor.core.config import Config
 from monitor.core.metrics import Metrics, health_body, serve
 from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets
-from monitor.core.run import RECORDER, close_abandoned_runs, crawl_options, finish_run, record_health, retry_policy
+from monitor.core.preflight import preflight
+from monitor.core.run import (
+    close_abandoned_runs,
+    crawl_options,
+    finish_run,
+    monitor_settings,
+    record_health,
+    retry_policy,
+)
 from monitor.core.runtime import open_storage
 from monitor.core.schedule import next_interval, parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
@@ -45,10 +53,11 @@ log = logging.getLogger("newswatch.daemon")
 
 
 class Daemon:
-    def __init__(self, config: Config, cassette: str | None = None) -> None:
+    def __init__(self, config: Config, cassette: str | None = None,
+                 channels: tuple[Channel, ...] | None = None) -> None:
         self.config = config
         self.cassette = cassette
-        self.channels = build_channels(config.alerts)
+        self.channels = build_channels(config.alerts) if channels is None else channels
         self.storage = open_storage(config)
         self.metrics = Metrics()
         self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1,
@@ -67,9 +76,8 @@ class Daemon:
 
             settings.update(cassette_settings(self.cassette, "replay"))
             settings.update({"NEWSWATCH_GUARD_DNS": False, "NEWSWATCH_CASSETTE_REPEAT": True})
-        settings.update({"NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": self.channels,
-                         "NEWSWATCH_MAX_SHRINK": self.config.monitor.max_shrink, "LOG_LEVEL": "WARNING"})
-        return settings
+        settings.update({**monitor_settings(self.config), "LOG_LEVEL": "WARNING"})
+        return require_plain(settings)
 
     # -- crawling -------------------------------------------------------------------------------
 
@@ -245,6 +253,7 @@ def run_daemon(config: Config, cassette: str | None = None) -> int:
     from scrapy.utils.log import configure_logging
     from scrapy.utils.reactor import install_reactor
 
+    ready = preflight(config)  # the checks of `newswatch run` and `newswatch config`: nothing starts on a bad config
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
     from twisted.internet import reactor
 
@@ -252,7 +261,7 @@ def run_daemon(config: Config, cassette: str | None = None) -> int:
     loop = asyncio.get_event_loop()
     lock_storage = open_storage(config)
     with run_lock(lock_storage.engine):  # one daemon per storage, and no one-shot run beside it
-        daemon = Daemon(config, cassette)
+        daemon = Daemon(config, cassette, ready.channels)
 
         async def stop() -> None:
             await daemon.shutdown()
