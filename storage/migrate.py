@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from storage.engine import error_reason
 from storage.errors import MigrationError, StorageError
+from storage.lock import migration_lock
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -26,16 +27,19 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
+    """Bring the schema up to ``revision`` (idempotent). Upgrades of one database take turns
+    (:func:`storage.lock.migration_lock`): the next one finds the schema current and does nothing."""
     try:
-        command.upgrade(alembic_config(engine), revision)
+        with migration_lock(engine):
+            command.upgrade(alembic_config(engine), revision)
     except (CommandError, SQLAlchemyError) as exc:
         raise MigrationError(f"schema upgrade failed: {exc}") from exc
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     try:
-        command.downgrade(alembic_config(engine), revision)
+        with migration_lock(engine):
+            command.downgrade(alembic_config(engine), revision)
     except (CommandError, SQLAlchemyError) as exc:
         raise MigrationError(f"schema downgrade failed: {exc}") from exc
 
