@@ -128,6 +128,7 @@ def test_hostile_spellings_are_not_urls_in_every_parser() -> None:
         assert canonical is None or canonical.startswith(("http://", "https://")), href
         if canonical is not None:
             assert canonical_url(canonical) == canonical, f"round trip of {href!r}"
+            assert Request(canonical).url == canonical, "Scrapy takes every canonical URL as it is"
         plain = try_canonical_url(href)
         assert plain is None or plain.startswith(("http://", "https://")), href
         joined = join_url(BASE, href)
