@@ -25,10 +25,12 @@ class CrawlOptions:
     contact_url: str = ""
     obey_robots: bool = True
     allow_networks: tuple[str, ...] = ()
+    concurrency: int = 16
     concurrency_per_domain: int = 2
     download_delay: float = 1.0
     download_timeout: float = 30.0
     retries: int = 2
+    retry_after_max: float = 120.0
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
     max_depth: int = 2
@@ -40,13 +42,14 @@ class CrawlOptions:
 
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
-    """Polite defaults: robots.txt, AutoThrottle per domain, honest user agent, caps, retries with backoff."""
+    """Polite defaults: robots.txt, AutoThrottle per domain, honest user agent, caps, retries with backoff
+    and Retry-After that wait in the scheduler (``crawler.scheduler``), not in a download slot."""
     agent = f"{options.user_agent} (+{options.contact_url})" if options.contact_url else options.user_agent
     settings: dict[str, Any] = {
         "BOT_NAME": "newswatch",
         "USER_AGENT": agent,
         "ROBOTSTXT_OBEY": options.obey_robots,
-        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS": options.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrency_per_domain,
         "DOWNLOAD_DELAY": options.download_delay,
         "AUTOTHROTTLE_ENABLED": True,
@@ -56,6 +59,8 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": options.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": options.retries,
+        "NEWSWATCH_RETRY_AFTER_MAX": options.retry_after_max,
+        "SCHEDULER": "crawler.scheduler.RetryScheduler",  # retries wait on a timer, not in a download slot
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": options.closespider_timeout,
         "COOKIES_ENABLED": False,

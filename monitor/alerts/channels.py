@@ -2,7 +2,8 @@
 
 A channel turns events into deliveries: ``render`` (pure) builds what would be sent, ``send`` does the
 transport and raises :class:`~storage.errors.DeliveryError` on any failure (the outbox retries it).
-Digest channels get all of a run's pending events in one ``send``; the others get one event a call.
+Digest channels get all of a pass's due events in one ``send``; the others get one event a call. A channel
+with a digest ``schedule`` has its events held in the outbox until the schedule's next due time.
 Channels are built from ``[[alerts.channels]]`` config with :func:`build_channels`, which resolves
 secrets from the environment variable each channel names and switches off a channel it cannot use.
 """
@@ -13,6 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Protocol
 
+from monitor.alerts.digest import DigestSchedule
 from monitor.alerts.events import Event
 from monitor.alerts.rules import Rules
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
@@ -24,6 +26,7 @@ class Channel(Protocol):
     name: str
     rules: Rules
     digest: bool
+    schedule: DigestSchedule | None
 
     def send(self, events: Sequence[Event]) -> None:
         """Deliver ``events`` (one, or a digest); raise DeliveryError on failure."""
@@ -41,10 +44,11 @@ class ChannelFactory(Protocol):
 
 
 def _registry() -> dict[str, ChannelFactory]:
+    from monitor.alerts.apprise_channel import AppriseChannel
     from monitor.alerts.mail import EmailChannel
     from monitor.alerts.webhook import WebhookChannel
 
-    factories: tuple[ChannelFactory, ...] = (EmailChannel, WebhookChannel)
+    factories: tuple[ChannelFactory, ...] = (AppriseChannel, EmailChannel, WebhookChannel)
     return {factory.kind: factory for factory in factories}
 
 

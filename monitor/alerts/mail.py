@@ -5,7 +5,8 @@ Rendering is pure (:func:`render_email` builds an :class:`~email.message.EmailMe
 when a username is configured (the password comes from the environment variable ``password_env``).
 
 One event makes one mail whose subject says what happened (``[newswatch] 更新：<title> (addition)``);
-a digest channel sends one mail per run listing every event (``[newswatch] 3 events: 1 new, 2 changed``).
+a digest channel sends one mail per delivery pass listing every event (``[newswatch] 3 events: 1 new,
+2 changed``), a scheduled digest one mail per period (``[newswatch] daily digest (08:00 UTC): 3 events: …``).
 Changes are shown sentence by sentence: the text part uses the event's ``diff_text``
 (``[-deleted-]{+inserted+}`` markers), the HTML part renders the structured diff with ``<del>``/``<ins>``.
 Every mail names its events in ``X-Newswatch-Event-Id`` and carries a ``Message-ID`` derived from
@@ -25,6 +26,7 @@ from email.utils import format_datetime, parseaddr
 from html import escape
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from monitor.alerts.digest import DigestSchedule, digest_label, digest_of
 from monitor.alerts.events import EVENT_TYPES, Event, event_id
 from monitor.alerts.rules import Rules
 from monitor.alerts.settings import ChannelConfig
@@ -55,12 +57,14 @@ MUTED_STYLE = "color:#656d76;font-size:12px"
 # -- rendering (pure) ---------------------------------------------------------------------------------
 
 
-def render_email(events: Sequence[Event], sender: str, recipients: Sequence[str]) -> EmailMessage:
-    """The mail for ``events``: one event, or a digest of several (pure: no transport)."""
+def render_email(events: Sequence[Event], sender: str, recipients: Sequence[str],
+                 label: str | None = None) -> EmailMessage:
+    """The mail for ``events``: one event, or a digest of several (pure: no transport); ``label`` names a
+    scheduled digest (``daily digest (08:00 Asia/Shanghai)``)."""
     if not events:
         raise ValueError("render_email needs at least one event")
     message = EmailMessage(policy=POLICY)
-    message["Subject"] = subject(events)
+    message["Subject"] = subject(events, label)
     message["From"] = sender
     message["To"] = ", ".join(recipients)
     message["Date"] = format_datetime(max(event.occurred_at for event in events))
@@ -69,8 +73,8 @@ def render_email(events: Sequence[Event], sender: str, recipients: Sequence[str]
     if len(events) == 1:
         message[EVENT_TYPE_HEADER] = events[0].type
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
-    message.set_content(text_body(events), subtype="plain", charset="utf-8")
-    message.add_alternative(html_body(events), subtype="html", charset="utf-8")
+    message.set_content(text_body(events, label), subtype="plain", charset="utf-8")
+    message.add_alternative(html_body(events, label), subtype="html", charset="utf-8")
     return message
 
 
@@ -120,7 +124,9 @@ def summary(events: Sequence[Event]) -> str:
     return f"{len(events)} {noun}: {parts}"
 
 
-def subject(events: Sequence[Event]) -> str:
+def subject(events: Sequence[Event], label: str | None = None) -> str:
+    if label is not None:
+        return f"{PREFIX} {label}: {summary(events)}"
     if len(events) == 1:
         return f"{PREFIX} {headline(events[0], MAX_TITLE)}"
     return f"{PREFIX} {summary(events)}"
@@ -161,11 +167,11 @@ def _event_text(event: Event) -> str:
     return "\n".join(lines)
 
 
-def text_body(events: Sequence[Event]) -> str:
+def text_body(events: Sequence[Event], label: str | None = None) -> str:
     """The plain-text part: the event, or a numbered summary then every event."""
-    if len(events) == 1:
+    if len(events) == 1 and label is None:
         return _event_text(events[0]) + "\n"
-    lines = [summary(events), ""]
+    lines = [f"{label}: {summary(events)}" if label else summary(events), ""]
     lines.extend(f"{number}. {headline(event)}" for number, event in enumerate(events, 1))
     sections = [_event_text(event) for event in events]
     rule = "\n\n" + "=" * 40 + "\n\n"
@@ -236,15 +242,17 @@ def _event_html(event: Event, level: int) -> str:
     return "\n".join(parts)
 
 
-def html_body(events: Sequence[Event]) -> str:
+def html_body(events: Sequence[Event], label: str | None = None) -> str:
     """The HTML part (inline styles only: mail clients drop style sheets); all text is escaped."""
-    if len(events) == 1:
+    if len(events) == 1 and label is None:
         content = _event_html(events[0], 2)
     else:
         items = "".join(f"<li>{escape(headline(event))}</li>" for event in events)
         sections = "\n<hr>\n".join(_event_html(event, 3) for event in events)
-        content = f"<h2>{escape(summary(events))}</h2>\n<ol>{items}</ol>\n<hr>\n{sections}"
-    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{escape(subject(events))}</title></head>\n'
+        heading = f"{label}: {summary(events)}" if label else summary(events)
+        content = f"<h2>{escape(heading)}</h2>\n<ol>{items}</ol>\n<hr>\n{sections}"
+    title = escape(subject(events, label))
+    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
             f'<body style="{BODY_STYLE}">\n{content}\n</body></html>\n')
 
 
@@ -267,6 +275,7 @@ class EmailChannel:
     password: str = field(default="", repr=False)
     digest: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    schedule: DigestSchedule | None = None
     ssl_context: ssl.SSLContext = field(default_factory=ssl.create_default_context, repr=False)
 
     @classmethod
@@ -275,16 +284,17 @@ class EmailChannel:
         """The channel for ``[[alerts.channels]]`` entry ``where``; ConfigError names a missing key."""
         _check_config(config, where)
         password = _password(config, environ, where) if config.username else ""
+        digest, schedule = digest_of(config, where)
         return cls(
             name=config.name, rules=Rules.from_config(config), host=config.host.strip(), sender=config.sender,
             recipients=tuple(config.recipients), port=config.port, security=config.security,
-            username=config.username, password=password, digest=config.digest,
+            username=config.username, password=password, digest=digest, schedule=schedule,
             timeout=config.timeout if config.timeout > 0 else DEFAULT_TIMEOUT,
             ssl_context=ssl_context or ssl.create_default_context(),
         )
 
     def render(self, events: Sequence[Event]) -> EmailMessage:
-        return render_email(events, self.sender, self.recipients)
+        return render_email(events, self.sender, self.recipients, digest_label(self.schedule))
 
     def send(self, events: Sequence[Event]) -> None:
         """Deliver one mail for ``events`` (nothing to do for none); DeliveryError on any failure."""

@@ -9,6 +9,11 @@ the unique ``(event_id, channel)`` key means a re-run never creates a second row
 row ``sent``, or counts the failure and schedules the next attempt (exponential backoff with jitter),
 ``dead`` after ``max_attempts``. A worker killed mid-send leaves the row ``pending``: it is sent again
 once the lease runs out, and the receiver de-duplicates by event id (at least once, never lost).
+
+A channel with a digest schedule gets its rows with ``next_attempt_at`` at the schedule's next due time
+after the event, so a period's events all fall due at once: the first worker pass after that time
+claims them together (the same conditional UPDATE) and sends them as one message; a failed digest is
+retried as one message too (one backoff for its rows).
 """
 
 from __future__ import annotations
@@ -57,12 +62,14 @@ class DeliveryReport:
 def enqueue(session: Session, event: Event, channels: Sequence[Channel], now: datetime | None = None) -> int:
     """Outbox rows for ``event`` on every channel that accepts it; returns how many exist now."""
     rows = 0
+    at = now or datetime.now(UTC)
     for channel in channels:
         if channel.rules.accepts(event):
+            due = channel.schedule.next_due(at) if channel.schedule is not None else at
             insert_ignore(session, AlertOutbox, {
                 "event_id": event.id, "channel": channel.name, "event_kind": event.type,
                 "payload": event.payload(), "state": "pending", "attempts": 0,
-                "next_attempt_at": now or datetime.now(UTC), "created_at": now or datetime.now(UTC),
+                "next_attempt_at": due, "created_at": at,
             }, ["event_id", "channel"])
             rows += 1
     return rows
@@ -88,7 +95,9 @@ def _claim(session: Session, row_id: int, now: datetime, lease: float) -> bool:
 def _settle(session: Session, row_ids: Sequence[int], error: str | None, now: datetime, policy: RetryPolicy,
             rng: random.Random) -> DeliveryReport:
     report = DeliveryReport()
-    for row in session.execute(select(AlertOutbox).where(AlertOutbox.id.in_(row_ids))).scalars():
+    rows = list(session.execute(select(AlertOutbox).where(AlertOutbox.id.in_(row_ids))).scalars())
+    retry_at = now + timedelta(seconds=policy.delay(max((r.attempts + 1 for r in rows), default=1), rng))
+    for row in rows:
         row.attempts += 1
         if error is None:
             row.state, row.delivered_at, row.last_error = "sent", now, None
@@ -98,7 +107,7 @@ def _settle(session: Session, row_ids: Sequence[int], error: str | None, now: da
             report += DeliveryReport(dead=1)
         else:
             row.last_error = error
-            row.next_attempt_at = now + timedelta(seconds=policy.delay(row.attempts, rng))
+            row.next_attempt_at = retry_at  # the rows of one message stay together
             report += DeliveryReport(failed=1)
     return report
 
@@ -111,19 +120,28 @@ def _send(channel: Channel, events: Sequence[Event]) -> str | None:
     return None
 
 
-def deliver_channel(sessions: sessionmaker[Session], channel: Channel, policy: RetryPolicy,
-                    clock: Callable[[], datetime], rng: random.Random) -> DeliveryReport:
-    """Send what is due on one channel: a digest in one message, other channels one event at a time."""
+def _claim_due(sessions: sessionmaker[Session], channel: Channel, policy: RetryPolicy,
+               clock: Callable[[], datetime]) -> list[tuple[int, Event]]:
+    """Claim up to BATCH due rows of ``channel`` (committed before anything is sent)."""
     with transaction(sessions) as session:
         now = clock()
         rows = [r for r in _due(session, channel.name, now) if _claim(session, r.id, now, policy.lease_seconds)]
-        batch = [(r.id, Event.from_payload(r.payload)) for r in rows]
-    groups = [batch] if channel.digest and batch else [[item] for item in batch]
+        return [(r.id, Event.from_payload(r.payload)) for r in rows]
+
+
+def deliver_channel(sessions: sessionmaker[Session], channel: Channel, policy: RetryPolicy,
+                    clock: Callable[[], datetime], rng: random.Random) -> DeliveryReport:
+    """Send what is due on one channel: a digest in one message per batch (every due batch now), other
+    channels one event at a time (one batch a pass)."""
     report = DeliveryReport()
-    for group in groups:
-        error = _send(channel, [event for _, event in group])
-        with transaction(sessions) as session:
-            report += _settle(session, [row_id for row_id, _ in group], error, clock(), policy, rng)
+    while batch := _claim_due(sessions, channel, policy, clock):
+        groups = [batch] if channel.digest else [[item] for item in batch]
+        for group in groups:
+            error = _send(channel, [event for _, event in group])
+            with transaction(sessions) as session:
+                report += _settle(session, [row_id for row_id, _ in group], error, clock(), policy, rng)
+        if not channel.digest or len(batch) < BATCH:
+            break
     return report
 
 

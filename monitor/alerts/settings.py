@@ -20,7 +20,7 @@ class ChannelConfig:
     """One alert channel (``[[alerts.channels]]``): where events go, and which ones (the rules)."""
 
     name: str = ""
-    kind: str = ""  # email | webhook: see monitor.alerts.channels.CHANNELS
+    kind: str = ""  # apprise | email | webhook: see monitor.alerts.channels.channel_kinds()
     # rules: which events reach this channel
     events: tuple[str, ...] = DEFAULT_EVENTS  # add "article.anomaly" to hear about anomalies
     include: tuple[str, ...] = ()  # keywords: at least one in the title or body (Chinese: no word boundaries)
@@ -32,6 +32,7 @@ class ChannelConfig:
     url: str = ""
     timeout: float = 10.0
     secret_env: str = "NEWSWATCH_WEBHOOK_SECRET"  # the environment variable holding the HMAC secret
+    signing: str = "newswatch"  # newswatch (Newswatch-Signature) | standard (Standard Webhooks, whsec_ secret)
     # email
     host: str = ""
     port: int = 587
@@ -40,7 +41,11 @@ class ChannelConfig:
     password_env: str = "NEWSWATCH_SMTP_PASSWORD"  # the environment variable holding the password
     sender: str = ""
     recipients: tuple[str, ...] = ()
-    digest: bool = False  # one mail per run listing every event
+    digest: bool | str = False  # true: one message per delivery pass; "daily 08:00" / "weekly mon 08:00": scheduled
+    digest_timezone: str = "UTC"  # the IANA time zone of a digest schedule, e.g. "Asia/Shanghai"
+    # apprise (the URLs of any service Apprise knows; https://appriseit.com/services/)
+    urls: tuple[str, ...] = ()  # Apprise URLs without secrets, e.g. "json://hooks.example.org/in"
+    urls_env: str = ""  # an environment variable holding more URLs (whitespace-separated): tokens live there
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,22 @@
 """Webhook channel: one signed JSON POST per event (see ``docs/webhooks.md``).
 
 The body is :meth:`Event.payload` as UTF-8 JSON (``docs/webhook.schema.json``). Every request is signed
-the way receivers know from Stripe and GitHub: HMAC-SHA256 with a shared secret over
-``f"{timestamp}.".encode() + body``, sent as ``Newswatch-Signature: v1=<hex>`` next to
-``Newswatch-Timestamp: <unix seconds>``. Receivers check it with :func:`verify_signature` (or the
-stdlib snippet in the docs), reject timestamps outside a replay window, and de-duplicate on
-``Newswatch-Event-Id`` (a retry carries the same id with a fresh timestamp and signature).
+by the channel's ``signing`` scheme (``monitor.alerts.signing``): by default the way receivers know from
+Stripe and GitHub (``Newswatch-Signature: v1=<hex>`` HMAC-SHA256 over ``f"{timestamp}.".encode() + body``
+next to ``Newswatch-Timestamp``, checked with :func:`verify_signature`), or with ``signing = "standard"``
+the Standard Webhooks headers (``webhook-id``, ``webhook-timestamp``, ``webhook-signature: v1,<base64>``).
+Receivers reject timestamps outside a replay window and de-duplicate on the event id
+(``Newswatch-Event-Id``, or ``webhook-id``): a retry carries the same id with a fresh timestamp and signature.
 
-Rendering is pure (:func:`render_request`, :func:`sign`); only :meth:`WebhookChannel.send` talks to the
-network, with ``http.client`` so that redirects are never followed: anything but a 2xx answer, a
+Rendering is pure (:func:`render_request`, :func:`render_signed`); only :meth:`WebhookChannel.send` talks
+to the network, with ``http.client`` so that redirects are never followed: anything but a 2xx answer, a
 timeout or a connection error raises :class:`~storage.errors.DeliveryError`, and the outbox retries.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import json
-import re
 import ssl
 import time
 from collections.abc import Mapping, Sequence
@@ -28,21 +26,33 @@ from types import MappingProxyType
 from typing import ClassVar
 from urllib.parse import urlsplit
 
+from monitor.alerts.digest import DigestSchedule
 from monitor.alerts.events import Event
 from monitor.alerts.rules import Rules
 from monitor.alerts.settings import ChannelConfig
+from monitor.alerts.signing import (
+    DEFAULT_TOLERANCE,
+    HEADER_SIGNATURE,
+    HEADER_TIMESTAMP,
+    SIGNINGS,
+    NewswatchSigning,
+    Signing,
+    sign,
+    signing_for,
+    verify_signature,
+)
 from storage.errors import ConfigError, DeliveryError
 
-HEADER_TIMESTAMP = "Newswatch-Timestamp"
-HEADER_SIGNATURE = "Newswatch-Signature"
+__all__ = [
+    "CONTENT_TYPE", "DEFAULT_TOLERANCE", "HEADER_EVENT_ID", "HEADER_EVENT_TYPE", "HEADER_SIGNATURE",
+    "HEADER_TIMESTAMP", "WebhookChannel", "WebhookRequest", "encode_payload", "render_request",
+    "render_signed", "sign", "url_problem", "verify_signature",
+]
+
 HEADER_EVENT_ID = "Newswatch-Event-Id"
 HEADER_EVENT_TYPE = "Newswatch-Event-Type"
 CONTENT_TYPE = "application/json; charset=utf-8"
-SIGNATURE_SCHEME = "v1"  # HMAC-SHA256, lower-case hex
-DEFAULT_TOLERANCE = 300  # seconds a receiver accepts between the timestamp and its clock, either way
 ERROR_SNIPPET_BYTES = 200  # of a failed response's body, quoted in the DeliveryError
-_TIMESTAMP = re.compile(r"0|[1-9][0-9]{0,14}")  # unix seconds, as sent: no sign, no leading zero
-_SIGNATURE = re.compile(rf"{SIGNATURE_SCHEME}=[0-9a-f]{{64}}")  # also keeps compare_digest to ASCII
 
 
 def _user_agent() -> str:
@@ -73,57 +83,22 @@ def _key(secret: str | bytes) -> bytes:
     return secret.encode("utf-8") if isinstance(secret, str) else secret
 
 
-def sign(secret: str | bytes, timestamp: int, body: bytes) -> str:
-    """The ``Newswatch-Signature`` value: ``v1=`` + hex HMAC-SHA256 of ``f"{timestamp}.".encode() + body``."""
-    digest = hmac.new(_key(secret), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"{SIGNATURE_SCHEME}={digest}"
-
-
-def render_request(event: Event, secret: str | bytes, now: float) -> WebhookRequest:
-    """The signed request for ``event`` at unix time ``now`` (pure: no clock, no network)."""
+def render_signed(event: Event, signing: Signing, now: float) -> WebhookRequest:
+    """The request for ``event`` signed by ``signing`` at unix time ``now`` (pure: no clock, no network)."""
     body = encode_payload(event)
-    timestamp = int(now)
     headers = {
         "Content-Type": CONTENT_TYPE,
         "User-Agent": USER_AGENT,
         HEADER_EVENT_ID: event.id,
         HEADER_EVENT_TYPE: event.type,
-        HEADER_TIMESTAMP: str(timestamp),
-        HEADER_SIGNATURE: sign(secret, timestamp, body),
+        **signing.headers(event.id, int(now), body),
     }
     return WebhookRequest(body, MappingProxyType(headers))
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    """A header's value, whatever the case of its name (dicts, http.server and WSGI-style mappings)."""
-    wanted = name.casefold()
-    for key, value in headers.items():
-        if key.casefold() == wanted:
-            return value
-    return None
-
-
-def verify_signature(secret: str | bytes, body: bytes, headers: Mapping[str, str], *,
-                     tolerance: int = DEFAULT_TOLERANCE, now: float | None = None) -> bool:
-    """True when ``headers`` carry a valid, fresh newswatch signature for the raw request ``body``.
-
-    For receivers. Header names are matched case-insensitively. False when a header is missing or
-    garbled, the timestamp is more than ``tolerance`` seconds in the past or in the future of ``now``
-    (default: the current time), or no ``v1=`` signature in the header matches; the comparison is
-    constant-time. Pass the body exactly as received, before any JSON parsing.
-    """
-    timestamp = _header(headers, HEADER_TIMESTAMP)
-    signature = _header(headers, HEADER_SIGNATURE)
-    if timestamp is None or signature is None or not _TIMESTAMP.fullmatch(timestamp):
-        return False
-    stamp = int(timestamp)
-    current = time.time() if now is None else now
-    if abs(current - stamp) > tolerance:
-        return False
-    expected = sign(secret, stamp, body)
-    # several entries (space- or comma-separated) let a sender roll its secret; each is checked
-    candidates = [part for part in re.split(r"[\s,]+", signature) if _SIGNATURE.fullmatch(part)]
-    return any([hmac.compare_digest(expected, candidate) for candidate in candidates])
+def render_request(event: Event, secret: str | bytes, now: float) -> WebhookRequest:
+    """The request for ``event`` with the default (``Newswatch-Signature``) signing at unix time ``now``."""
+    return render_signed(event, NewswatchSigning(_key(secret)), now)
 
 
 def url_problem(url: str) -> str | None:
@@ -149,9 +124,10 @@ class WebhookChannel:
 
     kind: ClassVar[str] = "webhook"
     digest: bool = False
+    schedule: DigestSchedule | None = None  # one request per event: never a digest
 
     def __init__(self, name: str, url: str, secret: str | bytes, *, timeout: float = 10.0,
-                 rules: Rules | None = None) -> None:
+                 rules: Rules | None = None, signing: Signing | None = None) -> None:
         problem = url_problem(url)
         if problem:
             raise ValueError(problem)
@@ -161,11 +137,12 @@ class WebhookChannel:
         self.url = url
         self.timeout = timeout
         self.rules = rules if rules is not None else Rules(())
-        self._secret = _key(secret)
+        self.signing = signing if signing is not None else NewswatchSigning(_key(secret))
         self._target = urlsplit(url)
 
     def __repr__(self) -> str:  # never the secret
-        return f"WebhookChannel(name={self.name!r}, url={self._origin!r}, timeout={self.timeout})"
+        return (f"WebhookChannel(name={self.name!r}, url={self._origin!r}, timeout={self.timeout}, "
+                f"signing={self.signing.kind!r})")
 
     @classmethod
     def from_config(cls, config: ChannelConfig, environ: Mapping[str, str], where: str) -> WebhookChannel:
@@ -182,7 +159,11 @@ class WebhookChannel:
             raise ConfigError(f"{where}.secret_env",
                               f"the environment variable {config.secret_env} is not set or empty "
                               f"(it must hold the webhook signing secret)")
-        return cls(config.name, config.url, secret, timeout=config.timeout, rules=Rules.from_config(config))
+        if config.signing not in SIGNINGS:
+            raise ConfigError(f"{where}.signing", f"expected one of {', '.join(SIGNINGS)}, got {config.signing!r}")
+        signing = signing_for(config.signing, secret, f"{where}.secret_env")
+        return cls(config.name, config.url, secret, timeout=config.timeout, rules=Rules.from_config(config),
+                   signing=signing)
 
     @property
     def _origin(self) -> str:
@@ -191,7 +172,7 @@ class WebhookChannel:
 
     def render(self, event: Event, now: float | None = None) -> WebhookRequest:
         """The request :meth:`send` would POST for ``event`` (at ``now``, default the current time)."""
-        return render_request(event, self._secret, time.time() if now is None else now)
+        return render_signed(event, self.signing, time.time() if now is None else now)
 
     def send(self, events: Sequence[Event]) -> None:
         """POST each event, in order, one request each; the first failure raises DeliveryError."""

@@ -13,6 +13,7 @@ import click
 from monitor.cli.alerts import COMMANDS as ALERT_COMMANDS
 from monitor.cli.common import config_of, storage_of
 from monitor.cli.corpus import COMMANDS as CORPUS_COMMANDS
+from monitor.cli.prune import COMMANDS as PRUNE_COMMANDS
 from monitor.cli.run import COMMANDS as RUN_COMMANDS
 from monitor.core.plan import source_statuses
 from monitor.core.preflight import preflight
@@ -193,7 +194,7 @@ def config_show(ctx: click.Context) -> None:
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
-for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS):
+for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS):
     cli.add_command(_command)
 
 

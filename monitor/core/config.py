@@ -4,7 +4,8 @@ Every key is optional; running with no file at all uses the defaults below. Unkn
 types and out-of-range values are errors that name the key (``crawl.download_delay: ...``).
 Secrets never come from the file: an alert channel names the environment variable that holds its
 SMTP password (``password_env``, default ``NEWSWATCH_SMTP_PASSWORD``) or webhook secret
-(``secret_env``, default ``NEWSWATCH_WEBHOOK_SECRET``). ``NEWSWATCH_DATABASE_URL`` overrides
+(``secret_env``, default ``NEWSWATCH_WEBHOOK_SECRET``); an Apprise channel's URLs with tokens come from
+the variable named by ``urls_env``. ``NEWSWATCH_DATABASE_URL`` overrides
 ``storage.database_url``. Relative paths are relative to the config file's folder (or the
 current folder when there is no file).
 
@@ -23,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from monitor.alerts.digest import digest_of
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
+from monitor.alerts.signing import SIGNINGS
 from storage.engine import sqlite_url
 from storage.errors import ConfigError
 
@@ -32,11 +35,21 @@ SECRET_KEYS = {"password": "password_env", "secret": "secret_env"}
 
 
 @dataclass(frozen=True)
+class RetentionConfig:
+    """What ``newswatch prune`` and the daemon's daily prune may forget (0 = keep everything)."""
+
+    raw_pages: int = 0  # raw HTML of the newest N fetches per article (versions and anomalies) is kept
+    outbox_days: float = 0.0  # sent alert rows delivered longer ago than this are deleted
+    runs_days: float = 0.0  # crawl run rows finished longer ago than this are deleted
+
+
+@dataclass(frozen=True)
 class StorageConfig:
     data_dir: str = "data"  # SQLite file, state and logs live here
     database_url: str = ""  # empty: sqlite:///<data_dir>/newswatch.db
     corpus_dir: str = "data/corpus"  # where new articles and changes/ are written
     seeds_dir: str = "seeds"  # the seed corpus and its source registry
+    retention: RetentionConfig = RetentionConfig()
 
 
 @dataclass(frozen=True)
@@ -45,10 +58,12 @@ class CrawlConfig:
     contact_url: str = "https://github.com/newswatch/newswatch"
     obey_robots: bool = True
     allow_networks: tuple[str, ...] = ()  # private networks that may be fetched (tests: 127.0.0.0/8)
+    concurrency: int = 16  # requests in flight at once, all sites together (a waiting retry takes none)
     concurrency_per_domain: int = 2
     download_delay: float = 1.0  # seconds between requests to one domain (AutoThrottle start)
     download_timeout: float = 30.0
     retries: int = 2
+    retry_after_max: float = 120.0  # seconds; a longer Retry-After is not waited for (the next run retries)
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
     max_depth: int = 2  # link following from section pages
@@ -78,6 +93,7 @@ class ScheduleConfig:
     recheck_minutes: float = 5.0  # how often the daemon looks for articles due by the ladder
     alerts_seconds: float = 30.0  # the outbox worker's period
     seeds_minutes: float = 60.0  # new seed documents are imported this often
+    prune_hours: float = 24.0  # storage.retention is applied this often
     jitter_seconds: float = 60.0
     restart_spread_minutes: float = 10.0  # after a restart, overdue work is spread over this window
 
@@ -168,7 +184,11 @@ def _convert(hint: Any, raw: Any, dotted: str) -> Any:
             raise ConfigError(dotted, f"expected a list of strings, got {raw!r}")
         return tuple(raw)
     if origin in (Union, types.UnionType):
-        hint = next(a for a in get_args(hint) if a is not type(None))
+        members = [a for a in get_args(hint) if a is not type(None)]
+        hint = next((m for m in members if isinstance(raw, m) and not (m is int and isinstance(raw, bool))),
+                    members[0])
+        if len(members) > 1 and not isinstance(raw, hint):
+            raise ConfigError(dotted, f"expected {' or '.join(_type_name(m) for m in members)}, got {raw!r}")
     if hint is float and isinstance(raw, int | float) and not isinstance(raw, bool):
         return float(raw)
     if (hint is int and isinstance(raw, bool)) or not isinstance(raw, hint):
@@ -188,7 +208,7 @@ def _check_ranges(section: Any, prefix: str) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise ConfigError(prefix + f.name, f"must not be negative, got {value}")
     if isinstance(section, CrawlConfig):
-        for name in ("concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "download_timeout"):
+        for name in ("concurrency", "concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "download_timeout"):
             if getattr(section, name) <= 0:
                 raise ConfigError(prefix + name, "must be greater than zero")
     if isinstance(section, CrawlConfig):
@@ -201,6 +221,8 @@ def _check_ranges(section: Any, prefix: str) -> None:
         from monitor.core.schedule import parse_ladder
 
         parse_ladder(section.articles, prefix + "articles")
+        if section.prune_hours <= 0:
+            raise ConfigError(prefix + "prune_hours", "must be greater than zero")
         if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:
             raise ConfigError(prefix + "feeds_minutes", "needs 0 < feeds_min_minutes <= feeds_minutes <= "
                                                           "feeds_max_minutes")
@@ -219,3 +241,6 @@ def _check_channel(channel: ChannelConfig, prefix: str) -> None:
         raise ConfigError(prefix + "name", "every channel needs a name")
     if channel.security not in ("starttls", "tls", "none"):
         raise ConfigError(prefix + "security", f"expected starttls, tls or none, got {channel.security!r}")
+    digest_of(channel, prefix.rstrip("."))
+    if channel.signing not in SIGNINGS:
+        raise ConfigError(prefix + "signing", f"expected one of {', '.join(SIGNINGS)}, got {channel.signing!r}")

@@ -4,7 +4,8 @@ Jobs (rebuilt at every start from our own tables; ``replace_existing``, ``coales
 jittered): per registered source, its section pages and feeds (adaptive interval: slower when nothing is
 new, faster when new items appear; the interval lives in ``sources.interval_seconds``) and its sitemaps
 with robots.txt (daily); articles due by the age ladder; new seeds; the alert worker. After a restart,
-overdue work is spread over ``schedule.restart_spread_minutes``. SIGTERM/SIGINT: no new work, in-flight
+overdue work is spread over ``schedule.restart_spread_minutes``; the retention of ``storage.retention``,
+every ``schedule.prune_hours`` (daily). SIGTERM/SIGINT: no new work, in-flight
 crawls are closed within ``daemon.shutdown_seconds``, the outbox is flushed, exit 0.
 """
 
@@ -31,6 +32,7 @@ from monitor.core.config import Config
 from monitor.core.metrics import Metrics, health_body, serve
 from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets
 from monitor.core.preflight import preflight
+from monitor.core.retention import describe, policy_of, prune_storage
 from monitor.core.run import (
     close_abandoned_runs,
     crawl_options,
@@ -137,6 +139,12 @@ class Daemon:
                                          retry_policy(self.config))
         self.metrics.observe_alerts(report.sent, report.failed, report.dead)
 
+    async def prune_job(self) -> None:
+        retention = self.config.storage.retention
+        report = await asyncio.to_thread(prune_storage, retention, self.storage)
+        for line in describe(report, retention):
+            log.info("prune: %s", line)
+
     def _known(self) -> frozenset[str]:
         with self.storage.sessions() as session:
             return known_urls(session)
@@ -192,6 +200,8 @@ class Daemon:
         self._add("recheck", self.recheck_job, schedule.recheck_minutes * 60, now + timedelta(seconds=1))
         self._add("seeds", self.seeds_job, schedule.seeds_minutes * 60, now)
         self._add("alerts", self.alerts_job, schedule.alerts_seconds, now + timedelta(seconds=1))
+        if policy_of(self.config.storage.retention).active:
+            self._add("prune", self.prune_job, schedule.prune_hours * 3600, self._first_run(None))
 
     def _source_interval(self, site: SiteTarget) -> float:
         default = self.config.schedule.feeds_minutes * 60

@@ -8,7 +8,8 @@
     server.add_redirect("/old", "/new")  # 301, Location sent as given
     server.add_robots("User-agent: *\\nDisallow: /private/\\n")
     server.add_hang("/slow")             # accepts, reads the request, never answers
-    server.hits("/gz"); server.requests  # what was asked for, for "no network" assertions
+    server.hits("/gz"); server.requests  # what was asked for (with arrival times), for "no network" assertions
+    server.add_sequence("/busy", [Route(429, (("Retry-After", "2"),)), Route(200, (), b"ok")])  # in turn
     server.stop()                        # idempotent; also closes open keep-alive connections
 
 A route with an ``ETag`` or ``Last-Modified`` header answers a matching conditional GET
@@ -26,7 +27,8 @@ import contextlib
 import gzip as gzip_module
 import socket
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -52,6 +54,7 @@ class Route:
     body: bytes = b""
     hang: bool = False
     trickle: bool = False  # send the headers, then one byte of the body a second
+    late_headers: Callable[[], HeaderPairs] | None = None  # more headers, computed when the answer is sent
 
     @classmethod
     def of(cls, spec: Route | tuple[Any, ...]) -> Route:
@@ -70,6 +73,7 @@ class SeenRequest:
     target: str
     headers: tuple[tuple[str, str], ...]
     body: bytes = b""
+    at: float = 0.0  # time.time() when the request arrived
 
     @property
     def path(self) -> str:
@@ -79,6 +83,7 @@ class SeenRequest:
 @dataclass
 class _State:
     routes: dict[str, Route] = field(default_factory=dict)
+    sequences: dict[str, list[Route]] = field(default_factory=dict)
     seen: list[SeenRequest] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
@@ -105,10 +110,14 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        seen = SeenRequest(self.command, self.path, tuple(self.headers.items()), body)
+        seen = SeenRequest(self.command, self.path, tuple(self.headers.items()), body, time.time())
         with state.lock:
             state.seen.append(seen)
-            route = state.routes.get(self.path) or state.routes.get(seen.path) or Route(404)
+            sequence = state.sequences.get(seen.path)
+            if sequence:
+                route = sequence.pop(0) if len(sequence) > 1 else sequence[0]
+            else:
+                route = state.routes.get(self.path) or state.routes.get(seen.path) or Route(404)
         if route.hang:
             state.stopping.wait()
             self.close_connection = True
@@ -145,7 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, route: Route, *, send_body: bool) -> None:
         self.send_response(route.status)
-        for name, value in route.headers:
+        for name, value in (*route.headers, *(route.late_headers() if route.late_headers else ())):
             self.send_header(name, value)
         declared = route.header("Content-Length")
         if declared is None:
@@ -281,6 +290,11 @@ class SiteServer:
             body = gzip_module.compress(body, mtime=0)
             pairs += (("Content-Encoding", "gzip"),)
         self.route(path, Route(status, pairs, body))
+
+    def add_sequence(self, path: str, routes: Sequence[Route]) -> None:
+        """Answer the requests for *path* with *routes* in turn; the last one answers every later request."""
+        with self._state.lock:
+            self._state.sequences[path] = list(routes)
 
     def add_redirect(self, path: str, location: str, status: int = 301) -> None:
         """Redirect *path* to *location*, sent as given (a relative location stays relative)."""
