@@ -1,12 +1,14 @@
 """Every channel kind end to end through ``newswatch run`` and ``newswatch daemon`` (child processes, as a
 user starts them) on the replayed fixture site: plain email to aiosmtpd, STARTTLS with a login against
-aiosmtpd with a certificate made here, and a signed webhook to a loopback receiver. Each receiver gets the
-five new articles, once each. A channel kind of the registry without a case here fails the suite.
+aiosmtpd with a certificate made here, a signed webhook to a loopback receiver, and Apprise's ``json://``
+to a loopback server. Each receiver gets the five new articles, once each. A channel kind of the registry
+without a case here fails the suite.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import os
 import signal
 import subprocess
@@ -27,7 +29,9 @@ from monitor.core.config import load_config
 from monitor.core.run import crawl_options, monitor_settings
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
+from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import newswatch
+from tests.monitor.alerts.test_apprise import event_ids
 from tests.monitor.receiver import Receiver, free_port
 from tests.monitor.smtp_server import PASSWORD, USER, Authenticator, Certificate, make_certificate, start_smtp
 
@@ -90,7 +94,21 @@ def _webhook_sink() -> Sink:
     return Sink(table, {"E2E_HOOK_SECRET": SECRET}, events, receiver.stop)
 
 
+def _apprise_sink() -> Sink:
+    """Apprise's json:// to a loopback HTTP server; its URL (a token would live there) from the environment."""
+    server = SiteServer().start()
+    server.add("/in", b"")
+    table = 'kind = "apprise"\nurls_env = "E2E_APPRISE_URLS"\n'
+
+    def events() -> list[str]:
+        posts = [r for r in server.requests if r.method == "POST" and r.path == "/in"]
+        return [found for r in posts for found in event_ids(json.loads(r.body)["message"])]
+
+    return Sink(table, {"E2E_APPRISE_URLS": server.url("/in").replace("http://", "json://")}, events, server.stop)
+
+
 CASES: dict[str, tuple[str, Callable[[Certificate], Sink]]] = {
+    "apprise-json": ("apprise", lambda cert: _apprise_sink()),
     "email-plain": ("email", lambda cert: _email_sink("none", cert)),
     "email-starttls-login": ("email", lambda cert: _email_sink("starttls", cert)),
     "webhook": ("webhook", lambda cert: _webhook_sink()),
@@ -162,6 +180,7 @@ def test_the_settings_a_crawl_gets_are_plain_data_with_every_channel_kind(tmp_pa
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     tables = "".join(f'[[alerts.channels]]\nname = "c{i}"\nkind = "{kind}"\nhost = "127.0.0.1"\n'
                      f'sender = "n@example.org"\nrecipients = ["d@example.org"]\nurl = "http://127.0.0.1:9/in"\n'
+                     'urls = ["json://127.0.0.1:9/in"]\n'
                      for i, kind in enumerate(channel_kinds()))
     (tmp_path / "newswatch.toml").write_text(tables, encoding="utf-8")
     config = load_config(tmp_path / "newswatch.toml")
