@@ -17,10 +17,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.monitor.core.test_daemon import FAST
-
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
+from tests.monitor.core.test_daemon import FAST
 from tests.monitor.receiver import free_port
 
 

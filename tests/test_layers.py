@@ -1,4 +1,4 @@
-"""Imports point one way: cli → core → changes / alerts → crawler → storage (README, Layout)."""
+"""Imports point one way: cli → web → core → changes / alerts → crawler → storage (README, Layout)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ ALLOWED: dict[str, set[str]] = {
     "monitor.alerts": {"monitor.alerts", "crawler", "storage"},
     "monitor.changes": {"monitor.changes", "monitor.alerts", "crawler", "storage"},
     "monitor.core": {"monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
-    "monitor.cli": {"monitor.cli", "monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
+    "monitor.cli": {"monitor.cli", "monitor.web", "monitor.core", "monitor.changes", "monitor.alerts", "crawler",
+                    "storage"},
+    # the web view: a top tier beside the CLI; only the CLI imports it (the daemon is handed the app)
+    "monitor.web": {"monitor.web", "monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
 }
 OURS = ("storage", "crawler", "monitor")
 

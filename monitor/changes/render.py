@@ -3,7 +3,8 @@
 - text: unified-style, one sentence a line (``-`` old, ``+`` new, two-space context), edits shown as
   the old and new sentence with ``[-deleted-]{+inserted+}`` markers: for email and corpus files;
 - JSON: a structure for webhooks (ops with their fragments, and counts);
-- HTML: ``<del>``/``<ins>`` highlighting, escaped.
+- HTML: ``<del>``/``<ins>`` highlighting, escaped; inline (:func:`to_html`) or side by side
+  (:func:`to_html_sides`: a table, the old text left and the new right).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from html import escape
 from typing import Any
 
-from monitor.changes.diff import Diff, Op
+from monitor.changes.diff import Diff, Fragment, Op
 
 CONTEXT = 1  # unchanged sentences shown around a change
 
@@ -89,6 +90,14 @@ def to_json(diff: Diff) -> dict[str, Any]:
     return {"inserted_chars": diff.inserted_chars, "deleted_chars": diff.deleted_chars, "changes": ops}
 
 
+def from_json(data: dict[str, Any]) -> Diff:
+    """The structured diff of :func:`to_json` back as a :class:`Diff` of its changed ops (no context)."""
+    ops = tuple(Op(str(entry["op"]), str(entry.get("old", "")), str(entry.get("new", "")),
+                   tuple(Fragment(str(op), str(text)) for op, text in entry.get("fragments", ())))
+                for entry in data.get("changes", ()))
+    return Diff(ops)
+
+
 def to_html(diff: Diff, context: int = CONTEXT) -> str:
     rows = _render(diff, context, '<p class="skip">…</p>', _html_op)
     return '<div class="newswatch-diff">' + "".join(rows) + "</div>"
@@ -97,3 +106,27 @@ def to_html(diff: Diff, context: int = CONTEXT) -> str:
 def _html_fragments(op: Op) -> str:
     tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
     return "".join(tags[f.op].format(escape(f.text)) for f in op.fragments)
+
+
+def _side(op: Op, keep: str) -> str:
+    """One side of an op: the old side keeps ``-`` fragments, the new side ``+`` fragments."""
+    if op.kind == "edit":
+        tag = "del" if keep == "-" else "ins"
+        return "".join(escape(f.text) if f.op == "=" else f"<{tag}>{escape(f.text)}</{tag}>"
+                       for f in op.fragments if f.op in ("=", keep))
+    text = op.old if keep == "-" else op.new
+    if op.kind == "equal" or not text:
+        return escape(text)
+    tag = "del" if keep == "-" else "ins"
+    return f"<{tag}>{escape(text)}</{tag}>"
+
+
+def _sides_op(op: Op) -> list[str]:
+    return [f'<tr class="{op.kind}"><td>{_side(op, "-")}</td><td>{_side(op, "+")}</td></tr>']
+
+
+def to_html_sides(diff: Diff, context: int = CONTEXT, labels: tuple[str, str] = ("old", "new")) -> str:
+    """Side by side: one table row per sentence, old left, new right, edits highlighted, escaped."""
+    head = f"<thead><tr><th>{escape(labels[0])}</th><th>{escape(labels[1])}</th></tr></thead>"
+    rows = _render(diff, context, '<tr class="skip"><td>…</td><td>…</td></tr>', _sides_op)
+    return f'<table class="newswatch-diff-sides">{head}<tbody>{"".join(rows)}</tbody></table>'

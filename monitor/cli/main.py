@@ -15,6 +15,7 @@ from monitor.cli.common import config_of, storage_of
 from monitor.cli.corpus import COMMANDS as CORPUS_COMMANDS
 from monitor.cli.prune import COMMANDS as PRUNE_COMMANDS
 from monitor.cli.run import COMMANDS as RUN_COMMANDS
+from monitor.cli.web import COMMANDS as WEB_COMMANDS
 from monitor.core.plan import source_statuses
 from monitor.core.preflight import preflight
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
@@ -194,7 +195,7 @@ def config_show(ctx: click.Context) -> None:
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
-for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS):
+for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS, *WEB_COMMANDS):
     cli.add_command(_command)
 
 

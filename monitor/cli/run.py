@@ -85,17 +85,24 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
 @click.command("daemon")
 @click.option("--replay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Answer every request from this cassette, again each cycle (demos and tests).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Log lines as text, or one JSON object per line.")
 @click.pass_context
-def daemon(ctx: click.Context, replay: Path | None) -> int:
-    """Run continuously: scheduled crawls per source, article re-checks, alerts; /healthz and /metrics.
+def daemon(ctx: click.Context, replay: Path | None, log_format: str) -> int:
+    """Run continuously: scheduled crawls per source, article re-checks, alerts; /healthz, /metrics and
+    the web view (unless web.in_daemon = false) on daemon.metrics_host:metrics_port.
 
     \b
-    Example:
-      newswatch daemon            # stop with SIGTERM or Ctrl-C
+    Examples:
+      newswatch daemon                      # stop with SIGTERM or Ctrl-C; open http://127.0.0.1:8089/
+      newswatch daemon --log-format json    # one JSON object per log line (journald, Loki)
     """
     from monitor.core.daemon import run_daemon
+    from monitor.web.app import app_factory
 
-    return run_daemon(config_of(ctx), str(replay) if replay else None)
+    config = config_of(ctx)
+    factory = app_factory(config) if config.web.in_daemon else None
+    return run_daemon(config, str(replay) if replay else None, factory, log_format)
 
 
 @click.command("status")

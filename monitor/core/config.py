@@ -106,6 +106,18 @@ class DaemonConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The read-only web view (``newswatch serve``; the daemon serves it on its own port too)."""
+
+    host: str = "127.0.0.1"  # another address needs the credential in token_env
+    port: int = 8090  # newswatch serve
+    token_env: str = "NEWSWATCH_WEB_TOKEN"  # environment variable holding the token / basic-auth password
+    in_daemon: bool = True  # the daemon serves the view on daemon.metrics_host:metrics_port
+    page_size: int = 50  # items per page (view and API)
+    feed_size: int = 50  # entries per Atom feed
+
+
+@dataclass(frozen=True)
 class Config:
     storage: StorageConfig = StorageConfig()
     crawl: CrawlConfig = CrawlConfig()
@@ -113,6 +125,7 @@ class Config:
     monitor: MonitorConfig = MonitorConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     daemon: DaemonConfig = DaemonConfig()
+    web: WebConfig = WebConfig()
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     base_dir: Path = field(default=Path("."), metadata={"internal": True})
 
@@ -217,6 +230,8 @@ def _check_ranges(section: Any, prefix: str) -> None:
         _check_channel(section, prefix)
     if isinstance(section, MonitorConfig) and not 0 < section.max_shrink < 1:
         raise ConfigError(prefix + "max_shrink", "must be between 0 and 1")
+    if isinstance(section, WebConfig | DaemonConfig):
+        _check_http(section, prefix)
     if isinstance(section, ScheduleConfig):
         from monitor.core.schedule import parse_ladder
 
@@ -226,6 +241,23 @@ def _check_ranges(section: Any, prefix: str) -> None:
         if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:
             raise ConfigError(prefix + "feeds_minutes", "needs 0 < feeds_min_minutes <= feeds_minutes <= "
                                                           "feeds_max_minutes")
+
+
+def _check_http(section: WebConfig | DaemonConfig, prefix: str) -> None:
+    port, port_key = (section.port, "port") if isinstance(section, WebConfig) else (section.metrics_port,
+                                                                                  "metrics_port")
+    if port > 65535:
+        raise ConfigError(prefix + port_key, f"not a TCP port (0-65535): {port}")
+    host, host_key = (section.host, "host") if isinstance(section, WebConfig) else (section.metrics_host,
+                                                                                  "metrics_host")
+    if not host.strip():
+        raise ConfigError(prefix + host_key, "must name an address, e.g. 127.0.0.1")
+    if isinstance(section, WebConfig):
+        if not section.token_env.strip():
+            raise ConfigError(prefix + "token_env", "must name an environment variable")
+        for key in ("page_size", "feed_size"):
+            if not 1 <= getattr(section, key) <= 200:
+                raise ConfigError(prefix + key, f"must be between 1 and 200, got {getattr(section, key)}")
 
 
 def _check_networks(values: tuple[str, ...], key: str) -> None:

@@ -7,29 +7,42 @@ with robots.txt (daily); articles due by the age ladder; new seeds; the alert wo
 overdue work is spread over ``schedule.restart_spread_minutes``; the retention of ``storage.retention``,
 every ``schedule.prune_hours`` (daily). SIGTERM/SIGINT: no new work, in-flight
 crawls are closed within ``daemon.shutdown_seconds``, the outbox is flushed, exit 0.
+
+HTTP, on ``daemon.metrics_host:metrics_port``, by uvicorn on the same loop: ``/healthz``, ``/metrics``
+(prometheus-client) and, when the caller hands one in (``app_factory``: the CLI gives the web view),
+an ASGI app for every other path. The daemon's own log lines go through :mod:`monitor.core.logs`, so
+they survive every crawl.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from scrapy.crawler import AsyncCrawlerRunner
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp
 
 from crawler.items import CrawlPlan, SiteTarget
 from crawler.settings import crawl_settings, require_plain
 from crawler.spiders.news import NewsSpider
 from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.outbox import deliver_pending
+from monitor.core import logs
 from monitor.core.config import Config
-from monitor.core.metrics import Metrics, health_body, serve
+from monitor.core.endpoints import daemon_app
+from monitor.core.http import HttpServer, credential
+from monitor.core.metrics import Metrics, SourceState, State
 from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets
 from monitor.core.preflight import preflight
 from monitor.core.retention import describe, policy_of, prune_storage
@@ -52,16 +65,21 @@ from storage.models import CrawlRun, Source
 from storage.repository import ensure_source
 
 log = logging.getLogger("newswatch.daemon")
+AppFactory = Callable[[sessionmaker[Session]], ASGIApp]
 
 
 class Daemon:
-    def __init__(self, config: Config, cassette: str | None = None,
-                 channels: tuple[Channel, ...] | None = None) -> None:
+    def __init__(self, config: Config, cassette: str | None = None, app_factory: AppFactory | None = None,
+                 token: str | None = None, channels: tuple[Channel, ...] | None = None) -> None:
         self.config = config
         self.cassette = cassette
+        self.app_factory = app_factory
+        self.token = token
         self.channels = build_channels(config.alerts) if channels is None else channels
         self.storage = open_storage(config)
         self.metrics = Metrics()
+        self.metrics.watch(self._state)
+        self.server: HttpServer | None = None
         self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1,
                                                         "misfire_grace_time": 3600})
         self.runner = AsyncCrawlerRunner(self._settings())
@@ -101,7 +119,7 @@ class Daemon:
                 error = f"{type(exc).__name__}: {exc}"
             record_health(self.storage, plan, crawler, self.config, self.channels)
             summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
-            self.metrics.observe_crawl(summary.stats, time.monotonic() - started)
+            self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
             log.info("%s crawl: %s %s", kind, summary.outcome, summary.figures)
             return summary.stats
 
@@ -218,20 +236,25 @@ class Daemon:
         self.scheduler.start()
         port = self.config.daemon.metrics_port
         if port:
-            self.server = await serve(self.config.daemon.metrics_host, port,
-                                      {"/healthz": self._healthz, "/metrics": self._metrics})
+            rest = self.app_factory(self.storage.sessions) if self.app_factory else None
+            app = daemon_app(self._health, self.metrics, rest)
+            self.server = HttpServer(app, self.config.daemon.metrics_host, port, self.token)
+            await self.server.start()
+            log.info("serving %s (/healthz, /metrics%s)", self.server.url, ", the web view" if rest else "")
         log.info("daemon started: %d jobs", len(self.scheduler.get_jobs()))
 
-    async def _healthz(self) -> tuple[int, str, str]:
+    def _health(self) -> tuple[bool, dict[str, Any]]:
         ok = self.scheduler.running and not self.stopping.is_set()
-        return health_body(ok, {"jobs": len(self.scheduler.get_jobs()), "crawls": self.metrics.crawls})
+        return ok, {"jobs": len(self.scheduler.get_jobs()), "crawls": self.metrics.crawls}
 
-    async def _metrics(self) -> tuple[int, str, str]:
+    def _state(self) -> State:
         with self.storage.sessions() as session:
             counts = outbox_counts(session)
-        gauges = {f"outbox_{state}": float(n) for state, n in counts.items()}
-        gauges["scheduled_jobs"] = float(len(self.scheduler.get_jobs()))
-        return 200, "text/plain; version=0.0.4", self.metrics.render(gauges)
+            rows = session.execute(select(Source.name, Source.last_ok_at, Source.last_checked_at,
+                                          Source.consecutive_failures).order_by(Source.name)).all()
+        sources = tuple(SourceState(name, ok.timestamp() if ok else None, checked.timestamp() if checked else None,
+                                    failures or 0) for name, ok, checked, failures in rows)
+        return State(counts, sources, len(self.scheduler.get_jobs()))
 
     async def shutdown(self) -> None:
         """Stop taking work, close in-flight crawls, flush the outbox (bounded), then stop the loop."""
@@ -246,9 +269,8 @@ class Daemon:
             await asyncio.wait_for(self.alerts_job(), limit)
         except TimeoutError:
             log.warning("shutdown: in-flight work abandoned after %.0f s", limit)
-        server = getattr(self, "server", None)
-        if server is not None:
-            server.close()
+        if self.server is not None:
+            await self.server.stop()
         self.storage.close()
 
 
@@ -258,20 +280,24 @@ def _nothing_delivered() -> Any:
     return DeliveryReport()
 
 
-def run_daemon(config: Config, cassette: str | None = None) -> int:
+def run_daemon(config: Config, cassette: str | None = None, app_factory: AppFactory | None = None,
+               log_format: str = "text") -> int:
     """Install the asyncio reactor, run the daemon until SIGTERM/SIGINT, return its exit status."""
     from scrapy.utils.log import configure_logging
     from scrapy.utils.reactor import install_reactor
 
     ready = preflight(config)  # the checks of `newswatch run` and `newswatch config`: nothing starts on a bad config
+    token = credential(config.daemon.metrics_host, "daemon.metrics_host", config.web.token_env, os.environ)
+    logs.formatter(log_format)  # a bad format is refused before anything starts
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
     from twisted.internet import reactor
 
-    configure_logging({"LOG_LEVEL": "INFO"})
+    configure_logging({"LOG_INSTALL_ROOT_HANDLER": False})  # Scrapy's would be re-set by every crawl
+    logs.install(log_format)
     loop = asyncio.get_event_loop()
     lock_storage = open_storage(config)
     with run_lock(lock_storage.engine):  # one daemon per storage, and no one-shot run beside it
-        daemon = Daemon(config, cassette, ready.channels)
+        daemon = Daemon(config, cassette, app_factory, token, ready.channels)
 
         async def stop() -> None:
             await daemon.shutdown()
@@ -280,7 +306,15 @@ def run_daemon(config: Config, cassette: str | None = None) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, lambda: asyncio.ensure_future(stop()))
         core: Any = reactor  # the installed AsyncioSelectorReactor (twisted's stubs type it as a module)
-        core.callWhenRunning(lambda: asyncio.ensure_future(daemon.start()))
+        async def begin() -> None:
+            try:
+                await daemon.start()
+            except Exception as exc:  # e.g. the port is taken: say so and stop, never run half-started
+                log.error("daemon could not start: %s: %s", type(exc).__name__, exc)
+                daemon.exit_code = 1
+                await stop()
+
+        core.callWhenRunning(lambda: asyncio.ensure_future(begin()))
         core.run(installSignalHandlers=False)
     lock_storage.close()
     return daemon.exit_code

@@ -1,91 +1,116 @@
-"""Daemon metrics in the Prometheus text format, and a tiny HTTP server for ``/healthz`` and ``/metrics``.
+"""The daemon's metrics, by ``prometheus-client`` in a registry of the daemon's own (never the global one).
 
-The counters are fed from each crawl's stats and each outbox pass; gauges (queue sizes) are read when
-scraped. The server is plain asyncio on a local port: no framework, GET only.
+Counters are fed from each crawl's stats and each outbox pass; what lives in storage (outbox rows by
+state, each source's last success and check) is read when scraped, through :class:`StateCollector`.
+``/metrics`` answers in the Prometheus text format, or OpenMetrics when the scraper's ``Accept`` asks.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import time
-from collections import Counter
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-PREFIX = "newswatch"
+from prometheus_client import CollectorRegistry, Counter, Gauge, ProcessCollector
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+
+OUTCOMES = ("new", "changed", "revert", "unchanged", "not_modified", "anomaly", "baseline")
 
 
-@dataclass
+@dataclass(frozen=True)
+class SourceState:
+    name: str
+    last_ok_at: float | None  # unix time
+    last_checked_at: float | None
+    consecutive_failures: int
+
+
+@dataclass(frozen=True)
+class State:
+    """What the collector reads from storage at scrape time."""
+
+    outbox: dict[str, int]
+    sources: tuple[SourceState, ...]
+    scheduled_jobs: int
+
+
+class StateCollector(Collector):
+    def __init__(self, read: Callable[[], State]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterator[Metric]:
+        state = self.read()
+        outbox = GaugeMetricFamily("newswatch_outbox_events", "Alert outbox rows, by state.", labels=["state"])
+        for name, count in sorted(state.outbox.items()):
+            outbox.add_metric([name], count)
+        ok = GaugeMetricFamily("newswatch_source_last_success_timestamp_seconds",
+                               "When a source was last crawled without error (unix time).", labels=["source"])
+        checked = GaugeMetricFamily("newswatch_source_last_check_timestamp_seconds",
+                                    "When a source was last crawled (unix time).", labels=["source"])
+        failures = GaugeMetricFamily("newswatch_source_consecutive_failures",
+                                     "Failed crawls of a source in a row.", labels=["source"])
+        for source in state.sources:
+            if source.last_ok_at is not None:
+                ok.add_metric([source.name], source.last_ok_at)
+            if source.last_checked_at is not None:
+                checked.add_metric([source.name], source.last_checked_at)
+            failures.add_metric([source.name], source.consecutive_failures)
+        jobs = GaugeMetricFamily("newswatch_scheduled_jobs", "Jobs in the daemon's scheduler.",
+                                 value=state.scheduled_jobs)
+        yield from (outbox, ok, checked, failures, jobs)
+
+
 class Metrics:
-    counters: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-    crawls: int = 0
-    crawl_seconds: float = 0.0
-    last_crawl_at: float | None = None
-    started_at: float = field(default_factory=time.time)
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        self.crawls = 0
+        self._crawls = Counter("newswatch_crawls", "Crawls finished, by outcome.", ["outcome"],
+                               registry=self.registry)
+        self._seconds = Counter("newswatch_crawl_seconds", "Time spent in crawls.", registry=self.registry)
+        self._pages = Counter("newswatch_pages_fetched", "Pages, feeds and sitemaps fetched.",
+                              registry=self.registry)
+        self._articles = Counter("newswatch_articles", "Articles checked by crawls, by outcome.", ["outcome"],
+                                 registry=self.registry)
+        self._errors = Counter("newswatch_crawl_errors", "Fetch and extraction errors, by kind.", ["kind"],
+                               registry=self.registry)
+        self._alerts = Counter("newswatch_alert_deliveries", "Alert delivery attempts, by result.", ["result"],
+                               registry=self.registry)
+        self._last = Gauge("newswatch_last_crawl_timestamp_seconds", "When the last crawl finished (unix time).",
+                           registry=self.registry)
+        Gauge("newswatch_started_timestamp_seconds", "When the daemon started (unix time).",
+              registry=self.registry).set(time.time())
+        for outcome in OUTCOMES:
+            self._articles.labels(outcome)
+        for result in ("sent", "failed", "dead"):
+            self._alerts.labels(result)
 
-    def observe_crawl(self, stats: dict[str, Any], seconds: float) -> None:
+    def watch(self, read: Callable[[], State]) -> None:
+        """Add what storage holds, read at every scrape."""
+        self.registry.register(StateCollector(read))
+
+    def observe_crawl(self, outcome: str, stats: dict[str, Any], seconds: float) -> None:
         def total(prefix: str) -> int:
             return sum(int(v) for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
         self.crawls += 1
-        self.crawl_seconds += seconds
-        self.last_crawl_at = time.time()
-        self.counters["pages_fetched"] += total("newswatch/fetched/")
-        for outcome in ("new", "changed", "revert", "unchanged", "not_modified", "anomaly", "baseline"):
-            self.counters[f"articles_{outcome}"] += total(f"newswatch/articles/{outcome}")
+        self._crawls.labels(outcome).inc()
+        self._seconds.inc(seconds)
+        self._last.set(time.time())
+        self._pages.inc(total("newswatch/fetched/"))
+        for outcome_name in OUTCOMES:
+            self._articles.labels(outcome_name).inc(total(f"newswatch/articles/{outcome_name}"))
         for kind, count in (stats.get("newswatch/error_kinds") or {}).items():
-            self.errors[str(kind)] += int(count)
+            self._errors.labels(str(kind)).inc(int(count))
 
     def observe_alerts(self, sent: int, failed: int, dead: int) -> None:
-        self.counters["alerts_sent"] += sent
-        self.counters["alerts_failed"] += failed
-        self.counters["alerts_dead"] += dead
+        for result, count in (("sent", sent), ("failed", failed), ("dead", dead)):
+            self._alerts.labels(result).inc(count)
 
-    def render(self, gauges: dict[str, float]) -> str:
-        """The Prometheus text exposition (version 0.0.4)."""
-        lines = [f"# TYPE {PREFIX}_crawls_total counter", f"{PREFIX}_crawls_total {self.crawls}",
-                 f"# TYPE {PREFIX}_crawl_seconds_total counter",
-                 f"{PREFIX}_crawl_seconds_total {self.crawl_seconds:.3f}"]
-        for name in sorted(self.counters):
-            lines += [f"# TYPE {PREFIX}_{name}_total counter", f"{PREFIX}_{name}_total {self.counters[name]}"]
-        lines.append(f"# TYPE {PREFIX}_errors_total counter")
-        lines += [f'{PREFIX}_errors_total{{kind="{_label(kind)}"}} {n}' for kind, n in sorted(self.errors.items())]
-        for name, value in sorted(gauges.items()):
-            lines += [f"# TYPE {PREFIX}_{name} gauge", f"{PREFIX}_{name} {value:g}"]
-        return "\n".join(lines) + "\n"
-
-
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
-
-
-Handler = Callable[[], Awaitable[tuple[int, str, str]]]
-
-
-async def serve(host: str, port: int, routes: dict[str, Handler]) -> asyncio.Server:
-    """A minimal HTTP/1.1 server answering GET for ``routes`` (path -> handler giving status, type, body)."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-            method, path, *_ = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
-            route = routes.get(path.split("?", 1)[0]) if method in ("GET", "HEAD") else None
-            status, ctype, body = await route() if route else (404, "text/plain", "not found\n")
-            data = body.encode("utf-8")
-            head = (f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\nContent-Type: {ctype}\r\n"
-                    f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n")
-            writer.write(head.encode("latin-1") + (data if method == "GET" else b""))
-            await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError, OSError):
-            pass
-        finally:
-            writer.close()
-
-    return await asyncio.start_server(handle, host, port)
-
-
-def health_body(ok: bool, details: dict[str, Any]) -> tuple[int, str, str]:
-    return (200 if ok else 503, "application/json", json.dumps({"status": "ok" if ok else "failing", **details}))
+    def exposition(self, accept: str | None) -> tuple[bytes, str]:
+        """The body and content type for a scraper sending ``accept`` (OpenMetrics if it asks)."""
+        encoder, content_type = choose_encoder(accept or "")
+        return encoder(self.registry), content_type
