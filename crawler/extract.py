@@ -7,7 +7,8 @@ not an error: ``extract`` *returns* a :class:`Rejection` whose ``reason`` is a s
 (:data:`REASONS`) so callers can count them; ``Rejection.to_error()`` gives the matching
 :class:`storage.errors.ExtractionRejected` for callers that prefer to raise.
 
-The steps: parse; the WeChat site step when the page is a WeChat article (:mod:`crawler.wechat`);
+The steps: parse; the source's include/exclude selectors when it has any (:mod:`crawler.selectors`);
+the WeChat site step when the page is a WeChat article (:mod:`crawler.wechat`);
 reject notice pages (error, consent/captcha) and empty pages; ONE trafilatura call
 (``extract_with_metadata``, Markdown, formatting and tables kept, dedup off, reader comments off,
 htmldate without its "extensive" free-text guessing); strip the YAML header trafilatura puts in
@@ -30,6 +31,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.byline import PROSE, Context, clean_title, find_author, find_date
+from crawler.selectors import Selection, select
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
 
@@ -39,6 +41,7 @@ __all__ = [
     "ERROR_PAGE",
     "LIST_PAGE",
     "REASONS",
+    "SELECTED_NOTHING",
     "TOO_LITTLE_TEXT",
     "Article",
     "Rejection",
@@ -52,7 +55,8 @@ ERROR_PAGE = "error_page"  # "not found", "link expired", "deleted" notices
 CONSENT_PAGE = "consent_page"  # cookie walls, captchas, "verify you are human"
 LIST_PAGE = "list_page"  # index/list pages: headlines and links, no article prose
 TOO_LITTLE_TEXT = "too_little_text"  # an extraction too short to be an article
-REASONS = (EMPTY, ERROR_PAGE, CONSENT_PAGE, LIST_PAGE, TOO_LITTLE_TEXT)
+SELECTED_NOTHING = "selected_nothing"  # the source's include selectors match nothing on the page
+REASONS = (EMPTY, ERROR_PAGE, CONSENT_PAGE, LIST_PAGE, TOO_LITTLE_TEXT, SELECTED_NOTHING)
 
 MIN_ARTICLE_CHARS = 60  # non-space characters; a WeChat video post has ~100
 NOTICE_MAX_CHARS = 400  # notice pages (error, consent) are short
@@ -143,11 +147,17 @@ class _Body:
     lines: tuple[str, ...]  # plain-text lines of the body (markdown_to_text)
 
 
-def extract(html: str, url: str) -> Article | Rejection:
-    """Extract the article in ``html`` (decoded text of the page fetched from ``url``)."""
+def extract(html: str, url: str, selection: Selection | None = None) -> Article | Rejection:
+    """Extract the article in ``html`` (decoded text of the page fetched from ``url``), reduced to
+    the ``selection`` of its source first when it has one."""
     tree = _parse(html)
     if tree is None:
         return Rejection(EMPTY, "no parsable markup")
+    if selection is not None:
+        selected = select(tree, selection)
+        if selected is None:
+            return Rejection(SELECTED_NOTHING, "the source's include selectors match nothing on the page")
+        tree, html = selected, lxml.html.tostring(selected, encoding="unicode")
     step = read_wechat(tree, html) if is_wechat(html, url) else None
     page = _read_page(tree)
     if isinstance(step, WeChatUnavailable):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 # Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
@@ -39,6 +40,8 @@ class CrawlOptions:
     cassette: str | None = None
     cassette_mode: str | None = None  # record | replay
     log_level: str = "WARNING"
+    # per-source noise rules, by site: {"example.com": {"include": [...], "exclude": [...], "ignore": [...]}}
+    source_rules: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
@@ -79,6 +82,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "NEWSWATCH_DATABASE_URL": options.database_url,
         "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
         "NEWSWATCH_KEYWORDS": list(options.keywords),
+        "NEWSWATCH_SOURCE_RULES": _plain_rules(options.source_rules),
     }
     if options.cassette:
         from crawler.cassette import cassette_settings
@@ -116,3 +120,8 @@ def require_plain(settings: dict[str, Any]) -> dict[str, Any]:
     if problem:
         raise TypeError(f"Scrapy settings must be plain data: {problem}")
     return settings
+
+
+def _plain_rules(rules: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, dict[str, list[str]]]:
+    """Per-site noise rules as plain lists (the settings are deep-copied and may be serialized)."""
+    return {site: {key: list(values) for key, values in by_key.items()} for site, by_key in rules.items()}

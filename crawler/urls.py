@@ -24,9 +24,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from collections.abc import Mapping
+from typing import TypeVar
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from storage.errors import ParseError
+
+T = TypeVar("T")
 
 TRACKING_PARAMS = frozenset(
     {
@@ -163,3 +167,14 @@ def same_site(url: str, other: str) -> bool:
     """True when both URLs are on one site (same host, or one a subdomain of the other)."""
     a, b = site_of(url), site_of(other)
     return bool(a) and (a == b or a.endswith("." + b) or b.endswith("." + a))
+
+
+def for_site(by_site: Mapping[str, T], url: str) -> T | None:
+    """The value kept for the site of ``url`` (see :func:`site_of`) or for a parent domain of it:
+    ``news.example.com/a`` finds the value of ``news.example.com``, else of ``example.com``."""
+    labels = site_of(url).split(".")
+    for start in range(len(labels)):
+        found = by_site.get(".".join(labels[start:]))
+        if found is not None:
+            return found
+    return None

@@ -24,8 +24,9 @@ from crawler.extract import Article, extract
 from crawler.feeds import parse_feed
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage
 from crawler.netguard import literal_address
+from crawler.selectors import Selection
 from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
-from crawler.urls import canonical_url, same_site, site_of, try_canonical_url, url_host
+from crawler.urls import canonical_url, for_site, same_site, site_of, try_canonical_url, url_host
 from storage.errors import ParseError
 
 Item = FetchedArticle | NotModified | RejectedPage | FetchError
@@ -42,9 +43,19 @@ class NewsSpider(scrapy.Spider):
         self.rejections: list[RejectedPage] = []
         self.fetched: set[str] = set()  # URLs answered (as first requested, before redirects)
         self.extraction = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+        self._selections: dict[str, Selection | None] | None = None
 
     def closed(self, reason: str) -> None:
         self.extraction.shutdown(wait=True)
+
+    def selection_for(self, url: str) -> Selection | None:
+        """The include/exclude selectors of the source ``url`` belongs to (``NEWSWATCH_SOURCE_RULES``,
+        validated when the registry was read), compiled once per crawl."""
+        if self._selections is None:
+            rules = self.settings.getdict("NEWSWATCH_SOURCE_RULES")
+            self._selections = {site: Selection.of(r.get("include", ()), r.get("exclude", ()))
+                                for site, r in rules.items()}
+        return for_site(self._selections, url)
 
     @property
     def max_depth(self) -> int:
@@ -116,7 +127,7 @@ class NewsSpider(scrapy.Spider):
         html = _text(response)
         url = declared_canonical(html, response.url) or _landed(response)
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self.extraction, extract, html, url)
+        result = await loop.run_in_executor(self.extraction, extract, html, url, self.selection_for(url))
         if not isinstance(result, Article):
             yield self._reject(RejectedPage(url, result.reason, result.detail, result.title, response.body,
                                             response.status))

@@ -5,7 +5,8 @@ transport and raises :class:`~storage.errors.DeliveryError` on any failure (the 
 Digest channels get all of a pass's due events in one ``send``; the others get one event a call. A channel
 with a digest ``schedule`` has its events held in the outbox until the schedule's next due time.
 Channels are built from ``[[alerts.channels]]`` config with :func:`build_channels`, which resolves
-secrets from the environment variable each channel names and switches off a channel it cannot use.
+secrets from the environment variable each channel names (or its ``_FILE`` / systemd credential:
+:mod:`monitor.alerts.secrets`) and switches off a channel it cannot use.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import ClassVar, Protocol
 from monitor.alerts.digest import DigestSchedule
 from monitor.alerts.events import Event
 from monitor.alerts.rules import Rules
+from monitor.alerts.secrets import Secrets
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
 from storage.errors import ConfigError
 
@@ -58,7 +60,7 @@ def channel_kinds() -> tuple[str, ...]:
 
 def build_channels(alerts: AlertsConfig, environ: Mapping[str, str] | None = None) -> tuple[Channel, ...]:
     """Every configured channel, validated; an unknown kind or a missing secret names the key."""
-    env = os.environ if environ is None else environ
+    env = Secrets(os.environ if environ is None else environ)
     registry = _registry()
     channels = []
     seen: set[str] = set()

@@ -9,8 +9,12 @@ is an anomaly of that article, not a change.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,15 +26,28 @@ from sqlalchemy.orm import Session
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.store import Recorded, fetched_article, new_version, save_to_corpus
 from crawler.topic import Topic
+from crawler.urls import for_site
 from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
 from monitor.alerts.outbox import enqueue
 from monitor.alerts.settings import AlertsConfig, channels_from_plain
 from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
+from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
 from monitor.changes.render import fields_text, to_json, to_text
 from storage.corpus import Corpus
 from storage.models import Anomaly, Article, Change, Version
+
+log = logging.getLogger(__name__)
+
+
+def selectors_digest(rules: Mapping[str, Sequence[str]]) -> str | None:
+    """A short digest of a source's include/exclude selectors (None without any), kept in each version's
+    ``meta`` so a change of the selectors is told apart from a change of the page."""
+    chosen = {key: list(rules.get(key, ())) for key in ("include", "exclude")}
+    if not any(chosen.values()):
+        return None
+    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def snapshot_of_item(item: FetchedArticle) -> Snapshot:
@@ -84,11 +101,13 @@ def change_info(change: Change, old: Version, new: Version) -> ChangeInfo:
 
 class ChangeRecorder:
     def __init__(self, topic: Topic, corpus: Corpus, options: DetectOptions,
-                 channels: Sequence[Channel] = ()) -> None:
+                 channels: Sequence[Channel] = (), ignores: Mapping[str, IgnoreRules] | None = None) -> None:
         self.topic = topic
         self.corpus = corpus
         self.options = options
         self.channels = tuple(channels)
+        self.ignores = dict(ignores or {})  # site -> the source's ignore patterns
+        self.selectors: dict[str, str] = {}  # site -> digest of the source's include/exclude selectors
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
@@ -97,7 +116,33 @@ class ChangeRecorder:
         # plain channel settings (Scrapy deep-copies its settings): the channels are built here, where used
         plain = channels_from_plain(settings.getlist("NEWSWATCH_ALERT_CHANNELS"))
         channels = build_channels(AlertsConfig(channels=plain))
-        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels)
+        rules = settings.getdict("NEWSWATCH_SOURCE_RULES")
+        ignores = {site: compiled for site, raw in rules.items()
+                   if (compiled := compile_patterns(raw.get("ignore", ()))) is not None}
+        recorder = cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels,
+                       ignores)
+        recorder.selectors = {site: digest for site, raw in rules.items() if (digest := selectors_digest(raw))}
+        return recorder
+
+    def _reselected(self, item: FetchedArticle, latest: Version | None) -> tuple[FetchedArticle, bool]:
+        """The item stamped with its source's selectors; True when the latest version was extracted with
+        other selectors (then this fetch is a new baseline, not a change: the rules changed, not the page)."""
+        digest = for_site(self.selectors, item.url)
+        if digest is not None:
+            item = dataclasses.replace(item, meta={**item.meta, "selectors": digest})
+        if latest is None or latest.extractor == SEED_EXTRACTOR:
+            return item, False
+        return item, (latest.meta or {}).get("selectors") != digest
+
+    def _compared(self, snapshot: Snapshot, url: str) -> Snapshot:
+        """The snapshot as detection compares it: without the source's ``ignore`` matches."""
+        rules = for_site(self.ignores, url)
+        if rules is None:
+            return snapshot
+        compared, timed_out = rules.snapshot(snapshot)
+        for pattern in timed_out:
+            log.warning("ignore pattern %r ran too long on %s: not applied to this text", pattern, url)
+        return compared
 
     def _event(self, session: Session, event: Event) -> None:
         enqueue(session, event, self.channels, event.occurred_at)
@@ -107,10 +152,13 @@ class ChangeRecorder:
         article = fetched_article(session, item, relevant, now)
         history = History.load(session, article.id)
         latest = history.latest
-        current = snapshot_of_item(item)
-        detection = detect(
-            snapshot_of_version(latest) if latest else None, current,
-            previous_is_seed=latest is not None and latest.extractor == SEED_EXTRACTOR,
+        item, reselected = self._reselected(item, latest)
+        current = self._compared(snapshot_of_item(item), item.url)
+        previous = self._compared(snapshot_of_version(latest), item.url) if latest else None
+        same = reselected and previous is not None and previous.fingerprint == current.fingerprint
+        detection = Detection("unchanged") if same else detect(
+            previous, current,
+            previous_is_seed=latest is not None and (latest.extractor == SEED_EXTRACTOR or reselected),
             earlier=history.earlier, options=self.options,
         )
         if detection.outcome == "anomaly":
@@ -119,12 +167,15 @@ class ChangeRecorder:
         if detection.outcome == "unchanged" and latest is not None:
             article.next_check_at = None
             latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
+            if reselected:
+                latest.meta = {**(latest.meta or {}), "selectors": item.meta.get("selectors")}
             return Recorded("unchanged", article.id, latest.number, relevant)
-        return self._version(session, article, item, current, detection, latest, relevant, now)
+        return self._version(session, article, item, (previous, current), detection, latest, relevant, now)
 
-    def _version(self, session: Session, article: Article, item: FetchedArticle, current: Snapshot,
-                 detection: Detection, latest: Version | None, relevant: bool, now: datetime) -> Recorded:
-        previous = snapshot_of_version(latest) if latest is not None else None
+    def _version(self, session: Session, article: Article, item: FetchedArticle,
+                 compared: tuple[Snapshot | None, Snapshot], detection: Detection, latest: Version | None,
+                 relevant: bool, now: datetime) -> Recorded:
+        previous, current = compared
         extra: dict[str, object] = {}
         if detection.similarity is not None:
             extra["baseline_similarity"] = round(detection.similarity, 4)
@@ -149,6 +200,9 @@ class ChangeRecorder:
             if article.corpus_file is not None:
                 written += int(write_change(session, self.corpus, article, change) is not None)
                 written += int(save_to_corpus(session, self.corpus, article) is not None)
+        if detection.outcome == "baseline" and latest is not None and latest.extractor != SEED_EXTRACTOR \
+                and article.corpus_file is not None:  # re-baselined under new selectors: the corpus follows
+            written += int(save_to_corpus(session, self.corpus, article) is not None)
         if relevant and article.corpus_file is None:
             written += join_corpus(session, self.corpus, article)
         return Recorded(detection.outcome, article.id, number, relevant, written)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -11,15 +12,15 @@ from typing import Any
 import click
 
 from monitor.cli.alerts import COMMANDS as ALERT_COMMANDS
-from monitor.cli.common import config_of, storage_of
+from monitor.cli.common import accept_config_everywhere, config_of, remember_root_config, storage_of
 from monitor.cli.corpus import COMMANDS as CORPUS_COMMANDS
+from monitor.cli.preview import COMMANDS as PREVIEW_COMMANDS
 from monitor.cli.prune import COMMANDS as PRUNE_COMMANDS
 from monitor.cli.run import COMMANDS as RUN_COMMANDS
+from monitor.cli.sources import COMMANDS as SOURCE_COMMANDS
 from monitor.cli.web import COMMANDS as WEB_COMMANDS
-from monitor.core.plan import source_statuses
 from monitor.core.preflight import preflight
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
-from monitor.core.sources import load_registry
 from storage.errors import NewswatchError
 from storage.lock import RunLocked
 from storage.migrate import current_revision, head_revision, upgrade
@@ -34,8 +35,10 @@ EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="NEWSWATCH_CONFIG",
-    help="Config file (default: ./newswatch.toml if present, else built-in defaults).",
+    help="Config file (default: ./newswatch.toml if present, else built-in defaults); also accepted after "
+         "the command.",
 )
+@click.version_option(package_name="newswatch", prog_name="newswatch", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
     """Scheduled news scraper and change monitor.
@@ -43,8 +46,9 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     \b
     Example:
       newswatch db upgrade && newswatch seeds import && newswatch seeds list
+      newswatch run --config /etc/newswatch/newswatch.toml
     """
-    ctx.obj = config_path
+    remember_root_config(ctx, config_path)
 
 
 @cli.group()
@@ -154,49 +158,37 @@ def _seed_text(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-@cli.command("sources")
-@click.pass_context
-def sources(ctx: click.Context) -> None:
-    """List the sources the seeds name: resolved by URL, by the registry, or unresolved.
-
-    \b
-    Example:
-      newswatch sources
-    """
-    config = config_of(ctx)
-    seeds_dir = config.path(config.storage.seeds_dir)
-    entries, _problems = read_seeds(seeds_dir)
-    for status in source_statuses(entries, load_registry(seeds_dir)):
-        reg = status.registered
-        if reg is not None:
-            where = f"registry: site {reg.site or '-'}, {len(reg.feeds)} feed(s), {len(reg.sitemaps)} sitemap(s)"
-        elif status.site:
-            where = f"by URL: {status.site}"
-        else:
-            where = "UNRESOLVED: add it to seeds/sources.toml"
-        click.echo(f"{status.name}\t{where}\t({', '.join(status.seeds)})")
-
-
 @cli.command("config")
 @click.pass_context
 def config_show(ctx: click.Context) -> None:
     """Validate the configuration with every check `run` makes (channels and their secrets, folders,
-    the database URL and one connection), then print the effective values (secrets are never in it).
-    Exit status 2 with the message `run` would print when a check fails.
+    the database URL and one connection), exit status 2 with the message `run` would print when one
+    fails; then print the effective values, and where each came from ("origins": file, env
+    NEWSWATCH_<SECTION>__<KEY>, or default). Secrets are never in it; a database password is shown as ***.
 
     \b
-    Example:
+    Examples:
       newswatch --config deploy/newswatch.example.toml config
+      NEWSWATCH_CRAWL__DOWNLOAD_DELAY=0.5 newswatch config | jq .origins
     """
     config = config_of(ctx)
     preflight(config)
     data = dataclasses.asdict(config)
-    data["database_url"] = config.database_url
+    data["storage"]["database_url"] = hide_password(config.storage.database_url)
+    data["database_url"] = hide_password(config.database_url)
+    data["origins"] = dict(config.origins)  # file / env NEWSWATCH_... / default, for every key
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
 
 
-for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS, *WEB_COMMANDS):
+def hide_password(url: str) -> str:
+    """A database URL as shown: its password replaced by ``***``."""
+    return re.sub(r"(?<=://)([^:/@]*):[^@/]*@", r"\1:***@", url)
+
+
+for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS, *WEB_COMMANDS,
+                 *SOURCE_COMMANDS, *PREVIEW_COMMANDS):
     cli.add_command(_command)
+accept_config_everywhere(cli)
 
 
 def main() -> None:

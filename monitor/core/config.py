@@ -2,12 +2,15 @@
 
 Every key is optional; running with no file at all uses the defaults below. Unknown keys, wrong
 types and out-of-range values are errors that name the key (``crawl.download_delay: ...``).
-Secrets never come from the file: an alert channel names the environment variable that holds its
-SMTP password (``password_env``, default ``NEWSWATCH_SMTP_PASSWORD``) or webhook secret
-(``secret_env``, default ``NEWSWATCH_WEBHOOK_SECRET``); an Apprise channel's URLs with tokens come from
-the variable named by ``urls_env``. ``NEWSWATCH_DATABASE_URL`` overrides
-``storage.database_url``. Relative paths are relative to the config file's folder (or the
-current folder when there is no file).
+Any key can be overridden from the environment, ``NEWSWATCH_<SECTION>__<KEY>``, validated the same
+way, errors naming the variable (:mod:`monitor.core.overrides`); ``Config.origins`` says where each
+value came from (file, env, default). Secrets never come from the file: an alert channel names the
+environment variable that holds its SMTP password (``password_env``, default
+``NEWSWATCH_SMTP_PASSWORD``) or webhook secret (``secret_env``, default ``NEWSWATCH_WEBHOOK_SECRET``);
+an Apprise channel's URLs with tokens come from the variable named by ``urls_env``. Each such variable
+may also be a ``_FILE`` or a systemd credential (:mod:`monitor.alerts.secrets`).
+``NEWSWATCH_DATABASE_URL`` is the short form of ``NEWSWATCH_STORAGE__DATABASE_URL``. Relative paths
+are relative to the config file's folder (or the current folder when there is no file).
 
 The documented defaults, as a file, are in ``deploy/newswatch.example.toml``.
 """
@@ -25,8 +28,10 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from monitor.alerts.digest import digest_of
+from monitor.alerts.secrets import Secrets
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
 from monitor.alerts.signing import SIGNINGS
+from monitor.core.overrides import Override, apply_overrides
 from storage.engine import sqlite_url
 from storage.errors import ConfigError
 
@@ -128,6 +133,8 @@ class Config:
     web: WebConfig = WebConfig()
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     base_dir: Path = field(default=Path("."), metadata={"internal": True})
+    # where each key's value came from: (dotted key, "file" | "env NAME" | "file NAME_FILE=..." | ...)
+    origins: tuple[tuple[str, str], ...] = field(default=(), compare=False, metadata={"internal": True})
 
     def path(self, value: str) -> Path:
         """A configured path, resolved against the config file's folder."""
@@ -140,7 +147,8 @@ class Config:
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read and validate the config file (``None``: ``./newswatch.toml`` if present, else defaults)."""
+    """Read and validate the config file (``None``: ``./newswatch.toml`` if present, else defaults),
+    with the environment's overrides applied."""
     env = os.environ if environ is None else environ
     explicit = path is not None
     path = path or Path(env.get("NEWSWATCH_CONFIG", DEFAULT_FILE))
@@ -152,16 +160,43 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
             raise ConfigError(str(path), f"not valid TOML: {exc}") from exc
     elif explicit or "NEWSWATCH_CONFIG" in env:
         raise ConfigError(str(path), "config file not found")
-    config = _build(Config, data, "")
-    config = dataclasses.replace(config, base_dir=path.parent.resolve())
-    return _apply_environment(config, env)
+    in_file = set(_dotted_keys(data))
+    data, overrides = apply_overrides(Config, data, Secrets(env), SECRET_KEYS)
+    try:
+        config: Config = _build(Config, data, "")
+    except ConfigError as exc:
+        named = _named_by_variable(exc, overrides)
+        if named is exc:
+            raise
+        raise named from exc
+    origins = {key: "default" for key in _dotted_keys(dataclasses.asdict(config), Config)}
+    origins.update({key: f"file {path.name}" for key in in_file if key in origins})
+    origins.update({o.dotted: o.origin for o in overrides})
+    return dataclasses.replace(config, base_dir=path.parent.resolve(), origins=tuple(sorted(origins.items())))
 
 
-def _apply_environment(config: Config, env: Mapping[str, str]) -> Config:
-    if env.get("NEWSWATCH_DATABASE_URL"):
-        storage = dataclasses.replace(config.storage, database_url=env["NEWSWATCH_DATABASE_URL"])
-        return dataclasses.replace(config, storage=storage)
-    return config
+def _named_by_variable(exc: ConfigError, overrides: tuple[Override, ...]) -> ConfigError:
+    """An error in a value set from the environment names the variable that set it."""
+    for override in overrides:
+        if exc.key == override.dotted or exc.key.startswith(override.dotted + "["):
+            return ConfigError(override.variable, f"{exc.reason} (it sets {exc.key})")
+    return exc
+
+
+def _dotted_keys(data: Mapping[str, Any], cls: type[Any] | None = None, prefix: str = "") -> list[str]:
+    """Every leaf key of a config table as ``section.key`` / ``alerts.channels[0].url``."""
+    keys = []
+    for key, value in data.items():
+        if cls is not None and key in {f.name for f in dataclasses.fields(cls) if f.metadata.get("internal")}:
+            continue
+        if isinstance(value, Mapping):
+            keys += _dotted_keys(value, None, f"{prefix}{key}.")
+        elif isinstance(value, list | tuple) and value and all(isinstance(v, Mapping) for v in value):
+            for index, item in enumerate(value):
+                keys += _dotted_keys(item, None, f"{prefix}{key}[{index}].")
+        else:
+            keys.append(prefix + key)
+    return keys
 
 
 def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:

@@ -1,5 +1,5 @@
-"""What one run crawls: the seeds' URLs and links, the sites they and the registry name, and the
-stored articles due for a re-check (with their HTTP validators for conditional GET)."""
+"""What one run crawls: the seeds' URLs and links, every registry source and the other sites the seeds
+reach, and the stored articles due for a re-check (with their HTTP validators for conditional GET)."""
 
 from __future__ import annotations
 
@@ -59,12 +59,12 @@ def seed_targets(entries: Iterable[SeedEntry]) -> list[ArticleTarget]:
 
 
 def site_targets(entries: Iterable[SeedEntry], registry: Registry) -> list[SiteTarget]:
-    """Registry sources for the seeds' names, and the home page of every other site reached."""
+    """Every registry source (named by a seed or not), and the home page of every other site the
+    seeds reach."""
     sites: dict[str, SiteTarget] = {}
     entries = list(entries)
-    for status in source_statuses(entries, registry):
-        reg = status.registered
-        if reg is not None and reg.discover and (reg.site or reg.feeds or reg.sitemaps or reg.pages):
+    for reg in registry.sources:
+        if reg.discover and (reg.site or reg.feeds or reg.sitemaps or reg.pages):
             pages = tuple(dict.fromkeys(([reg.site] if reg.site else []) + list(reg.pages)))
             sites[reg.name] = SiteTarget(reg.name, pages, reg.feeds, reg.sitemaps)
     covered = {site_of(u) for s in sites.values() for u in (*s.pages, *s.feeds, *s.sitemaps)}

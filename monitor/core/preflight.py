@@ -24,7 +24,6 @@ from storage.engine import database_path, probe_database
 from storage.errors import ConfigError, StorageError
 
 CONNECT_TIMEOUT = 5.0  # seconds for the database probe
-DATABASE_ENV = "NEWSWATCH_DATABASE_URL"
 
 
 @dataclass(frozen=True)
@@ -41,13 +40,14 @@ def preflight(config: Config, environ: Mapping[str, str] | None = None,
     channels = build_channels(config.alerts, env)
     check_folder(config.path(config.storage.data_dir), "storage.data_dir")
     check_folder(config.path(config.storage.corpus_dir), "storage.corpus_dir")
-    check_database(config, env, connect_timeout)
+    check_database(config, connect_timeout)
     return Ready(channels)
 
 
-def check_database(config: Config, environ: Mapping[str, str], timeout: float) -> None:
+def check_database(config: Config, timeout: float) -> None:
     """The database URL works: a connection and a query, or (a SQLite file not made yet) a folder for it."""
-    key = DATABASE_ENV if environ.get(DATABASE_ENV) else "storage.database_url"
+    origin = dict(config.origins).get("storage.database_url", "")
+    key = origin.removeprefix("env ") if origin.startswith("env ") else "storage.database_url"
     if not config.storage.database_url:
         key = "storage.data_dir"  # the default database lives there
     try:

@@ -29,7 +29,7 @@ from monitor.core.preflight import preflight
 from monitor.core.runtime import Storage, open_storage
 from monitor.core.schedule import parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
-from monitor.core.sources import load_registry
+from monitor.core.sources import load_registry, source_rules
 from storage.engine import transaction
 from storage.lock import run_lock
 from storage.models import CrawlRun
@@ -87,6 +87,7 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
         max_feed_bytes=crawl.max_feed_bytes, max_depth=crawl.max_depth,
         max_pages_per_site=crawl.max_pages_per_site, closespider_timeout=crawl.closespider_timeout,
         cassette=str(cassette) if cassette else None, cassette_mode=mode,
+        source_rules=source_rules(load_registry(config.path(config.storage.seeds_dir))),
     )
 
 
@@ -146,12 +147,19 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cass
         session.add(run)
         session.flush()
         run_id = run.id
-    settings = crawl_settings(crawl_options(config, cassette, mode))
-    settings.update({**monitor_settings(config), "LOG_LEVEL": log_level, "NEWSWATCH_PROGRESS": progress})
-    crawler, error = _crawl(plan, require_plain(settings))
+    settings = run_settings(config, cassette, mode, log_level, progress)
+    crawler, error = crawl(plan, settings)
     record_health(storage, plan, crawler, config, channels)
     delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
     return finish_run(storage, run_id, crawler, error, delivered)
+
+
+def run_settings(config: Config, cassette: Path | None, mode: str | None, log_level: str,
+                 progress: str) -> dict[str, Any]:
+    """The Scrapy settings of a one-shot crawl: the crawl's own and the monitor's, plain data only."""
+    settings = crawl_settings(crawl_options(config, cassette, mode))
+    settings.update({**monitor_settings(config), "LOG_LEVEL": log_level, "NEWSWATCH_PROGRESS": progress})
+    return require_plain(settings)
 
 
 def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: Config,
@@ -163,7 +171,8 @@ def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: C
         update_sources(session, plan, spider.fetched, spider.errors, config.alerts, channels, datetime.now(UTC))
 
 
-def _crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | None]:
+def crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | None]:
+    """Crawl ``plan`` once in this process (``AsyncCrawlerProcess``: once per process)."""
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     task = process.crawl(crawler, plan=plan)

@@ -1,4 +1,5 @@
-"""Opening storage for a command: the engine, the session factory, the schema check."""
+"""What a command opens: storage (the engine, the session factory, the schema check), and the limits
+of a single guarded fetch (``newswatch extract URL``, ``sources add``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.fetch import FetchLimits
 from monitor.core.config import Config
 from storage.engine import make_engine, session_factory
 from storage.migrate import require_current
@@ -31,3 +33,10 @@ def open_storage(config: Config, check_schema: bool = True) -> Storage:
             engine.dispose()
             raise
     return Storage(engine, session_factory(engine))
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    """The crawl's guard and caps for one page fetched outside a crawl."""
+    crawl = config.crawl
+    agent = f"{crawl.user_agent} (+{crawl.contact_url})" if crawl.contact_url else crawl.user_agent
+    return FetchLimits(crawl.allow_networks, crawl.max_page_bytes, crawl.download_timeout, agent)

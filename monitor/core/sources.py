@@ -1,17 +1,27 @@
-"""The source registry (``seeds/sources.toml``): source names resolved to sites, feeds, sitemaps."""
+"""The source registry (``seeds/sources.toml``): every source to crawl, with its site, feeds, sitemaps
+and noise rules. A seed's source *name* resolves through it too (names and aliases).
+
+The file is the source of truth; ``newswatch sources add/remove/import`` edit it in place
+(:mod:`monitor.core.sourcefile`), keeping its comments and layout.
+"""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.urls import try_canonical_url
+from crawler.selectors import Selection
+from crawler.urls import site_of, try_canonical_url
+from monitor.changes.ignore import compile_patterns
 from storage.errors import ConfigError
 
 REGISTRY_FILE = "sources.toml"
-_KEYS = {"name", "aliases", "site", "pages", "feeds", "sitemaps", "discover"}
+URL_LISTS = ("pages", "feeds", "sitemaps")
+RULE_LISTS = ("include", "exclude", "ignore")
+_KEYS = {"name", "aliases", "site", "discover", *URL_LISTS, *RULE_LISTS}
 
 
 @dataclass(frozen=True)
@@ -23,9 +33,19 @@ class RegisteredSource:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     discover: bool = True
+    include: tuple[str, ...] = ()  # CSS/XPath selectors: extract only these parts of a page
+    exclude: tuple[str, ...] = ()  # CSS/XPath selectors: drop these parts before extraction
+    ignore: tuple[str, ...] = ()  # regular expressions: matches never count as a change
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+    def urls(self) -> tuple[str, ...]:
+        return (*([self.site] if self.site else []), *self.pages, *self.feeds, *self.sitemaps)
+
+    def rules(self) -> dict[str, tuple[str, ...]]:
+        """The noise rules that are set (``include``, ``exclude``, ``ignore``)."""
+        return {key: getattr(self, key) for key in RULE_LISTS if getattr(self, key)}
 
 
 @dataclass(frozen=True)
@@ -42,6 +62,11 @@ class Registry:
                 return source
         return None
 
+    def for_url(self, url: str) -> RegisteredSource | None:
+        """The first source with a start URL on the site of ``url``."""
+        site = site_of(url)
+        return next((s for s in self.sources if site in {site_of(u) for u in s.urls()}), None)
+
 
 def load_registry(folder: Path) -> Registry:
     """Read ``sources.toml`` from the seeds folder (absent: an empty registry)."""
@@ -49,13 +74,45 @@ def load_registry(folder: Path) -> Registry:
     if not path.exists():
         return Registry()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise ConfigError(str(path), f"not valid TOML: {exc}") from exc
+    return parse_registry(text, str(path))
+
+
+def parse_registry(text: str, where: str = REGISTRY_FILE) -> Registry:
+    """The registry in ``text`` (the contents of a ``sources.toml``), validated; errors name the entry."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(where, f"not valid TOML: {exc}") from exc
     entries = data.get("source", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{REGISTRY_FILE}: source", "expected [[source]] tables")
-    return Registry(tuple(_entry(e, i) for i, e in enumerate(entries)))
+    sources = tuple(_entry(e, i) for i, e in enumerate(entries))
+    seen: dict[str, int] = {}
+    for index, source in enumerate(sources):
+        for name in source.names():
+            key = name.strip().casefold()
+            if key in seen:
+                raise ConfigError(f"{REGISTRY_FILE}: source[{index}].name",
+                                  f"{name!r} is already the name or an alias of source[{seen[key]}]")
+            seen[key] = index
+    return Registry(sources)
+
+
+def source_rules(registry: Registry) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Noise rules by site, as plain data for the crawl settings; two sources on one site add up."""
+    by_site: dict[str, dict[str, tuple[str, ...]]] = {}
+    for source in registry.sources:
+        rules = source.rules()
+        if not rules:
+            continue
+        for site in dict.fromkeys(site_of(u) for u in source.urls()):
+            merged = by_site.setdefault(site, {})
+            for key, values in rules.items():
+                merged[key] = tuple(dict.fromkeys((*merged.get(key, ()), *values)))
+    return by_site
 
 
 def _entry(raw: Any, index: int) -> RegisteredSource:
@@ -66,13 +123,26 @@ def _entry(raw: Any, index: int) -> RegisteredSource:
     if unknown:
         raise ConfigError(f"{where}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(_KEYS))})")
     site = _url(raw["site"], f"{where}.site") if "site" in raw else None
-    lists = {key: tuple(_url(u, f"{where}.{key}") for u in _strings(raw, key, where))
-             for key in ("pages", "feeds", "sitemaps")}
+    lists = {key: tuple(_url(u, f"{where}.{key}") for u in _strings(raw, key, where)) for key in URL_LISTS}
     discover = raw.get("discover", True)
     if not isinstance(discover, bool):
         raise ConfigError(f"{where}.discover", "expected true or false")
     aliases = tuple(_strings(raw, "aliases", where))
-    return RegisteredSource(raw["name"].strip(), aliases, site, discover=discover, **lists)
+    rules = {key: tuple(_strings(raw, key, where)) for key in RULE_LISTS}
+    _check_rules(rules, where)
+    return RegisteredSource(raw["name"].strip(), aliases, site, discover=discover, **lists, **rules)
+
+
+def _check_rules(rules: Mapping[str, tuple[str, ...]], where: str) -> None:
+    for key in ("include", "exclude"):
+        try:
+            Selection.of(rules[key])
+        except ValueError as exc:
+            raise ConfigError(f"{where}.{key}", str(exc)) from exc
+    try:
+        compile_patterns(rules["ignore"])
+    except ValueError as exc:
+        raise ConfigError(f"{where}.ignore", str(exc)) from exc
 
 
 def _strings(raw: dict[str, Any], key: str, where: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 from monitor.cli.main import cli
 from monitor.core.plan import build_plan, source_statuses
 from monitor.core.seeds import read_seeds
-from monitor.core.sources import Registry, load_registry
+from monitor.core.sources import Registry, load_registry, parse_registry, source_rules
 from storage.errors import ConfigError
 from tests.conftest import SEEDS
 
@@ -44,12 +45,32 @@ def test_unknown_source_names_are_listed_as_unresolved(tmp_path: Path, monkeypat
     extra = tmp_path / "seeds" / "005_aaaaaaaaaaaaaaaa.txt"
     extra.write_text("# 某文\n\n正文。\n\n来源：无名小报\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, ["sources"], catch_exceptions=False)
+    monkeypatch.delenv("NEWSWATCH_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(cli, ["sources", "list", "--json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    lines = {line.split("\t")[0]: line for line in result.output.splitlines()}
-    assert "UNRESOLVED" in lines["无名小报"]
-    assert "registry" in lines["网易新闻"] and "registry" in lines["华商报"]
-    assert "by URL" in lines["中国信息安全"] or "registry" in lines["中国信息安全"]
+    records = {r["name"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert records["无名小报"]["state"] == "UNRESOLVED"
+    assert records["网易新闻"]["state"] == "registered" and records["华商报"]["state"] == "registered"
+    assert records["网易新闻"]["seeds"] == ["002_adc70cd60a7da277.txt"]
+    assert records["中国信息安全"]["state"] in ("by URL", "registered")
+    text = CliRunner().invoke(cli, ["sources"], catch_exceptions=False).output  # no subcommand: the list
+    assert "无名小报  [UNRESOLVED]" in text and "newswatch sources add URL --name \"无名小报\"" in text
+    assert "health unknown" in result.stderr  # no database yet: said so, listed anyway
+
+
+def test_every_registry_source_is_planned_named_by_a_seed_or_not(tmp_path: Path) -> None:
+    shutil.copytree(SEEDS, tmp_path / "seeds")
+    registry = tmp_path / "seeds" / "sources.toml"
+    registry.write_text(registry.read_text(encoding="utf-8") + '\n[[source]]\nname = "澎湃新闻"\n'
+                        'site = "https://www.thepaper.cn/"\nsitemaps = ["https://www.thepaper.cn/sitemap.xml"]\n',
+                        encoding="utf-8")
+    entries, _ = read_seeds(tmp_path / "seeds")
+    assert "澎湃新闻" not in {s.name for s in source_statuses(entries, load_registry(tmp_path / "seeds"))}
+    plan = build_plan(entries, load_registry(tmp_path / "seeds"), [])
+    sites = {s.name: s for s in plan.sites}
+    assert sites["澎湃新闻"].pages == ("https://www.thepaper.cn/",)
+    assert sites["澎湃新闻"].sitemaps == ("https://www.thepaper.cn/sitemap.xml",)
+    assert {"网易新闻", "华商报", "qq"} <= set(sites)
 
 
 @pytest.mark.parametrize(
@@ -59,14 +80,32 @@ def test_unknown_source_names_are_listed_as_unresolved(tmp_path: Path, monkeypat
         ('[[source]]\nname = "x"\nsite = "ftp://a.example/"\n', "source[0].site"),
         ('[[source]]\nname = "x"\nfeeds = "https://a.example/rss"\n', "source[0].feeds"),
         ('[[source]]\nname = "x"\nsitemap = []\n', "source[0].sitemap"),
+        ('[[source]]\nname = "x"\ninclude = ["div["]\n', "source[0].include"),
+        ('[[source]]\nname = "x"\nexclude = ["xpath:count(//p)"]\n', "source[0].exclude"),
+        ('[[source]]\nname = "x"\nignore = ["("]\n', "source[0].ignore"),
+        ('[[source]]\nname = "x"\nignore = [".*"]\n', "source[0].ignore"),
+        ('[[source]]\nname = "x"\n[[source]]\nname = "y"\naliases = ["X"]\n', "source[1].name"),
     ],
-    ids=["no-name", "bad-url", "feeds-not-list", "unknown-key"],
+    ids=["no-name", "bad-url", "feeds-not-list", "unknown-key", "bad-css", "xpath-value", "bad-regex",
+         "regex-matching-nothing-or-all", "name-taken-by-an-alias"],
 )
 def test_registry_errors_name_the_entry(tmp_path: Path, text: str, key: str) -> None:
     (tmp_path / "sources.toml").write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_registry(tmp_path)
     assert key in info.value.key
+
+
+def test_rules_are_passed_by_site_as_plain_data() -> None:
+    registry = parse_registry('[[source]]\nname = "新华网"\nsite = "http://www.news.cn/"\n'
+                              'feeds = ["http://www.news.cn/rss.xml"]\nexclude = ["#articleEdit"]\n'
+                              "ignore = ['阅读\\s*\\d+']\n[[source]]\nname = \"新华网 English\"\n"
+                              'site = "http://english.news.cn/"\nexclude = [".share"]\n'
+                              '[[source]]\nname = "无规则"\nsite = "https://a.example/"\n')
+    assert source_rules(registry) == {
+        "news.cn": {"exclude": ("#articleEdit",), "ignore": (r"阅读\s*\d+",)},
+        "english.news.cn": {"exclude": (".share",)},
+    }
 
 
 def test_alias_resolution_ignores_case() -> None:
