@@ -17,8 +17,9 @@ where they occur and re-raised as one of these with ``raise ... from exc``::
     │   ├── ParseError             a feed, sitemap or page could not be parsed
     │   └── CassetteError          record/replay: request missing from a cassette, bad cassette
     ├── ExtractionRejected     a page yields no article (list, error, consent page, too little text)
-    └── AlertError             rendering or delivering an alert failed
-        └── DeliveryError          transport failure (SMTP, webhook), retried from the outbox
+    ├── AlertError             rendering or delivering an alert failed
+    │   └── DeliveryError          transport failure (SMTP, webhook), retried from the outbox
+    └── ReplayError            a test replay (monitor.testing) could not run or gave no summary
 """
 
 from __future__ import annotations
@@ -93,3 +94,9 @@ class AlertError(NewswatchError):
 
 class DeliveryError(AlertError):
     """A transport failure while delivering an alert; the outbox retries it."""
+
+
+class ReplayError(NewswatchError):
+    """A replay or recording in a test workspace (``monitor.testing``) could not run: no cassette, nothing
+    to crawl, or ``newswatch`` ended without a run summary (its exit status and error output are in the
+    message)."""

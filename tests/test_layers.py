@@ -1,4 +1,5 @@
-"""Imports point one way: cli → web → core → changes / alerts → crawler → storage (README, Layout)."""
+"""Imports point one way: cli → web → core → changes / alerts → crawler → storage, and testing → core
+(README, Layout)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ ALLOWED: dict[str, set[str]] = {
                     "storage"},
     # the web view: a top tier beside the CLI; only the CLI imports it (the daemon is handed the app)
     "monitor.web": {"monitor.web", "monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
+    # the pytest plugin and its helpers: beside the CLI at the top; nothing of ours imports it
+    "monitor.testing": {"monitor.testing", "monitor.core", "monitor.changes", "monitor.alerts", "crawler",
+                        "storage"},
 }
 OURS = ("storage", "crawler", "monitor")
 
