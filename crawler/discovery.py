@@ -10,13 +10,12 @@ does not look like a listing, tag, author, search, login or static-file URL.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from parsel import Selector
 from trafilatura.feeds import BLACKLIST, LINK_VALIDATION_RE
 
 from crawler.feeds import FEED_LINK_TYPES
-from crawler.urls import canonical_url, same_site, try_canonical_url
+from crawler.urls import same_site, split_url, try_canonical_url
 
 _DATE_PATH = re.compile(r"/(?:19|20)\d{2}[/-]?[01]\d(?:[/-]?[0-3]\d)?(?:/|[^/]*$)|/\d{2}/[01]\d[0-3]\d/")
 _ID_FILE = re.compile(r"/[^/]*\d{5,}[^/]*(?:\.s?html?|\.php|\.aspx?)?$|/[A-Za-z0-9_-]*\d[A-Za-z0-9_-]{7,}/?$")
@@ -30,7 +29,9 @@ _NOT_ARTICLE = re.compile(
 
 def looks_like_article(url: str) -> bool:
     """True when ``url`` has the shape of an article page rather than a listing or a file."""
-    parts = urlsplit(url)
+    parts = split_url(url)
+    if parts is None:
+        return False
     if parts.hostname == "mp.weixin.qq.com":
         return (parts.path == "/s" and "__biz=" in parts.query) or parts.path.startswith("/s/")
     path = parts.path
@@ -56,8 +57,9 @@ def follow_links(html: str, base_url: str) -> tuple[tuple[str, ...], tuple[str, 
     """Same-site links split into ``(articles, other pages)`` by :func:`looks_like_article`."""
     articles: list[str] = []
     others: list[str] = []
+    page = try_canonical_url(base_url)
     for url in page_links(html, base_url):
-        if not same_site(url, base_url) or url == canonical_url(base_url):
+        if not same_site(url, base_url) or url == page:
             continue
         (articles if looks_like_article(url) else others).append(url)
     return tuple(articles), tuple(others)
@@ -72,14 +74,15 @@ def declared_canonical(html: str, page_url: str) -> str | None:
     )
     for candidate in candidates:
         url = try_canonical_url(candidate, page_url) if candidate else None
-        root = urlsplit(url or "").path in ("", "/")
+        root = _is_root(url or "")
         if url is not None and same_site(url, page_url) and not (root and not _is_root(page_url)):
             return url
     return None
 
 
 def _is_root(url: str) -> bool:
-    return urlsplit(url).path in ("", "/")
+    parts = split_url(url)
+    return parts is not None and parts.path in ("", "/")
 
 
 def discover_feeds(html: str, base_url: str, *, allow_external: bool = False) -> tuple[str, ...]:

@@ -60,6 +60,7 @@ REASONS = (EMPTY, ERROR_PAGE, CONSENT_PAGE, LIST_PAGE, TOO_LITTLE_TEXT, SELECTED
 
 MIN_ARTICLE_CHARS = 60  # non-space characters; a WeChat video post has ~100
 NOTICE_MAX_CHARS = 400  # notice pages (error, consent) are short
+MAX_TITLE_CHARS = 1000  # a title is cut here, and the body's heading that repeats it the same way
 NOTICE_LINE_CHARS = 60  # ... and say so in a line of their own
 LIST_MAX_PROSE_SHARE = 0.1  # list pages: almost no sentence-like lines outside links
 LIST_MIN_LINK_COVER = 0.3  # ... and the extraction is mostly link texts,
@@ -312,13 +313,30 @@ def _link_cover(line: str, anchors: dict[str, frozenset[str]]) -> int:
     return covered
 
 
+def cap_title(title: str | None, markdown: str) -> tuple[str | None, str]:
+    """The title cut to :data:`MAX_TITLE_CHARS`, and the body's leading heading when it is that title, cut
+    the same way: the one place a title is capped, so front matter and ``# heading`` agree (pure)."""
+    if title is None or len(title) <= MAX_TITLE_CHARS:
+        return title, markdown
+    capped = title[:MAX_TITLE_CHARS].rstrip()
+    first, newline, rest = markdown.partition("\n")
+    heading = _LEADING_HEADING.match(first)
+    if heading is not None and heading.group(2).strip()[:MAX_TITLE_CHARS].rstrip() == capped:
+        markdown = f"{heading.group(1)} {capped}{newline}{rest}"
+    return capped, markdown
+
+
+_LEADING_HEADING = re.compile(r"(#{1,6})[ \t]+(.*)")
+
+
 def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str) -> Article:
     title = clean_title((step.title if step else None) or result.title or page.title, page.text)
+    title, markdown = cap_title(title, body.markdown)
     text = "\n".join(body.lines)
     context = Context.build(page.text, title, body.lines)
     return Article(
         title=title,
-        body_markdown=body.markdown,
+        body_markdown=markdown,
         author=step.author if step else find_author(context, result.author),
         date=(step.date if step else None) or find_date(context, result.date),
         site_name=(step.account if step else None) or result.sitename,

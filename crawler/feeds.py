@@ -38,12 +38,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 import feedparser
 import lxml.html
 from lxml import etree
 
+from crawler.urls import join_url, url_host
 from storage.errors import ParseError
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
@@ -100,8 +101,11 @@ class Feed:
 
 
 def strip_fragment(url: str) -> str:
-    """The default canonicalizer: the URL without its ``#fragment``."""
-    return urldefrag(url).url
+    """The default canonicalizer: the URL without its ``#fragment`` (ParseError when it is not a URL)."""
+    try:
+        return urldefrag(url).url
+    except ValueError as exc:
+        raise ParseError(f"not a valid URL: {url!r}") from exc
 
 
 def parse_feed(
@@ -284,10 +288,7 @@ def _text(value: Any) -> str:
 def _abs(value: Any, base: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
-    try:
-        return urljoin(base, value.strip())
-    except ValueError:
-        return None
+    return join_url(base, value.strip())
 
 
 def _plain(value: str, *, is_html: bool) -> str:
@@ -340,7 +341,7 @@ def _keyed(kept: list[FeedEntry], feed: Feed, canonicalize: Canonicalizer) -> tu
     """Key every entry (rules 1-5 of the module docstring); drop the later ones of a repeated key."""
     not_ids = _shared(kept, lambda e: e.guid, lambda e: e.canonical_link) | {feed.url, feed.link or feed.url}
     by_fragment = _shared(kept, lambda e: e.canonical_link, lambda e: e.link)
-    host = (urlsplit(feed.url).hostname or "").lower()
+    host = url_host(feed.url)
     seen: Counter[str] = Counter()
     out: list[FeedEntry] = []
     for entry in kept:

@@ -5,6 +5,9 @@ A downloader middleware resolves each request's host and refuses it (``IgnoreReq
 reserved or unspecified — unless it falls in a network listed in ``NEWSWATCH_ALLOW_NETWORKS``
 (configuration ``crawl.allow_networks``; the tests allow ``127.0.0.0/8`` and nothing else).
 Redirects pass through the middleware again, so a public URL redirecting inward is refused too.
+IPv6 addresses that carry an IPv4 address are judged by it as well: IPv4-mapped (``::ffff:127.0.0.1``),
+6to4 (``2002:7f00:1::``) and NAT64 (``64:ff9b::7f00:1``, RFC 6052), so no spelling of a private IPv4
+address passes; NAT64's local-use prefix ``64:ff9b:1::/48`` and Teredo (``2001::/32``) are not global.
 The address checks are pure; only :meth:`SSRFGuardMiddleware.process_request` resolves names.
 Known gap: a name that resolves differently at connect time (DNS rebinding) is not re-checked.
 When replaying a cassette (``NEWSWATCH_GUARD_DNS`` false) names are not looked up: a replay makes no
@@ -16,30 +19,64 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.statscollectors import StatsCollector
 
+from crawler.urls import split_url
 from storage.errors import FetchRefused
 
 STAT_REFUSED = "newswatch/refused/private_address"
 
 
-def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast IP address."""
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # the well-known prefix: the last 32 bits are the IPv4 address
+NOT_GLOBAL_V6 = (ipaddress.IPv6Network("64:ff9b:1::/48"), ipaddress.IPv6Network("2001::/32"))
+
+
+def _parse(address: str) -> Address | None:
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        return ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
+        return None
+
+
+def embedded_ipv4(ip: Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (IPv4-mapped, 6to4, NAT64), else None."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return None
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def _is_global(ip: Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in NOT_GLOBAL_V6):
         return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
     return not (
         ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
         or ip.is_reserved or ip.is_unspecified or not ip.is_global
     )
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast IP address (and, for IPv6, the IPv4 address it carries)."""
+    ip = _parse(address)
+    if ip is None:
+        return False
+    inner = embedded_ipv4(ip)
+    if inner is None:
+        return _is_global(ip)
+    # IPv4-mapped and NAT64 addresses are reserved ranges that stand for their IPv4 address; a 6to4
+    # address must be global itself as well
+    stands_for_inner = isinstance(ip, ipaddress.IPv6Address) and (ip.ipv4_mapped is not None or ip in NAT64)
+    return _is_global(inner) and (stands_for_inner or _is_global(ip))
 
 
 def literal_address(host: str) -> str | None:
@@ -59,14 +96,16 @@ def parse_networks(values: list[str] | tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def is_allowed(address: str, allowed: tuple[Network, ...]) -> bool:
-    """True for a public address, or one inside an explicitly allowed network."""
+    """True for a public address, or one inside an explicitly allowed network (an IPv4-mapped IPv6
+    address, the same destination as its IPv4 address, is allowed when either form is inside)."""
     if is_public_address(address):
         return True
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
+    ip = _parse(address)
+    if ip is None:
         return False
-    return any(ip.version == net.version and ip in net for net in allowed)
+    mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+    forms = [form for form in (ip, mapped) if form is not None]
+    return any(form.version == net.version and form in net for form in forms for net in allowed)
 
 
 def check_addresses(host: str, addresses: list[str], allowed: tuple[Network, ...] = ()) -> None:
@@ -94,7 +133,10 @@ class SSRFGuardMiddleware:
         return cls(crawler.stats, allowed, settings.getbool("NEWSWATCH_GUARD_DNS", True))
 
     async def process_request(self, request: Request) -> None:
-        parts = urlsplit(request.url)
+        parts = split_url(request.url)
+        if parts is None:
+            self.stats.inc_value(STAT_REFUSED)
+            raise IgnoreRequest(f"refused {request.url!r}: not a valid URL")
         host = parts.hostname or ""
         literal = literal_address(host)
         if literal is None and not self.lookups:

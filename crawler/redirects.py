@@ -8,8 +8,6 @@ just below ``RedirectMiddleware`` and turns a redirect back to any URL of the cu
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
-
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
@@ -23,7 +21,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 def is_loop(request_url: str, chain: list[str], location: str) -> bool:
     """True when ``location`` (relative to ``request_url``) points back into the redirect chain."""
-    target = try_canonical_url(urljoin(request_url, location))
+    target = try_canonical_url(location, request_url)
     seen = {try_canonical_url(u) for u in [*chain, request_url]}
     return target is not None and target in seen
 
@@ -41,6 +39,9 @@ class RedirectLoopMiddleware:
         location = response.headers.get("Location")
         if response.status in REDIRECT_STATUSES and location:
             text = location.decode("latin-1")
+            if try_canonical_url(text, request.url) is None:
+                self.stats.inc_value("newswatch/errors/bad_location")
+                raise IgnoreRequest(f"not a valid URL in the Location header of {request.url}: {text[:200]!r}")
             if is_loop(request.url, list(request.meta.get("redirect_urls", [])), text):
                 self.stats.inc_value("newswatch/errors/redirect_loop_detected")
                 raise IgnoreRequest(f"redirect loop: {request.url} -> {text}")

@@ -67,6 +67,8 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": options.closespider_timeout,
         "COOKIES_ENABLED": False,
+        # the default resolver (CachingThreadedResolver) is IPv4-only: an IPv6 literal would not resolve
+        "TWISTED_DNS_RESOLVER": "scrapy.resolver.CachingHostnameResolver",
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
@@ -88,6 +90,35 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         mode = options.cassette_mode or "replay"
         settings.update(cassette_settings(options.cassette, mode))
         settings["NEWSWATCH_GUARD_DNS"] = mode != "replay"  # a replay makes no lookups either
+    return settings
+
+
+PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+def plain_data_problem(value: Any, where: str = "settings") -> str | None:
+    """Where ``value`` holds something other than plain data (str, numbers, bools, None, lists, tuples,
+    dicts with str keys), or None. Scrapy deep-copies its settings (``AsyncCrawlerProcess``): a live
+    object in them (an ``SSLContext``, an engine, a channel) fails every run."""
+    if isinstance(value, PLAIN_TYPES):
+        return None
+    if isinstance(value, list | tuple):
+        return next((p for i, v in enumerate(value) if (p := plain_data_problem(v, f"{where}[{i}]"))), None)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where}: key {key!r} is not a string"
+            if problem := plain_data_problem(item, f"{where}[{key!r}]"):
+                return problem
+        return None
+    return f"{where} holds a {type(value).__name__}, not plain data"
+
+
+def require_plain(settings: dict[str, Any]) -> dict[str, Any]:
+    """``settings`` unchanged when they are plain data; TypeError naming the key otherwise."""
+    problem = plain_data_problem(settings)
+    if problem:
+        raise TypeError(f"Scrapy settings must be plain data: {problem}")
     return settings
 
 

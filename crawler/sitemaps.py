@@ -22,10 +22,11 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
+from crawler.urls import join_url, split_url, url_host
 from storage.errors import ParseError
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
@@ -129,7 +130,7 @@ def parse_sitemap(
         raise ParseError(f"sitemap {url}: body of {len(body)} bytes exceeds the {max_bytes}-byte cap")
     gzipped = body[:2] == GZIP_MAGIC
     data = gunzip(body, max_bytes, url) if gzipped else body
-    check = _Filter(_bare(urlsplit(url).hostname or ""), allow_other_hosts, max_urls)
+    check = _Filter(_bare(url_host(url)), allow_other_hosts, max_urls)
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
         sitemap = _parse_xml(data, url, check)
@@ -259,8 +260,8 @@ def _alternates(el: Any, base: str) -> tuple[Alternate, ...]:
         href = (link.get("href") or "").strip()
         lang = (link.get("hreflang") or "").strip()
         if (link.get("rel") or "").strip().lower() == "alternate" and lang and href:
-            absolute = urljoin(base, href)
-            if _is_http(absolute):
+            absolute = join_url(base, href)
+            if absolute is not None and _is_http(absolute):
                 found.append(Alternate(hreflang=lang, href=absolute))
     return tuple(found)
 
@@ -284,11 +285,8 @@ def _local(el: Any) -> str:
 
 
 def _is_http(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+    parts = split_url(url)  # None for a value that is not a URL (bad IPv6 literal, bad port)
+    return parts is not None and parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _bare(host: str) -> str:
@@ -329,7 +327,7 @@ def sitemaps_from_robots(robots_txt: str, base_url: str) -> tuple[str, ...]:
     for line in robots_txt.splitlines():
         match = re.match(r"\s*site-?map\s*:\s*(\S+)", line, re.I)
         if match:
-            url = urljoin(base_url, match.group(1))
-            if _is_http(url):
+            url = join_url(base_url, match.group(1))
+            if url is not None and _is_http(url):
                 found.setdefault(url)
     return tuple(found)

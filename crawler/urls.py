@@ -10,16 +10,23 @@ Pure functions over strings. Rules:
   ``sn`` in that order, dropping ``chksm``, ``scene``, ``subscene``, ``#rd``, ``#wechat_redirect``;
   short links ``mp.weixin.qq.com/s/<token>`` keep their path;
 - ``http`` and ``https`` stay distinct (a site may serve different things), but
-  :func:`canonical_url` accepts only those two schemes.
+  :func:`canonical_url` accepts only those two schemes;
+- an IPv6 literal keeps its brackets, compressed and lower-cased (``http://[::1]:8080/``); zone ids
+  (``fe80::1%eth0``), IPvFuture and anything after the closing bracket are refused.
+
+Every URL here comes from a fetched document, so nothing may raise but :class:`ParseError`:
+:func:`try_canonical_url`, :func:`join_url`, :func:`split_url` and :func:`site_of` turn a malformed
+value (``http://[ccpa-preferences]``, a port that is not a number) into "not a URL".
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections.abc import Mapping
 from typing import TypeVar
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from storage.errors import ParseError
 
@@ -36,8 +43,11 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "__twitter_impression")
 WECHAT_HOST = "mp.weixin.qq.com"
 WECHAT_KEYS = ("__biz", "mid", "idx", "sn")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_SAFE_PATH = "/%:@!$&'()*+,;=-._~"
+_SAFE_PATH = "/:@!$&'()*+,;=-._~"  # not '%': a decoded "%25" is encoded again, so canonical is a fixed point
+_BYTES = "surrogateescape"  # percent-encoded bytes that are not UTF-8 (GBK paths) are kept, not replaced
 _SAFE_QUERY = "/?:@!$'()*+,;=-._~"
+_HOSTNAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")  # after IDNA: no spaces, controls, '%', '\\', empty labels
+_BRACKETED = re.compile(r"\[[^\[\]]+\](?::\d*)?")  # what a netloc with an IPv6 literal may hold after '@'
 
 
 def is_tracking_param(name: str) -> bool:
@@ -52,38 +62,56 @@ def canonical_url(url: str, base: str | None = None) -> str:
     Raises :class:`ParseError` for anything that is not an absolute http(s) URL with a host.
     """
     raw = url.strip()
-    if base is not None:
-        raw = urljoin(base, raw)
     try:
+        if base is not None:
+            raw = urljoin(base, raw)
         parts = urlsplit(raw)
         port = parts.port
-    except ValueError as exc:
+    except ValueError as exc:  # "[ccpa-preferences]", "Port could not be cast", "Invalid IPv6 URL"
         raise ParseError(f"not a valid URL: {url!r}") from exc
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS:
         raise ParseError(f"not an http(s) URL: {url!r}")
-    host = _canonical_host(parts.hostname or "", url)
+    host = _canonical_host(parts, url)
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = quote(unquote(parts.path), safe=_SAFE_PATH) or "/"
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    path = quote(unquote(parts.path, errors=_BYTES), safe=_SAFE_PATH, errors=_BYTES) or "/"
+    pairs = parse_qsl(parts.query, keep_blank_values=True, errors=_BYTES)
     if host == WECHAT_HOST and path == "/s":
         pairs = _wechat_pairs(pairs)
     elif host == WECHAT_HOST and path.startswith("/s/"):
         pairs = []  # a short link: the token in the path is the article
     else:
         pairs = [(k, v) for k, v in pairs if not is_tracking_param(k)]
-    query = urlencode(pairs, safe=_SAFE_QUERY, quote_via=quote)
+    query = urlencode(pairs, safe=_SAFE_QUERY, quote_via=quote, errors=_BYTES)
     return urlunsplit((scheme, netloc, path, query, ""))
 
 
-def _canonical_host(host: str, url: str) -> str:
-    host = host.strip(".").lower()
+def _canonical_host(parts: SplitResult, url: str) -> str:
+    """The host as it goes into a canonical netloc: an IDNA name, an IPv4 address, or ``[IPv6]``."""
+    if "[" in parts.netloc or "]" in parts.netloc:
+        return _ipv6_literal(parts, url)
+    host = (parts.hostname or "").strip(".").lower()
     if not host:
         raise ParseError(f"URL has no host: {url!r}")
     try:
-        return host.encode("idna").decode("ascii")
+        encoded = host.encode("idna").decode("ascii")
     except UnicodeError as exc:
         raise ParseError(f"URL host is not a valid domain name: {url!r}") from exc
+    if not _HOSTNAME.fullmatch(encoded):
+        raise ParseError(f"URL host is not a valid domain name: {url!r}")
+    return encoded
+
+
+def _ipv6_literal(parts: SplitResult, url: str) -> str:
+    if not _BRACKETED.fullmatch(parts.netloc.rpartition("@")[2]):
+        raise ParseError(f"URL host is not a valid IPv6 literal: {url!r}")
+    try:
+        address = ipaddress.IPv6Address(parts.hostname or "")
+    except ValueError as exc:  # IPvFuture ("[v7.x]"), zone ids ("[fe80::1%25eth0]"), garbage
+        raise ParseError(f"URL host is not a valid IPv6 literal: {url!r}") from exc
+    if address.scope_id is not None:
+        raise ParseError(f"URL host carries an IPv6 zone id: {url!r}")
+    return f"[{address.compressed}]"
 
 
 def _wechat_pairs(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -106,10 +134,33 @@ def url_hash(url: str) -> str:
     return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:16]
 
 
+def split_url(url: str) -> SplitResult | None:
+    """``urlsplit(url)`` with its port checked, or None for a value that is not a URL."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError for a port that is not a number or out of range
+    except ValueError:
+        return None
+    return parts
+
+
+def join_url(base: str, reference: str) -> str | None:
+    """``urljoin(base, reference)``, or None when either is malformed (never an exception)."""
+    try:
+        return urljoin(base, reference)
+    except ValueError:
+        return None
+
+
+def url_host(url: str) -> str:
+    """The host of ``url`` lower-cased (IPv6 without brackets), ``""`` when there is none or it is malformed."""
+    parts = split_url(url)
+    return (parts.hostname or "").lower() if parts is not None else ""
+
+
 def site_of(url: str) -> str:
     """The site a URL belongs to: its host without a leading ``www.``."""
-    host = urlsplit(url).hostname or ""
-    return re.sub(r"^www\d*\.", "", host.lower())
+    return re.sub(r"^www\d*\.", "", url_host(url))
 
 
 def same_site(url: str, other: str) -> bool:

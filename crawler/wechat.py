@@ -17,10 +17,11 @@ import html as html_lib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from urllib.parse import urlsplit
 
 import lxml.html
 from lxml.html import HtmlElement
+
+from crawler.urls import url_host
 
 __all__ = ["WECHAT_STEP", "WeChatPage", "WeChatUnavailable", "is_wechat", "read_wechat", "wechat_date"]
 
@@ -75,7 +76,7 @@ class WeChatUnavailable:
 
 def is_wechat(html: str, url: str) -> bool:
     """True for mp.weixin.qq.com URLs and for pages carrying WeChat's article markers."""
-    host = (urlsplit(url).hostname or "").lower() if url else ""
+    host = url_host(url) if url else ""
     if host == _HOST:
         return True
     return 'id="js_content"' in html or _JS_VARS["msg_title"].search(html) is not None

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,10 +22,7 @@ def sqlite_url(data_dir: Path) -> str:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for any SQLAlchemy URL; SQLite files get their folder created and their pragmas."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StorageError(f"not a database URL: {url!r}") from exc
+    parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     kwargs.setdefault("pool_pre_ping", True)  # a connection lost mid-run is replaced, not reused
@@ -36,6 +33,46 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+TIMEOUT_ARGUMENT = {"postgresql": "connect_timeout", "mysql": "connect_timeout", "sqlite": "timeout"}
+
+
+def database_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for other databases and for in-memory SQLite)."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def probe_database(url: str, timeout: float = 5.0) -> None:
+    """Connect once and run one query, waiting ``timeout`` seconds at most where the driver lets us say so;
+    StorageError saying why the database is not usable (unknown scheme, driver missing, unreachable)."""
+    parsed = _parse(url)
+    argument = TIMEOUT_ARGUMENT.get(parsed.get_backend_name())
+    options: dict[str, Any] = {"connect_args": {argument: max(1, round(timeout))}} if argument else {}
+    engine = make_engine(url, **options)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise StorageError(f"database unreachable at {parsed.render_as_string()}: {error_reason(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
+def error_reason(exc: SQLAlchemyError) -> str:
+    """The first line of the driver's message: what a one-line error shows."""
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [type(exc).__name__]
+    return lines[0][:300]
+
+
+def _parse(url: str) -> Any:
+    try:
+        return make_url(url)
+    except ArgumentError as exc:
+        raise StorageError(f"not a database URL: {url!r}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

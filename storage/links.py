@@ -34,7 +34,10 @@ class Link:
 
 def is_image_url(url: str) -> bool:
     """True for a URL that points at an image rather than a page."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[not-an-address]": not a URL, so not an image either
+        return False
     host = (parts.hostname or "").lower()
     if any(host == h or host.endswith("." + h) for h in IMAGE_HOSTS):
         return True

@@ -12,7 +12,9 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from storage.engine import error_reason
 from storage.errors import MigrationError, StorageError
+from storage.lock import migration_lock
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -25,16 +27,19 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
+    """Bring the schema up to ``revision`` (idempotent). Upgrades of one database take turns
+    (:func:`storage.lock.migration_lock`): the next one finds the schema current and does nothing."""
     try:
-        command.upgrade(alembic_config(engine), revision)
+        with migration_lock(engine):
+            command.upgrade(alembic_config(engine), revision)
     except (CommandError, SQLAlchemyError) as exc:
         raise MigrationError(f"schema upgrade failed: {exc}") from exc
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     try:
-        command.downgrade(alembic_config(engine), revision)
+        with migration_lock(engine):
+            command.downgrade(alembic_config(engine), revision)
     except (CommandError, SQLAlchemyError) as exc:
         raise MigrationError(f"schema downgrade failed: {exc}") from exc
 
@@ -44,8 +49,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
-        raise StorageError(f"database unreachable at {engine.url.render_as_string()}: {reason}") from exc
+        raise StorageError(f"database unreachable at {engine.url.render_as_string()}: {error_reason(exc)}") from exc
 
 
 def head_revision() -> str | None:

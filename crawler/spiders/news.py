@@ -26,7 +26,7 @@ from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, 
 from crawler.netguard import literal_address
 from crawler.selectors import Selection
 from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
-from crawler.urls import canonical_url, for_site, same_site, site_of, try_canonical_url
+from crawler.urls import canonical_url, for_site, same_site, site_of, try_canonical_url, url_host
 from storage.errors import ParseError
 
 Item = FetchedArticle | NotModified | RejectedPage | FetchError
@@ -104,9 +104,7 @@ class NewsSpider(scrapy.Spider):
         return self._request(url, self.parse_sitemap, kind="sitemap", meta={"download_maxsize": cap})
 
     def _reached(self, response: Response) -> None:
-        request = response.request
-        chain = (request.meta.get("redirect_urls") if request is not None else None) or [response.url]
-        self.fetched.add(canonical_url(chain[0]))
+        self.fetched.add(_requested(response))
 
     def _count(self, key: str, n: int = 1) -> None:
         assert self.crawler.stats is not None
@@ -118,16 +116,16 @@ class NewsSpider(scrapy.Spider):
         at once (two concurrent extractions crashed the process with ``free(): invalid pointer``)."""
         if response.status == 304:
             self._count("fetched/not_modified")
-            yield NotModified(canonical_url(response.request.url if response.request else response.url))
+            yield NotModified(_requested(response))
             return
         self._reached(response)
         self._count("fetched/article")
         if looks_binary(response.body):
-            yield self._reject(RejectedPage(canonical_url(response.url), "binary", "not text", None,
+            yield self._reject(RejectedPage(_landed(response), "binary", "not text", None,
                                             response.body, response.status))
             return
         html = _text(response)
-        url = declared_canonical(html, response.url) or canonical_url(response.url)
+        url = declared_canonical(html, response.url) or _landed(response)
         loop = asyncio.get_running_loop()
         result = await loop.run_in_executor(self.extraction, extract, html, url, self.selection_for(url))
         if not isinstance(result, Article):
@@ -200,7 +198,11 @@ class NewsSpider(scrapy.Spider):
     def parse_robots(self, response: Response) -> Iterator[Request]:
         if response.status != 200:
             return
-        for url in sitemaps_from_robots(_text(response), response.url):
+        for found in sitemaps_from_robots(_text(response), response.url):
+            url = try_canonical_url(found)
+            if url is None:
+                self._count("dropped/bad_url")
+                continue
             self._count("discovered/sitemaps")
             yield self._sitemap_request(url)
 
@@ -250,6 +252,8 @@ def _failure_kind(failure: Failure) -> str:
         return "too_many_redirects"
     if "redirect" in message.lower():
         return "redirect_loop"
+    if name == "IgnoreRequest" and "not a valid URL" in message:
+        return "bad_url"
     if name == "IgnoreRequest" and "truncated gzip" in message:
         return "truncated_body"
     if any(text in message for text in ("max size", "larger than", "exceeded DOWNLOAD_MAXSIZE")):
@@ -262,9 +266,21 @@ def _failure_kind(failure: Failure) -> str:
     return aliases.get(name, name)
 
 
+def _requested(response: Response) -> str:
+    """The URL first requested for ``response`` (before redirects): canonical, as the spider made it."""
+    request = response.request
+    chain = (request.meta.get("redirect_urls") if request is not None else None) or [response.url]
+    return try_canonical_url(chain[0]) or chain[0]
+
+
+def _landed(response: Response) -> str:
+    """The canonical URL the response came from (after redirects), else the one requested."""
+    return try_canonical_url(response.url) or _requested(response)
+
+
 def _literal_ip(url: str) -> bool:
     """An IP-literal link (``http://10.0.0.1/``) is kept so the SSRF guard refuses and counts it."""
-    return literal_address(urlsplit(url).hostname or "") is not None
+    return literal_address(url_host(url)) is not None
 
 
 def _root(url: str) -> str:

@@ -6,7 +6,10 @@ built from them where they are used (``monitor.alerts.channels.build_channels``)
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_EVENTS = ("article.new", "article.changed", "source.failing", "source.quiet")
 DEFAULT_CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion")
@@ -54,3 +57,21 @@ class AlertsConfig:
     lease_seconds: float = 120.0  # a row being sent is not sent again by another worker for this long
     failing_after: int = 3  # consecutive failed runs of a source before source.failing
     quiet_days: float = 7.0  # no new article for this long: source.quiet
+
+
+def channels_to_plain(channels: Iterable[ChannelConfig]) -> list[dict[str, Any]]:
+    """Channel settings as plain data (dicts of str, numbers, bools, lists), for Scrapy's settings, which
+    are deep-copied: live channels (sockets, SSL contexts) are built from these where they are used."""
+    return [{key: list(value) if isinstance(value, tuple) else value
+             for key, value in dataclasses.asdict(channel).items()} for channel in channels]
+
+
+def channels_from_plain(data: Iterable[Mapping[str, Any]]) -> tuple[ChannelConfig, ...]:
+    """The inverse of :func:`channels_to_plain`."""
+    names = {f.name for f in dataclasses.fields(ChannelConfig)}
+    built = []
+    for entry in data:
+        values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                                  for key, value in entry.items() if key in names}
+        built.append(ChannelConfig(**values))
+    return tuple(built)

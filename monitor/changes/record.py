@@ -27,9 +27,10 @@ from crawler.items import FetchedArticle, RejectedPage
 from crawler.store import Recorded, fetched_article, new_version, save_to_corpus
 from crawler.topic import Topic
 from crawler.urls import for_site
-from monitor.alerts.channels import Channel
+from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
 from monitor.alerts.outbox import enqueue
+from monitor.alerts.settings import AlertsConfig, channels_from_plain
 from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
 from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
@@ -112,7 +113,9 @@ class ChangeRecorder:
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
         topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
         options = DetectOptions(max_shrink=settings.getfloat("NEWSWATCH_MAX_SHRINK", 0.5))
-        channels = settings.get("NEWSWATCH_CHANNELS") or ()
+        # plain channel settings (Scrapy deep-copies its settings): the channels are built here, where used
+        plain = channels_from_plain(settings.getlist("NEWSWATCH_ALERT_CHANNELS"))
+        channels = build_channels(AlertsConfig(channels=plain))
         rules = settings.getdict("NEWSWATCH_SOURCE_RULES")
         ignores = {site: compiled for site, raw in rules.items()
                    if (compiled := compile_patterns(raw.get("ignore", ()))) is not None}

@@ -19,6 +19,7 @@ from monitor.cli.prune import COMMANDS as PRUNE_COMMANDS
 from monitor.cli.run import COMMANDS as RUN_COMMANDS
 from monitor.cli.sources import COMMANDS as SOURCE_COMMANDS
 from monitor.cli.web import COMMANDS as WEB_COMMANDS
+from monitor.core.preflight import preflight
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
 from storage.errors import NewswatchError
 from storage.lock import RunLocked
@@ -160,9 +161,10 @@ def _seed_text(record: dict[str, Any]) -> str:
 @cli.command("config")
 @click.pass_context
 def config_show(ctx: click.Context) -> None:
-    """Validate the configuration and print the effective values, and where each came from
-    ("origins": file, env NEWSWATCH_<SECTION>__<KEY>, or default). Secrets are never in it; a database
-    password is shown as ***.
+    """Validate the configuration with every check `run` makes (channels and their secrets, folders,
+    the database URL and one connection), exit status 2 with the message `run` would print when one
+    fails; then print the effective values, and where each came from ("origins": file, env
+    NEWSWATCH_<SECTION>__<KEY>, or default). Secrets are never in it; a database password is shown as ***.
 
     \b
     Examples:
@@ -170,6 +172,7 @@ def config_show(ctx: click.Context) -> None:
       NEWSWATCH_CRAWL__DOWNLOAD_DELAY=0.5 newswatch config | jq .origins
     """
     config = config_of(ctx)
+    preflight(config)
     data = dataclasses.asdict(config)
     data["storage"]["database_url"] = hide_password(config.storage.database_url)
     data["database_url"] = hide_password(config.database_url)

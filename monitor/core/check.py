@@ -17,9 +17,9 @@ from sqlalchemy import select
 from crawler.items import ArticleTarget, CrawlPlan, FetchError
 from crawler.store import latest_version
 from crawler.urls import canonical_url
-from monitor.alerts.channels import build_channels
 from monitor.alerts.outbox import deliver_pending
 from monitor.core.config import Config
+from monitor.core.preflight import preflight
 from monitor.core.run import close_abandoned_runs, crawl, finish_run, retry_policy, run_settings
 from monitor.core.runtime import Storage, open_storage
 from storage.engine import transaction
@@ -47,15 +47,15 @@ class CheckResult:
 def check_url(config: Config, url: str, fresh: bool = False, log_level: str = "WARNING") -> CheckResult:
     """Re-check the stored article at ``url``; ConfigError when no article is stored there."""
     wanted = canonical_url(url)
-    channels = build_channels(config.alerts)
+    channels = preflight(config).channels  # the checks of `run`: a bad config crawls nothing
     storage = open_storage(config)
     try:
         with run_lock(storage.engine):
             close_abandoned_runs(storage)
             target, before, started = _target(storage, wanted, fresh)
             run_id = _start_run(storage)
-            crawler, error = crawl(CrawlPlan(articles=(target,)), run_settings(config, channels, None, None,
-                                                                              log_level, "off"))
+            crawler, error = crawl(CrawlPlan(articles=(target,)), run_settings(config, None, None, log_level,
+                                                                              "off"))
             delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
             summary = finish_run(storage, run_id, crawler, error, delivered)
             return _result(storage, wanted, before, started, summary.stats, summary.errors, run_id)

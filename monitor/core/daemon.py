@@ -34,9 +34,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
 
 from crawler.items import CrawlPlan, SiteTarget
-from crawler.settings import crawl_settings
+from crawler.settings import crawl_settings, require_plain
 from crawler.spiders.news import NewsSpider
-from monitor.alerts.channels import build_channels
+from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.outbox import deliver_pending
 from monitor.core import logs
 from monitor.core.config import Config
@@ -44,8 +44,16 @@ from monitor.core.endpoints import daemon_app
 from monitor.core.http import HttpServer, credential
 from monitor.core.metrics import Metrics, SourceState, State
 from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets
+from monitor.core.preflight import preflight
 from monitor.core.retention import describe, policy_of, prune_storage
-from monitor.core.run import RECORDER, close_abandoned_runs, crawl_options, finish_run, record_health, retry_policy
+from monitor.core.run import (
+    close_abandoned_runs,
+    crawl_options,
+    finish_run,
+    monitor_settings,
+    record_health,
+    retry_policy,
+)
 from monitor.core.runtime import open_storage
 from monitor.core.schedule import next_interval, parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
@@ -62,12 +70,12 @@ AppFactory = Callable[[sessionmaker[Session]], ASGIApp]
 
 class Daemon:
     def __init__(self, config: Config, cassette: str | None = None, app_factory: AppFactory | None = None,
-                 token: str | None = None) -> None:
+                 token: str | None = None, channels: tuple[Channel, ...] | None = None) -> None:
         self.config = config
         self.cassette = cassette
         self.app_factory = app_factory
         self.token = token
-        self.channels = build_channels(config.alerts)
+        self.channels = build_channels(config.alerts) if channels is None else channels
         self.storage = open_storage(config)
         self.metrics = Metrics()
         self.metrics.watch(self._state)
@@ -88,9 +96,8 @@ class Daemon:
 
             settings.update(cassette_settings(self.cassette, "replay"))
             settings.update({"NEWSWATCH_GUARD_DNS": False, "NEWSWATCH_CASSETTE_REPEAT": True})
-        settings.update({"NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": self.channels,
-                         "NEWSWATCH_MAX_SHRINK": self.config.monitor.max_shrink, "LOG_LEVEL": "WARNING"})
-        return settings
+        settings.update({**monitor_settings(self.config), "LOG_LEVEL": "WARNING"})
+        return require_plain(settings)
 
     # -- crawling -------------------------------------------------------------------------------
 
@@ -279,6 +286,7 @@ def run_daemon(config: Config, cassette: str | None = None, app_factory: AppFact
     from scrapy.utils.log import configure_logging
     from scrapy.utils.reactor import install_reactor
 
+    ready = preflight(config)  # the checks of `newswatch run` and `newswatch config`: nothing starts on a bad config
     token = credential(config.daemon.metrics_host, "daemon.metrics_host", config.web.token_env, os.environ)
     logs.formatter(log_format)  # a bad format is refused before anything starts
     install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
@@ -289,7 +297,7 @@ def run_daemon(config: Config, cassette: str | None = None, app_factory: AppFact
     loop = asyncio.get_event_loop()
     lock_storage = open_storage(config)
     with run_lock(lock_storage.engine):  # one daemon per storage, and no one-shot run beside it
-        daemon = Daemon(config, cassette, app_factory, token)
+        daemon = Daemon(config, cassette, app_factory, token, ready.channels)
 
         async def stop() -> None:
             await daemon.shutdown()

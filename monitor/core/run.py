@@ -16,14 +16,16 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from sqlalchemy import select
 
 from crawler.items import CrawlPlan, FetchError
-from crawler.settings import CrawlOptions, crawl_settings
+from crawler.settings import CrawlOptions, crawl_settings, require_plain
 from crawler.spiders.news import NewsSpider
 from crawler.topic import load_topic
-from monitor.alerts.channels import Channel, build_channels
+from monitor.alerts.channels import Channel
 from monitor.alerts.health import update_sources
 from monitor.alerts.outbox import DeliveryReport, RetryPolicy, deliver_pending
+from monitor.alerts.settings import channels_to_plain
 from monitor.core.config import Config
 from monitor.core.plan import build_plan, due_articles, known_urls
+from monitor.core.preflight import preflight
 from monitor.core.runtime import Storage, open_storage
 from monitor.core.schedule import parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
@@ -89,6 +91,13 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
     )
 
 
+def monitor_settings(config: Config) -> dict[str, Any]:
+    """What the monitor adds to a crawl's Scrapy settings: its recorder and the plain settings it builds
+    its channels from (never the channels themselves: Scrapy deep-copies the settings)."""
+    return {"NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_ALERT_CHANNELS": channels_to_plain(config.alerts.channels),
+            "NEWSWATCH_MAX_SHRINK": config.monitor.max_shrink}
+
+
 def plan_run(config: Config, storage: Storage) -> CrawlPlan:
     seeds_dir = config.path(config.storage.seeds_dir)
     entries, _problems = read_seeds(seeds_dir)
@@ -107,8 +116,9 @@ def retry_policy(config: Config) -> RetryPolicy:
 def run_once(config: Config, cassette: Path | None = None, mode: str | None = None,
              log_level: str = "WARNING", progress: str = "off") -> RunSummary:
     """One cycle under the run lock: import new seeds, crawl, record source health and alerts, deliver the
-    outbox; the run row is always finished."""
-    channels = build_channels(config.alerts)
+    outbox; the run row is always finished. The checks of :func:`preflight` come first: a bad config
+    crawls nothing."""
+    channels = preflight(config).channels
     storage = open_storage(config)
     try:
         with run_lock(storage.engine):
@@ -137,20 +147,19 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cass
         session.add(run)
         session.flush()
         run_id = run.id
-    settings = run_settings(config, channels, cassette, mode, log_level, progress)
+    settings = run_settings(config, cassette, mode, log_level, progress)
     crawler, error = crawl(plan, settings)
     record_health(storage, plan, crawler, config, channels)
     delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
     return finish_run(storage, run_id, crawler, error, delivered)
 
 
-def run_settings(config: Config, channels: tuple[Channel, ...], cassette: Path | None, mode: str | None,
-                 log_level: str, progress: str) -> dict[str, Any]:
-    """The Scrapy settings of a one-shot crawl: the crawl's own, the change recorder, the channels."""
+def run_settings(config: Config, cassette: Path | None, mode: str | None, log_level: str,
+                 progress: str) -> dict[str, Any]:
+    """The Scrapy settings of a one-shot crawl: the crawl's own and the monitor's, plain data only."""
     settings = crawl_settings(crawl_options(config, cassette, mode))
-    settings.update({"LOG_LEVEL": log_level, "NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_CHANNELS": channels,
-                     "NEWSWATCH_MAX_SHRINK": config.monitor.max_shrink, "NEWSWATCH_PROGRESS": progress})
-    return settings
+    settings.update({**monitor_settings(config), "LOG_LEVEL": log_level, "NEWSWATCH_PROGRESS": progress})
+    return require_plain(settings)
 
 
 def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: Config,

@@ -1,7 +1,7 @@
 """A loopback HTTP server for crawler tests: canned responses, byte for byte.
 
     server = SiteServer({"/": (200, {"Content-Type": "text/html; charset=gbk"}, "中文".encode("gbk"))})
-    server.start()                       # 127.0.0.1, ephemeral port
+    server.start()                       # 127.0.0.1, ephemeral port (SiteServer(host="::1"): IPv6 loopback)
     server.url("/")                      # "http://127.0.0.1:PORT/"
     server.add("/feed.xml", body=b"<rss/>", headers={"Content-Type": "application/rss+xml"})
     server.add("/gz", body=b"<p>hi</p>", headers={"Content-Type": "text/html"}, gzip=True)
@@ -172,8 +172,9 @@ class _Server(ThreadingHTTPServer):
 
     allow_reuse_address = True
 
-    def __init__(self, state: _State, port: int = 0) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+    def __init__(self, state: _State, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, port), _Handler)
         self.state = state
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
@@ -204,11 +205,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class SiteServer:
-    """A threaded HTTP server on 127.0.0.1 serving registered routes (see the module doc)."""
+    """A threaded HTTP server on 127.0.0.1 (or ``host``, e.g. ``::1``) serving registered routes."""
 
-    def __init__(self, routes: Mapping[str, Route | tuple[Any, ...]] | None = None, port: int = 0) -> None:
+    def __init__(self, routes: Mapping[str, Route | tuple[Any, ...]] | None = None, port: int = 0,
+                 host: str = "127.0.0.1") -> None:
         self._state = _State()
         self._wanted_port = port
+        self.host = host
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -221,7 +224,7 @@ class SiteServer:
         if self._server is not None:
             return self
         self._state.stopping.clear()
-        self._server = _Server(self._state, self._wanted_port)
+        self._server = _Server(self._state, self._wanted_port, self.host)
         self._port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="site-server", daemon=True)
         self._thread.start()
@@ -259,7 +262,8 @@ class SiteServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return urljoin(self.base_url + "/", path)

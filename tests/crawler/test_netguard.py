@@ -22,6 +22,24 @@ ADDRESSES = {
     "v6-link-local": ("fe80::1%eth0", False),
     "v6-unique-local": ("fd00::1", False),
     "v4-mapped-private": ("::ffff:10.0.0.1", False),
+    "v4-mapped-loopback": ("::ffff:127.0.0.1", False),
+    "v4-mapped-public": ("::ffff:93.184.216.34", True),
+    "v6-unique-local-fc": ("fc00::1", False),
+    "v6-link-local-plain": ("fe80::1", False),
+    "v6-link-local-top": ("febf:ffff::1", False),
+    "v6-unspecified": ("::", False),
+    "v4-compatible-loopback": ("::127.0.0.1", False),
+    "6to4-loopback": ("2002:7f00:1::1", False),
+    "6to4-private": ("2002:a00:1::1", False),
+    "6to4-metadata": ("2002:a9fe:a9fe::1", False),
+    "6to4-public": ("2002:5db8:d822::1", True),
+    "nat64-loopback": ("64:ff9b::7f00:1", False),
+    "nat64-metadata": ("64:ff9b::a9fe:a9fe", False),
+    "nat64-public": ("64:ff9b::5db8:d822", True),
+    "nat64-local-use": ("64:ff9b:1::5db8:d822", False),
+    "teredo": ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),
+    "v6-documentation": ("2001:db8::1", False),
+    "v6-multicast": ("ff02::1", False),
     "multicast": ("224.0.0.1", False),
     "garbage": ("not-an-ip", False),
 }
@@ -46,7 +64,23 @@ def test_allowed_networks_open_only_themselves() -> None:
         check_addresses("localhost", ["127.0.0.1"])
 
 
+@pytest.mark.parametrize(("address", "network"), [
+    ("::1", "::1/128"), ("fd12:3456::1", "fc00::/7"), ("fe80::1", "fe80::/10"), ("::ffff:127.0.0.1", "127.0.0.0/8"),
+    ("::ffff:127.0.0.1", "::ffff:0:0/96"), ("2002:7f00:1::1", "2002::/16"),
+], ids=["loopback", "unique-local", "link-local", "v4-mapped-by-v4-net", "v4-mapped-by-v6-net", "6to4-by-v6-net"])
+def test_private_ipv6_is_allowed_only_through_its_network(address: str, network: str) -> None:
+    assert not is_allowed(address, ())
+    assert not is_allowed(address, parse_networks(["10.0.0.0/8", "2001:db8::/32"]))
+    assert is_allowed(address, parse_networks([network]))
+
+
+def test_6to4_of_loopback_is_not_opened_by_the_ipv4_loopback_network() -> None:
+    assert not is_allowed("2002:7f00:1::1", parse_networks(["127.0.0.0/8"]))
+    assert not is_allowed("64:ff9b::7f00:1", parse_networks(["127.0.0.0/8"]))
+
+
 def test_literal_addresses() -> None:
     assert literal_address("[::1]") == "::1"
+    assert literal_address("::ffff:7f00:1") == "::ffff:7f00:1"
     assert literal_address("127.0.0.1") == "127.0.0.1"
     assert literal_address("example.com") is None

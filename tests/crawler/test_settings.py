@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from crawler.cassette import CassetteDownloadHandler
 from crawler.settings import CrawlOptions, crawl_settings
 
@@ -30,3 +32,16 @@ def test_replay_uses_the_cassette_and_makes_no_lookups() -> None:
     handler = settings["DOWNLOAD_HANDLERS"]["http"]
     assert handler.rsplit(".", 1)[-1] == CassetteDownloadHandler.__name__
     assert settings["NEWSWATCH_GUARD_DNS"] is False
+
+
+def test_live_objects_in_settings_are_named() -> None:
+    import ssl
+
+    from crawler.settings import plain_data_problem, require_plain
+
+    settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="c"))
+    assert require_plain(settings) is settings
+    bad = {**settings, "NEWSWATCH_X": [{"name": "desk", "ssl_context": ssl.create_default_context()}]}
+    assert plain_data_problem(bad) == "settings['NEWSWATCH_X'][0]['ssl_context'] holds a SSLContext, not plain data"
+    with pytest.raises(TypeError, match="must be plain data"):
+        require_plain(bad)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, same_site, try_canonical_url, url_hash
+from crawler.urls import canonical_url, same_site, site_of, try_canonical_url, url_hash
 from storage.errors import ParseError
 
 WECHAT_LONG = (
@@ -30,6 +30,12 @@ CASES = {
     "wechat-short-link": ("https://mp.weixin.qq.com/s/AbCdEf123?scene=1", "https://mp.weixin.qq.com/s/AbCdEf123"),
     "unicode-path": ("https://example.com/新闻/一.html", "https://example.com/%E6%96%B0%E9%97%BB/%E4%B8%80.html"),
     "idn-host": ("https://例子.测试/a", "https://xn--fsqu00a.xn--0zwm56d/a"),
+    "ipv6-loopback-port": ("http://[::1]:8080/x.html", "http://[::1]:8080/x.html"),
+    "ipv6-default-port": ("HTTP://[::1]:80/x.html#top", "http://[::1]/x.html"),
+    "ipv6-compressed-lower": ("https://[2001:0DB8:0000:0000:0000:0000:0000:0001]/a?utm_source=x&b=1",
+                              "https://[2001:db8::1]/a?b=1"),
+    "ipv6-mapped-v4": ("http://[::ffff:127.0.0.1]:9000/", "http://[::ffff:7f00:1]:9000/"),
+    "ipv6-userinfo-dropped": ("http://user:pw@[fd00::7]:8443/p", "http://[fd00::7]:8443/p"),
 }
 
 
@@ -58,6 +64,39 @@ def test_non_http_urls_are_refused(bad: str) -> None:
     with pytest.raises(ParseError):
         canonical_url(bad)
     assert try_canonical_url(bad) is None
+
+
+def test_relative_links_on_an_ipv6_page_keep_the_brackets() -> None:
+    page = "http://[::1]:8080/news/index.html"
+    assert canonical_url("../2025/06/01/a.html", page) == "http://[::1]:8080/2025/06/01/a.html"
+    assert canonical_url("//[::1]:9/x", page) == "http://[::1]:9/x"
+    assert same_site("http://[::1]:8080/a", page) and site_of(page) == "::1"
+
+
+HOSTILE = {
+    "ccpa-placeholder": "http://[ccpa-preferences]",
+    "unclosed-bracket": "http://[::1",
+    "closing-only": "http://::1]/",
+    "junk-after-bracket": "http://[::1]junk/",
+    "empty-brackets": "http://[]/",
+    "ipv4-in-brackets": "http://[127.0.0.1]/",
+    "ipvfuture": "http://[v7.abc]/",
+    "zone-id": "http://[fe80::1%25eth0]/",
+    "port-not-a-number": "http://example.com:port/",
+    "port-out-of-range": "http://[::1]:99999/",
+    "bracket-in-name": "http://a[b]c/",
+}
+
+
+@pytest.mark.parametrize("href", HOSTILE.values(), ids=list(HOSTILE))
+def test_malformed_urls_are_not_urls_never_exceptions(href: str) -> None:
+    base = "https://www.kxan.com/news/texas/a/"
+    assert try_canonical_url(href) is None
+    assert try_canonical_url(href, base) is None
+    with pytest.raises(ParseError):
+        canonical_url(href, base)
+    assert isinstance(site_of(href), str)  # never an exception
+    assert not same_site(href, base)
 
 
 def test_same_site() -> None:

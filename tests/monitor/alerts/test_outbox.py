@@ -171,7 +171,7 @@ def test_worker_killed_mid_send_loses_nothing(sqlite_workspace: tuple[Path, str]
 def test_mail_waits_in_the_outbox_until_smtp_comes_back(sessions: sessionmaker[Session]) -> None:
     from aiosmtpd.controller import Controller
 
-    from tests.monitor.alerts.test_mail import Collector
+    from tests.monitor.smtp_server import Collector
 
     port = free_port()
     mail = ChannelConfig(name="desk", kind="email", host="127.0.0.1", port=port, security="none",

@@ -68,8 +68,11 @@ def test_config_after_the_command_wins_over_the_environment(folder: Path) -> Non
     assert twice.returncode == 2 and "--config given twice" in twice.stderr
 
 
-def test_config_shows_origins_and_hides_the_database_password(folder: Path) -> None:
-    env = {"NEWSWATCH_CRAWL__DOWNLOAD_DELAY": "0.5", "NEWSWATCH_DATABASE_URL": "postgresql+psycopg://nw:hunter2@db/nw"}
+@pytest.mark.postgres
+def test_config_shows_origins_and_hides_the_database_password(folder: Path, postgres_server: str) -> None:
+    # `config` connects to the database (the checks of `run`): a reachable server, trust auth ignores the password
+    url = postgres_server.replace("postgres@", "postgres:hunter2@", 1)
+    env = {"NEWSWATCH_CRAWL__DOWNLOAD_DELAY": "0.5", "NEWSWATCH_DATABASE_URL": url}
     result = newswatch("--config", "elsewhere.toml", "config", cwd=folder, env=env)
     assert result.returncode == 0, result.stderr
     shown = json.loads(result.stdout)
@@ -77,8 +80,17 @@ def test_config_shows_origins_and_hides_the_database_password(folder: Path) -> N
     assert shown["origins"]["crawl.download_delay"] == "env NEWSWATCH_CRAWL__DOWNLOAD_DELAY"
     assert shown["origins"]["crawl.retries"] == "file elsewhere.toml"
     assert shown["origins"]["crawl.max_depth"] == "default"
-    assert shown["database_url"] == "postgresql+psycopg://nw:***@db/nw"
+    assert shown["database_url"] == url.replace("hunter2", "***")
     assert "hunter2" not in result.stdout
+
+
+def test_an_unreachable_database_is_refused_with_its_password_hidden(folder: Path) -> None:
+    env = {"NEWSWATCH_DATABASE_URL": "postgresql+psycopg://nw:hunter2@db.invalid/nw"}
+    result = newswatch("--config", "elsewhere.toml", "config", cwd=folder, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("newswatch: error: NEWSWATCH_DATABASE_URL: database unreachable at "
+                                    "postgresql+psycopg://nw:***@db.invalid/nw")
+    assert "hunter2" not in result.stderr + result.stdout
 
 
 def test_a_bad_variable_is_a_configuration_error_naming_it(folder: Path) -> None:
