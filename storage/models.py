@@ -190,7 +190,7 @@ class CrawlRun(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | partial | failed
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
-    job_id: Mapped[str | None] = mapped_column(String(300), index=True)  # a worker's queue job (crawl:<site>)
+    job_id: Mapped[str | None] = mapped_column(String(300), index=True)  # a worker's job: crawl:<site>@<enqueued ms>
     attempt: Mapped[int | None] = mapped_column(Integer)  # the job's try number (arq's job_try)
 
 

@@ -73,7 +73,9 @@ class CrawlWorker:
 
     async def crawl_site(self, ctx: dict[str, Any], payload: Any) -> dict[str, Any]:
         job = read_crawl_job(payload)  # the codec checked it already: this only builds the dataclasses
-        job_id, attempt = str(ctx["job_id"]), int(ctx["job_try"])
+        # arq reuses the id crawl:<site> once a job ends: its enqueue time tells one job from the next
+        job_id = f"{ctx['job_id']}@{int(ctx['enqueue_time'].timestamp() * 1000)}"
+        attempt = int(ctx["job_try"])
         self.running.add(job_id)
         try:
             return await self._crawl(job, job_id, attempt)
@@ -92,6 +94,7 @@ class CrawlWorker:
             error = f"{type(exc).__name__}: {exc}"
         record_health(self.storage, plan, crawler, self.config, self.channels)
         summary = finish_run(self.storage, run_id, crawler, error, DeliveryReport())
+        self._label_run(run_id, job)
         self.done += 1
         self.failed += int(summary.outcome == "failed")
         log.info("%s (try %d): %s %s", job_id, attempt, summary.outcome, summary.figures)
@@ -108,11 +111,21 @@ class CrawlWorker:
             existing = session.execute(select(CrawlRun).where(CrawlRun.job_id == job_id,
                                                               CrawlRun.attempt == attempt)).scalars().first()
             run = existing or CrawlRun(kind="job", job_id=job_id, attempt=attempt)
-            run.stats = {"site": job.site, "planned_by": list(job.planned_by), "worker": self.name,
-                         "planned_articles": len(job.articles)}
+            run.stats = self._labels(job)
             session.add(run)
             session.flush()
             return run.id
+
+    def _labels(self, job: CrawlJob) -> dict[str, Any]:
+        return {"site": job.site, "planned_by": list(job.planned_by), "worker": self.name,
+                "planned_articles": len(job.articles)}
+
+    def _label_run(self, run_id: int, job: CrawlJob) -> None:
+        """The finished run's stats (the crawl's) with the job's labels kept beside them."""
+        with transaction(self.storage.sessions) as session:
+            run = session.get(CrawlRun, run_id)
+            if run is not None:
+                run.stats = {**(run.stats or {}), **self._labels(job)}
 
     async def deliver_alerts(self, ctx: dict[str, Any]) -> dict[str, int]:
         report = await asyncio.to_thread(deliver_pending, self.storage.sessions, self.channels,
@@ -186,11 +199,17 @@ class CrawlWorker:
         await self._close(worker)
 
     async def _close(self, worker: Worker | None) -> None:
+        """arq's ``Worker.close`` calls redis-py's deprecated ``close()``: its steps, with ``aclose()``."""
+        if worker is not None:
+            for task in worker.tasks.values():
+                task.cancel()
+            await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
         try:
             if self.pool is not None:
                 await beats.forget(self.pool, self.config.queue.queue_name, self.name)
-            if worker is not None:
-                await worker.close()
+                if worker is not None:
+                    await self.pool.delete(worker.health_check_key)
+                await self.pool.aclose()
         except (RedisError, OSError) as exc:
             log.warning("shutdown: Redis unreachable (%s)", reason(exc))
         self.storage.close()
@@ -213,8 +232,10 @@ def run_worker(config: Config, channels: tuple[Channel, ...], log_format: str = 
     core: Any = reactor
 
     async def stop() -> None:
-        await worker.shutdown()
-        core.stop()
+        try:
+            await worker.shutdown()
+        finally:
+            core.stop()
 
     async def begin() -> None:
         log.info("worker %s started: queue %s, %d at once", worker.name, config.queue.queue_name,

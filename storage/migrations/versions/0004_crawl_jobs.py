@@ -4,7 +4,8 @@ Revision ID: 0004
 Revises: 0002
 Create Date: 2026-12-01 13:00:00
 
-A worker's crawl run carries the job id (``crawl:<site>``) and arq's try number; unique together, so
+A worker's crawl run carries its job (``crawl:<site>@<enqueue time in ms>``: arq reuses the id once a
+job ends) and arq's try number; unique together, so
 one attempt of a job records one run, and the next attempt of a job whose worker died closes the run
 left ``running`` by it (``abandoned``).
 (The lead rebases ``down_revision`` onto 0003 at merge.)
