@@ -4,6 +4,7 @@ the requests of each site all inside one crawl at a time (from the sites' reques
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,7 +99,7 @@ def assert_one_crawl_per_site_at_a_time(sites: Sites, runs: list[CrawlRun]) -> N
         windows = sorted((r.started_at.timestamp(), r.finished_at.timestamp())
                          for r in runs if r.stats.get("site") == site and r.finished_at is not None)
         assert windows, f"{site}: crawled"
-        assert all(end <= later for (_, end), (later, _) in zip(windows, windows[1:], strict=False)), \
+        assert all(end <= later for (_, end), (later, _) in itertools.pairwise(windows)), \
             f"{site}: two crawls at once {windows}"
         for request in server.requests:
             assert any(start - 0.5 <= request.at <= end + 0.5 for start, end in windows), \
