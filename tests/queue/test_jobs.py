@@ -102,7 +102,7 @@ def test_a_worker_logs_bad_payloads_never_runs_them_and_runs_the_good_one(
         client.close()
     log = worker.log()
     assert log.count("[newswatch.queue] ERROR: job rejected") == len(BAD), log[-3000:]
-    assert {r.path for r in site.servers[0].requests} <= {"/", "/2025/03/10/news-0.html"}
+    assert {r.path for r in site.servers[0].requests} <= {"/", "/robots.txt", "/2025/03/10/news-0.html"}
 
 
 def _runs(url: str) -> int:
