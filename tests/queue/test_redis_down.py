@@ -104,7 +104,7 @@ def test_redis_lost_mid_run_then_back(tmp_path: Path, sites: Sites, postgres_url
         edited = sites.edit(0, 1, edition=2)
         time.sleep(4)
         assert figures(postgres_url)[1] == 0, "no crawl without the queue"
-        wait_for("both said Redis is gone", lambda: all("Redis" in p.log() and "unreachable" in p.log().lower()
+        wait_for("both said Redis is gone", lambda: all(("Redis" in p.log() and "unreachable" in p.log().lower())
                                                        or "Redis lost" in p.log() for p in procs), 30, procs)
         private_redis.start()
         wait_for("the edit found after Redis came back", lambda: figures(postgres_url)[1] == 1, 90, procs)
