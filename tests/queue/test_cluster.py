@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -92,7 +92,7 @@ def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
     assert "queue " in status.stdout and "worker w1" in status.stdout and "worker w2" in status.stdout
 
 
-def assert_one_crawl_per_site_at_a_time(sites: Sites, runs: list[CrawlRun]) -> None:
+def assert_one_crawl_per_site_at_a_time(sites: Sites, runs: Sequence[CrawlRun]) -> None:
     """Per site: its runs never overlap, and every request the site saw falls inside one of them."""
     for server in sites.servers:
         site = server.host

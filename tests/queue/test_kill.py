@@ -44,7 +44,7 @@ def test_killed_worker_site_is_crawled_again_by_the_other_after_the_lease(
     server = site.servers[0]
     first = Proc.start(config, "worker", "--name", "doomed")
     scheduler = Proc.start(config, "daemon", "--role", "scheduler")
-    procs = (scheduler,)
+    procs: tuple[Proc, ...] = (scheduler,)
     try:
         wait_for("the first articles fetched", lambda: sum(r.path.startswith("/2025/") for r in server.requests) >= 2,
                  60, (first, scheduler))
