@@ -68,7 +68,7 @@ class Sites:
 
 
 def write_config(folder: Path, sites: Sites, database_url: str, redis_url: str, hook_port: int,
-                 delay: float = 0.2, job_timeout: float = 20.0) -> Path:
+                 delay: float = 0.2, job_timeout: float = 20.0, metrics_port: int = 0) -> Path:
     seeds = folder / "seeds"
     seeds.mkdir(parents=True, exist_ok=True)
     (seeds / "sources.toml").write_text("".join(
@@ -83,7 +83,7 @@ def write_config(folder: Path, sites: Sites, database_url: str, redis_url: str, 
         '[schedule]\narticles = ["3650d=0s"]\nfeeds_minutes = 0.05\nfeeds_min_minutes = 0.05\n'
         'feeds_max_minutes = 0.1\nrecheck_minutes = 0.05\nalerts_seconds = 0.5\njitter_seconds = 0.0\n'
         'restart_spread_minutes = 0.0\nseeds_minutes = 60.0\n'
-        '[daemon]\nmetrics_port = 0\nshutdown_seconds = 10.0\n'
+        f'[daemon]\nmetrics_port = {metrics_port}\nshutdown_seconds = 10.0\n[web]\nin_daemon = false\n'
         f'[queue]\nredis_url = "{redis_url}"\njob_timeout_seconds = {job_timeout}\nheartbeat_seconds = 0.5\n'
         'dispatch_seconds = 0.5\nmax_tries = 5\nworker_concurrency = 1\n'
         f'[[alerts.channels]]\nname = "hook"\nkind = "webhook"\nurl = "http://127.0.0.1:{hook_port}/in"\n'

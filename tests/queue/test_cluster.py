@@ -5,6 +5,7 @@ the requests of each site all inside one crawl at a time (from the sites' reques
 from __future__ import annotations
 
 import itertools
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -34,6 +35,11 @@ def receiver() -> Iterator[Receiver]:
     hook.stop()
 
 
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        return str(response.read().decode())
+
+
 def counts(url: str) -> tuple[int, int, int]:
     engine = make_engine(url)
     with session_factory(engine)() as session:
@@ -56,7 +62,9 @@ def outbox_settled(url: str) -> bool:
 def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
         tmp_path: Path, sites: Sites, receiver: Receiver, postgres_url: str, redis_url: str) -> None:
     assert receiver.server is not None
-    config = write_config(tmp_path, sites, postgres_url, redis_url, receiver.server.server_address[1])
+    metrics = free_port()
+    config = write_config(tmp_path, sites, postgres_url, redis_url, receiver.server.server_address[1],
+                          metrics_port=metrics)
     assert newswatch(config, "db", "upgrade").returncode == 0
     procs = (Proc.start(config, "worker", "--name", "w1"), Proc.start(config, "worker", "--name", "w2"),
              Proc.start(config, "daemon", "--role", "scheduler"))
@@ -66,6 +74,9 @@ def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
         wait_for("the edit found", lambda: counts(postgres_url)[2] == 1, 90, procs)
         wait_for("every alert delivered", lambda: outbox_settled(postgres_url), 60, procs)
         status = newswatch(config, "status")
+        wait_for("both workers in /metrics", lambda: all(f'worker="{w}"' in scrape(metrics) for w in ("w1", "w2")),
+                 30, procs)
+        exposed = scrape(metrics)
     finally:
         codes = [p.stop() for p in procs]
     logs = "\n".join(p.log() for p in procs)
@@ -89,6 +100,9 @@ def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
     assert sorted(receiver.delivered) == sorted(row.event_id for row in outbox), "each delivered once by id"
     assert {r.stats["worker"] for r in runs} == {"w1", "w2"}, procs[0].log()[-3000:]
     assert_one_crawl_per_site_at_a_time(sites, runs)
+    for family in ("newswatch_queue_jobs_queued", "newswatch_queue_jobs_in_progress",
+                   "newswatch_worker_last_beat_seconds"):
+        assert f"# HELP {family} " in exposed
     assert "queue " in status.stdout and "worker w1" in status.stdout and "worker w2" in status.stdout
 
 
