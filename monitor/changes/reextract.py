@@ -4,6 +4,8 @@ For each article, the latest version's stored raw HTML is decoded and extracted 
 differs from what is stored (or the extractor version changed), it becomes a new version of the same
 fetch (same fetch time, ``meta.reextracted_from``) with no change row: the next real fetch is compared
 with what today's extractor makes of the page, so an extractor upgrade produces no phantom changes.
+The comparison strips the site-template lines the version was compared under (``meta.template``), so
+re-extracting an unchanged page gives the answer the fetch gave.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from crawler.encoding import decode_body
 from crawler.extract import Article as Extracted
 from crawler.extract import extract
 from crawler.store import latest_version, save_to_corpus
+from crawler.urls import site_of
 from monitor.changes.detect import SEED_EXTRACTOR, Snapshot
+from monitor.changes.template import templated
+from monitor.changes.template_store import load_template
 from storage.corpus import Corpus
 from storage.engine import transaction
 from storage.models import Article, Version
@@ -50,6 +55,8 @@ def _rebaseline(session: Session, article: Article, old: Version, new: Extracted
         "reextracted_from": old.number,
     }
     snapshot = Snapshot(new.title, new.body_markdown, new.author, new.date, meta.get("updated"), new.language)
+    # compared as the fetch was: without the template lines its version was compared under
+    snapshot = templated(snapshot, load_template(session, site_of(article.canonical_url), meta.get("template")))
     if snapshot.fingerprint == old.content_hash and new.extractor_version == old.extractor_version:
         return None
     version = Version(

@@ -1,0 +1,102 @@
+"""Site templates in storage: per-site line counts updated incrementally, and the templates versions used.
+
+Each article contributes the keys of its latest fetched body once to its site's counts
+(``template_lines``; ``article_lines`` remembers what it contributed, so a new fetch only adds and removes
+the difference). A fetch reads the counts of its own lines only — never the bodies of the site's other
+articles. The template a version was compared under (the keys found in its body) is kept by digest in
+``site_templates``, so a re-extraction strips the same lines (:func:`load_template`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from monitor.changes.template import SITE_KEY, Template, TemplateRules, learn
+from storage.models import ArticleLine, SiteTemplate, TemplateLine
+
+_CHUNK = 500  # keys per IN (...) list
+
+
+def _chunks(keys: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), _CHUNK):
+        yield ordered[start:start + _CHUNK]
+
+
+def own_keys(session: Session, article_id: int) -> frozenset[str]:
+    """The keys ``article_id`` has contributed to its site's counts."""
+    query = select(ArticleLine.line_hash).where(ArticleLine.article_id == article_id)
+    return frozenset(session.execute(query).scalars())
+
+
+def site_counts(session: Session, site: str, keys: Iterable[str]) -> dict[str, int]:
+    """key -> number of the site's articles having it, for ``keys`` and the site's article count."""
+    counts: dict[str, int] = {}
+    for chunk in _chunks({*keys, SITE_KEY}):
+        query = select(TemplateLine.line_hash, TemplateLine.articles).where(
+            TemplateLine.site == site, TemplateLine.line_hash.in_(chunk))
+        counts.update({key: count for key, count in session.execute(query).all()})
+    return counts
+
+
+def site_template(session: Session, site: str, article_id: int, keys: Iterable[str],
+                  rules: TemplateRules) -> tuple[Template, frozenset[str]]:
+    """The site's template restricted to ``keys`` (seen from outside ``article_id``), and what the
+    article contributed so far."""
+    own = own_keys(session, article_id)
+    return learn(site_counts(session, site, keys), own, rules), own
+
+
+def _increment(session: Session, site: str, keys: list[str]) -> None:
+    rows = [{"site": site, "line_hash": key, "articles": 1} for key in keys]
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(TemplateLine).values(rows)
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["site", "line_hash"], set_={"articles": TemplateLine.articles + 1}))
+        return
+    for key in keys:  # other backends: read, then write
+        row = session.get(TemplateLine, (site, key))
+        if row is None:
+            session.add(TemplateLine(site=site, line_hash=key, articles=1))
+        else:
+            row.articles += 1
+    session.flush()
+
+
+def contribute(session: Session, site: str, article_id: int, before: frozenset[str],
+               keys: Iterable[str]) -> None:
+    """Make the article's contribution ``keys`` (it was ``before``): only the difference is written."""
+    now = frozenset({*keys, SITE_KEY})
+    added, removed = now - before, before - now
+    for chunk in _chunks(added):
+        _increment(session, site, chunk)
+        session.add_all(ArticleLine(article_id=article_id, line_hash=key) for key in chunk)
+    for chunk in _chunks(removed):
+        session.execute(update(TemplateLine).where(TemplateLine.site == site, TemplateLine.line_hash.in_(chunk))
+                        .values(articles=TemplateLine.articles - 1))
+        session.execute(delete(ArticleLine).where(ArticleLine.article_id == article_id,
+                                                  ArticleLine.line_hash.in_(chunk)))
+    session.flush()
+
+
+def save_template(session: Session, site: str, template: Template) -> str | None:
+    """Keep ``template`` (the keys found in one body) under its digest; the digest (None when empty)."""
+    digest = template.digest
+    if digest is not None and session.get(SiteTemplate, (site, digest)) is None:
+        session.add(SiteTemplate(site=site, digest=digest, line_hashes=sorted(template.keys)))
+        session.flush()
+    return digest
+
+
+def load_template(session: Session, site: str, digest: object) -> Template:
+    """The template kept under ``digest`` (empty when there is none)."""
+    if not isinstance(digest, str):
+        return Template()
+    row = session.get(SiteTemplate, (site, digest))
+    return Template(frozenset(row.line_hashes)) if row is not None else Template()
