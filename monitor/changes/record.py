@@ -35,7 +35,7 @@ from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Sna
 from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
 from monitor.changes.render import fields_text, to_json, to_text
-from monitor.changes.template import Template, TemplateRules, line_keys, templated
+from monitor.changes.template import Template, TemplateRules, inherit, line_keys, templated
 from monitor.changes.template_store import contribute, load_template, save_template, site_template
 from storage.corpus import Corpus
 from storage.models import Anomaly, Article, Change, Version
@@ -155,9 +155,21 @@ class ChangeRecorder:
         contribution to the counts."""
         keys = line_keys(item.body) | (line_keys(latest.body) if latest is not None else frozenset())
         template, own = site_template(session, site, article_id, keys, self.template_rules)
-        if latest is not None and latest.extractor != SEED_EXTRACTOR:
-            template = template.union(load_template(session, site, (latest.meta or {}).get("template")))
+        if latest is None or latest.extractor == SEED_EXTRACTOR:
+            return template, own
+        template = template.union(self._known(session, site, latest))
+        template = template.union(inherit(latest.body, item.body, template, self.template_rules))
+        furniture = save_template(session, site, template.within(latest.body))
+        if furniture is not None and furniture != (latest.meta or {}).get("furniture"):
+            latest.meta = {**(latest.meta or {}), "furniture": furniture}  # what is known of it only grows
         return template, own
+
+    @staticmethod
+    def _known(session: Session, site: str, version: Version) -> Template:
+        """The template lines known in a version: those it was compared under, and found since."""
+        meta = version.meta or {}
+        return load_template(session, site, meta.get("template")).union(
+            load_template(session, site, meta.get("furniture")))
 
     @staticmethod
     def _stamped(item: FetchedArticle, template: Template) -> FetchedArticle:
@@ -166,12 +178,13 @@ class ChangeRecorder:
         digest = template.within(item.body).digest
         return dataclasses.replace(item, meta={**meta, "template": digest} if digest else meta)
 
-    def _earlier(self, history: History, url: str, template: Template) -> dict[str, int]:
+    def _earlier(self, session: Session, history: History, url: str, template: Template) -> dict[str, int]:
         """Fingerprint -> number of the versions before the latest, compared under today's template."""
         if not template.keys:
             return history.earlier
-        return {templated(self._compared(snapshot_of_version(v), url), template).fingerprint: v.number
-                for v in history.versions[:-1] if v.extractor != SEED_EXTRACTOR}
+        site = site_of(url)
+        return {templated(self._compared(snapshot_of_version(v), url), template.union(self._known(session, site, v)))
+                .fingerprint: v.number for v in history.versions[:-1] if v.extractor != SEED_EXTRACTOR}
 
     def _event(self, session: Session, event: Event) -> None:
         enqueue(session, event, self.channels, event.occurred_at)
@@ -191,7 +204,7 @@ class ChangeRecorder:
         detection = Detection("unchanged") if same else detect(
             previous, current,
             previous_is_seed=latest is not None and (latest.extractor == SEED_EXTRACTOR or reselected),
-            earlier=self._earlier(history, item.url, template), options=self.options,
+            earlier=self._earlier(session, history, item.url, template), options=self.options,
         )
         if detection.outcome == "anomaly":
             return self._anomaly(session, article, detection.anomaly or "anomaly", "", item.raw_body,

@@ -12,8 +12,12 @@ Such a line recurs across *different* articles of one site; a line of an article
 - :func:`strip` takes the template out of a body, block-wise: the **tail** (the article ended where the
   first template line starts a run of template lines and furniture — short headline-like lines, links —
   up to the end: what follows is cut, whatever it says), the **head** (the same before the text) and, in
-  between, only runs of two or more template lines. One template line alone in the text is kept: a line
-  that is template on the site can be real text in one article.
+  between, blocks of furniture that hold two or more template lines. One template line alone in the
+  text is kept: a line that is template on the site can be real text in one article.
+
+Furniture that rotates (a hot list's headlines) is new to the counts on the first pages fetched after it
+moved. :func:`inherit` carries the template over: lines of the new body that take the place of template
+lines of the previous body, and look like furniture, are template too.
 
 Only the keys of the template found in a body are needed to strip it again (:meth:`Template.within`):
 that subset is what a version keeps (its :attr:`Template.digest`), so a re-extraction replays the same
@@ -23,6 +27,7 @@ decision.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -132,11 +137,12 @@ def _tail_start(lines: Sequence[_Line]) -> int:
 
 
 def _middle(lines: Sequence[_Line]) -> list[_Line]:
-    """``lines`` without runs of two or more template lines (blanks inside a run belong to it)."""
+    """``lines`` without blocks of furniture holding two or more template lines (one template line alone
+    among the text is kept: it may be this article's own)."""
     kept: list[_Line] = []
     run: list[_Line] = []
     for line in [*lines, _Line("", "x", False, False)]:
-        if line.template or (run and not line.key):
+        if line.template or line.furniture:
             run.append(line)
             continue
         if sum(item.template for item in run) < 2:
@@ -154,6 +160,22 @@ def strip(body: str, template: Template, rules: TemplateRules = TemplateRules())
     lines = lines[: _tail_start(lines)]
     head = len(lines) - _tail_start(lines[::-1])  # the same rule read backwards: the head block
     return "\n".join(line.raw for line in _middle(lines[head:]))
+
+
+def inherit(previous: str, current: str, template: Template, rules: TemplateRules = TemplateRules()) -> Template:
+    """The keys of ``current``'s lines that replace template lines of ``previous`` and look like furniture
+    (a rotated hot list, a new ad): the template carried over from one fetch of a page to the next."""
+    if not template.keys:
+        return Template()
+    old = [line for line in _lines(previous, template, rules) if line.key]
+    new = [line for line in _lines(current, template, rules) if line.key]
+    matcher = difflib.SequenceMatcher(None, [line.key for line in old], [line.key for line in new], autojunk=False)
+    keys: set[str] = set()
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace" and all(line.template for line in old[i1:i2]) \
+                and all(line.furniture or line.template for line in new[j1:j2]):
+            keys.update(line.key for line in new[j1:j2])
+    return Template(frozenset(keys))
 
 
 def templated(snapshot: Snapshot, template: Template, rules: TemplateRules = TemplateRules()) -> Snapshot:
