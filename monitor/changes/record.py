@@ -36,7 +36,7 @@ from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
 from monitor.changes.render import fields_text, to_json, to_text
 from monitor.changes.template import Template, TemplateRules, inherit, line_keys, templated
-from monitor.changes.template_store import contribute, load_template, save_template, site_template
+from monitor.changes.template_store import contribute, known_template, save_template, site_template
 from storage.corpus import Corpus
 from storage.models import Anomaly, Article, Change, Version
 
@@ -157,19 +157,13 @@ class ChangeRecorder:
         template, own = site_template(session, site, article_id, keys, self.template_rules)
         if latest is None or latest.extractor == SEED_EXTRACTOR:
             return template, own
-        template = template.union(self._known(session, site, latest))
+        template = template.union(known_template(session, site, latest.meta))
         template = template.union(inherit(latest.body, item.body, template, self.template_rules))
         furniture = save_template(session, site, template.within(latest.body))
         if furniture is not None and furniture != (latest.meta or {}).get("furniture"):
             latest.meta = {**(latest.meta or {}), "furniture": furniture}  # what is known of it only grows
         return template, own
 
-    @staticmethod
-    def _known(session: Session, site: str, version: Version) -> Template:
-        """The template lines known in a version: those it was compared under, and found since."""
-        meta = version.meta or {}
-        return load_template(session, site, meta.get("template")).union(
-            load_template(session, site, meta.get("furniture")))
 
     @staticmethod
     def _stamped(item: FetchedArticle, template: Template) -> FetchedArticle:
@@ -182,9 +176,12 @@ class ChangeRecorder:
         """Fingerprint -> number of the versions before the latest, compared under today's template."""
         if not template.keys:
             return history.earlier
-        site = site_of(url)
-        return {templated(self._compared(snapshot_of_version(v), url), template.union(self._known(session, site, v)))
-                .fingerprint: v.number for v in history.versions[:-1] if v.extractor != SEED_EXTRACTOR}
+        site, earlier = site_of(url), {}
+        for old in history.versions[:-1]:
+            if old.extractor != SEED_EXTRACTOR:
+                known = template.union(known_template(session, site, old.meta))
+                earlier[templated(self._compared(snapshot_of_version(old), url), known).fingerprint] = old.number
+        return earlier
 
     def _event(self, session: Session, event: Event) -> None:
         enqueue(session, event, self.channels, event.occurred_at)

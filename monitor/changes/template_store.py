@@ -9,14 +9,15 @@ articles. The template a version was compared under (the keys found in its body)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.changes.template import SITE_KEY, Template, TemplateRules, learn
-from storage.models import ArticleLine, SiteTemplate, TemplateLine
+from storage.models import ArticleLine, SiteTemplate, TemplateLine, utcnow
 
 _CHUNK = 500  # keys per IN (...) list
 
@@ -88,10 +89,24 @@ def contribute(session: Session, site: str, article_id: int, before: frozenset[s
 def save_template(session: Session, site: str, template: Template) -> str | None:
     """Keep ``template`` (the keys found in one body) under its digest; the digest (None when empty)."""
     digest = template.digest
-    if digest is not None and session.get(SiteTemplate, (site, digest)) is None:
-        session.add(SiteTemplate(site=site, digest=digest, line_hashes=sorted(template.keys)))
+    if digest is None or session.get(SiteTemplate, (site, digest)) is not None:
+        return digest
+    row = {"site": site, "digest": digest, "line_hashes": sorted(template.keys), "created_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):  # another transaction may be keeping the same one
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(SiteTemplate).values(row).on_conflict_do_nothing())
+    else:
+        session.add(SiteTemplate(**row))
         session.flush()
     return digest
+
+
+def known_template(session: Session, site: str, meta: Mapping[str, Any] | None) -> Template:
+    """The template lines known in a version (its ``meta``): those it was compared under (``template``)
+    and those found in it since (``furniture``)."""
+    meta = meta or {}
+    return load_template(session, site, meta.get("template")).union(load_template(session, site, meta.get("furniture")))
 
 
 def load_template(session: Session, site: str, digest: object) -> Template:

@@ -18,6 +18,7 @@ from storage.models import AlertOutbox, Article, Change, SiteTemplate, Version
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import figures, newswatch
 from tests.monitor.template_site import (
+    CHINADAILY,
     EDITS,
     EXPECTED,
     NOISE,
@@ -26,6 +27,7 @@ from tests.monitor.template_site import (
     build_visit,
     encoding_of,
     page_bytes,
+    path,
     template_html,
 )
 
@@ -64,6 +66,7 @@ class Visits:
     changes: tuple[Found, ...]
     events: tuple[tuple[str, str], ...]  # (event kind, page)
     change_documents: tuple[str, ...]  # the article URL of each change document
+    base: str
 
 
 def fixture_of(url: str) -> str:
@@ -112,8 +115,9 @@ def visits(tmp_path_factory: pytest.TempPathFactory) -> Visits:
             assert result.returncode in (0, 1), result.stderr  # 1: the alert channel is unreachable
             numbers[visit] = figures(result.stdout)
             visit_of.update({cid: visit for cid in change_ids(folder) - set(visit_of)})
+        base = server.base_url
     found, events = read_changes(folder, visit_of)
-    return Visits(folder, config, numbers, found, events, change_documents(folder))
+    return Visits(folder, config, numbers, found, events, change_documents(folder), base)
 
 
 def test_every_page_is_stored_on_the_first_visit(visits: Visits) -> None:
@@ -148,6 +152,10 @@ def test_diffs_show_the_edit_and_not_the_furniture(visits: Visits) -> None:
         assert shown == [], (change.page, change.visit, change.diff)
     appended = next(c for c in visits.changes if c.change_class == "addition")
     assert "更正：本文此前版本将会晤地点误写为洛杉矶" in appended.diff
+    shown = newswatch(visits.config, "diff", visits.base + path(CHINADAILY), "--from", "1", "--to", "2")
+    assert shown.returncode == 0, shown.stderr
+    assert "+ 更正：本文此前版本将会晤地点误写为洛杉矶" in shown.stdout
+    assert [word for word in FURNITURE if word in shown.stdout] == [], shown.stdout
 
 
 def test_versions_keep_the_full_text_and_the_template_they_were_compared_under(visits: Visits) -> None:
