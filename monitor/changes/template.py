@@ -41,6 +41,8 @@ MAX_KEYS = 1000  # lines per body that count (a page with more is cut at that ma
 SITE_KEY = "*"  # the key every article contributes once: the per-site count of articles
 _DIGITS = re.compile(r"\d+")
 _SENTENCE_END = re.compile(r"[。！？!?；;…]$|[。！？!?][”」』\"')）]$")
+_EDITORIAL = re.compile(r"^(?:更正|勘误|更新|补充|编者按|编者注|注[:：]|声明|correction|update|editor'?s note)",
+                        re.IGNORECASE)  # a short line saying so is the newsroom speaking, never furniture
 _LINK_LINE = re.compile(r"^\s{0,3}(?:[-+*]\s+|\d{1,3}[.)]\s+)?\[[^\]]*\]\([^)]*\)\s*$")
 
 
@@ -118,7 +120,8 @@ def _lines(body: str, template: Template, rules: TemplateRules) -> list[_Line]:
         key = line_key(raw)
         shown = display_line(raw)
         furniture = not key or is_noise_line(normalize_line(raw)) or bool(_LINK_LINE.match(raw)) or (
-            len(shown) <= rules.furniture_chars and not _SENTENCE_END.search(shown))
+            len(shown) <= rules.furniture_chars and not _SENTENCE_END.search(shown)
+            and not _EDITORIAL.match(shown))
         out.append(_Line(raw, key, bool(key) and key in template.keys, furniture))
     return out
 

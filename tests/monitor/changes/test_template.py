@@ -67,6 +67,12 @@ def test_a_correction_before_the_furniture_is_kept() -> None:
     assert strip(page(corrected, 3), learn_from_texts(siblings(4))).strip() == corrected
 
 
+def test_a_short_correction_after_the_furniture_is_kept() -> None:
+    """A short line without a full stop looks like furniture, unless it is the newsroom speaking."""
+    stripped = strip(page(TEXT, 2) + "\n\n更正：会晤地点应为旧金山", learn_from_texts(siblings(4)))
+    assert "更正：会晤地点应为旧金山" in stripped
+
+
 def test_a_template_line_alone_inside_the_text_is_kept() -> None:
     """On this site "相关阅读" is furniture; inside this article's text it is its own line."""
     template = learn_from_texts(siblings(3))
