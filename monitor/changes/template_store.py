@@ -2,9 +2,10 @@
 
 Each article contributes the keys of its latest fetched body once to its site's counts
 (``template_lines``; ``article_lines`` remembers what it contributed, so a new fetch only adds and removes
-the difference). A fetch reads the counts of its own lines only — never the bodies of the site's other
-articles. The template a version was compared under (the keys found in its body) is kept by digest in
-``site_templates``, so a re-extraction strips the same lines (:func:`load_template`).
+the difference; a line no article has any more is forgotten). A fetch reads the counts of its own lines
+only, never the bodies of the site's other articles. The template a version was compared under (the keys
+found in its body) is kept by digest in ``site_templates``, so a re-extraction strips the same lines
+(:func:`load_template`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,21 +53,24 @@ def site_template(session: Session, site: str, article_id: int, keys: Iterable[s
     return learn(site_counts(session, site, keys), own, rules), own
 
 
-def _increment(session: Session, site: str, keys: list[str]) -> None:
-    rows = [{"site": site, "line_hash": key, "articles": 1} for key in keys]
+def _add(session: Session, site: str, deltas: list[tuple[str, int]]) -> None:
+    """Add each delta to its key's count: one statement, keys in sorted order (concurrent transactions
+    lock the rows in one order, so they wait for each other but never deadlock)."""
+    rows = [{"site": site, "line_hash": key, "articles": delta} for key, delta in deltas]
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(TemplateLine).values(rows)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["site", "line_hash"], set_={"articles": TemplateLine.articles + 1}))
+        total = TemplateLine.articles + statement.excluded.articles
+        session.execute(statement.on_conflict_do_update(index_elements=["site", "line_hash"],
+                                                        set_={"articles": total}))
         return
-    for key in keys:  # other backends: read, then write
+    for key, delta in deltas:  # other backends: read, then write
         row = session.get(TemplateLine, (site, key))
         if row is None:
-            session.add(TemplateLine(site=site, line_hash=key, articles=1))
+            session.add(TemplateLine(site=site, line_hash=key, articles=delta))
         else:
-            row.articles += 1
+            row.articles += delta
     session.flush()
 
 
@@ -75,14 +79,15 @@ def contribute(session: Session, site: str, article_id: int, before: frozenset[s
     """Make the article's contribution ``keys`` (it was ``before``): only the difference is written."""
     now = frozenset({*keys, SITE_KEY})
     added, removed = now - before, before - now
-    for chunk in _chunks(added):
-        _increment(session, site, chunk)
-        session.add_all(ArticleLine(article_id=article_id, line_hash=key) for key in chunk)
+    deltas = sorted([(key, 1) for key in added] + [(key, -1) for key in removed])
+    for start in range(0, len(deltas), _CHUNK):
+        _add(session, site, deltas[start:start + _CHUNK])
+    session.add_all(ArticleLine(article_id=article_id, line_hash=key) for key in sorted(added))
     for chunk in _chunks(removed):
-        session.execute(update(TemplateLine).where(TemplateLine.site == site, TemplateLine.line_hash.in_(chunk))
-                        .values(articles=TemplateLine.articles - 1))
         session.execute(delete(ArticleLine).where(ArticleLine.article_id == article_id,
                                                   ArticleLine.line_hash.in_(chunk)))
+        session.execute(delete(TemplateLine).where(  # a line no article has any more (a hot list moved on)
+            TemplateLine.site == site, TemplateLine.line_hash.in_(chunk), TemplateLine.articles <= 0))
     session.flush()
 
 

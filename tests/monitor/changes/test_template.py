@@ -129,8 +129,8 @@ def test_site_counts_are_kept_incrementally_and_agree_with_the_texts(sessions: s
             expected[key] = expected.get(key, 0) + 1
     with sessions() as session:
         stored = {row.line_hash: row.articles for row in session.execute(
-            select(TemplateLine).where(TemplateLine.site == "news.example.cn", TemplateLine.articles > 0)).scalars()}
-        assert stored == expected
+            select(TemplateLine).where(TemplateLine.site == "news.example.cn")).scalars()}
+        assert stored == expected, "the hot-list line that moved on is forgotten, the new one counted"
         assert site_counts(session, "other.example.org", line_keys(HOT))[SITE_KEY] == 1, "sites are apart"
         contributed = session.execute(select(ArticleLine)).scalars().all()
         assert len(contributed) == sum(len(line_keys(text)) + 1 for text in bodies.values())
