@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from monitor.changes.record import ChangeRecorder
 from monitor.changes.template import SITE_KEY, Template, inherit, learn, learn_from_texts, line_keys, strip
 from monitor.changes.template_store import site_counts
 from storage.corpus import Corpus
-from storage.engine import transaction
+from storage.engine import make_engine, session_factory, transaction
+from storage.migrate import upgrade
 from storage.models import ArticleLine, TemplateLine
 
 TEXT = ("香港行政长官梁振英在各方压力下就其大宅的违章建筑问题公开道歉。\n\n"
@@ -135,3 +137,34 @@ def test_site_counts_are_kept_incrementally_and_agree_with_the_texts(sessions: s
         contributed = session.execute(select(ArticleLine)).scalars().all()
         assert len(contributed) == sum(len(line_keys(text)) + 1 for text in bodies.values())
     assert learn(expected).keys == learn_from_texts(texts).keys
+
+
+@pytest.mark.postgres
+def test_concurrent_fetches_of_one_site_keep_the_counts_exact(postgres_url: str, tmp_path: Path) -> None:
+    """Six fetches of one site at once, twice (the hot list moving on in between): no deadlock, no lost
+    update, the counts are those of the texts."""
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    recorder = ChangeRecorder(Topic(()), Corpus(tmp_path), DetectOptions())
+    texts = siblings(6)
+    urls = [f"https://news.example.cn/c/{n}.html" for n in range(len(texts))]
+
+    def fetch(job: tuple[str, str, int]) -> str:
+        url, body, hour = job
+        with transaction(sessions) as session:
+            return recorder.fetched(session, fetched(url, body), datetime(2025, 6, 1, hour, tzinfo=UTC)).outcome
+
+    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+        first = list(pool.map(fetch, [(url, body, 1) for url, body in zip(urls, texts, strict=True)]))
+        texts = [body.replace("多地发布暴雨橙色预警", "高考成绩今起陆续放榜") for body in texts]
+        second = list(pool.map(fetch, [(url, body, 2) for url, body in zip(urls, texts, strict=True)]))
+    assert first == ["new"] * len(texts) and len(second) == len(texts)
+    expected: dict[str, int] = {}
+    for text in texts:
+        for key in (*line_keys(text), SITE_KEY):
+            expected[key] = expected.get(key, 0) + 1
+    with sessions() as session:
+        stored = {row.line_hash: row.articles for row in session.execute(select(TemplateLine)).scalars()}
+    engine.dispose()
+    assert stored == expected
