@@ -1,14 +1,13 @@
 """crawl runs keyed by queue job and attempt
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 13:00:00
 
 A worker's crawl run carries its job (``crawl:<site>@<enqueue time in ms>``: arq reuses the id once a
 job ends) and arq's try number; unique together, so
 one attempt of a job records one run, and the next attempt of a job whose worker died closes the run
 left ``running`` by it (``abandoned``).
-(The lead rebases ``down_revision`` onto 0003 at merge.)
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
