@@ -117,7 +117,7 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_workers", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sites", type=int, default=6)
-    parser.add_argument("--articles", type=int, default=20, help="articles per site")
+    parser.add_argument("--articles", type=int, default=20, help="articles per site (at most 23)")
     parser.add_argument("--trips", type=int, default=50, help="empty jobs timed for the queue overhead")
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds for the second worker to start")
     args = parser.parse_args()

@@ -20,15 +20,27 @@ from pathlib import Path
 from tests.conftest import ROOT
 from tests.crawler.site_server import SiteServer
 
-PARAGRAPH = ("{site}第{n}篇报道：记者从有关部门获悉，本市今年以来持续推进城市更新行动，改造老旧小区{n}个，"
-             "新增公共绿地和口袋公园，居民出行和生活条件明显改善。相关负责人表示，下一步将继续听取群众意见，"
-             "完善配套设施，让城市更新成果更多更公平地惠及全体市民。")
+LINES_PER_ARTICLE = 6
+
+
+def _seed_lines() -> list[str]:
+    """Long paragraphs of the seed corpus (real Chinese text), in order."""
+    lines = []
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        lines += [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 40]
+    return lines
+
+
+SEED_LINES = _seed_lines()
+MAX_ARTICLES = len(SEED_LINES) // LINES_PER_ARTICLE  # per site: no paragraph in two articles of one site
 
 
 def article_html(site: str, n: int, edition: int = 1) -> bytes:
-    paragraphs = "".join(f"<p>{PARAGRAPH.format(site=site, n=n)}第{i}段。</p>" for i in range(8))
+    """Article ``n`` of a site: paragraphs no other article of the site has (else they are its template)."""
+    start = (n % MAX_ARTICLES) * LINES_PER_ARTICLE
+    paragraphs = "".join(f"<p>{line}</p>" for line in SEED_LINES[start:start + LINES_PER_ARTICLE])
     if edition > 1:
-        paragraphs += f"<p>更正：本文第{n}篇报道的数字已于第{edition}版更新，特此说明。</p>"
+        paragraphs += f"<p>更正：{site}本文第{n}篇报道的数字已于第{edition}版更新，特此说明，并向读者致歉。</p>"
     title = f"{site}城市更新报道第{n}篇"
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>'
             f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>").encode()
@@ -45,6 +57,7 @@ class Sites:
 
     @classmethod
     def start(cls, count: int, articles: int) -> Sites:
+        assert articles <= MAX_ARTICLES, f"at most {MAX_ARTICLES} articles per site"
         servers = [SiteServer(host=f"127.0.0.{i + 1}").start() for i in range(count)]
         for index, server in enumerate(servers):
             name = f"站点{index + 1}"
