@@ -153,6 +153,21 @@ class Proc:
         self.process.wait()
 
 
+def stop_all(procs: tuple[Proc, ...]) -> list[int]:
+    """Stop every process (SIGTERM, then SIGKILL after the timeout): one that hangs never leaves the
+    others running; then raise if one had to be killed."""
+    codes, hung = [], []
+    for proc in procs:
+        try:
+            codes.append(proc.stop())
+        except subprocess.TimeoutExpired as exc:
+            hung.append(exc)
+            codes.append(-9)
+    if hung:
+        raise hung[0]
+    return codes
+
+
 def wait_for(what: str, check: Callable[[], bool], timeout: float, procs: tuple[Proc, ...] = ()) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, Article, Change, CrawlRun, Version
 from tests.monitor.receiver import Receiver, free_port
-from tests.queue.cluster import Proc, Sites, newswatch, wait_for, write_config
+from tests.queue.cluster import Proc, Sites, newswatch, stop_all, wait_for, write_config
 
 SITES, ARTICLES = 3, 3
 
@@ -78,7 +78,7 @@ def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
                  30, procs)
         exposed = scrape(metrics)
     finally:
-        codes = [p.stop() for p in procs]
+        codes = stop_all(procs)
     logs = "\n".join(p.log() for p in procs)
     assert codes == [0, 0, 0], logs[-4000:]
     engine = make_engine(postgres_url)

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, Article, CrawlRun, Version
 from tests.monitor.receiver import Receiver, free_port
-from tests.queue.cluster import Proc, Sites, newswatch, wait_for, write_config
+from tests.queue.cluster import Proc, Sites, newswatch, stop_all, wait_for, write_config
 
 ARTICLES = 6
 
@@ -56,7 +56,7 @@ def test_killed_worker_site_is_crawled_again_by_the_other_after_the_lease(
         wait_for("every article stored", lambda: stored(postgres_url) == ARTICLES, 90, procs)
         wait_for("the killed run closed", lambda: _abandoned(postgres_url) == 1, 30, procs)
     finally:
-        codes = [p.stop() for p in procs]
+        codes = stop_all(procs)
         hook.stop()
     assert codes == [0] * len(procs), "\n".join(p.log()[-3000:] for p in procs)
     engine = make_engine(postgres_url)

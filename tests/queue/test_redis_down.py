@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, Article, Change, CrawlRun, Version
 from tests.monitor.receiver import Receiver, free_port
-from tests.queue.cluster import Proc, Sites, newswatch, wait_for, write_config
+from tests.queue.cluster import Proc, Sites, newswatch, stop_all, wait_for, write_config
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -109,7 +109,7 @@ def test_redis_lost_mid_run_then_back(tmp_path: Path, sites: Sites, postgres_url
         private_redis.start()
         wait_for("the edit found after Redis came back", lambda: figures(postgres_url)[1] == 1, 90, procs)
     finally:
-        codes = [p.stop() for p in procs]
+        codes = stop_all(procs)
         hook.stop()
     assert codes == [0, 0], "\n".join(p.log()[-3000:] for p in procs)
     assert "Redis lost" in procs[0].log() and "Redis reachable again" in procs[0].log()
