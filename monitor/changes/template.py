@@ -13,7 +13,9 @@ Such a line recurs across *different* articles of one site; a line of an article
   first template line starts a run of template lines and furniture — short headline-like lines, links —
   up to the end: what follows is cut, whatever it says), the **head** (the same before the text) and, in
   between, blocks of furniture that hold two or more template lines. One template line alone in the
-  text is kept: a line that is template on the site can be real text in one article.
+  text is kept: a line that is template on the site can be real text in one article. A body that would
+  keep no line of text (the site's articles differ only in their numbers: a daily price bulletin) is
+  compared whole: there the template is the article.
 
 Furniture that rotates (a hot list's headlines) is new to the counts on the first pages fetched after it
 moved. :func:`inherit` carries the template over: lines of the new body that take the place of template
@@ -162,7 +164,10 @@ def strip(body: str, template: Template, rules: TemplateRules = TemplateRules())
     lines = _lines(body, template, rules)
     lines = lines[: _tail_start(lines)]
     head = len(lines) - _tail_start(lines[::-1])  # the same rule read backwards: the head block
-    return "\n".join(line.raw for line in _middle(lines[head:]))
+    kept = _middle(lines[head:])
+    if not any(line.key and not (line.template or line.furniture) for line in kept):
+        return body  # nothing of an article would be left: the template is this page's own text, not furniture
+    return "\n".join(line.raw for line in kept)
 
 
 def inherit(previous: str, current: str, template: Template, rules: TemplateRules = TemplateRules()) -> Template:

@@ -83,6 +83,16 @@ def test_a_template_line_alone_inside_the_text_is_kept() -> None:
     assert "相关阅读" in strip(page(body), template)
 
 
+def test_a_body_made_only_of_template_lines_is_compared_whole() -> None:
+    """Articles that differ only in their numbers (a daily price bulletin) share every line key: the template
+    would take the whole article away, so the body is kept as it is and a new figure stays a change."""
+    bulletin = "今日92号汽油价格为{n}.{n}元每升，较昨日上涨{n}分。\n\n数据来源：发改委价格监测中心{n}号公告。"
+    template = learn_from_texts([bulletin.format(n=n) for n in range(1, 6)])
+    assert template.keys  # every line of the bulletin is template on the site
+    today = bulletin.format(n=7)
+    assert strip(today, template) == today
+
+
 def test_the_head_block_is_cut() -> None:
     texts = ["首页 > 新闻 > 正文\n\n" + text for text in siblings(3)]
     assert strip("首页 > 新闻 > 正文\n\n" + TEXT, learn_from_texts(texts)).strip() == TEXT
