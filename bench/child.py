@@ -1,7 +1,9 @@
 """``python -m bench.child ARGS``: run the ``newswatch`` CLI with ARGS and report what it cost.
 
-On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``VmHWM`` of this process, KiB) and
-CPU seconds (user + system). With ``$BENCH_CHILD_PROFILE`` set, the run is sampled by
+On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``VmHWM`` of this process, KiB), CPU
+seconds (user + system, with its child processes': an extraction pool's workers) and the largest peak RSS
+of those child processes (``ru_maxrss`` of ``RUSAGE_CHILDREN``: the ended ones; a forked worker counts
+the pages it shares with this process too). With ``$BENCH_CHILD_PROFILE`` set, the run is sampled by
 :class:`bench.sampler.Sampler` and the profile is written there.
 """
 
@@ -26,8 +28,9 @@ def peak_rss_kib() -> int:
 
 
 def _report(path: str) -> None:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    figures = {"max_rss_kib": peak_rss_kib(), "cpu_seconds": usage.ru_utime + usage.ru_stime}
+    usage, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = {"max_rss_kib": peak_rss_kib(), "max_child_rss_kib": children.ru_maxrss,
+               "cpu_seconds": usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime}
     Path(path).write_text(json.dumps(figures), encoding="utf-8")
 
 

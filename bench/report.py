@@ -99,7 +99,8 @@ def crawl_cells(found: CrawlSet, smallest: CrawlSet) -> list[str]:
     growth = "" if found is smallest else \
         f" = **{first.run.max_rss_kib / smallest.first.run.max_rss_kib:.2f}×** N={smallest.n:,}"
     again_rss = f" (re-check {found.recheck.run.max_rss_kib / 1024:.0f})" if found.recheck else ""
-    cells.append(f"{first.run.max_rss_kib / 1024:.0f}{growth}{again_rss}")
+    workers = f"; largest child process {first.run.max_child_rss_kib / 1024:.0f}" if first.run.max_child_rss_kib else ""
+    cells.append(f"{first.run.max_rss_kib / 1024:.0f}{growth}{again_rss}{workers}")
     return cells
 
 
