@@ -99,7 +99,8 @@ def crawl_cells(found: CrawlSet, smallest: CrawlSet) -> list[str]:
     growth = "" if found is smallest else \
         f" = **{first.run.max_rss_kib / smallest.first.run.max_rss_kib:.2f}×** N={smallest.n:,}"
     again_rss = f" (re-check {found.recheck.run.max_rss_kib / 1024:.0f})" if found.recheck else ""
-    workers = f"; largest child process {first.run.max_child_rss_kib / 1024:.0f}" if first.run.max_child_rss_kib else ""
+    workers = (f"; with its {first.run.processes - 1} child processes: peak PSS {first.run.tree_pss_kib / 1024:.0f}"
+               if first.run.processes > 1 else "")
     cells.append(f"{first.run.max_rss_kib / 1024:.0f}{growth}{again_rss}{workers}")
     return cells
 
@@ -119,7 +120,7 @@ def table(changes: list[ChangeCost], sets: list[CrawlSet], fixed: ChildRun) -> s
     rows.append(["change detection per changed article, 50,000 chars: CPU ms",
                  f"{median:.0f} (median of {len(changes)} cases) = "
                  f"**{median / sets[0].extraction.cpu_ms_per_page:.1f}×** one extraction", *blank])
-    rows.append(["`newswatch run` with nothing to crawl (fixed cost of a run)",
+    rows.append(["`newswatch run` with nothing to crawl (fixed cost of a run; median of 5)",
                  f"{fixed.seconds:.2f} s ({fixed.cpu_seconds:.2f} s CPU), peak RSS {fixed.max_rss_kib / 1024:.0f} MiB",
                  *blank])
     return markdown(["figure", *(f"N={s.n:,}" for s in sets)], rows)
