@@ -23,6 +23,8 @@ from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.monitor.core.test_daemon import FAST
 from tests.monitor.receiver import free_port
 
+WARM = 25  # crawls
+
 
 def rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -47,10 +49,15 @@ class DaemonMemory:
     first_kib: int
     last_kib: int
     seconds: float
+    warm_kib: int = 0  # after the first 25 crawls (imports, caches and the allocator's arenas warm by then)
 
     @property
     def growth(self) -> float:
         return self.last_kib / self.first_kib - 1 if self.first_kib else 0.0
+
+    @property
+    def warm_growth(self) -> float | None:
+        return self.last_kib / self.warm_kib - 1 if self.warm_kib else None
 
 
 
@@ -90,14 +97,15 @@ def measure(cycles: int = 200) -> tuple[DaemonMemory, list[tuple[int, int]]]:
             while (done := crawls(metrics)) < cycles:
                 _alive(daemon)
                 time.sleep(1)
-                if done >= samples[-1][0] + 25:
+                if done >= samples[-1][0] + WARM:
                     samples.append((done, rss_kib(daemon.pid)))
             last = rss_kib(daemon.pid)
             samples.append((cycles, last))
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(60)
-    return DaemonMemory(cycles, first, last, time.monotonic() - started), samples
+    warm = next((kib for done, kib in samples[1:-1] if done >= WARM), 0)
+    return DaemonMemory(cycles, first, last, time.monotonic() - started, warm), samples
 
 
 def main() -> None:
@@ -107,7 +115,8 @@ def main() -> None:
         print(f"{done:>7} {kib / 1024:>8.1f}")
     print(f"cycles {found.cycles} in {found.seconds:.0f} s; RSS first {found.first_kib / 1024:.1f} MiB, "
           f"last {found.last_kib / 1024:.1f} MiB, growth {(found.last_kib - found.first_kib) / 1024:+.1f} MiB "
-          f"({found.growth * 100:+.1f} %)")
+          f"({found.growth * 100:+.1f} %)"
+          + (f"; from crawl {WARM}: {found.warm_growth * 100:+.1f} %" if found.warm_growth is not None else ""))
 
 
 if __name__ == "__main__":

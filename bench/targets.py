@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench.bench_daemon_memory import DaemonMemory
+from bench.bench_daemon_memory import WARM, DaemonMemory
 from bench.crawl import CrawlSet
 from bench.workspace import ChildRun
 
@@ -97,8 +97,10 @@ def memory_targets(sets: list[CrawlSet], fixed: ChildRun, daemon: DaemonMemory |
     if daemon is None:
         rows.append(Target(name, "not run (`--daemon-cycles 0`)", "within ±10 %", None))
     else:
+        warm = daemon.warm_growth
+        after = f"; {warm:+.1%} from crawl {WARM}" if warm is not None else ""
         rows.append(Target(f"{name} ({daemon.cycles} crawls)",
-                           f"{daemon.growth:+.1%} ({mb(daemon.first_kib):.0f} → {mb(daemon.last_kib):.0f} MB)",
+                           f"{daemon.growth:+.1%} ({mb(daemon.first_kib):.0f} → {mb(daemon.last_kib):.0f} MB{after})",
                            "within ±10 %", abs(daemon.growth) <= 0.10))
     return rows
 
