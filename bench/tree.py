@@ -3,7 +3,8 @@
 ``VmHWM`` is one process's peak; a pool's workers are other processes, and their RSS counts the pages they
 share with the parent (fork) again. PSS (``/proc/PID/smaps_rollup``) splits shared pages between the
 processes that map them, so the sum over the tree is its real footprint. :class:`TreeMemory` samples that
-sum every ``interval`` seconds in a daemon thread and keeps the peak, and the most processes it saw.
+sum every ``interval`` seconds in a daemon thread, while there are child processes (alone, the process's own
+``VmHWM`` says it, at no cost), and keeps the peak and the most processes it saw.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def pss_kib(pid: int) -> int:
 class TreeMemory:
     """Peak PSS of this process and its descendants, sampled in a daemon thread."""
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, interval: float = 0.5) -> None:
         self.interval = interval
         self.peak_kib = 0
         self.most_processes = 1
@@ -64,6 +65,8 @@ class TreeMemory:
     def sample(self) -> None:
         me = os.getpid()
         tree = [me, *descendants(me)]
+        if len(tree) == 1:
+            return
         self.most_processes = max(self.most_processes, len(tree))
         self.peak_kib = max(self.peak_kib, sum(pss_kib(pid) for pid in tree))
 
