@@ -20,6 +20,7 @@ COMMAND_MODULES: Mapping[str, str] = {
     "export": "monitor.cli.corpus", "reextract": "monitor.cli.corpus",
     "alerts": "monitor.cli.alerts", "prune": "monitor.cli.prune", "serve": "monitor.cli.web",
     "sources": "monitor.cli.sources", "extract": "monitor.cli.preview", "check": "monitor.cli.preview",
+    "worker": "monitor.cli.queue",
 }  # fmt: skip
 
 
