@@ -1,8 +1,10 @@
 """``python -m bench.child ARGS``: run the ``newswatch`` CLI with ARGS and report what it cost.
 
-On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``VmHWM`` of this process, KiB) and
-CPU seconds (user + system). With ``$BENCH_CHILD_PROFILE`` set, the run is sampled by
-:class:`bench.sampler.Sampler` and the profile is written there.
+On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``VmHWM`` of this process, KiB), CPU
+seconds (user + system, with its ended child processes': an extraction pool's workers), and the peak PSS
+of this process with its child processes and the most processes seen (:class:`bench.tree.TreeMemory`).
+With ``$BENCH_CHILD_PROFILE`` set, the run is sampled by :class:`bench.sampler.Sampler` and the profile is
+written there.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from pathlib import Path
 
 from bench.sampler import Sampler
+from bench.tree import TreeMemory
 
 
 def peak_rss_kib() -> int:
@@ -25,14 +28,16 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _report(path: str) -> None:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    figures = {"max_rss_kib": peak_rss_kib(), "cpu_seconds": usage.ru_utime + usage.ru_stime}
+def _report(path: str, tree: TreeMemory) -> None:
+    usage, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = {"max_rss_kib": peak_rss_kib(), "tree_pss_kib": tree.peak_kib, "processes": tree.most_processes,
+               "cpu_seconds": usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime}
     Path(path).write_text(json.dumps(figures), encoding="utf-8")
 
 
 def main() -> None:
     sampler = Sampler() if os.environ.get("BENCH_CHILD_PROFILE") else None
+    tree = TreeMemory().start()
     if sampler is not None:
         sampler.start()
     sys.argv[0] = "newswatch"
@@ -43,8 +48,9 @@ def main() -> None:
     finally:
         if sampler is not None:
             sampler.dump(Path(os.environ["BENCH_CHILD_PROFILE"]), sampler.stop())
+        tree.stop()
         if os.environ.get("BENCH_CHILD_REPORT"):
-            _report(os.environ["BENCH_CHILD_REPORT"])
+            _report(os.environ["BENCH_CHILD_REPORT"], tree)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The in-process figures: bare extraction speed (the CPU limit of a crawl) and change-detection cost."""
+"""The in-process figures: bare extraction speed (ours and trafilatura's alone: the CPU limit of a crawl) and
+change-detection cost."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import statistics
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import trafilatura
 
 from bench.bench_diff import cases, corpus_text
 from bench.site import Template, decoded, pages
@@ -24,6 +27,7 @@ class Extraction:
     pages: int
     seconds: float  # wall clock
     cpu_seconds: float  # this process's CPU time over the same span
+    empty: int = 0  # pages it extracted nothing from (bare trafilatura: WeChat's hidden body, without our step)
 
     @property
     def per_second(self) -> float:
@@ -48,6 +52,16 @@ def bare_extraction(found: list[Template], n: int, cycles: int = 2) -> Extractio
         if not isinstance(extract(html, "http://127.0.0.1" + path), Article):
             raise RuntimeError(f"bench page {path} did not extract")
     return Extraction(len(sample), time.perf_counter() - start, time.process_time() - cpu)
+
+
+def bare_trafilatura(found: list[Template], n: int, cycles: int = 2) -> Extraction:
+    """``trafilatura.extract`` (its defaults) on the same decoded pages as :func:`bare_extraction`, one
+    process, one thread: the library alone, the first-crawl target's yardstick."""
+    sample = [(decoded(page), page.path) for page in pages(found, min(n, cycles * len(found)))]
+    trafilatura.extract(sample[0][0], url=URL)  # warm-up
+    start, cpu = time.perf_counter(), time.process_time()
+    empty = sum(1 for html, path in sample if not trafilatura.extract(html, url="http://127.0.0.1" + path))
+    return Extraction(len(sample), time.perf_counter() - start, time.process_time() - cpu, empty)
 
 
 def changed_article(old: str, new: str) -> tuple[float, float]:

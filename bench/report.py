@@ -10,8 +10,11 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from bench.bench_daemon_memory import DaemonMemory
 from bench.crawl import CrawlSet
 from bench.figures import ChangeCost
+from bench.peer import peer_versions
+from bench.targets import targets
 from bench.workspace import ChildRun
 
 COMMAND = ".venv/bin/python -m bench"
@@ -35,10 +38,12 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def machine(load_before: str) -> list[str]:
+def machine(load_before: str, peer: Path | str | None = None) -> list[str]:
     memory = _proc("/proc/meminfo", "MemTotal")
     gib = f"{int(memory.split()[0]) / 1024 / 1024:.1f} GiB" if memory != "?" else "?"
     packages = ", ".join(f"{name} {version(name)}" for name in ("Scrapy", "trafilatura", "SQLAlchemy", "lxml"))
+    if isinstance(peer, Path):
+        packages += f"; the peer (its own virtual environment): {peer_versions(peer)}"
     return [
         f"Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"CPU: {_proc('/proc/cpuinfo', 'model name')}, {os.cpu_count()} cores; RAM {gib}",
@@ -59,11 +64,26 @@ def _rate(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
+def peer_cells(found: CrawlSet) -> list[str]:
+    """urlwatch's first run and re-check: pages/s and peak RSS (or why it did not run)."""
+    peer = found.peer
+    if peer is None:
+        return ["not run", "not run"]
+    first, again = peer.first.run, peer.recheck.run
+    return [f"{_rate(peer.first_per_second)} ({first.seconds:.1f} s, {first.cpu_seconds:.1f} s CPU), "
+            f"peak RSS {first.max_rss_kib / 1024:.0f} MiB",
+            f"{_rate(peer.recheck_per_second)} ({peer.not_modified:,} × 304), "
+            f"peak RSS {again.max_rss_kib / 1024:.0f} MiB"]
+
+
 def crawl_cells(found: CrawlSet, smallest: CrawlSet) -> list[str]:
-    first, extraction = found.first, found.extraction
+    first, extraction, library = found.first, found.extraction, found.trafilatura
     cpu_ms = first.run.cpu_seconds / first.articles * 1000
     cells = [f"{_rate(extraction.per_second)} ({extraction.ms_per_page:.0f} ms/page, {extraction.pages} pages)",
-             f"{_rate(first.per_second)} = **{first.per_second / extraction.per_second:.2f}×** bare extraction",
+             f"{_rate(library.per_second)} ({library.ms_per_page:.0f} ms/page, {library.pages} pages, "
+             f"{library.empty} extracted nothing)",
+             f"{_rate(first.per_second)} = **{first.per_second / extraction.per_second:.2f}×** bare extraction, "
+             f"**{first.per_second / library.per_second:.2f}×** bare trafilatura",
              f"{cpu_ms:.0f} ms = {cpu_ms / extraction.cpu_ms_per_page:.2f}× bare extraction "
              f"({first.run.cpu_seconds / first.run.seconds:.2f} cores busy)"]
     if found.recheck is not None:
@@ -72,20 +92,26 @@ def crawl_cells(found: CrawlSet, smallest: CrawlSet) -> list[str]:
                      f"({found.not_modified:,} × 304, {again.articles - found.not_modified:,} × 200)")
     else:
         cells.append("not run (time)")
+    cells.extend(peer_cells(found))
     postgres = found.postgres
     cells.append(f"{_rate(postgres.per_second)} = **{postgres.per_second / first.per_second:.2f}×** SQLite"
                  if postgres is not None else "not run")
     growth = "" if found is smallest else \
         f" = **{first.run.max_rss_kib / smallest.first.run.max_rss_kib:.2f}×** N={smallest.n:,}"
     again_rss = f" (re-check {found.recheck.run.max_rss_kib / 1024:.0f})" if found.recheck else ""
-    cells.append(f"{first.run.max_rss_kib / 1024:.0f}{growth}{again_rss}")
+    workers = (f"; with its {first.run.processes - 1} child processes: peak PSS {first.run.tree_pss_kib / 1024:.0f}"
+               if first.run.processes > 1 else "")
+    cells.append(f"{first.run.max_rss_kib / 1024:.0f}{growth}{again_rss}{workers}")
     return cells
 
 
 def table(changes: list[ChangeCost], sets: list[CrawlSet], fixed: ChildRun) -> str:
     labels = ["bare extraction (`extract`, 1 process, 1 core): articles/s",
+              "bare trafilatura (`trafilatura.extract`, 1 process): pages/s",
               "first crawl, SQLite: articles/s (fetch+extract+store+corpus)", "first crawl: CPU per article",
-              "re-check, nothing changed: articles/s", "first crawl, PostgreSQL: articles/s",
+              "re-check, nothing changed: articles/s",
+              "urlwatch first run (`html2text` filter): pages/s", "urlwatch re-check, nothing changed: pages/s",
+              "first crawl, PostgreSQL: articles/s",
               "peak RSS of `newswatch run`, first crawl: MiB"]
     columns = [crawl_cells(s, sets[0]) for s in sets]
     rows = [[label, *(column[i] for column in columns)] for i, label in enumerate(labels)]
@@ -94,10 +120,16 @@ def table(changes: list[ChangeCost], sets: list[CrawlSet], fixed: ChildRun) -> s
     rows.append(["change detection per changed article, 50,000 chars: CPU ms",
                  f"{median:.0f} (median of {len(changes)} cases) = "
                  f"**{median / sets[0].extraction.cpu_ms_per_page:.1f}×** one extraction", *blank])
-    rows.append(["`newswatch run` with nothing to crawl (fixed cost of a run)",
-                 f"{fixed.seconds:.1f} s ({fixed.cpu_seconds:.1f} s CPU), peak RSS {fixed.max_rss_kib / 1024:.0f} MiB",
+    rows.append(["`newswatch run` with nothing to crawl (fixed cost of a run; median of 5)",
+                 f"{fixed.seconds:.2f} s ({fixed.cpu_seconds:.2f} s CPU), peak RSS {fixed.max_rss_kib / 1024:.0f} MiB",
                  *blank])
     return markdown(["figure", *(f"N={s.n:,}" for s in sets)], rows)
+
+
+def targets_table(sets: list[CrawlSet], fixed: ChildRun, daemon: DaemonMemory | None) -> str:
+    """Issue 12's targets: each figure of this run, its target, met or not."""
+    return markdown(["target (issue 12)", "measured in this run", "target", "verdict"],
+                    [[t.name, t.measured, t.target, t.verdict] for t in targets(sets, fixed, daemon)])
 
 
 def change_table(changes: list[ChangeCost]) -> str:
@@ -162,10 +194,13 @@ def profile_section(data: dict[str, Any], found: CrawlSet, sets: list[CrawlSet])
 
 
 def results(changes: list[ChangeCost], sets: list[CrawlSet], fixed: ChildRun, notes: list[str],
-            load_before: str) -> str:
+            load_before: str, daemon: DaemonMemory | None = None, peer: Path | str | None = None) -> str:
     parts = ["# newswatch benchmarks", "", f"Command: `{COMMAND}` (or `make bench`); written by it. "
-             "What each figure measures: `bench/README.md`.", "", *[f"- {line}" for line in machine(load_before)],
-             "", "## Figures", "", table(changes, sets, fixed), "", change_table(changes)]
+             "What each figure measures: `bench/README.md`.", "",
+             *[f"- {line}" for line in machine(load_before, peer)],
+             "", "## Figures", "", table(changes, sets, fixed), "", change_table(changes),
+             "", "## Targets", "", "Ratios of figures measured in this run (memory in MB, 10⁶ bytes, as the "
+             "targets are stated).", "", targets_table(sets, fixed, daemon)]
     profiled = next((s for s in sets if s.profile is not None), None)
     if profiled is not None and profiled.profile is not None:
         parts += ["", "## Profile of the first crawl", "", profile_section(profiled.profile, profiled, sets)]

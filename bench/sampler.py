@@ -27,6 +27,7 @@ IDLE = {  # innermost Python frames of a thread that waits
     ("base_events.py", "run_forever"), ("socketserver.py", "serve_forever"),
 }  # fmt: skip
 _PREFIXES = ("site-packages/", "lib/python3.11/", "lib/python3.12/", "lib/python3.13/")
+_REPO = str(Path(__file__).resolve().parents[1]) + "/"  # the checkout, whatever its folder is called
 _WORKER = re.compile(r"[-_]\d+(?:_\d+)?$")
 
 
@@ -38,7 +39,7 @@ def label(frame: FrameType) -> tuple[str, str]:
             path = path.split(prefix, 1)[1]
             break
     else:
-        path = path.rsplit("/main/", 1)[-1]
+        path = path.removeprefix(_REPO)
     return path, frame.f_code.co_name
 
 
@@ -69,8 +70,9 @@ class Sampler:
             names = {t.ident: _WORKER.sub("", t.name) for t in threading.enumerate()}
             self.ticks += 1
             for ident, frame in sys._current_frames().items():
-                if ident != own:
-                    self._take(names.get(ident, "?"), frame)
+                name = names.get(ident, "?")
+                if ident != own and not name.startswith("bench-"):  # the bench's own threads (bench.tree)
+                    self._take(name, frame)
 
     def _take(self, thread: str, frame: FrameType) -> None:
         self.samples[thread] += 1

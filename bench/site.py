@@ -3,8 +3,9 @@
 Every article of ``tests/fixtures/zh_news`` that extracts is a *template*; copy ``i`` is template
 ``i % T`` with a sentence naming the copy number (and the topic keyword :data:`KEYWORD`) inserted into
 the body text, so every page has its own URL, content and fingerprint. Pages keep their fixture's
-encoding (UTF-8 or GBK, declared in ``Content-Type``) and are served gzip-compressed; even copies carry
-an ``ETag`` (re-checks take the 304 path), odd ones none (re-checks fetch, extract and compare).
+encoding (UTF-8 or GBK, declared in ``Content-Type``) and are served gzip-compressed. Two re-check sets:
+even copies carry an ``ETag`` (``If-None-Match`` → 304), odd ones a ``Last-Modified`` only
+(``If-Modified-Since`` not earlier → 304, as real servers compare dates: urlwatch sends its last check's time).
 The fixtures' ``<link rel=canonical|alternate>`` and ``og:url`` are removed: they name the original sites.
 
     /                        home: the newest 60 articles, <link rel=alternate> to /feed-1.xml
@@ -31,6 +32,7 @@ from tests.crawler.site_server import Route, SiteServer
 KEYWORD = "基准测试"  # in every page: every article is on topic, so every one is written to the corpus
 PER_FILE = 1_000  # URLs per feed and per sitemap
 HOME_LINKS = 60
+LAST_MODIFIED = "Sat, 01 Mar 2025 00:00:00 GMT"  # the odd copies' only validator
 _ANCHOR = re.compile(r"[\u4e00-\u9fff，、]{12,}")
 # the fixtures' own canonical URLs and feed links point at the original sites (one, schemeless, would
 # resolve onto the bench site and merge copies): dropped, so each copy is its own article
@@ -61,6 +63,7 @@ class Page:
     content_type: str
     body: bytes  # encoded, not compressed
     etag: str | None
+    last_modified: str | None
     marker: str  # the inserted sentence: present in the extracted body of this copy
 
 
@@ -97,8 +100,8 @@ def article_path(i: int) -> str:
 def make_page(template: Template, i: int) -> Page:
     marker = variation(i)
     html = template.html.replace(template.anchor, template.anchor + marker, 1)
-    etag = f'"bench-{i}"' if i % 2 == 0 else None
-    return Page(article_path(i), template.content_type, html.encode(template.encoding), etag, marker)
+    etag, modified = (f'"bench-{i}"', None) if i % 2 == 0 else (None, LAST_MODIFIED)
+    return Page(article_path(i), template.content_type, html.encode(template.encoding), etag, modified, marker)
 
 
 def pages(found: list[Template], n: int) -> Iterator[Page]:
@@ -149,6 +152,8 @@ def serve_page(server: SiteServer, page: Page) -> None:
     headers: list[tuple[str, str]] = [("Content-Type", page.content_type), ("Content-Encoding", "gzip")]
     if page.etag:
         headers.append(("ETag", page.etag))
+    if page.last_modified:
+        headers.append(("Last-Modified", page.last_modified))
     server.route(page.path, Route(200, tuple(headers), gzip.compress(page.body, compresslevel=6, mtime=0)))
 
 

@@ -39,7 +39,9 @@ class ChildRun:
     stdout: str
     stderr: str
     max_rss_kib: int
-    cpu_seconds: float
+    cpu_seconds: float  # with its child processes' (bench.child)
+    tree_pss_kib: int = 0  # peak PSS of the process and its child processes (an extraction pool's workers)
+    processes: int = 1  # the most processes of that tree seen at once
 
     def summary(self) -> dict[str, Any]:
         """The ``--json`` summary a ``newswatch run --json`` printed (its last line)."""
@@ -99,7 +101,8 @@ def _child(config: Path, args: tuple[str, ...], database_url: str | None, profil
     measured = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     report.unlink(missing_ok=True)
     return ChildRun(seconds, done.returncode, done.stdout, done.stderr, int(measured.get("max_rss_kib", 0)),
-                    float(measured.get("cpu_seconds", 0.0)))
+                    float(measured.get("cpu_seconds", 0.0)), int(measured.get("tree_pss_kib", 0)),
+                    int(measured.get("processes", 1)))
 
 
 @contextlib.contextmanager

@@ -12,10 +12,16 @@ from __future__ import annotations
 import re
 
 from parsel import Selector
-from trafilatura.feeds import BLACKLIST, LINK_VALIDATION_RE
 
 from crawler.feeds import FEED_LINK_TYPES
 from crawler.urls import same_site, split_url, try_canonical_url
+
+# trafilatura.feeds' BLACKLIST and LINK_VALIDATION_RE, copied: importing them loads all of trafilatura on a
+# run that may extract nothing (tests/crawler/test_discovery_patterns.py keeps them equal)
+BLACKLIST = re.compile(r"\bcomments\b")  # no comment feed
+LINK_VALIDATION_RE = re.compile(
+    r"\.(?:atom|rdf|rss|xml)$|\b(?:atom|rss)\b|\?type=100$|feeds/posts/default/?$|\?feed=(?:atom|rdf|rss|rss2)|feed$"
+)
 
 _DATE_PATH = re.compile(r"/(?:19|20)\d{2}[/-]?[01]\d(?:[/-]?[0-3]\d)?(?:/|[^/]*$)|/\d{2}/[01]\d[0-3]\d/")
 _ID_FILE = re.compile(r"/[^/]*\d{5,}[^/]*(?:\.s?html?|\.php|\.aspx?)?$|/[A-Za-z0-9_-]*\d[A-Za-z0-9_-]{7,}/?$")

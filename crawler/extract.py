@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import lxml.html
-import py3langid
-import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
@@ -166,6 +164,8 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
     if refused is not None:
         return refused
     document = step.document if step is not None else _as_document(html)
+    import trafilatura  # here, not at import: a run that extracts nothing never loads it (nor numpy)
+
     result = trafilatura.extract_with_metadata(document, url=url or None, **_TRAFILATURA_ARGS)
     if result is None or not result.text:
         return Rejection(TOO_LITTLE_TEXT, "trafilatura found no main text", page.title, page.description)
@@ -330,6 +330,8 @@ _LEADING_HEADING = re.compile(r"(#{1,6})[ \t]+(.*)")
 
 
 def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str) -> Article:
+    import trafilatura
+
     title = clean_title((step.title if step else None) or result.title or page.title, page.text)
     title, markdown = cap_title(title, body.markdown)
     text = "\n".join(body.lines)
@@ -353,6 +355,8 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
 def _language(declared: str | None, text: str) -> str | None:
     """``<html lang>`` / og:locale, unless the text clearly says otherwise (templates often keep
     ``lang="en"``); py3langid when nothing is declared."""
+    import py3langid  # loads numpy and its model: only when a page is extracted
+
     sample = text[:3000]
     detected = str(py3langid.classify(sample)[0]) if len(_SPACES.sub("", sample)) >= 20 else None
     if declared and (detected is None or declared == detected or len(sample) < 200):

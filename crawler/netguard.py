@@ -19,14 +19,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-
-from scrapy import Request
-from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
-from scrapy.statscollectors import StatsCollector
+from typing import TYPE_CHECKING
 
 from crawler.urls import split_url
 from storage.errors import FetchRefused
+
+if TYPE_CHECKING:  # the address checks are used outside Scrapy too (crawler.fetch): Scrapy only for the middleware
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
 
 STAT_REFUSED = "newswatch/refused/private_address"
 
@@ -133,6 +134,8 @@ class SSRFGuardMiddleware:
         return cls(crawler.stats, allowed, settings.getbool("NEWSWATCH_GUARD_DNS", True))
 
     async def process_request(self, request: Request) -> None:
+        from scrapy.exceptions import IgnoreRequest
+
         parts = split_url(request.url)
         if parts is None:
             self.stats.inc_value(STAT_REFUSED)

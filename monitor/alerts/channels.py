@@ -61,7 +61,7 @@ def channel_kinds() -> tuple[str, ...]:
 def build_channels(alerts: AlertsConfig, environ: Mapping[str, str] | None = None) -> tuple[Channel, ...]:
     """Every configured channel, validated; an unknown kind or a missing secret names the key."""
     env = Secrets(os.environ if environ is None else environ)
-    registry = _registry()
+    registry = _registry() if alerts.channels else {}  # no channel: no channel module (Apprise) imported
     channels = []
     seen: set[str] = set()
     for index, entry in enumerate(alerts.channels):

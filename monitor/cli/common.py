@@ -51,9 +51,14 @@ def _config_after_command(ctx: click.Context, _param: click.Parameter, value: Pa
 def accept_config_everywhere(group: click.Group) -> None:
     """Add ``--config PATH`` to every command and group below ``group`` (it wins over NEWSWATCH_CONFIG)."""
     for command in group.commands.values():
-        if not any(p.name == "config_after" for p in command.params):
-            command.params.append(click.Option(
-                ["--config", "config_after"], type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
-                callback=_config_after_command, help="Config file (also accepted before the command)."))
-        if isinstance(command, click.Group):
-            accept_config_everywhere(command)
+        accept_config(command)
+
+
+def accept_config(command: click.Command) -> None:
+    """Add ``--config PATH`` to ``command`` and, for a group, to every command below it."""
+    if not any(p.name == "config_after" for p in command.params):
+        command.params.append(click.Option(
+            ["--config", "config_after"], type=click.Path(dir_okay=False, path_type=Path), expose_value=False,
+            callback=_config_after_command, help="Config file (also accepted before the command)."))
+    if isinstance(command, click.Group):
+        accept_config_everywhere(command)

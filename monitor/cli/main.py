@@ -11,15 +11,8 @@ from typing import Any
 
 import click
 
-from monitor.cli.alerts import COMMANDS as ALERT_COMMANDS
-from monitor.cli.common import accept_config_everywhere, config_of, remember_root_config, storage_of
-from monitor.cli.corpus import COMMANDS as CORPUS_COMMANDS
-from monitor.cli.preview import COMMANDS as PREVIEW_COMMANDS
-from monitor.cli.prune import COMMANDS as PRUNE_COMMANDS
-from monitor.cli.queue import COMMANDS as QUEUE_COMMANDS
-from monitor.cli.run import COMMANDS as RUN_COMMANDS
-from monitor.cli.sources import COMMANDS as SOURCE_COMMANDS
-from monitor.cli.web import COMMANDS as WEB_COMMANDS
+from monitor.cli.common import accept_config, accept_config_everywhere, config_of, remember_root_config, storage_of
+from monitor.cli.lazy import LazyGroup
 from monitor.core.preflight import preflight
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
 from storage.errors import NewswatchError
@@ -30,7 +23,7 @@ from storage.repository import documents_by_file
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, prepare=accept_config, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -186,10 +179,7 @@ def hide_password(url: str) -> str:
     return re.sub(r"(?<=://)([^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
-for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS, *WEB_COMMANDS,
-                 *SOURCE_COMMANDS, *PREVIEW_COMMANDS, *QUEUE_COMMANDS):
-    cli.add_command(_command)
-accept_config_everywhere(cli)
+accept_config_everywhere(cli)  # the commands defined here; LazyGroup prepares the others as they load
 
 
 def main() -> None:

@@ -7,18 +7,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.items import ArticleTarget, CrawlPlan, SiteTarget
-from crawler.store import latest_version
 from crawler.urls import site_of
 from monitor.core.schedule import is_due
 from monitor.core.seeds import SeedEntry
 from monitor.core.sources import RegisteredSource, Registry
-from storage.models import Article
+from storage.models import Article, Version
 
 NO_DISCOVERY_SITES = frozenset({"mp.weixin.qq.com"})  # WeChat has no sections, feeds or sitemaps
+BATCH = 1_000  # rows fetched at a time when the plan reads the stored articles
 
 
 @dataclass(frozen=True)
@@ -79,25 +79,35 @@ def site_targets(entries: Iterable[SeedEntry], registry: Registry) -> list[SiteT
 
 
 def known_urls(session: Session) -> frozenset[str]:
-    return frozenset(session.execute(select(Article.canonical_url)).scalars())
+    """Every stored canonical URL, read in batches (one column, no ORM objects)."""
+    query = select(Article.canonical_url).execution_options(yield_per=BATCH)
+    return frozenset(session.execute(query).scalars())
 
 
 def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]],
                  now: datetime | None = None) -> list[ArticleTarget]:
     """Stored articles due for a re-check by the age ``ladder`` (or flagged after an anomaly), with the
-    validators of their latest version for a conditional GET."""
+    validators of their latest version for a conditional GET.
+
+    One query, streamed in batches, reading only the columns a target needs: no ORM objects, and no
+    version bodies or stored pages in memory (a query per article used to load each latest version whole)."""
     now = now or datetime.now(UTC)
-    query = select(Article).where(Article.status == "active")
+    latest = (select(Version.article_id, func.max(Version.number).label("number"))
+              .group_by(Version.article_id).subquery())
+    query = (
+        select(Article.canonical_url, Article.discovered_from, Article.first_seen_at, Article.last_checked_at,
+               Article.next_check_at, Version.etag, Version.last_modified)
+        .where(Article.status == "active")
+        .outerjoin(latest, latest.c.article_id == Article.id)
+        .outerjoin(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
+        .order_by(Article.id)
+        .execution_options(yield_per=BATCH)
+    )
     targets = []
-    for article in session.execute(query).scalars():
-        flagged = article.next_check_at is not None and article.next_check_at <= now
-        if not flagged and not is_due(ladder, article.first_seen_at, article.last_checked_at, now):
-            continue
-        latest = latest_version(session, article.id)
-        targets.append(ArticleTarget(
-            article.canonical_url, article.discovered_from,
-            latest.etag if latest else None, latest.last_modified if latest else None,
-        ))
+    for url, origin, first_seen, last_checked, next_check, etag, modified in session.execute(query):
+        flagged = next_check is not None and next_check <= now
+        if flagged or is_due(ladder, first_seen, last_checked, now):
+            targets.append(ArticleTarget(url, origin, etag, modified))
     return targets
 
 

@@ -2,6 +2,8 @@
 
 ``AsyncCrawlerProcess`` starts the reactor, so :func:`run_once` can be called once per process
 (the one-shot job for cron). The daemon runs crawls with ``AsyncCrawlerRunner`` instead.
+Scrapy and the spider (with trafilatura behind it) are imported when there is something to crawl: a run
+with an empty plan records itself without them.
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from sqlalchemy import select
 
 from crawler.items import CrawlPlan, FetchError
 from crawler.settings import CrawlOptions, crawl_settings, require_plain
-from crawler.spiders.news import NewsSpider
 from crawler.topic import load_topic
 from monitor.alerts.channels import Channel
 from monitor.alerts.health import update_sources
@@ -33,6 +33,11 @@ from monitor.core.sources import load_registry, source_rules
 from storage.engine import transaction
 from storage.lock import run_lock
 from storage.models import CrawlRun
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.spiders.news import NewsSpider
 
 TOPICS_FILE = "topics.toml"
 RECORDER = "monitor.changes.record.ChangeRecorder"
@@ -148,7 +153,7 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cass
         session.flush()
         run_id = run.id
     settings = run_settings(config, cassette, mode, log_level, progress)
-    crawler, error = crawl(plan, settings)
+    crawler, error = crawl(plan, settings) if plan.articles or plan.sites else (None, None)
     record_health(storage, plan, crawler, config, channels)
     delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
     return finish_run(storage, run_id, crawler, error, delivered)
@@ -162,10 +167,10 @@ def run_settings(config: Config, cassette: Path | None, mode: str | None, log_le
     return require_plain(settings)
 
 
-def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: Config,
+def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler | None, config: Config,
                   channels: tuple[Channel, ...]) -> None:
-    spider = crawler.spider
-    if not isinstance(spider, NewsSpider):
+    spider = _news_spider(crawler)
+    if spider is None:
         return
     with transaction(storage.sessions) as session:
         update_sources(session, plan, spider.fetched, spider.errors, config.alerts, channels, datetime.now(UTC))
@@ -173,6 +178,10 @@ def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler, config: C
 
 def crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | None]:
     """Crawl ``plan`` once in this process (``AsyncCrawlerProcess``: once per process)."""
+    from scrapy.crawler import AsyncCrawlerProcess
+
+    from crawler.spiders.news import NewsSpider
+
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     task = process.crawl(crawler, plan=plan)
@@ -181,13 +190,26 @@ def crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | Non
     return crawler, f"{type(exc).__name__}: {exc}" if exc else None
 
 
-def finish_run(storage: Storage, run_id: int, crawler: Crawler, error: str | None,
+def _news_spider(crawler: Crawler | None) -> NewsSpider | None:
+    """The crawl's :class:`~crawler.spiders.news.NewsSpider`, or None (no crawl, or another spider)."""
+    if crawler is None:
+        return None
+    from crawler.spiders.news import NewsSpider  # loaded already: the crawl ran it
+
+    return crawler.spider if isinstance(crawler.spider, NewsSpider) else None
+
+
+def finish_run(storage: Storage, run_id: int, crawler: Crawler | None, error: str | None,
             delivered: DeliveryReport) -> RunSummary:
-    stats = {k: _jsonable(v) for k, v in (crawler.stats.get_stats() if crawler.stats else {}).items()}
+    """Record the run's figures; ``crawler`` None: nothing was planned, so nothing was crawled."""
+    scrapy_stats = crawler.stats.get_stats() if crawler is not None and crawler.stats else {}
+    stats: dict[str, Any] = {k: _jsonable(v) for k, v in scrapy_stats.items()}
+    if crawler is None:
+        stats["finish_reason"] = "finished"  # an empty plan: finished without a crawl
     stats.update({"newswatch/alerts/sent": delivered.sent, "newswatch/alerts/failed": delivered.failed,
                   "newswatch/alerts/dead": delivered.dead})
-    spider = crawler.spider
-    errors = tuple(spider.errors) if isinstance(spider, NewsSpider) else ()
+    spider = _news_spider(crawler)
+    errors = tuple(spider.errors) if spider is not None else ()
     stats["newswatch/error_kinds"] = dict(Counter(e.kind for e in errors))
     outcome = _outcome(error, stats, errors)
     with transaction(storage.sessions) as session:
@@ -197,7 +219,7 @@ def finish_run(storage: Storage, run_id: int, crawler: Crawler, error: str | Non
             run.stats = stats
             run.outcome = outcome
             run.error = error
-    rejected = tuple((p.reason, p.url) for p in spider.rejections) if isinstance(spider, NewsSpider) else ()
+    rejected = tuple((p.reason, p.url) for p in spider.rejections) if spider is not None else ()
     return RunSummary(run_id, outcome, stats, errors, rejected)
 
 

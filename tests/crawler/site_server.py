@@ -13,7 +13,8 @@
     server.stop()                        # idempotent; also closes open keep-alive connections
 
 A route with an ``ETag`` or ``Last-Modified`` header answers a matching conditional GET
-(``If-None-Match`` / ``If-Modified-Since``) with 304 and no body.
+(``If-None-Match`` equal to the ETag; or ``If-Modified-Since`` not earlier than ``Last-Modified``) with 304
+and no body.
 Headers are sent exactly as given (names, case, charset parameters, lies included). A
 ``Content-Length`` is added unless the route sets one; a route whose ``Content-Length`` differs from
 its body gets the body as is and then the connection closed (a truncated download). An unknown
@@ -30,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -146,11 +148,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _not_modified(self, route: Route) -> bool:
-        """Conditional GET as real servers do it: a matching ETag or Last-Modified gets a 304."""
+        """Conditional GET as real servers do it: a matching ETag, or (without ``If-None-Match``) an
+        ``If-Modified-Since`` equal to or later than the route's ``Last-Modified``, gets a 304."""
         etag, modified = route.header("ETag"), route.header("Last-Modified")
-        if etag is not None and self.headers.get("If-None-Match") == etag:
-            return True
-        return modified is not None and self.headers.get("If-Modified-Since") == modified
+        if self.headers.get("If-None-Match") is not None:
+            return etag is not None and self.headers.get("If-None-Match") == etag
+        since = self.headers.get("If-Modified-Since")
+        if modified is None or since is None:
+            return False
+        return since == modified or _not_later(modified, since)
 
     def _answer(self, route: Route, *, send_body: bool) -> None:
         self.send_response(route.status)
@@ -164,6 +170,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(route.body)
         if declared is not None and declared.strip() != str(len(route.body)):
             self.close_connection = True
+
+
+def _not_later(modified: str, since: str) -> bool:
+    """Whether the HTTP date ``modified`` is not after ``since`` (False when either does not parse)."""
+    try:
+        return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+    except (TypeError, ValueError):
+        return False
 
 
 class _Server(ThreadingHTTPServer):

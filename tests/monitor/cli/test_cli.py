@@ -89,7 +89,11 @@ def test_commands_refuse_an_unmigrated_database(workdir: Path, monkeypatch: pyte
 
 
 def _commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
-    for name, command in group.commands.items():
+    """Every command below ``group``, the lazily loaded ones too (``list_commands``/``get_command``)."""
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         yield prefix + name, command
         if isinstance(command, click.Group):
             yield from _commands(command, prefix + name + " ")
