@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -11,6 +12,9 @@ import click
 from monitor.cli.common import config_of, storage_of
 from monitor.core.run import RunSummary, run_once
 from monitor.core.status import status
+
+
+DROPPED_EXAMPLES = 20  # the JSON lists this many dropped URLs; the count and kinds cover all
 
 
 def _progress_mode(quiet: bool, as_json: bool) -> str:
@@ -59,6 +63,8 @@ def summary_json(summary: RunSummary) -> dict[str, object]:
         "run": summary.run_id, "outcome": summary.outcome, "figures": summary.figures,
         "errors": [{"kind": e.kind, "url": e.url, "detail": e.detail} for e in summary.errors],
         "rejected": [{"reason": reason, "url": url} for reason, url in summary.rejected],
+        "dropped": {"count": len(summary.dropped), "kinds": dict(Counter(e.kind for e in summary.dropped)),
+                    "examples": [{"kind": e.kind, "url": e.url} for e in summary.dropped[:DROPPED_EXAMPLES]]},
         "cassette_missing": summary.stats.get("cassette/missing", 0),
     }
 
@@ -76,6 +82,10 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
     if not quiet:
         for reason, url in summary.rejected:
             click.echo(f"  rejected {reason}: {url}")
+        if summary.dropped:
+            kinds = Counter(e.kind for e in summary.dropped)
+            click.echo(f"  dropped {len(summary.dropped)} discovered URL(s) that failed: "
+                       + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
     missing = summary.stats.get("cassette/missing", 0)
     if missing:
         click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
