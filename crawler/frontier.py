@@ -110,12 +110,14 @@ class Frontier:
         return released
 
     def _next(self, site: str, lanes: dict[str, deque[str]]) -> str | None:
-        names = [name for name, queue in lanes.items() if queue]
-        if not names:
-            return None
-        name = names[self.turn[site] % len(names)]
-        self.turn[site] += 1
-        return lanes[name].popleft()
+        """The head of the next non-empty lane after the last one served (lanes in order of creation)."""
+        names = list(lanes)
+        for step in range(len(names)):
+            index = (self.turn[site] + step) % len(names)
+            if lanes[names[index]]:
+                self.turn[site] = index + 1
+                return lanes[names[index]].popleft()
+        return None
 
     def _unqueue(self, entry: Entry) -> None:
         queue = self.lanes.get(entry.site, {}).get(entry.lane)
@@ -132,6 +134,15 @@ class Frontier:
             self.flying.discard(url)
             self.in_flight[entry.site] -= 1
         return entry
+
+    def idle(self) -> int:
+        """The crawl has nothing in flight: whatever is still counted in flight or awaited was lost on
+        the way (a request dropped before any callback); forget it so the queues move. Returns how many."""
+        stale = len(self.flying) + sum(self.sources.values())
+        self.flying.clear()
+        self.in_flight.clear()
+        self.sources.clear()
+        return stale
 
     def waiting_sites(self) -> list[str]:
         """Sites with queued URLs and budget left."""

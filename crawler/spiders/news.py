@@ -25,7 +25,7 @@ from crawler.encoding import decode_body, looks_binary
 from crawler.extract import Article, Rejection, extract
 from crawler.feeds import parse_feed
 from crawler.frontier import SECTION_LANE, Entry, Frontier
-from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage
+from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
 from crawler.netguard import literal_address
 from crawler.selectors import Selection
 from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
@@ -48,6 +48,7 @@ class NewsSpider(scrapy.Spider):
         self.extraction = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
         self._selections: dict[str, Selection | None] | None = None
         self._frontier: Frontier | None = None
+        self._sources_seen: set[str] = set()  # feeds, sitemaps, robots.txt requested
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -72,6 +73,9 @@ class NewsSpider(scrapy.Spider):
     def idle(self) -> None:
         """Nothing in flight: hand the engine what the frontier still holds (a safety net: every answer
         already releases the next URLs of its site)."""
+        stale = self.frontier.idle()
+        if stale:
+            self._count("frontier/stale", stale)
         requests = [r for site in self.frontier.waiting_sites() for r in self._release(site)]
         engine = self.crawler.engine
         for request in requests:
@@ -103,25 +107,38 @@ class NewsSpider(scrapy.Spider):
                 if self.frontier.hold(Entry(page, site_of(page), "held", depth=0)):
                     self.frontier.source_opened(site_of(page))
                     yield self._page_request(page, source=True)
-            for feed in site.feeds:
-                yield self._feed_request(feed, held=True)
-            for sitemap in site.sitemaps:
-                yield self._sitemap_request(sitemap, held=True)
-            if site.robots:
-                for root in dict.fromkeys(_root(u) for u in (*site.pages, *site.feeds, *site.sitemaps, *site.roots)):
-                    yield self._source_request(root + "robots.txt", self.parse_robots, kind="robots",
-                                               meta={"handle_httpstatus_list": [401, 403, 404, 410]})
+            for request in self._site_sources(site):
+                yield request
+
+    def _site_sources(self, site: SiteTarget) -> Iterator[Request]:
+        """A configured site's feeds, sitemaps and robots.txt (the Sitemap: lines it names)."""
+        for feed in site.feeds:
+            yield from self._feed_request(feed, held=True)
+        for sitemap in site.sitemaps:
+            yield from self._sitemap_request(sitemap, held=True)
+        if site.robots:
+            for root in dict.fromkeys(_root(u) for u in (*site.pages, *site.feeds, *site.sitemaps, *site.roots)):
+                yield from self._source_request(root + "robots.txt", self.parse_robots, kind="robots",
+                                                meta={"handle_httpstatus_list": [401, 403, 404, 410]})
 
     def _request(self, url: str, callback: Any, kind: str, **kwargs: Any) -> Request:
         meta = kwargs.pop("meta", {})
         meta["nw_kind"] = kind
         return Request(url, callback=callback, errback=self.on_error, meta=meta, **kwargs)
 
-    def _source_request(self, url: str, callback: Any, kind: str, held: bool = False, **kwargs: Any) -> Request:
-        """A feed, sitemap or robots.txt: the site's discovery waits for it (see :class:`Frontier`)."""
-        self.frontier.source_opened(site_of(url))
-        meta = {**kwargs.pop("meta", {}), "nw_source": site_of(url), "nw_held": held}
-        return self._request(url, callback, kind, meta=meta, **kwargs)
+    def _source_request(self, url: str, callback: Any, kind: str, held: bool = False, gate: bool = True,
+                        **kwargs: Any) -> Iterator[Request]:
+        """A feed, sitemap or robots.txt, requested once per crawl (this set, not the dupefilter, decides:
+        every request made is answered). With ``gate`` the site's discovery waits for it (see
+        :class:`Frontier`): its own sources, robots.txt and the sitemaps they name; not feeds announced
+        by pages met on the way."""
+        if url in self._sources_seen:
+            return
+        self._sources_seen.add(url)
+        if gate:
+            self.frontier.source_opened(site_of(url))
+        meta = {**kwargs.pop("meta", {}), "nw_source": site_of(url) if gate else None, "nw_held": held}
+        yield self._request(url, callback, kind, meta=meta, dont_filter=True, **kwargs)
 
     def _article_request(self, target: ArticleTarget) -> Request:
         """A held URL (a seed, a stored article's re-check), with validators for a conditional GET."""
@@ -139,11 +156,12 @@ class NewsSpider(scrapy.Spider):
         meta = {"nw_url": url, "nw_held": held, "nw_source": site_of(url) if source else None}
         return self._request(url, self.parse_page, kind="page", meta=meta, dont_filter=True)
 
-    def _feed_request(self, url: str, held: bool = False) -> Request:
+    def _feed_request(self, url: str, held: bool = False) -> Iterator[Request]:
         cap = self.settings.getint("NEWSWATCH_MAX_FEED_BYTES")
-        return self._source_request(url, self.parse_feed, kind="feed", held=held, meta={"download_maxsize": cap})
+        return self._source_request(url, self.parse_feed, kind="feed", held=held, gate=held,
+                                    meta={"download_maxsize": cap})
 
-    def _sitemap_request(self, url: str, held: bool = False) -> Request:
+    def _sitemap_request(self, url: str, held: bool = False) -> Iterator[Request]:
         cap = self.settings.getint("NEWSWATCH_MAX_FEED_BYTES")
         return self._source_request(url, self.parse_sitemap, kind="sitemap", held=held,
                                     meta={"download_maxsize": cap})
@@ -238,7 +256,7 @@ class NewsSpider(scrapy.Spider):
     def _autodiscovered_feeds(self, html: str, page_url: str) -> Iterator[Request]:
         for feed in discover_feeds(html, page_url):
             self._count("discovered/feeds")
-            yield self._feed_request(feed)
+            yield from self._feed_request(feed)
 
     def parse_feed(self, response: Response) -> Iterator[Item | Request]:
         try:
@@ -280,7 +298,7 @@ class NewsSpider(scrapy.Spider):
         for child in sitemap.sitemaps:
             url = try_canonical_url(child.loc)
             if url is not None:
-                yield self._sitemap_request(url)
+                yield from self._sitemap_request(url)
         self._articles_from((entry.loc for entry in sitemap.entries), response.url, "sitemap:")
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
@@ -299,7 +317,7 @@ class NewsSpider(scrapy.Spider):
                 self._count("dropped/bad_url")
                 continue
             self._count("discovered/sitemaps")
-            yield self._sitemap_request(url)
+            yield from self._sitemap_request(url)
 
     def _settle(self, meta: dict[str, Any]) -> None:
         """A site's own source (configured page, feed, sitemap, robots.txt) answered or failed."""
