@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.discovery import declared_canonical, discover_feeds, looks_like_article, site_links
 from crawler.encoding import decode_body, looks_binary
-from crawler.extract import Article, Rejection, extract
+from crawler.extract import EMPTY, Article, Rejection, extract
 from crawler.feeds import parse_feed
 from crawler.frontier import SECTION_LANE, Entry, Frontier
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
@@ -230,7 +230,11 @@ class NewsSpider(scrapy.Spider):
         worker thread: trafilatura shares module-level lxml parsers, which must not be used by two threads
         at once (two concurrent extractions crashed the process with ``free(): invalid pointer``)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.extraction, extract, html, url, self.selection_for(url))
+        try:
+            return await loop.run_in_executor(self.extraction, extract, html, url, self.selection_for(url))
+        except ValueError as exc:  # lxml refusing a fetched string: the page is rejected, the crawl goes on
+            self._count("extract/failed")
+            return Rejection(EMPTY, f"unparsable markup: {exc}"[:200])
 
     def follow_section(self, html: str, page_url: str, depth: int) -> Iterator[Request]:
         """A section page: its announced feeds requested; its links offered to the frontier, within

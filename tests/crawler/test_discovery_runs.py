@@ -39,11 +39,18 @@ def accepted_pages(count: int) -> list[bytes]:
     for _name, body in eval_pages():
         html = decode_body(body, None)
         url = "http://127.0.0.1/probe/x"
-        if declared_canonical(html, url) is None and isinstance(extract(html, url), Article):
+        if declared_canonical(html, url) is None and isinstance(_extracted(html, url), Article):
             found.append(body)
         if len(found) == count:
             return found
     raise AssertionError("not enough accepted pages")
+
+
+def _extracted(html: str, url: str) -> object:
+    try:
+        return extract(html, url)
+    except ValueError:  # a page lxml refuses (control characters): not one to serve here
+        return None
 
 
 def stored_urls(folder: Path) -> set[str]:
