@@ -13,8 +13,7 @@ from monitor.cli.common import config_of, storage_of
 from monitor.core.run import RunSummary, run_once
 from monitor.core.status import status
 
-
-DROPPED_EXAMPLES = 20  # the JSON lists this many dropped URLs; the count and kinds cover all
+DROPPED_EXAMPLES = 20  # the summary and the JSON list this many dropped URLs; count and kinds cover all
 
 
 def _progress_mode(quiet: bool, as_json: bool) -> str:
@@ -82,13 +81,20 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
     if not quiet:
         for reason, url in summary.rejected:
             click.echo(f"  rejected {reason}: {url}")
-        if summary.dropped:
-            kinds = Counter(e.kind for e in summary.dropped)
-            click.echo(f"  dropped {len(summary.dropped)} discovered URL(s) that failed: "
-                       + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
+        _print_dropped(summary)
     missing = summary.stats.get("cassette/missing", 0)
     if missing:
         click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
+
+
+def _print_dropped(summary: RunSummary) -> None:
+    """Failures of discovered URLs: the first few, then the count by kind (not errors: exit 0)."""
+    for error in summary.dropped[:DROPPED_EXAMPLES]:
+        click.echo(f"  dropped {error.kind}: {error.url} ({error.detail[:160]})")
+    if len(summary.dropped) > DROPPED_EXAMPLES:
+        kinds = Counter(e.kind for e in summary.dropped)
+        click.echo(f"  dropped {len(summary.dropped)} discovered URLs in all: "
+                   + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
 
 
 

@@ -28,7 +28,7 @@ def test_every_eval_page_is_judged_once_and_none_is_lost_to_route_order(tmp_path
             server.add(path, body, headers=RAW_HTML)
         config = discovery_workspace(tmp_path, base, max_pages_per_site=5000)
         run = newswatch_json(config, timeout=1700)
-        asked = Counter(r.path for r in server.requests if r.path.startswith("/eval/p"))
+        asked = Counter(r.path for r in server.requests if r.path in set(paths))
         missing = [r.path for r in server.requests if r.path not in set(paths) | {"/", "/feed.xml", "/sitemap.xml",
                                                                                   "/robots.txt"}]
     figures = run.summary["figures"]
