@@ -23,6 +23,7 @@ from twisted.python.failure import Failure
 from crawler.discovery import declared_canonical, discover_feeds, looks_like_article, site_links
 from crawler.encoding import decode_body, looks_binary
 from crawler.extract import EMPTY, Article, Rejection, extract
+from crawler.failures import failure_kind
 from crawler.feeds import parse_feed
 from crawler.frontier import SECTION_LANE, Entry, Frontier
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
@@ -371,39 +372,13 @@ class NewsSpider(scrapy.Spider):
         if response is not None:
             kind, detail = f"http_{response.status}", f"HTTP {response.status}"
         else:
-            kind = _failure_kind(failure)
+            kind = failure_kind(failure)
             detail = str(failure.value) or kind
         if meta.get("nw_url"):
             self.frontier.answered(meta["nw_url"])
         self._settle(meta)
         yield self._failed(meta, url, kind, detail)
         yield from self._release_all()
-
-
-def _failure_kind(failure: Failure) -> str:
-    name = type(failure.value).__name__
-    message = str(failure.value)
-    if name == "IgnoreRequest" and "non-public address" in message:
-        return "refused_private"
-    if name == "IgnoreRequest" and "robots.txt" in message:
-        return "refused_robots"
-    if "max redirections" in message:
-        return "too_many_redirects"
-    if "redirect" in message.lower():
-        return "redirect_loop"
-    if name == "IgnoreRequest" and "not a valid URL" in message:
-        return "bad_url"
-    if name == "IgnoreRequest" and "truncated gzip" in message:
-        return "truncated_body"
-    if any(text in message for text in ("max size", "larger than", "exceeded DOWNLOAD_MAXSIZE")):
-        return "too_large"
-    aliases = {
-        "TimeoutError": "timeout", "TCPTimedOutError": "timeout", "DownloadTimeoutError": "timeout",
-        "ResponseDataLossError": "truncated_body", "ConnectionRefusedError": "connection_refused",
-        "DownloadConnectionRefusedError": "connection_refused", "CannotResolveHostError": "dns_failed",
-        "CassetteError": "not_in_cassette",
-    }
-    return aliases.get(name, name)
 
 
 def _expects_article(entry: Entry) -> bool:

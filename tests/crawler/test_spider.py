@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from scrapy import Request
+from scrapy.exceptions import DownloadConnectionRefusedError
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
+from twisted.internet.error import ConnectionRefusedError as TwistedConnectionRefused
 from twisted.python.failure import Failure
 
+from crawler.failures import failure_kind
 from crawler.frontier import SECTION_LANE, Entry
 from crawler.items import ArticleTarget, CrawlPlan, FetchError, RejectedPage, SiteTarget
 from crawler.settings import CrawlOptions, crawl_settings
@@ -167,3 +171,27 @@ def test_errors_are_classified() -> None:
     failure.request = request  # type: ignore[attr-defined]
     (error,) = list(made.on_error(failure))
     assert (error.url, error.kind) == (BASE + "/x.html", "timeout")
+
+
+REFUSED = (
+    DownloadConnectionRefusedError("Connection was refused by other side: 111"),
+    ConnectionRefusedError(111, "Connection refused"),
+    TwistedConnectionRefused("127.0.0.1"),
+)
+
+
+@pytest.mark.parametrize("exc", REFUSED, ids=lambda e: type(e).__module__ + "." + type(e).__name__)
+def test_connection_refused_in_every_spelling_is_connection_refused(exc: Exception) -> None:
+    assert failure_kind(Failure(exc)) == "connection_refused"
+
+
+@pytest.mark.parametrize(("meta", "where"), [
+    ({"nw_held": False}, "dropped"), ({"nw_held": True}, "errors"), ({}, "errors"),
+], ids=["discovered", "configured or held", "unknown: an error"])
+def test_a_failure_is_an_error_only_for_what_the_user_holds(meta: dict[str, Any], where: str) -> None:
+    made = spider()
+    failure = Failure(DownloadConnectionRefusedError("refused"))
+    failure.request = Request(BASE + "/x.html", meta=meta)  # type: ignore[attr-defined]
+    (error,) = [r for r in made.on_error(failure) if isinstance(r, FetchError)]
+    assert getattr(made, where) == [error]
+    assert (made.dropped if where == "errors" else made.errors) == []
