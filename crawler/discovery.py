@@ -1,6 +1,10 @@
 """Discovery on HTML pages, pure: links to follow, which of them look like articles, the feeds the page
 announces, the page's own canonical URL (``rel=canonical`` / ``og:url``).
 
+Whether a fetched page is an article is judged on its content (the spider extracts every page); the URL
+shape below only orders the crawl and lets article-shaped links one hop past ``max_depth`` be fetched.
+Links to static files (images, scripts, archives, media) are never worth a request.
+
 Article-URL heuristics (no per-site rules): a URL looks like an article when its path carries a
 date (``/2025/02/11/``, ``/20250211/``, ``/25/0211/``), a long numeric or alphanumeric id in a file
 name (``/a/20250208A073F400``, ``/123456.html``, ``.shtml``), or WeChat's ``/s?__biz=`` form; and it
@@ -44,6 +48,25 @@ def looks_like_article(url: str) -> bool:
     if path in ("", "/") or _NOT_ARTICLE.search(path):
         return False
     return bool(_DATE_PATH.search(path) or _ID_FILE.search(path))
+
+
+_STATIC_FILE = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|css|js|pdf|zip|gz|rar|7z|exe|dmg|mp4|mp3|m4a|avi|mov|wav|woff2?|ttf)$",
+    re.IGNORECASE,
+)
+
+
+def worth_fetching(url: str) -> bool:
+    """False for a link to a static file (by its path's extension): never an article or a section page."""
+    parts = split_url(url)
+    return parts is not None and not _STATIC_FILE.search(parts.path)
+
+
+def site_links(html: str, base_url: str) -> tuple[str, ...]:
+    """The page's same-site links worth fetching (not itself, not static files), canonical, in order."""
+    page = try_canonical_url(base_url)
+    return tuple(url for url in page_links(html, base_url)
+                 if url != page and same_site(url, base_url) and worth_fetching(url))
 
 
 def page_links(html: str, base_url: str) -> tuple[str, ...]:

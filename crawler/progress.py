@@ -3,7 +3,7 @@
 A Scrapy extension, on when ``NEWSWATCH_PROGRESS`` is ``tty`` (one line on stderr rewritten every
 second) or ``lines`` (one log line every ``NEWSWATCH_PROGRESS_INTERVAL`` seconds, for logs and
 journald); ``off`` (or unset) switches it off. It reads the crawl stats and prints
-``sources, pages, new, changed, errors``.
+``sources, pages, new, changed, errors, dropped`` (failures of discovered URLs, not errors).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def progress_line(stats: dict[str, Any]) -> str:
     return (f"sources {total('newswatch/fetched/page') + total('newswatch/fetched/feed')}"
             f" + {total('newswatch/fetched/sitemap')} sitemaps  pages {total('newswatch/fetched/')}"
             f"  new {total('newswatch/articles/new')}  changed {total('newswatch/articles/changed')}"
-            f"  errors {total('newswatch/errors/')}")
+            f"  errors {total('newswatch/errors/')}  dropped {total('newswatch/discovered_failed/')}")
 
 
 class Progress:

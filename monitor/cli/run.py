@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -12,6 +13,8 @@ from monitor.cli.common import config_of, storage_of
 from monitor.cli.queue import queue_lines
 from monitor.core.run import RunSummary, run_once
 from monitor.core.status import status
+
+DROPPED_EXAMPLES = 20  # the summary and the JSON list this many dropped URLs; count and kinds cover all
 
 
 def _progress_mode(quiet: bool, as_json: bool) -> str:
@@ -60,6 +63,8 @@ def summary_json(summary: RunSummary) -> dict[str, object]:
         "run": summary.run_id, "outcome": summary.outcome, "figures": summary.figures,
         "errors": [{"kind": e.kind, "url": e.url, "detail": e.detail} for e in summary.errors],
         "rejected": [{"reason": reason, "url": url} for reason, url in summary.rejected],
+        "dropped": {"count": len(summary.dropped), "kinds": dict(Counter(e.kind for e in summary.dropped)),
+                    "examples": [{"kind": e.kind, "url": e.url} for e in summary.dropped[:DROPPED_EXAMPLES]]},
         "cassette_missing": summary.stats.get("cassette/missing", 0),
     }
 
@@ -77,9 +82,20 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
     if not quiet:
         for reason, url in summary.rejected:
             click.echo(f"  rejected {reason}: {url}")
+        _print_dropped(summary)
     missing = summary.stats.get("cassette/missing", 0)
     if missing:
         click.echo(f"  cassette: {missing} request(s) not in the cassette", err=True)
+
+
+def _print_dropped(summary: RunSummary) -> None:
+    """Failures of discovered URLs: the first few, then the count by kind (not errors: exit 0)."""
+    for error in summary.dropped[:DROPPED_EXAMPLES]:
+        click.echo(f"  dropped {error.kind}: {error.url} ({error.detail[:160]})")
+    if len(summary.dropped) > DROPPED_EXAMPLES:
+        kinds = Counter(e.kind for e in summary.dropped)
+        click.echo(f"  dropped {len(summary.dropped)} discovered URLs in all: "
+                   + ", ".join(f"{kind} {n}" for kind, n in kinds.most_common()))
 
 
 

@@ -50,6 +50,7 @@ class RunSummary:
     stats: dict[str, Any]
     errors: tuple[FetchError, ...]
     rejected: tuple[tuple[str, str], ...] = ()  # (reason, url) of pages that gave no article
+    dropped: tuple[FetchError, ...] = ()  # failures of discovered links, guessed feeds: counted, not errors
 
     def count(self, prefix: str) -> int:
         return sum(int(v) for k, v in self.stats.items() if k.startswith(prefix) and isinstance(v, int))
@@ -66,6 +67,7 @@ class RunSummary:
             "rejected": self.count("newswatch/rejected/"),
             "refused": self.count("newswatch/errors/refused_"),
             "errors": sum(1 for e in self.errors if not e.kind.startswith("refused_")),
+            "dropped": len(self.dropped),
             "corpus_written": self.count("newswatch/corpus/written"),
             "alerts_sent": self.count("newswatch/alerts/sent"),
             "alerts_failed": self.count("newswatch/alerts/failed") + self.count("newswatch/alerts/dead"),
@@ -211,6 +213,8 @@ def finish_run(storage: Storage, run_id: int, crawler: Crawler | None, error: st
     spider = _news_spider(crawler)
     errors = tuple(spider.errors) if spider is not None else ()
     stats["newswatch/error_kinds"] = dict(Counter(e.kind for e in errors))
+    dropped = tuple(spider.dropped) if spider is not None else ()
+    stats["newswatch/dropped_kinds"] = dict(Counter(e.kind for e in dropped))
     outcome = _outcome(error, stats, errors)
     with transaction(storage.sessions) as session:
         run = session.get(CrawlRun, run_id)
@@ -220,7 +224,7 @@ def finish_run(storage: Storage, run_id: int, crawler: Crawler | None, error: st
             run.outcome = outcome
             run.error = error
     rejected = tuple((p.reason, p.url) for p in spider.rejections) if spider is not None else ()
-    return RunSummary(run_id, outcome, stats, errors, rejected)
+    return RunSummary(run_id, outcome, stats, errors, rejected, dropped)
 
 
 def _outcome(error: str | None, stats: dict[str, Any], errors: tuple[FetchError, ...]) -> str:

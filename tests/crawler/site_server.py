@@ -8,6 +8,7 @@
     server.add_redirect("/old", "/new")  # 301, Location sent as given
     server.add_robots("User-agent: *\\nDisallow: /private/\\n")
     server.add_hang("/slow")             # accepts, reads the request, never answers
+    server.route("/late", Route(200, (), b"ok", delay=2.0))  # answers after two seconds
     server.hits("/gz"); server.requests  # what was asked for (with arrival times), for "no network" assertions
     server.add_sequence("/busy", [Route(429, (("Retry-After", "2"),)), Route(200, (), b"ok")])  # in turn
     server.stop()                        # idempotent; also closes open keep-alive connections
@@ -57,6 +58,7 @@ class Route:
     hang: bool = False
     trickle: bool = False  # send the headers, then one byte of the body a second
     late_headers: Callable[[], HeaderPairs] | None = None  # more headers, computed when the answer is sent
+    delay: float = 0.0  # seconds to wait before answering (a slow page)
 
     @classmethod
     def of(cls, spec: Route | tuple[Any, ...]) -> Route:
@@ -120,6 +122,8 @@ class _Handler(BaseHTTPRequestHandler):
                 route = sequence.pop(0) if len(sequence) > 1 else sequence[0]
             else:
                 route = state.routes.get(self.path) or state.routes.get(seen.path) or Route(404)
+        if route.delay:
+            state.stopping.wait(route.delay)
         if route.hang:
             state.stopping.wait()
             self.close_connection = True

@@ -46,25 +46,29 @@ def kxan(repaired: bool = False) -> HtmlResponse:
 
 
 def _followed(response: HtmlResponse) -> list[tuple[str, str]]:
+    """What the page makes the spider fetch as a section page: feed requests, and the links it offers."""
     made = spider(max_pages_per_site=1000)
-    return [(r.url, getattr(r.callback, "__name__", "")) for r in made.parse_section(response, depth=0)
-            if isinstance(r, Request)]
+    feeds = [(r.url, getattr(r.callback, "__name__", "")) for r in made.follow_section(response.text, response.url, 0)
+             if isinstance(r, Request)]
+    return feeds + [(url, f"depth {entry.depth}") for url, entry in made.frontier.entries.items()]
 
 
 def test_the_real_page_as_a_section_follows_everything_but_the_malformed_link() -> None:
     found = _followed(kxan())
     assert found == _followed(kxan(repaired=True)), "the malformed link changes nothing else"
     assert (KXAN_FEED, "parse_feed") in found, "the page's announced feed is still followed"
-    kinds = [callback for _url, callback in found]
-    assert kinds.count("parse_article") >= 10 and kinds.count("parse_section") >= 100, kinds
-    assert all(same_site(url, KXAN_URL) for url, _callback in found)
+    kinds = [kind for _url, kind in found]
+    assert kinds.count("depth 1") >= 110, kinds
+    assert all(same_site(url, KXAN_URL) for url, _kind in found)
 
 
 def test_the_real_page_as_an_article_is_extracted_and_its_feed_followed() -> None:
     made = spider()
 
     async def collect() -> list[Any]:
-        return [r async for r in made.parse_article(kxan(), discovered_from=None)]
+        response = kxan()
+        response.request = Request(KXAN_URL, meta={"nw_url": KXAN_URL, "nw_held": True})
+        return [r async for r in made.parse_page(response)]
 
     try:
         results = asyncio.run(collect())
@@ -152,15 +156,18 @@ def test_hostile_spellings_are_not_urls_in_every_parser() -> None:
 
 @pytest.mark.parametrize("href", KNOWN, ids=range(len(KNOWN)))
 def test_hostile_links_in_feeds_and_sitemaps_never_stop_the_spider(href: str) -> None:
-    made = spider()
     good = "https://news.example.com/2025/06/02/good.html"
     feed = XmlResponse(BASE + ".rss", body=_rss(href), headers={"Content-Type": "application/rss+xml"})
     sitemap = XmlResponse(BASE + ".xml", body=_sitemap(href))
     robots = TextResponse("https://news.example.com/robots.txt", body=f"Sitemap: {href}\n".encode())
-    page = HtmlResponse(BASE, body=_page(href).encode(), encoding="utf-8")
-    for results in (made.parse_feed(feed), made.parse_sitemap(sitemap), made.parse_section(page, depth=0)):
-        assert good in [r.url for r in results if isinstance(r, Request)], href
-    list(made.parse_robots(robots))
+    page = _page(href)
+    calls: tuple[tuple[str, tuple[Any, ...]], ...] = (
+        ("parse_feed", (feed,)), ("parse_sitemap", (sitemap,)), ("follow_section", (page, BASE, 0)))
+    for method, args in calls:
+        made = spider()
+        list(getattr(made, method)(*args))
+        assert good in made.frontier.entries, href
+    list(spider().parse_robots(robots))
 
 
 def test_a_malformed_location_header_is_refused_not_raised() -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from scrapy import Request
+from scrapy.exceptions import DownloadConnectionRefusedError
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 from scrapy.utils.test import get_crawler
+from twisted.internet.error import ConnectionRefusedError as TwistedConnectionRefused
 from twisted.python.failure import Failure
 
-from crawler.items import ArticleTarget, CrawlPlan, FetchError, SiteTarget
+from crawler.failures import failure_kind
+from crawler.frontier import SECTION_LANE, Entry
+from crawler.items import ArticleTarget, CrawlPlan, FetchError, RejectedPage, SiteTarget
 from crawler.settings import CrawlOptions, crawl_settings
 from crawler.spiders.news import NewsSpider
 
@@ -38,27 +43,68 @@ def requests_of(results: Any) -> list[Request]:
     return [r for r in results if isinstance(r, Request)]
 
 
-def test_section_page_follows_same_site_articles_and_sections() -> None:
-    found = requests_of(spider().parse_section(html(BASE + "/", SECTION), depth=0))
-    urls = [r.url for r in found]
-    assert urls[:5] == [f"{BASE}/2025/02/{d:02d}/a{d}.html" for d in range(1, 6)]
-    assert urls[5:] == [f"{BASE}/world/"]
-    assert all(r.callback.__name__ == "parse_article" for r in found[:5])  # type: ignore[union-attr]
-    assert found[5].cb_kwargs == {"depth": 1}
+def offered(made: NewsSpider) -> list[str]:
+    """The URLs offered to the spider's frontier, in order (requested when the frontier releases them)."""
+    return list(made.frontier.entries)
 
 
-def test_depth_limit_stops_following_sections() -> None:
-    found = requests_of(spider(max_depth=1).parse_section(html(BASE + "/world/", SECTION), depth=1))
-    assert f"{BASE}/world/" not in [r.url for r in found]
-    assert len(found) == 5
+def page(url: str, body: str, **meta: Any) -> HtmlResponse:
+    """A response to one of the spider's page requests (``meta``: what the request carried)."""
+    return HtmlResponse(url, body=f"<html><body>{body}</body></html>".encode(), encoding="utf-8",
+                        request=Request(url, meta={"nw_url": url, **meta}))
+
+
+def judged(made: NewsSpider, response: HtmlResponse) -> list[Any]:
+    async def collect() -> list[Any]:
+        return [r async for r in made.parse_page(response)]
+
+    try:
+        return asyncio.run(collect())
+    finally:
+        made.closed("finished")
+
+
+def test_section_page_offers_same_site_links_whatever_their_shape() -> None:
+    made = spider()
+    assert requests_of(made.follow_section(html(BASE + "/", SECTION).text, BASE + "/", depth=0)) == []
+    assert offered(made) == [f"{BASE}/2025/02/{d:02d}/a{d}.html" for d in range(1, 6)] + [f"{BASE}/world/"]
+    assert {e.depth for e in made.frontier.entries.values()} == {1}
+
+
+def test_depth_limit_stops_following_sections_but_not_article_shaped_links() -> None:
+    made = spider(max_depth=1)
+    list(made.follow_section(html(BASE + "/world/", SECTION).text, BASE + "/world/", depth=1))
+    assert f"{BASE}/world/" not in offered(made)
+    assert len(offered(made)) == 5
 
 
 def test_page_limit_per_site_is_counted() -> None:
     made = spider(max_pages_per_site=2)
-    found = requests_of(made.parse_section(html(BASE + "/", SECTION), depth=0))
-    assert len(found) == 2
+    list(made.follow_section(SECTION, BASE + "/", depth=0))
+    released = [e.url for e in made.frontier.release("news.example.com")]
+    assert released == [f"{BASE}/2025/02/01/a1.html", f"{BASE}/2025/02/02/a2.html"]
+    made.closed("finished")
     assert made.crawler.stats is not None
     assert made.crawler.stats.get_value("newswatch/limited/pages_per_site") == 4
+
+
+def test_a_page_that_is_not_an_article_is_a_section_when_a_section_led_to_it() -> None:
+    made = spider()
+    made.frontier.hold(Entry(BASE + "/hub", "news.example.com", "held", depth=0))
+    results = judged(made, page(BASE + "/hub", SECTION, nw_held=True))
+    assert not [r for r in results if isinstance(r, RejectedPage)], "a section page is not a rejection"
+    assert len(offered(made)) == 1 + 6
+
+
+def test_a_listed_page_that_is_not_an_article_is_a_rejection_and_not_followed() -> None:
+    made = spider()
+    made.frontier.offer(Entry(BASE + "/hub", "news.example.com", "feed:x", listed=True))
+    made.frontier.offer(Entry(BASE + "/hub", "news.example.com", SECTION_LANE, depth=1))  # a second route
+    (released,) = made.frontier.release("news.example.com")
+    assert released.listed and released.depth == 1, "the evidence of both routes is merged"
+    results = judged(made, page(BASE + "/hub", SECTION, nw_held=False))
+    assert len([r for r in results if isinstance(r, RejectedPage)]) == 1, "reported: a feed said article"
+    assert offered(made) == [BASE + "/hub"]
 
 
 def test_feed_entries_become_canonical_same_site_article_requests() -> None:
@@ -71,7 +117,8 @@ def test_feed_entries_become_canonical_same_site_article_requests() -> None:
     response = XmlResponse(BASE + "/rss.xml", body=rss, headers={"Content-Type": "application/rss+xml"})
     found = requests_of(made.parse_feed(response))
     assert [r.url for r in found] == [f"{BASE}/2025/02/11/a.html", "http://10.0.0.7/2025/02/11/c.html"]
-    assert found[0].cb_kwargs["discovered_from"] == BASE + "/rss.xml"
+    assert made.frontier.entries[found[0].url].discovered_from == BASE + "/rss.xml"
+    assert made.frontier.entries[found[0].url].listed
     assert made.crawler.stats is not None
     assert made.crawler.stats.get_value("newswatch/dropped/offsite") == 1
 
@@ -124,3 +171,27 @@ def test_errors_are_classified() -> None:
     failure.request = request  # type: ignore[attr-defined]
     (error,) = list(made.on_error(failure))
     assert (error.url, error.kind) == (BASE + "/x.html", "timeout")
+
+
+REFUSED = (
+    DownloadConnectionRefusedError("Connection was refused by other side: 111"),
+    ConnectionRefusedError(111, "Connection refused"),
+    TwistedConnectionRefused("127.0.0.1"),
+)
+
+
+@pytest.mark.parametrize("exc", REFUSED, ids=lambda e: type(e).__module__ + "." + type(e).__name__)
+def test_connection_refused_in_every_spelling_is_connection_refused(exc: Exception) -> None:
+    assert failure_kind(Failure(exc)) == "connection_refused"
+
+
+@pytest.mark.parametrize(("meta", "where"), [
+    ({"nw_held": False}, "dropped"), ({"nw_held": True}, "errors"), ({}, "errors"),
+], ids=["discovered", "configured or held", "unknown: an error"])
+def test_a_failure_is_an_error_only_for_what_the_user_holds(meta: dict[str, Any], where: str) -> None:
+    made = spider()
+    failure = Failure(DownloadConnectionRefusedError("refused"))
+    failure.request = Request(BASE + "/x.html", meta=meta)  # type: ignore[attr-defined]
+    (error,) = [r for r in made.on_error(failure) if isinstance(r, FetchError)]
+    assert getattr(made, where) == [error]
+    assert (made.dropped if where == "errors" else made.errors) == []
