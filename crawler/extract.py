@@ -31,7 +31,10 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.byline import PROSE, Context, clean_title, find_author, find_date
+from crawler.pagemeta import PageMeta, read_page_meta
+from crawler.publisher import choose_publisher, publisher_name
 from crawler.selectors import Selection, select
+from crawler.titles import choose_title
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
 
@@ -153,6 +156,7 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
     tree = _parse(html)
     if tree is None:
         return Rejection(EMPTY, "no parsable markup")
+    meta = read_page_meta(tree)
     if selection is not None:
         selected = select(tree, selection)
         if selected is None:
@@ -174,7 +178,7 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
     refused = _judge_body(body, page)
     if refused is not None:
         return refused
-    return _article(result, body, page, step, url)
+    return _article(result, body, page, step, url, meta)
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -329,8 +333,11 @@ def cap_title(title: str | None, markdown: str) -> tuple[str | None, str]:
 _LEADING_HEADING = re.compile(r"(#{1,6})[ \t]+(.*)")
 
 
-def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str) -> Article:
-    title = clean_title((step.title if step else None) or result.title or page.title, page.text)
+def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str, meta: PageMeta) -> Article:
+    """The article record: the headline by agreement (:mod:`crawler.titles`), the publisher named by the
+    page (:mod:`crawler.publisher`; WeChat: the account), the rest from trafilatura and :mod:`crawler.byline`."""
+    chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
+    title = clean_title(chosen, page.text)
     title, markdown = cap_title(title, body.markdown)
     text = "\n".join(body.lines)
     context = Context.build(page.text, title, body.lines)
@@ -339,7 +346,7 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
         body_markdown=markdown,
         author=step.author if step else find_author(context, result.author),
         date=(step.date if step else None) or find_date(context, result.date),
-        site_name=(step.account if step else None) or result.sitename,
+        site_name=(step.account if step else None) or choose_publisher(meta.publisher) or publisher_name(result.sitename),
         language=_language(page.language, text),
         description=(step.description if step else None) or result.description or page.description,
         image=(step.image if step else None) or result.image,
