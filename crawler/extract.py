@@ -346,7 +346,9 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
         body_markdown=markdown,
         author=step.author if step else find_author(context, result.author),
         date=(step.date if step else None) or find_date(context, result.date),
-        site_name=(step.account if step else None) or choose_publisher(meta.publisher) or publisher_name(result.sitename),
+        site_name=(step.account if step else None)
+        or choose_publisher(meta.publisher)
+        or publisher_name(result.sitename),
         language=_language(page.language, text),
         description=(step.description if step else None) or result.description or page.description,
         image=(step.image if step else None) or result.image,
