@@ -68,6 +68,9 @@ NOTICE_LINE_CHARS = 60  # ... and say so in a line of their own
 LIST_MAX_PROSE_SHARE = 0.1  # list pages: almost no sentence-like lines outside links
 LIST_MIN_LINK_COVER = 0.3  # ... and the extraction is mostly link texts,
 LIST_MIN_LINK_DENSITY = 0.5  # ... or the page as a whole is mostly links
+LIST_MIN_REPEATED = 0.5  # ... and the extraction is link texts or the same lines over and over
+LATIN_SENTENCE_WORDS = 6  # a line of this many words ending a sentence is prose (". ", "! ")
+LATIN_LONG_WORDS = 15  # ... and a line of this many words is prose whatever its punctuation
 
 ERROR_PHRASES = (
     "404 not found", "page not found", "页面不存在", "页面未找到", "找不到页面", "网页不存在",
@@ -96,6 +99,7 @@ _BLOCK_TAGS = (
 _INVISIBLE = "//script|//style|//noscript|//template|//title|//iframe|//select|//textarea"
 _DOC_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype|html)", re.I | re.S)
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -153,6 +157,7 @@ class _Body:
 def extract(html: str, url: str, selection: Selection | None = None) -> Article | Rejection:
     """Extract the article in ``html`` (decoded text of the page fetched from ``url``), reduced to
     the ``selection`` of its source first when it has one."""
+    html = _CONTROL.sub("", html)  # C0 controls are no text, and lxml refuses them in element text
     tree = _parse(html)
     if tree is None:
         return Rejection(EMPTY, "no parsable markup")
@@ -290,15 +295,29 @@ def _judge_body(body: _Body, page: _Page) -> Rejection | None:
     chars = sum(len(_SPACES.sub("", line)) for line in body.lines)
     if chars < MIN_ARTICLE_CHARS:
         return Rejection(TOO_LITTLE_TEXT, f"{chars} characters of text", page.title, page.description)
-    prose = sum(len(line) for line in body.lines if PROSE.search(line) and not _mostly_links(line, page))
+    prose = sum(len(line) for line in body.lines if _is_prose(line) and not _mostly_links(line, page))
     cover = sum(_link_cover(_SPACES.sub("", line), page.anchors) for line in body.lines) / chars
     prose_share = prose / chars
+    repeated = 1 - len(set(body.lines)) / len(body.lines)
     if prose_share < LIST_MAX_PROSE_SHARE and (
-        cover >= LIST_MIN_LINK_COVER or page.link_density >= LIST_MIN_LINK_DENSITY
+        cover >= LIST_MIN_LINK_COVER
+        or (page.link_density >= LIST_MIN_LINK_DENSITY and max(cover * 3, repeated) >= LIST_MIN_REPEATED)
     ):
-        detail = f"prose {prose_share:.2f}, link text {cover:.2f}, page link density {page.link_density:.2f}"
+        detail = (f"prose {prose_share:.2f}, link text {cover:.2f}, page link density {page.link_density:.2f}, "
+                  f"repeated lines {repeated:.2f}")
         return Rejection(LIST_PAGE, detail, page.title, page.description)
     return None
+
+
+def _is_prose(line: str) -> bool:
+    """A sentence-like line: Chinese punctuation (:data:`PROSE`), or words ending a sentence (". ")."""
+    words = len(line.split())
+    return bool(PROSE.search(line)) or words >= LATIN_LONG_WORDS or (
+        words >= LATIN_SENTENCE_WORDS and _LATIN_SENTENCE.search(line) is not None
+    )
+
+
+_LATIN_SENTENCE = re.compile(r"[^\W\d_][)\"'’”»]?[.!?…:;](?:\s|$)")
 
 
 def _mostly_links(line: str, page: _Page) -> bool:
