@@ -180,7 +180,7 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
         return Rejection(TOO_LITTLE_TEXT, "trafilatura found no main text", page.title, page.description)
     text = _strip_front_matter(result.text)
     body = _Body(text, tuple(markdown_to_text(text).splitlines()))
-    refused = _judge_body(body, page)
+    refused = _judge_body(body, page, meta.declares_article)
     if refused is not None:
         return refused
     return _article(result, body, page, step, url, meta)
@@ -196,17 +196,17 @@ def markdown_to_text(markdown: str) -> str:
                 continue  # a table's header rule
             stripped = " ".join(_UNESCAPED_PIPE.split(stripped.strip("|")))
         stripped = _LINK.sub(r"\1", _HTML_TAG.sub("", _BLOCK_MARK.sub("", stripped)))
-        stripped = _INLINE.sub(lambda match: match.group(1) or "", stripped)
+        stripped = _INLINE.sub(lambda match: match.group(1) or match.group(2) or "", stripped)
         if collapsed := " ".join(stripped.split()):
             lines.append(collapsed)
     return "\n".join(lines)
 
 
 _UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-_BLOCK_MARK = re.compile(r"^(?:#{1,6}\s+|>\s?|[-+*]\s+|\d{1,9}[.)]\s+)")
+_BLOCK_MARK = re.compile(r"^(?:#{1,6}\s+|>\s?|[-+*]\s+)")  # an ordered list's numbers are text: kept
 _HTML_TAG = re.compile(r"(?<!\\)</?(?:sup|sub|br|u|ins|del|mark|s|small|span)\b[^>]*>")
 _LINK = re.compile(r"(?<!\\)!?\[((?:[^\]\\]|\\.)*)\]\([^)]*\)")
-_INLINE = re.compile(r"\\(.)|[*_`~]")
+_INLINE = re.compile(r"\\(.)|`([^`]+)`|[*_`~]")  # escapes; code spans verbatim; emphasis marks
 
 
 def _parse(html: str) -> HtmlElement | None:
@@ -236,9 +236,10 @@ def _read_page(tree: HtmlElement) -> _Page:
     for element in tree.iter(*_BLOCK_TAGS):
         element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
-    body = tree.find("body")
-    root = body if body is not None else tree
-    text = "\n".join(line for line in (" ".join(raw.split()) for raw in root.text_content().split("\n")) if line)
+    root = tree.find("body")
+    text = _visible_lines(root) if root is not None else ""
+    if not text:  # a page whose text the parser left outside <body>
+        root, text = tree, _visible_lines(tree)
     links = [_SPACES.sub("", anchor.text_content()) for anchor in root.iter("a")]
     visible = len(_SPACES.sub("", text))
     anchors: dict[str, set[str]] = {}
@@ -253,6 +254,10 @@ def _read_page(tree: HtmlElement) -> _Page:
         link_density=sum(map(len, links)) / visible if visible else 0.0,
         anchors={key: frozenset(group) for key, group in anchors.items()},
     )
+
+
+def _visible_lines(root: HtmlElement) -> str:
+    return "\n".join(line for line in (" ".join(raw.split()) for raw in root.text_content().split("\n")) if line)
 
 
 def _first(tree: HtmlElement, xpath: str) -> str | None:
@@ -290,8 +295,10 @@ def _strip_front_matter(text: str) -> str:
     return text.strip("\n")
 
 
-def _judge_body(body: _Body, page: _Page) -> Rejection | None:
-    """Too little text, or a list page: headlines (link texts) and no prose."""
+def _judge_body(body: _Body, page: _Page, declares_article: bool = False) -> Rejection | None:
+    """Too little text, or a list page: headlines (link texts) and no prose -- unless the page declares
+    itself an article (``og:type``/JSON-LD and a publication time): link-heavy blog posts and teaser-style
+    article pages are articles by their own account."""
     chars = sum(len(_SPACES.sub("", line)) for line in body.lines)
     if chars < MIN_ARTICLE_CHARS:
         return Rejection(TOO_LITTLE_TEXT, f"{chars} characters of text", page.title, page.description)
@@ -299,7 +306,7 @@ def _judge_body(body: _Body, page: _Page) -> Rejection | None:
     cover = sum(_link_cover(_SPACES.sub("", line), page.anchors) for line in body.lines) / chars
     prose_share = prose / chars
     repeated = 1 - len(set(body.lines)) / len(body.lines)
-    if prose_share < LIST_MAX_PROSE_SHARE and (
+    if not declares_article and prose_share < LIST_MAX_PROSE_SHARE and (
         cover >= LIST_MIN_LINK_COVER
         or (page.link_density >= LIST_MIN_LINK_DENSITY and max(cover * 3, repeated) >= LIST_MIN_REPEATED)
     ):

@@ -8,6 +8,7 @@ at most :data:`MAX_H1` ``<h1>`` elements are read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from lxml.html import HtmlElement
 
@@ -26,6 +27,7 @@ class PageMeta:
 
     titles: TitleCandidates
     publisher: PublisherCandidates
+    declares_article: bool = False  # og:type / JSON-LD say "article" and give a publication time
 
 
 def read_page_meta(tree: HtmlElement) -> PageMeta:
@@ -51,7 +53,25 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         title=title,
         copyright=_meta(tree, "name", "copyright"),
     )
-    return PageMeta(titles, publisher)
+    return PageMeta(titles, publisher, _declares_article(tree, objects))
+
+
+ARTICLE_TYPES = frozenset((
+    "article", "newsarticle", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "reviewnewsarticle", "backgroundnewsarticle", "socialmediaposting", "liveblogposting", "techarticle",
+    "scholarlyarticle", "report",
+))  # fmt: skip
+
+
+def _declares_article(tree: HtmlElement, objects: tuple[dict[str, Any], ...]) -> bool:
+    """The page says it is one article: ``og:type`` article or a JSON-LD article type, and a publication
+    time (``article:published_time`` or JSON-LD ``datePublished``)."""
+    typed = [obj for obj in objects if ARTICLE_TYPES & {t.casefold() for t in strings_of(obj.get("@type"))}]
+    og_article = (_meta(tree, "property", "og:type") or "").casefold() == "article"
+    published = _meta(tree, "property", "article:published_time") or any(
+        strings_of(obj.get("datePublished")) for obj in typed
+    )
+    return bool((og_article or typed) and published)
 
 
 def _meta(tree: HtmlElement, attribute: str, key: str) -> str | None:

@@ -288,7 +288,8 @@ def test_rejection_converts_to_the_project_error() -> None:
 def test_markdown_to_text() -> None:
     markdown = (
         "# 标题\n\n**加粗**的文字\\_下划线\\*星号 1\\. 不是列表\n\n"
-        "| 列一 | 列二 |\n|---|---|\n| 甲 | 乙\\|丙 |\n\n- 条目<sup>\\[1\\]</sup>\n> 引用"
+        "| 列一 | 列二 |\n|---|---|\n| 甲 | 乙\\|丙 |\n\n- 条目<sup>\\[1\\]</sup>\n> 引用\n\n"
+        "100. Ray Gillen\n- `YAGNA_PAYMENT_DRIVER`, *driver*"
     )
     assert markdown_to_text(markdown).splitlines() == [
         "标题",
@@ -297,6 +298,8 @@ def test_markdown_to_text() -> None:
         "甲 乙|丙",
         "条目[1]",
         "引用",
+        "100. Ray Gillen",
+        "YAGNA_PAYMENT_DRIVER, driver",
     ]
 
 
