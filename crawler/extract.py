@@ -64,6 +64,9 @@ REASONS = (EMPTY, ERROR_PAGE, CONSENT_PAGE, LIST_PAGE, TOO_LITTLE_TEXT, SELECTED
 MIN_ARTICLE_CHARS = 60  # non-space characters; a WeChat video post has ~100
 NOTICE_MAX_CHARS = 400  # notice pages (error, consent) are short
 MAX_TITLE_CHARS = 1000  # a title is cut here, and the body's heading that repeats it the same way
+BOLD_RETRY_SHARE = 0.4  # an extraction this bold is re-done without formatting ...
+BOLD_RETRY_GAIN = 1.2  # ... and the plain one kept when it is this much longer
+NOSCRIPT_MAX_CHARS = 2000  # a <noscript> holding more is the page itself, parsed into it
 NOTICE_LINE_CHARS = 60  # ... and say so in a line of their own
 LIST_MAX_PROSE_SHARE = 0.1  # list pages: almost no sentence-like lines outside links
 LIST_MIN_LINK_COVER = 0.3  # ... and the extraction is mostly link texts,
@@ -175,7 +178,7 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
     if refused is not None:
         return refused
     document = step.document if step is not None else _as_document(html)
-    result = trafilatura.extract_with_metadata(document, url=url or None, **_TRAFILATURA_ARGS)
+    result = _trafilatura(document, url)
     if result is None or not result.text:
         return Rejection(TOO_LITTLE_TEXT, "trafilatura found no main text", page.title, page.description)
     text = _strip_front_matter(result.text)
@@ -184,6 +187,25 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
     if refused is not None:
         return refused
     return _article(result, body, page, step, url, meta)
+
+
+def _trafilatura(document: str, url: str) -> Any:
+    """The trafilatura call.  With ``include_formatting`` trafilatura sometimes keeps only the bold parts
+    of a page (a bold lead, bold recipe quantities) and drops the plain paragraphs around them; when most
+    of what it returned is bold, it is asked once more without formatting and the longer text is kept."""
+    result = trafilatura.extract_with_metadata(document, url=url or None, **_TRAFILATURA_ARGS)
+    text = _strip_front_matter(result.text) if result is not None and result.text else ""
+    bold = sum(len(match.group(1)) for match in _BOLD.finditer(text))
+    if not text or bold < BOLD_RETRY_SHARE * len(text):
+        return result
+    plain = trafilatura.extract_with_metadata(document, url=url or None,
+                                              **{**_TRAFILATURA_ARGS, "include_formatting": False})
+    if plain is not None and plain.text and len(_strip_front_matter(plain.text)) > len(text) * BOLD_RETRY_GAIN:
+        return plain
+    return result
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 
 def markdown_to_text(markdown: str) -> str:
@@ -232,7 +254,10 @@ def _read_page(tree: HtmlElement) -> _Page:
     )
     language = _first(tree, "//html/@lang") or _first(tree, "//meta[@property='og:locale']/@content")
     for element in tree.xpath(_INVISIBLE):
-        element.drop_tree()
+        if element.tag == "noscript" and len(element.text_content()) > NOSCRIPT_MAX_CHARS:
+            element.drop_tag()  # markup left open inside it (``<noscript><div></noscript>``) swallowed the page
+        else:
+            element.drop_tree()
     for element in tree.iter(*_BLOCK_TAGS):
         element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
