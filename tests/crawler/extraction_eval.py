@@ -5,7 +5,8 @@
 snippets that must not be in it).  Each page is decoded as the crawler decodes it (no charset in the
 Content-Type: the page's own declarations and detection decide), then extracted twice from the same
 text: by the pipeline (``crawler.extract.extract``, at an article-shaped URL so only extraction is
-measured; the Markdown body made plain with ``markdown_to_text``) and by bare trafilatura
+measured; the Markdown body made plain with ``markdown_to_text``, scored with the title as the corpus
+document shows it, and alone) and by bare trafilatura
 (``trafilatura.extract`` with its defaults, the way upstream evaluates).  A snippet is found when it
 occurs in the text, whitespace removed on both sides (Markdown changes line breaks and spacing).
 
@@ -90,11 +91,13 @@ def score(page: EvalPage, text: str | None, rejected: str | None = None) -> Scor
     return Scored(page, found, shown, rejected)
 
 
-def pipeline(page: EvalPage, html: str, index: int) -> Scored:
+def pipeline(page: EvalPage, html: str, index: int) -> tuple[Scored, Scored]:
+    """The pipeline's document (title and body, as the corpus file shows them) and its body alone."""
     result = extract(html, article_url(index))
     if not isinstance(result, Article):
-        return score(page, None, result.reason)
-    return score(page, f"{result.title or ''}\n{markdown_to_text(result.body_markdown)}")
+        return score(page, None, result.reason), score(page, None, result.reason)
+    body = markdown_to_text(result.body_markdown)
+    return score(page, f"{result.title or ''}\n{body}"), score(page, body)
 
 
 def bare(page: EvalPage, html: str) -> Scored:
@@ -102,10 +105,18 @@ def bare(page: EvalPage, html: str) -> Scored:
     return score(page, text, None if text else "no text")
 
 
-def both(pages: list[EvalPage]) -> Iterator[tuple[Scored, Scored]]:
+@dataclass(frozen=True)
+class Compared:
+    document: Scored  # the pipeline's title + body
+    body: Scored  # the pipeline's body alone
+    bare: Scored  # bare trafilatura's text (it has no title)
+
+
+def compare(pages: list[EvalPage]) -> Iterator[Compared]:
     for index, page in enumerate(pages):
         html = decoded(page)
-        yield pipeline(page, html, index), bare(page, html)
+        document, body = pipeline(page, html, index)
+        yield Compared(document, body, bare(page, html))
 
 
 def rates(scored: list[Scored]) -> Rates:
