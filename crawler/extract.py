@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.html
 import py3langid
@@ -92,7 +94,8 @@ _TRAFILATURA_ARGS: dict[str, Any] = {
     "include_tables": True,
     "include_comments": False,
     "deduplicate": False,
-    "date_extraction_params": {"original_date": True, "extensive_search": False},
+    # the page's own date markup before a date in its URL (htmldate would take the URL's first)
+    "date_extraction_params": {"original_date": True, "extensive_search": False, "deferred_url_extractor": True},
 }
 _BLOCK_TAGS = (
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
@@ -396,7 +399,7 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
         title=title,
         body_markdown=markdown,
         author=step.author if step else find_author(context, result.author),
-        date=(step.date if step else None) or find_date(context, result.date),
+        date=(step.date if step else None) or _date(context, result.date, url),
         site_name=(step.account if step else None)
         or choose_publisher(meta.publisher)
         or publisher_name(result.sitename),
@@ -408,6 +411,29 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
         extractor=EXTRACTOR,
         extractor_version=f"{trafilatura.__version__}+{WECHAT_STEP}" if step else trafilatura.__version__,
     )
+
+
+def _date(context: Context, markup_date: str | None, url: str) -> str | None:
+    """The page's date (:func:`crawler.byline.find_date`); a date that only the URL gives comes last: a
+    path's ``/2023/11/17/`` is often a section's or a re-publication's date, not the article's."""
+    in_url = url_date(url)
+    found = find_date(context, None if markup_date and markup_date == in_url else markup_date)
+    return found or in_url
+
+
+def url_date(url: str) -> str | None:
+    """The ``YYYY-MM-DD`` a URL path spells (``/2023/11/17/``, ``/2023-11/17/``, ``/20231117/``), if any."""
+    match = _URL_DATE.search(urlsplit(url).path) if url else None
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+_URL_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12][0-9]|3[01])(?![0-9])")
 
 
 def _language(declared: str | None, text: str) -> str | None:
