@@ -181,7 +181,7 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
     if refused is not None:
         return refused
     document = step.document if step is not None else _as_document(html)
-    result = _trafilatura(document, url)
+    result = _trafilatura(document)
     if result is None or not result.text:
         return Rejection(TOO_LITTLE_TEXT, "trafilatura found no main text", page.title, page.description)
     text = _strip_front_matter(result.text)
@@ -192,17 +192,18 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
     return _article(result, body, page, step, url, meta)
 
 
-def _trafilatura(document: str, url: str) -> Any:
-    """The trafilatura call.  With ``include_formatting`` trafilatura sometimes keeps only the bold parts
+def _trafilatura(document: str) -> Any:
+    """The trafilatura call, without the page's URL: trafilatura would only take its host as the site's
+    name and let htmldate prefer a date in its path to every date on the page (:func:`url_date` is the
+    last resort instead).  With ``include_formatting`` trafilatura sometimes keeps only the bold parts
     of a page (a bold lead, bold recipe quantities) and drops the plain paragraphs around them; when most
     of what it returned is bold, it is asked once more without formatting and the longer text is kept."""
-    result = trafilatura.extract_with_metadata(document, url=url or None, **_TRAFILATURA_ARGS)
+    result = trafilatura.extract_with_metadata(document, **_TRAFILATURA_ARGS)
     text = _strip_front_matter(result.text) if result is not None and result.text else ""
     bold = sum(len(match.group(1)) for match in _BOLD.finditer(text))
     if not text or bold < BOLD_RETRY_SHARE * len(text):
         return result
-    plain = trafilatura.extract_with_metadata(document, url=url or None,
-                                              **{**_TRAFILATURA_ARGS, "include_formatting": False})
+    plain = trafilatura.extract_with_metadata(document, **{**_TRAFILATURA_ARGS, "include_formatting": False})
     if plain is not None and plain.text and len(_strip_front_matter(plain.text)) > len(text) * BOLD_RETRY_GAIN:
         return plain
     return result

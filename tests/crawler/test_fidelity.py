@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from crawler.extract import markdown_to_text
 from storage.document import Document, parse_document
 from tests.crawler.fixture_site import write_workspace
 from tests.crawler.site_server import SiteServer
@@ -133,7 +134,7 @@ def title_ok(document: Document | None, page: dict[str, Any]) -> bool:
 def body_ok(document: Document | None, page: dict[str, Any]) -> bool:
     if document is None:
         return False
-    text = norm(f"{document.title or ''}\n{document.body}")
+    text = norm(f"{document.title or ''}\n{markdown_to_text(document.body)}")
     sentences = want_sentences(page)
     found = sum(1 for sentence in sentences if norm(sentence) in text)
     return found >= len(sentences) - len(sentences) // 4
@@ -183,7 +184,7 @@ def test_title(corpus: dict[str, Document], page: dict[str, Any]) -> None:
 @pytest.mark.parametrize("page", params("body"))
 def test_body_sentences(corpus: dict[str, Document], page: dict[str, Any]) -> None:
     document = corpus.get(page["id"])
-    text = norm(f"{document.title or ''}\n{document.body}") if document else ""
+    text = norm(f"{document.title or ''}\n{markdown_to_text(document.body)}") if document else ""
     assert body_ok(document, page), [s for s in want_sentences(page) if norm(s) not in text]
 
 
