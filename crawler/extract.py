@@ -7,14 +7,20 @@ not an error: ``extract`` *returns* a :class:`Rejection` whose ``reason`` is a s
 (:data:`REASONS`) so callers can count them; ``Rejection.to_error()`` gives the matching
 :class:`storage.errors.ExtractionRejected` for callers that prefer to raise.
 
-The steps: parse; the source's include/exclude selectors when it has any (:mod:`crawler.selectors`);
-the WeChat site step when the page is a WeChat article (:mod:`crawler.wechat`);
-reject notice pages (error, consent/captcha) and empty pages; ONE trafilatura call
-(``extract_with_metadata``, Markdown, formatting and tables kept, dedup off, reader comments off,
-htmldate without its "extensive" free-text guessing); strip the YAML header trafilatura puts in
-front of the Markdown; reject list pages and pages with too little text; then fill the metadata
-trafilatura misses on Chinese pages (visible date and byline next to the headline, the site
-suffix of ``<title>``, the language), the headline, date and byline with :mod:`crawler.byline`.
+The steps: parse (C0 control characters dropped); read what the markup says about the page
+(:mod:`crawler.pagemeta`: headline and publisher candidates, whether it declares itself an article);
+the source's include/exclude selectors when it has any (:mod:`crawler.selectors`); the WeChat site
+step when the page is a WeChat article (:mod:`crawler.wechat`); reject notice pages (error,
+consent/captcha) and empty pages; ONE trafilatura call (``extract_with_metadata``, Markdown,
+formatting and tables kept, dedup off, reader comments off, htmldate without its "extensive"
+free-text guessing, no URL: a date in the URL path is the last resort) -- redone once without
+formatting when what it returned is mostly bold, a trafilatura quirk that drops the plain paragraphs;
+strip the YAML header trafilatura puts in front of the Markdown; reject list pages (no prose, and link
+texts or the same lines over and over; never a page that declares itself an article) and pages with
+too little text; then the headline by agreement (:mod:`crawler.titles`), the publisher
+(:mod:`crawler.publisher`; WeChat: the account), and what trafilatura misses on Chinese pages
+(visible date and byline next to the headline, the site suffix of ``<title>``, the language) with
+:mod:`crawler.byline`.
 Every heuristic is generic: no per-site rules, nothing keyed to a URL or a fixture.
 """
 
@@ -22,9 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 import lxml.html
 import py3langid
@@ -32,7 +36,8 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.byline import PROSE, Context, clean_title, find_author, find_date
+from crawler.byline import PROSE, Context, clean_title, find_author, find_date, url_date
+from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
 from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
 from crawler.selectors import Selection, select
@@ -45,11 +50,13 @@ __all__ = [
     "EMPTY",
     "ERROR_PAGE",
     "LIST_PAGE",
+    "MAX_TITLE_CHARS",
     "REASONS",
     "SELECTED_NOTHING",
     "TOO_LITTLE_TEXT",
     "Article",
     "Rejection",
+    "cap_title",
     "extract",
     "markdown_to_text",
 ]
@@ -65,7 +72,6 @@ REASONS = (EMPTY, ERROR_PAGE, CONSENT_PAGE, LIST_PAGE, TOO_LITTLE_TEXT, SELECTED
 
 MIN_ARTICLE_CHARS = 60  # non-space characters; a WeChat video post has ~100
 NOTICE_MAX_CHARS = 400  # notice pages (error, consent) are short
-MAX_TITLE_CHARS = 1000  # a title is cut here, and the body's heading that repeats it the same way
 BOLD_RETRY_SHARE = 0.4  # an extraction this bold is re-done without formatting ...
 BOLD_RETRY_GAIN = 1.2  # ... and the plain one kept when it is this much longer
 NOSCRIPT_MAX_CHARS = 2000  # a <noscript> holding more is the page itself, parsed into it
@@ -212,29 +218,6 @@ def _trafilatura(document: str) -> Any:
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 
-def markdown_to_text(markdown: str) -> str:
-    """Plain text of trafilatura's Markdown: markup and escapes removed, one line per block."""
-    lines = []
-    for line in markdown.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("|"):
-            if set(stripped) <= set("|-: "):
-                continue  # a table's header rule
-            stripped = " ".join(_UNESCAPED_PIPE.split(stripped.strip("|")))
-        stripped = _LINK.sub(r"\1", _HTML_TAG.sub("", _BLOCK_MARK.sub("", stripped)))
-        stripped = _INLINE.sub(lambda match: match.group(1) or match.group(2) or "", stripped)
-        if collapsed := " ".join(stripped.split()):
-            lines.append(collapsed)
-    return "\n".join(lines)
-
-
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-_BLOCK_MARK = re.compile(r"^(?:#{1,6}\s+|>\s?|[-+*]\s+)")  # an ordered list's numbers are text: kept
-_HTML_TAG = re.compile(r"(?<!\\)</?(?:sup|sub|br|u|ins|del|mark|s|small|span)\b[^>]*>")
-_LINK = re.compile(r"(?<!\\)!?\[((?:[^\]\\]|\\.)*)\]\([^)]*\)")
-_INLINE = re.compile(r"\\(.)|`([^`]+)`|[*_`~]")  # escapes; code spans verbatim; emphasis marks
-
-
 def _parse(html: str) -> HtmlElement | None:
     if not html.strip():
         return None
@@ -372,22 +355,6 @@ def _link_cover(line: str, anchors: dict[str, frozenset[str]]) -> int:
     return covered
 
 
-def cap_title(title: str | None, markdown: str) -> tuple[str | None, str]:
-    """The title cut to :data:`MAX_TITLE_CHARS`, and the body's leading heading when it is that title, cut
-    the same way: the one place a title is capped, so front matter and ``# heading`` agree (pure)."""
-    if title is None or len(title) <= MAX_TITLE_CHARS:
-        return title, markdown
-    capped = title[:MAX_TITLE_CHARS].rstrip()
-    first, newline, rest = markdown.partition("\n")
-    heading = _LEADING_HEADING.match(first)
-    if heading is not None and heading.group(2).strip()[:MAX_TITLE_CHARS].rstrip() == capped:
-        markdown = f"{heading.group(1)} {capped}{newline}{rest}"
-    return capped, markdown
-
-
-_LEADING_HEADING = re.compile(r"(#{1,6})[ \t]+(.*)")
-
-
 def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str, meta: PageMeta) -> Article:
     """The article record: the headline by agreement (:mod:`crawler.titles`), the publisher named by the
     page (:mod:`crawler.publisher`; WeChat: the account), the rest from trafilatura and :mod:`crawler.byline`."""
@@ -420,21 +387,6 @@ def _date(context: Context, markup_date: str | None, url: str) -> str | None:
     in_url = url_date(url)
     found = find_date(context, None if markup_date and markup_date == in_url else markup_date)
     return found or in_url
-
-
-def url_date(url: str) -> str | None:
-    """The ``YYYY-MM-DD`` a URL path spells (``/2023/11/17/``, ``/2023-11/17/``, ``/20231117/``), if any."""
-    match = _URL_DATE.search(urlsplit(url).path) if url else None
-    if match is None:
-        return None
-    year, month, day = (int(part) for part in match.groups())
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
-
-
-_URL_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12][0-9]|3[01])(?![0-9])")
 
 
 def _language(declared: str | None, text: str) -> str | None:

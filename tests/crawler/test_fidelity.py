@@ -18,7 +18,6 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
