@@ -226,3 +226,8 @@ def test_share_per_group_reaches_the_target(corpus: dict[str, Document], group: 
     print(f"\n{group}: {line}")
     low = {aspect: (p, n) for (g, aspect), (p, n, _) in figures.items() if g == group and n and p / n < TARGET}
     assert not low, (group, low)
+
+
+def test_registered_source_names_every_document(corpus: dict[str, Document]) -> None:
+    """The site is registered as 保真测试: that name, not the page's site name or the host, is ``source``."""
+    assert {document.source for document in corpus.values()} == {"保真测试"}
