@@ -79,7 +79,7 @@ NOTICE_LINE_CHARS = 60  # ... and say so in a line of their own
 LIST_MAX_PROSE_SHARE = 0.1  # list pages: almost no sentence-like lines outside links
 LIST_MIN_LINK_COVER = 0.3  # ... and the extraction is mostly link texts,
 LIST_MIN_LINK_DENSITY = 0.5  # ... or the page as a whole is mostly links
-LIST_MIN_REPEATED = 0.5  # ... and the extraction is link texts or the same lines over and over
+LIST_MIN_REPEATED = 0.5  # ... with a sixth of the extraction link texts or half its lines repeated
 LATIN_SENTENCE_WORDS = 6  # a line of this many words ending a sentence is prose (". ", "! ")
 LATIN_LONG_WORDS = 15  # ... and a line of this many words is prose whatever its punctuation
 
