@@ -8,6 +8,9 @@ alert_outbox one row per event and channel (unique), delivered by the outbox wor
 crawl_runs   one row per crawl: start, end, stats, outcome
 documents    the corpus files imported into storage (unique per file name)
 anomalies    fetches not accepted as versions (empty, shrunk, error pages), re-checked next visit
+template_lines  per site: how many articles have each line key (site templates are learned from it)
+article_lines   the line keys each article contributed to its site's counts
+site_templates  the template lines a version was compared under (by digest), to replay the decision
 """
 
 from __future__ import annotations
@@ -203,3 +206,33 @@ class CorpusDocument(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TemplateLine(Base):
+    """How many articles of a site have a line (by key; key ``*``: the site's article count)."""
+
+    __tablename__ = "template_lines"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    line_hash: Mapped[str] = mapped_column(String(16), primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleLine(Base):
+    """A line key one article contributed to its site's :class:`TemplateLine` counts."""
+
+    __tablename__ = "article_lines"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    line_hash: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class SiteTemplate(Base):
+    """The template lines (keys) found in a version's body, named by digest in the version's meta."""
+
+    __tablename__ = "site_templates"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(16), primary_key=True)
+    line_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
