@@ -5,7 +5,7 @@ articles     one row per canonical URL (unique)
 versions     what one fetch of an article extracted (unique per article and number)
 changes      between two versions of one article (unique per target version)
 alert_outbox one row per event and channel (unique), delivered by the outbox worker
-crawl_runs   one row per crawl: start, end, stats, outcome
+crawl_runs   one row per crawl: start, end, stats, outcome (a worker's: unique per job and attempt)
 documents    the corpus files imported into storage (unique per file name)
 anomalies    fetches not accepted as versions (empty, shrunk, error pages), re-checked next visit
 template_lines  per site: how many articles have each line key (site templates are learned from it)
@@ -184,6 +184,7 @@ class AlertOutbox(Base):
 
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
+    __table_args__ = (UniqueConstraint("job_id", "attempt"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default="run")  # run | replay | record | scheduled
@@ -192,6 +193,8 @@ class CrawlRun(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | partial | failed
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(300), index=True)  # a worker's job: crawl:<site>@<enqueued ms>
+    attempt: Mapped[int | None] = mapped_column(Integer)  # the job's try number (arq's job_try)
 
 
 class CorpusDocument(Base):
