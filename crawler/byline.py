@@ -23,9 +23,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
+from urllib.parse import urlsplit
 
-__all__ = ["PROSE", "Context", "clean_title", "find_author", "find_date"]
+__all__ = ["PROSE", "Context", "clean_title", "find_author", "find_date", "url_date"]
 
 PROSE = re.compile(r"[。！？；!?]|[，,].*[，,]")  # a sentence-like line: not a headline, byline or link
 _TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜–—]|\s-{1,2}\s|-{1,2}(?=[^-\s]{2,12}$))\s*")
@@ -308,3 +310,18 @@ def _clean_author(author: str | None) -> list[str]:
     """trafilatura's author, without labels ("作者：") and publisher / site names."""
     parts = [re.sub(r"^(?:作者|文)\s*[:：/]\s*", "", part).strip() for part in (author or "").split(";")]
     return [part for part in parts if part and len(part) <= 40 and not _ORG_WORDS.search(part)]
+
+
+def url_date(url: str) -> str | None:
+    """The ``YYYY-MM-DD`` a URL path spells (``/2023/11/17/``, ``/2023-11/17/``, ``/20231117/``), if any."""
+    match = _URL_DATE.search(urlsplit(url).path) if url else None
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+_URL_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12][0-9]|3[01])(?![0-9])")

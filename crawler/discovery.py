@@ -102,11 +102,16 @@ def declared_canonical(html: str, page_url: str) -> str | None:
         selector.xpath("//meta[@property='og:url']/@content").get(),
     )
     for candidate in candidates:
+        if candidate and _SCHEMELESS_HOST.match(candidate):
+            candidate = f"//{candidate}"  # "www.sohu.com/a/1" names a host, not a path under the page
         url = try_canonical_url(candidate, page_url) if candidate else None
         root = _is_root(url or "")
         if url is not None and same_site(url, page_url) and not (root and not _is_root(page_url)):
             return url
     return None
+
+
+_SCHEMELESS_HOST = re.compile(r"(?:www\d*|m|wap|news)\.[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[:/]|$)", re.I)
 
 
 def _is_root(url: str) -> bool:

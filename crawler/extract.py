@@ -7,14 +7,20 @@ not an error: ``extract`` *returns* a :class:`Rejection` whose ``reason`` is a s
 (:data:`REASONS`) so callers can count them; ``Rejection.to_error()`` gives the matching
 :class:`storage.errors.ExtractionRejected` for callers that prefer to raise.
 
-The steps: parse; the source's include/exclude selectors when it has any (:mod:`crawler.selectors`);
-the WeChat site step when the page is a WeChat article (:mod:`crawler.wechat`);
-reject notice pages (error, consent/captcha) and empty pages; ONE trafilatura call
-(``extract_with_metadata``, Markdown, formatting and tables kept, dedup off, reader comments off,
-htmldate without its "extensive" free-text guessing); strip the YAML header trafilatura puts in
-front of the Markdown; reject list pages and pages with too little text; then fill the metadata
-trafilatura misses on Chinese pages (visible date and byline next to the headline, the site
-suffix of ``<title>``, the language), the headline, date and byline with :mod:`crawler.byline`.
+The steps: parse (C0 control characters dropped); read what the markup says about the page
+(:mod:`crawler.pagemeta`: headline and publisher candidates, whether it declares itself an article);
+the source's include/exclude selectors when it has any (:mod:`crawler.selectors`); the WeChat site
+step when the page is a WeChat article (:mod:`crawler.wechat`); reject notice pages (error,
+consent/captcha) and empty pages; ONE trafilatura call (``extract_with_metadata``, Markdown,
+formatting and tables kept, dedup off, reader comments off, htmldate without its "extensive"
+free-text guessing, no URL: a date in the URL path is the last resort) -- redone once without
+formatting when what it returned is mostly bold, a trafilatura quirk that drops the plain paragraphs;
+strip the YAML header trafilatura puts in front of the Markdown; reject list pages (no prose, and link
+texts or the same lines over and over; never a page that declares itself an article) and pages with
+too little text; then the headline by agreement (:mod:`crawler.titles`), the publisher
+(:mod:`crawler.publisher`; WeChat: the account), and what trafilatura misses on Chinese pages
+(visible date and byline next to the headline, the site suffix of ``<title>``, the language) with
+:mod:`crawler.byline`.
 Every heuristic is generic: no per-site rules, nothing keyed to a URL or a fixture.
 """
 
@@ -28,8 +34,12 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.byline import PROSE, Context, clean_title, find_author, find_date
+from crawler.byline import PROSE, Context, clean_title, find_author, find_date, url_date
+from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
+from crawler.pagemeta import PageMeta, read_page_meta
+from crawler.publisher import choose_publisher, publisher_name
 from crawler.selectors import Selection, select
+from crawler.titles import choose_title
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
 
@@ -38,11 +48,13 @@ __all__ = [
     "EMPTY",
     "ERROR_PAGE",
     "LIST_PAGE",
+    "MAX_TITLE_CHARS",
     "REASONS",
     "SELECTED_NOTHING",
     "TOO_LITTLE_TEXT",
     "Article",
     "Rejection",
+    "cap_title",
     "extract",
     "markdown_to_text",
 ]
@@ -58,11 +70,16 @@ REASONS = (EMPTY, ERROR_PAGE, CONSENT_PAGE, LIST_PAGE, TOO_LITTLE_TEXT, SELECTED
 
 MIN_ARTICLE_CHARS = 60  # non-space characters; a WeChat video post has ~100
 NOTICE_MAX_CHARS = 400  # notice pages (error, consent) are short
-MAX_TITLE_CHARS = 1000  # a title is cut here, and the body's heading that repeats it the same way
+BOLD_RETRY_SHARE = 0.4  # an extraction this bold is re-done without formatting ...
+BOLD_RETRY_GAIN = 1.2  # ... and the plain one kept when it is this much longer
+NOSCRIPT_MAX_CHARS = 2000  # a <noscript> holding more is the page itself, parsed into it
 NOTICE_LINE_CHARS = 60  # ... and say so in a line of their own
 LIST_MAX_PROSE_SHARE = 0.1  # list pages: almost no sentence-like lines outside links
 LIST_MIN_LINK_COVER = 0.3  # ... and the extraction is mostly link texts,
 LIST_MIN_LINK_DENSITY = 0.5  # ... or the page as a whole is mostly links
+LIST_MIN_REPEATED = 0.5  # ... with a sixth of the extraction link texts or half its lines repeated
+LATIN_SENTENCE_WORDS = 6  # a line of this many words ending a sentence is prose (". ", "! ")
+LATIN_LONG_WORDS = 15  # ... and a line of this many words is prose whatever its punctuation
 
 ERROR_PHRASES = (
     "404 not found", "page not found", "页面不存在", "页面未找到", "找不到页面", "网页不存在",
@@ -81,7 +98,8 @@ _TRAFILATURA_ARGS: dict[str, Any] = {
     "include_tables": True,
     "include_comments": False,
     "deduplicate": False,
-    "date_extraction_params": {"original_date": True, "extensive_search": False},
+    # the page's own date markup before a date in its URL (htmldate would take the URL's first)
+    "date_extraction_params": {"original_date": True, "extensive_search": False, "deferred_url_extractor": True},
 }
 _BLOCK_TAGS = (
     "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
@@ -91,6 +109,7 @@ _BLOCK_TAGS = (
 _INVISIBLE = "//script|//style|//noscript|//template|//title|//iframe|//select|//textarea"
 _DOC_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype|html)", re.I | re.S)
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
@@ -148,9 +167,11 @@ class _Body:
 def extract(html: str, url: str, selection: Selection | None = None) -> Article | Rejection:
     """Extract the article in ``html`` (decoded text of the page fetched from ``url``), reduced to
     the ``selection`` of its source first when it has one."""
+    html = _CONTROL.sub("", html)  # C0 controls are no text, and lxml refuses them in element text
     tree = _parse(html)
     if tree is None:
         return Rejection(EMPTY, "no parsable markup")
+    meta = read_page_meta(tree)
     if selection is not None:
         selected = select(tree, selection)
         if selected is None:
@@ -164,40 +185,37 @@ def extract(html: str, url: str, selection: Selection | None = None) -> Article 
     if refused is not None:
         return refused
     document = step.document if step is not None else _as_document(html)
-    import trafilatura  # here, not at import: a run that extracts nothing never loads it (nor numpy)
-
-    result = trafilatura.extract_with_metadata(document, url=url or None, **_TRAFILATURA_ARGS)
+    result = _trafilatura(document)
     if result is None or not result.text:
         return Rejection(TOO_LITTLE_TEXT, "trafilatura found no main text", page.title, page.description)
     text = _strip_front_matter(result.text)
     body = _Body(text, tuple(markdown_to_text(text).splitlines()))
-    refused = _judge_body(body, page)
+    refused = _judge_body(body, page, meta.declares_article)
     if refused is not None:
         return refused
-    return _article(result, body, page, step, url)
+    return _article(result, body, page, step, url, meta)
 
 
-def markdown_to_text(markdown: str) -> str:
-    """Plain text of trafilatura's Markdown: markup and escapes removed, one line per block."""
-    lines = []
-    for line in markdown.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("|"):
-            if set(stripped) <= set("|-: "):
-                continue  # a table's header rule
-            stripped = " ".join(_UNESCAPED_PIPE.split(stripped.strip("|")))
-        stripped = _LINK.sub(r"\1", _HTML_TAG.sub("", _BLOCK_MARK.sub("", stripped)))
-        stripped = _INLINE.sub(lambda match: match.group(1) or "", stripped)
-        if collapsed := " ".join(stripped.split()):
-            lines.append(collapsed)
-    return "\n".join(lines)
+def _trafilatura(document: str) -> Any:
+    """The trafilatura call, without the page's URL: trafilatura would only take its host as the site's
+    name and let htmldate prefer a date in its path to every date on the page (:func:`url_date` is the
+    last resort instead).  With ``include_formatting`` trafilatura sometimes keeps only the bold parts
+    of a page (a bold lead, bold recipe quantities) and drops the plain paragraphs around them; when most
+    of what it returned is bold, it is asked once more without formatting and the longer text is kept."""
+    import trafilatura  # here, not at import: a run that extracts nothing never loads it (nor numpy)
+
+    result = trafilatura.extract_with_metadata(document, **_TRAFILATURA_ARGS)
+    text = _strip_front_matter(result.text) if result is not None and result.text else ""
+    bold = sum(len(match.group(1)) for match in _BOLD.finditer(text))
+    if not text or bold < BOLD_RETRY_SHARE * len(text):
+        return result
+    plain = trafilatura.extract_with_metadata(document, **{**_TRAFILATURA_ARGS, "include_formatting": False})
+    if plain is not None and plain.text and len(_strip_front_matter(plain.text)) > len(text) * BOLD_RETRY_GAIN:
+        return plain
+    return result
 
 
-_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
-_BLOCK_MARK = re.compile(r"^(?:#{1,6}\s+|>\s?|[-+*]\s+|\d{1,9}[.)]\s+)")
-_HTML_TAG = re.compile(r"(?<!\\)</?(?:sup|sub|br|u|ins|del|mark|s|small|span)\b[^>]*>")
-_LINK = re.compile(r"(?<!\\)!?\[((?:[^\]\\]|\\.)*)\]\([^)]*\)")
-_INLINE = re.compile(r"\\(.)|[*_`~]")
+_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 
 def _parse(html: str) -> HtmlElement | None:
@@ -223,13 +241,17 @@ def _read_page(tree: HtmlElement) -> _Page:
     )
     language = _first(tree, "//html/@lang") or _first(tree, "//meta[@property='og:locale']/@content")
     for element in tree.xpath(_INVISIBLE):
-        element.drop_tree()
+        if element.tag == "noscript" and len(element.text_content()) > NOSCRIPT_MAX_CHARS:
+            element.drop_tag()  # markup left open inside it (``<noscript><div></noscript>``) swallowed the page
+        else:
+            element.drop_tree()
     for element in tree.iter(*_BLOCK_TAGS):
         element.text = "\n" + (element.text or "")
         element.tail = "\n" + (element.tail or "")
-    body = tree.find("body")
-    root = body if body is not None else tree
-    text = "\n".join(line for line in (" ".join(raw.split()) for raw in root.text_content().split("\n")) if line)
+    root = tree.find("body")
+    text = _visible_lines(root) if root is not None else ""
+    if not text:  # a page whose text the parser left outside <body>
+        root, text = tree, _visible_lines(tree)
     links = [_SPACES.sub("", anchor.text_content()) for anchor in root.iter("a")]
     visible = len(_SPACES.sub("", text))
     anchors: dict[str, set[str]] = {}
@@ -244,6 +266,10 @@ def _read_page(tree: HtmlElement) -> _Page:
         link_density=sum(map(len, links)) / visible if visible else 0.0,
         anchors={key: frozenset(group) for key, group in anchors.items()},
     )
+
+
+def _visible_lines(root: HtmlElement) -> str:
+    return "\n".join(line for line in (" ".join(raw.split()) for raw in root.text_content().split("\n")) if line)
 
 
 def _first(tree: HtmlElement, xpath: str) -> str | None:
@@ -281,20 +307,36 @@ def _strip_front_matter(text: str) -> str:
     return text.strip("\n")
 
 
-def _judge_body(body: _Body, page: _Page) -> Rejection | None:
-    """Too little text, or a list page: headlines (link texts) and no prose."""
+def _judge_body(body: _Body, page: _Page, declares_article: bool = False) -> Rejection | None:
+    """Too little text, or a list page: headlines (link texts) and no prose -- unless the page declares
+    itself an article (``og:type``/JSON-LD and a publication time): link-heavy blog posts and teaser-style
+    article pages are articles by their own account."""
     chars = sum(len(_SPACES.sub("", line)) for line in body.lines)
     if chars < MIN_ARTICLE_CHARS:
         return Rejection(TOO_LITTLE_TEXT, f"{chars} characters of text", page.title, page.description)
-    prose = sum(len(line) for line in body.lines if PROSE.search(line) and not _mostly_links(line, page))
+    prose = sum(len(line) for line in body.lines if _is_prose(line) and not _mostly_links(line, page))
     cover = sum(_link_cover(_SPACES.sub("", line), page.anchors) for line in body.lines) / chars
     prose_share = prose / chars
-    if prose_share < LIST_MAX_PROSE_SHARE and (
-        cover >= LIST_MIN_LINK_COVER or page.link_density >= LIST_MIN_LINK_DENSITY
+    repeated = 1 - len(set(body.lines)) / len(body.lines)
+    if not declares_article and prose_share < LIST_MAX_PROSE_SHARE and (
+        cover >= LIST_MIN_LINK_COVER
+        or (page.link_density >= LIST_MIN_LINK_DENSITY and max(cover * 3, repeated) >= LIST_MIN_REPEATED)
     ):
-        detail = f"prose {prose_share:.2f}, link text {cover:.2f}, page link density {page.link_density:.2f}"
+        detail = (f"prose {prose_share:.2f}, link text {cover:.2f}, page link density {page.link_density:.2f}, "
+                  f"repeated lines {repeated:.2f}")
         return Rejection(LIST_PAGE, detail, page.title, page.description)
     return None
+
+
+def _is_prose(line: str) -> bool:
+    """A sentence-like line: Chinese punctuation (:data:`PROSE`), or words ending a sentence (". ")."""
+    words = len(line.split())
+    return bool(PROSE.search(line)) or words >= LATIN_LONG_WORDS or (
+        words >= LATIN_SENTENCE_WORDS and _LATIN_SENTENCE.search(line) is not None
+    )
+
+
+_LATIN_SENTENCE = re.compile(r"[^\W\d_][)\"'’”»]?[.!?…:;](?:\s|$)")
 
 
 def _mostly_links(line: str, page: _Page) -> bool:
@@ -313,26 +355,13 @@ def _link_cover(line: str, anchors: dict[str, frozenset[str]]) -> int:
     return covered
 
 
-def cap_title(title: str | None, markdown: str) -> tuple[str | None, str]:
-    """The title cut to :data:`MAX_TITLE_CHARS`, and the body's leading heading when it is that title, cut
-    the same way: the one place a title is capped, so front matter and ``# heading`` agree (pure)."""
-    if title is None or len(title) <= MAX_TITLE_CHARS:
-        return title, markdown
-    capped = title[:MAX_TITLE_CHARS].rstrip()
-    first, newline, rest = markdown.partition("\n")
-    heading = _LEADING_HEADING.match(first)
-    if heading is not None and heading.group(2).strip()[:MAX_TITLE_CHARS].rstrip() == capped:
-        markdown = f"{heading.group(1)} {capped}{newline}{rest}"
-    return capped, markdown
-
-
-_LEADING_HEADING = re.compile(r"(#{1,6})[ \t]+(.*)")
-
-
-def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str) -> Article:
+def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str, meta: PageMeta) -> Article:
+    """The article record: the headline by agreement (:mod:`crawler.titles`), the publisher named by the
+    page (:mod:`crawler.publisher`; WeChat: the account), the rest from trafilatura and :mod:`crawler.byline`."""
     import trafilatura
 
-    title = clean_title((step.title if step else None) or result.title or page.title, page.text)
+    chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
+    title = clean_title(chosen, page.text)
     title, markdown = cap_title(title, body.markdown)
     text = "\n".join(body.lines)
     context = Context.build(page.text, title, body.lines)
@@ -340,8 +369,10 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
         title=title,
         body_markdown=markdown,
         author=step.author if step else find_author(context, result.author),
-        date=(step.date if step else None) or find_date(context, result.date),
-        site_name=(step.account if step else None) or result.sitename,
+        date=(step.date if step else None) or _date(context, result.date, url),
+        site_name=(step.account if step else None)
+        or choose_publisher(meta.publisher)
+        or publisher_name(result.sitename),
         language=_language(page.language, text),
         description=(step.description if step else None) or result.description or page.description,
         image=(step.image if step else None) or result.image,
@@ -350,6 +381,14 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
         extractor=EXTRACTOR,
         extractor_version=f"{trafilatura.__version__}+{WECHAT_STEP}" if step else trafilatura.__version__,
     )
+
+
+def _date(context: Context, markup_date: str | None, url: str) -> str | None:
+    """The page's date (:func:`crawler.byline.find_date`); a date that only the URL gives comes last: a
+    path's ``/2023/11/17/`` is often a section's or a re-publication's date, not the article's."""
+    in_url = url_date(url)
+    found = find_date(context, None if markup_date and markup_date == in_url else markup_date)
+    return found or in_url
 
 
 def _language(declared: str | None, text: str) -> str | None:

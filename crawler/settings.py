@@ -42,6 +42,8 @@ class CrawlOptions:
     log_level: str = "WARNING"
     # per-source noise rules, by site: {"example.com": {"include": [...], "exclude": [...], "ignore": [...]}}
     source_rules: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    # the registered source's name by site: the corpus ``source`` of the site's articles
+    source_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
@@ -83,6 +85,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
         "NEWSWATCH_KEYWORDS": list(options.keywords),
         "NEWSWATCH_SOURCE_RULES": _plain_rules(options.source_rules),
+        "NEWSWATCH_SOURCE_NAMES": dict(options.source_names),
     }
     if options.cassette:
         from crawler.cassette import cassette_settings

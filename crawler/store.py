@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.items import FetchedArticle, RejectedPage
+from crawler.publisher import publisher_name
 from crawler.topic import Topic
 from crawler.urls import site_of, url_hash
 from storage.corpus import Corpus
@@ -81,10 +82,20 @@ def article_document(article: Article, version: Version) -> Document:
         extra.append(("discovered_from", article.discovered_from))
     extra.append(("content_hash", version.content_hash))
     return Document(
-        title=version.title, url=article.canonical_url, source=meta.get("site_name") or site_of(article.canonical_url),
+        title=version.title, url=article.canonical_url, source=corpus_source(meta, article.canonical_url),
         date=meta.get("date"), fetch_date=version.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
         author=meta.get("author"), lang=meta.get("language"), body=version.body, extra=tuple(extra),
     )
+
+
+def corpus_source(meta: dict[str, Any], url: str) -> str:
+    """The corpus ``source`` of an article: the registered source's name (``meta["source"]``), else the
+    publisher the page names (``site_name``: :mod:`crawler.publisher`, or the WeChat account), else the
+    site's host without port -- never a copyright notice (pure; older versions' meta are re-checked)."""
+    registered, named = meta.get("source"), meta.get("site_name")
+    if isinstance(registered, str) and registered.strip():
+        return registered.strip()
+    return (publisher_name(named) if isinstance(named, str) else None) or site_of(url)
 
 
 def save_to_corpus(session: Session, corpus: Corpus, article: Article) -> Path | None:

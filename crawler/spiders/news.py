@@ -94,6 +94,11 @@ class NewsSpider(scrapy.Spider):
                                 for site, r in rules.items()}
         return for_site(self._selections, url)
 
+    def source_name_for(self, url: str) -> str | None:
+        """The registered name of the source ``url`` belongs to (``NEWSWATCH_SOURCE_NAMES``), if any."""
+        name = for_site(self.settings.getdict("NEWSWATCH_SOURCE_NAMES"), url)
+        return str(name) if name else None
+
     @property
     def max_depth(self) -> int:
         return self.settings.getint("NEWSWATCH_MAX_DEPTH", 2)
@@ -214,7 +219,7 @@ class NewsSpider(scrapy.Spider):
         result = await self._extract(html, url)
         if isinstance(result, Article):
             self._count("fetched/article")
-            yield _fetched(response, url, entry.discovered_from, result)
+            yield _fetched(response, url, entry.discovered_from, result, self.source_name_for(url))
             for request in self._autodiscovered_feeds(html, response.url):
                 yield request
             return
@@ -419,7 +424,8 @@ def _text(response: Response) -> str:
     return decode_body(response.body, content_type)
 
 
-def _fetched(response: Response, url: str, discovered_from: str | None, article: Article) -> FetchedArticle:
+def _fetched(response: Response, url: str, discovered_from: str | None, article: Article,
+             source: str | None = None) -> FetchedArticle:
     headers = response.headers
     etag = headers.get("ETag")
     modified = headers.get("Last-Modified")
@@ -430,7 +436,7 @@ def _fetched(response: Response, url: str, discovered_from: str | None, article:
         title=article.title,
         body=article.body_markdown,
         meta={
-            "author": article.author, "date": article.date, "site_name": article.site_name,
+            "author": article.author, "date": article.date, "site_name": article.site_name, "source": source,
             "language": article.language, "description": article.description, "image": article.image,
             "content_type": (headers.get("Content-Type") or b"").decode("latin-1") or None,
         },

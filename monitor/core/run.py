@@ -29,7 +29,7 @@ from monitor.core.preflight import preflight
 from monitor.core.runtime import Storage, open_storage
 from monitor.core.schedule import parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
-from monitor.core.sources import load_registry, source_rules
+from monitor.core.sources import load_registry, source_names, source_rules
 from storage.engine import transaction
 from storage.lock import run_lock
 from storage.models import CrawlRun
@@ -84,6 +84,7 @@ def keywords(config: Config) -> tuple[str, ...]:
 
 def crawl_options(config: Config, cassette: Path | None = None, mode: str | None = None) -> CrawlOptions:
     crawl = config.crawl
+    registry = load_registry(config.path(config.storage.seeds_dir))
     return CrawlOptions(
         database_url=config.database_url, corpus_dir=str(config.path(config.storage.corpus_dir)),
         keywords=keywords(config), user_agent=crawl.user_agent, contact_url=crawl.contact_url,
@@ -94,7 +95,7 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
         max_feed_bytes=crawl.max_feed_bytes, max_depth=crawl.max_depth,
         max_pages_per_site=crawl.max_pages_per_site, closespider_timeout=crawl.closespider_timeout,
         cassette=str(cassette) if cassette else None, cassette_mode=mode,
-        source_rules=source_rules(load_registry(config.path(config.storage.seeds_dir))),
+        source_rules=source_rules(registry), source_names=source_names(registry),
     )
 
 

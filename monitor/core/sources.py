@@ -115,6 +115,16 @@ def source_rules(registry: Registry) -> dict[str, dict[str, tuple[str, ...]]]:
     return by_site
 
 
+def source_names(registry: Registry) -> dict[str, str]:
+    """The registered name of each site (the corpus ``source`` of its articles), as plain data for the
+    crawl settings; when two sources share a site, the first listed names it."""
+    names: dict[str, str] = {}
+    for source in registry.sources:
+        for site in dict.fromkeys(site_of(u) for u in source.urls()):
+            names.setdefault(site, source.name)
+    return names
+
+
 def _entry(raw: Any, index: int) -> RegisteredSource:
     where = f"{REGISTRY_FILE}: source[{index}]"
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"].strip():

@@ -69,3 +69,13 @@ def test_follow_links_same_site_split() -> None:
 def test_declared_canonical(head: str, expected: str | None) -> None:
     html = f"<html><head>{head}</head><body>x</body></html>"
     assert declared_canonical(html, "https://example.com/2025/02/11/a.html?spm=1") == expected
+
+
+def test_schemeless_og_url_names_a_host_not_a_path() -> None:
+    """A real sohu.com page (tests/fixtures/zh_news cwced-d8d4c4ec) writes ``og:url`` without a scheme:
+    resolved as a path it would file the article under ``/2023/11/17/www.sohu.com/a/...`` of the site."""
+    html = '<html><head><meta property="og:url" content="www.sohu.com/a/434365209_123753"/></head></html>'
+    assert declared_canonical(html, "http://127.0.0.1:8080/2023/11/17/a.html") is None
+    assert declared_canonical(html, "https://www.sohu.com/a/434365209_123753?spm=1") == (
+        "https://www.sohu.com/a/434365209_123753"
+    )

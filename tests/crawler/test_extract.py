@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from crawler.byline import url_date
 from crawler.extract import (
     CONSENT_PAGE,
     EMPTY,
@@ -288,7 +289,8 @@ def test_rejection_converts_to_the_project_error() -> None:
 def test_markdown_to_text() -> None:
     markdown = (
         "# 标题\n\n**加粗**的文字\\_下划线\\*星号 1\\. 不是列表\n\n"
-        "| 列一 | 列二 |\n|---|---|\n| 甲 | 乙\\|丙 |\n\n- 条目<sup>\\[1\\]</sup>\n> 引用"
+        "| 列一 | 列二 |\n|---|---|\n| 甲 | 乙\\|丙 |\n\n- 条目<sup>\\[1\\]</sup>\n> 引用\n\n"
+        "100. Ray Gillen\n- `YAGNA_PAYMENT_DRIVER`, *driver*"
     )
     assert markdown_to_text(markdown).splitlines() == [
         "标题",
@@ -297,6 +299,8 @@ def test_markdown_to_text() -> None:
         "甲 乙|丙",
         "条目[1]",
         "引用",
+        "100. Ray Gillen",
+        "YAGNA_PAYMENT_DRIVER, driver",
     ]
 
 
@@ -330,3 +334,56 @@ def test_wechat_date_timezone_helper_agrees_with_index() -> None:
         if ids := page.get("wechat_ids"):
             shown = datetime.fromtimestamp(expected(page)["publish_ts"], tz=UTC).astimezone(cst).date()
             assert shown.isoformat() == ids["publish_time"]
+
+
+@pytest.mark.parametrize(
+    ("url", "want"),
+    [
+        ("http://127.0.0.1:8080/2023/11/17/a.html", "2023-11-17"),
+        ("http://www.news.cn/fortune/2023-11/17/c_1129981476.htm", "2023-11-17"),
+        ("https://example.com/news/20220213/story.html", "2022-02-13"),
+        ("https://example.com/2023/02/30/not-a-day.html", None),
+        ("https://example.com/news/some-story.html", None),
+        ("", None),
+    ],
+    ids=["slashes", "news.cn", "compact", "impossible-day", "no-date", "empty"],
+)
+def test_url_date(url: str, want: str | None) -> None:
+    assert url_date(url) == want
+
+
+def test_a_date_only_the_url_gives_comes_after_the_pages_own() -> None:
+    """A real page (cwced-d232c5df, dateline 2022-02-11 under its headline) served at a URL dated otherwise."""
+    page = next(page for page in PAGES if page["id"] == "cwced-d232c5df")
+    result = extract(crawler_text(page["id"]), "http://127.0.0.1:8080/2023/11/17/a.html")
+    assert isinstance(result, Article) and result.date == "2022-02-11"
+    bare = extract(_PROSE_PAGE, "http://127.0.0.1:8080/2023/11/17/a.html")
+    assert isinstance(bare, Article) and bare.date == "2023-11-17"  # nothing else on the page: the URL's
+
+
+_SENTENCE = "<p>这是一个完整的句子，讲述了一件事情，并且还有更多的内容。</p>"
+_PROSE_PAGE = f"<html><body><article>{_SENTENCE * 5}</article></body></html>"
+
+
+def test_control_characters_do_not_stop_extraction() -> None:
+    result = extract(_PROSE_PAGE.replace("讲述", "讲\x0b述\x00"), "https://example.com/a.html")
+    assert isinstance(result, Article) and "讲述" in result.body_markdown
+
+
+def test_noscript_left_open_does_not_hide_the_page() -> None:
+    """``<noscript><div></noscript>`` (a real Italian park site): the parser puts the page inside it."""
+    long = _PROSE_PAGE.replace("<article>", "<article>" + _SENTENCE.replace("这是", "那是") * 80)
+    page = long.replace("<body>", '<body><noscript><div id="nojs"></noscript>')
+    result = extract(page, "https://example.com/a.html")
+    assert isinstance(result, Article), result
+
+
+def test_a_page_declaring_itself_an_article_is_not_a_list_page() -> None:
+    """Link-heavy blog post: every line is a link, but og:type and a publication time say it is one post."""
+    links = "".join(f'<li><a href="/p{i}">Studie zweifelt an Stütze vom Staat {i}</a></li>' for i in range(12))
+    body = f"<html><head>{{head}}</head><body><ul>{links}</ul><nav>{links}</nav></body></html>"
+    head = '<meta property="og:type" content="article"><meta property="article:published_time" content="2020-01-23">'
+    declared = extract(body.format(head=head), "https://blog.example.org/2020/01/23/links/")
+    assert isinstance(declared, Article), declared
+    undeclared = extract(body.format(head=""), "https://blog.example.org/2020/01/23/links/")
+    assert isinstance(undeclared, Rejection) and undeclared.reason == LIST_PAGE, undeclared

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from monitor.cli.main import cli
 from monitor.core.plan import build_plan, source_statuses
 from monitor.core.seeds import read_seeds
-from monitor.core.sources import Registry, load_registry, parse_registry, source_rules
+from monitor.core.sources import Registry, load_registry, parse_registry, source_names, source_rules
 from storage.errors import ConfigError
 from tests.conftest import SEEDS
 
@@ -106,6 +106,15 @@ def test_rules_are_passed_by_site_as_plain_data() -> None:
         "news.cn": {"exclude": ("#articleEdit",), "ignore": (r"阅读\s*\d+",)},
         "english.news.cn": {"exclude": (".share",)},
     }
+
+
+def test_names_are_passed_by_site_as_plain_data() -> None:
+    """The corpus ``source`` of a registered site's articles: the registry's name, the first listed per site."""
+    registry = parse_registry('[[source]]\nname = "新华网"\nsite = "http://www.news.cn/"\n'
+                              'feeds = ["http://www.news.cn/rss.xml"]\n[[source]]\nname = "新华网 English"\n'
+                              'site = "http://english.news.cn/"\n[[source]]\nname = "又一个新华"\n'
+                              'site = "http://news.cn/"\n')
+    assert source_names(registry) == {"news.cn": "新华网", "english.news.cn": "新华网 English"}
 
 
 def test_alias_resolution_ignores_case() -> None:

@@ -1,0 +1,127 @@
+"""Scoring the pipeline's extraction against bare trafilatura on trafilatura's evaluation set.
+
+``tests/fixtures/extraction_eval/`` holds the 949 real pages of adbar/trafilatura's evaluation set
+(``evaldata.json``: per page URL, ``with`` snippets that belong to the main text and ``without``
+snippets that must not be in it).  Each page is decoded as the crawler decodes it (no charset in the
+Content-Type: the page's own declarations and detection decide), then extracted twice from the same
+text: by the pipeline (``crawler.extract.extract``, at an article-shaped URL so only extraction is
+measured; the Markdown body made plain with ``markdown_to_text``, scored with the title as the corpus
+document shows it, and alone) and by bare trafilatura
+(``trafilatura.extract`` with its defaults, the way upstream evaluates).  A snippet is found when it
+occurs in the text, whitespace removed on both sides (Markdown changes line breaks and spacing).
+
+Used by ``tests/crawler/test_extraction_eval.py`` (the relations, in CI) and by
+``bench/bench_extraction.py`` (prints the rates).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import trafilatura
+
+from crawler.encoding import decode_body
+from crawler.extract import Article, extract, markdown_to_text
+
+EVAL = Path(__file__).resolve().parent.parent / "fixtures" / "extraction_eval"
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class EvalPage:
+    url: str  # the page's real URL (evaldata.json's key)
+    file: str
+    with_: tuple[str, ...]
+    without: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One page through one extractor: snippets found, and the rejection reason if no document."""
+
+    page: EvalPage
+    with_found: int
+    without_found: int
+    rejected: str | None = None
+
+
+@dataclass(frozen=True)
+class Rates:
+    pages: int
+    documents: int
+    with_total: int
+    with_found: int
+    without_total: int
+    without_found: int
+
+    @property
+    def with_kept(self) -> float:
+        return self.with_found / self.with_total if self.with_total else 0.0
+
+    @property
+    def without_shown(self) -> float:
+        return self.without_found / self.without_total if self.without_total else 0.0
+
+
+def eval_pages() -> list[EvalPage]:
+    data: dict[str, dict[str, Any]] = json.loads((EVAL / "evaldata.json").read_text(encoding="utf-8"))
+    return [EvalPage(url, entry["file"], tuple(entry.get("with") or ()), tuple(entry.get("without") or ()))
+            for url, entry in data.items()]
+
+
+def decoded(page: EvalPage) -> str:
+    return decode_body(gzip.decompress((EVAL / page.file).read_bytes()), "text/html")
+
+
+def article_url(index: int) -> str:
+    """An article-shaped URL on a neutral host: extraction, not the page's real address, is measured."""
+    return f"https://news.example.org/2023/11/17/article-{index:04d}.html"
+
+
+def score(page: EvalPage, text: str | None, rejected: str | None = None) -> Scored:
+    flat = _SPACES.sub("", text or "")
+    found = sum(1 for snippet in page.with_ if _SPACES.sub("", snippet) in flat)
+    shown = sum(1 for snippet in page.without if _SPACES.sub("", snippet) in flat)
+    return Scored(page, found, shown, rejected)
+
+
+def pipeline(page: EvalPage, html: str, index: int) -> tuple[Scored, Scored]:
+    """The pipeline's document (title and body, as the corpus file shows them) and its body alone."""
+    result = extract(html, article_url(index))
+    if not isinstance(result, Article):
+        return score(page, None, result.reason), score(page, None, result.reason)
+    body = markdown_to_text(result.body_markdown)
+    return score(page, f"{result.title or ''}\n{body}"), score(page, body)
+
+
+def bare(page: EvalPage, html: str) -> Scored:
+    text = trafilatura.extract(html)
+    return score(page, text, None if text else "no text")
+
+
+@dataclass(frozen=True)
+class Compared:
+    document: Scored  # the pipeline's title + body
+    body: Scored  # the pipeline's body alone
+    bare: Scored  # bare trafilatura's text (it has no title)
+
+
+def compare(pages: list[EvalPage]) -> Iterator[Compared]:
+    for index, page in enumerate(pages):
+        html = decoded(page)
+        document, body = pipeline(page, html, index)
+        yield Compared(document, body, bare(page, html))
+
+
+def rates(scored: list[Scored]) -> Rates:
+    return Rates(
+        pages=len(scored), documents=sum(1 for s in scored if s.rejected is None),
+        with_total=sum(len(s.page.with_) for s in scored), with_found=sum(s.with_found for s in scored),
+        without_total=sum(len(s.page.without) for s in scored), without_found=sum(s.without_found for s in scored),
+    )

@@ -1,0 +1,55 @@
+"""No real article rejected, nothing lost against bare trafilatura: trafilatura's 949-page evaluation set.
+
+The pages (tests/fixtures/extraction_eval/, see its README) are real news, blog, recipe, shop and
+institutional pages with main text; every one must yield a document.  Through the pipeline the share of
+``with`` snippets kept is at least bare trafilatura's on the same decoded text, and the share of
+``without`` snippets shown (navigation, footers, comments) no higher.  Scoring:
+tests/crawler/extraction_eval.py; the figures are printed by ``python -m bench.bench_extraction``.
+Both extractors run once over the whole set (about a minute), shared by the tests below.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from tests.crawler.extraction_eval import Compared, EvalPage, Rates, compare, eval_pages, rates
+
+PAGES = eval_pages()
+
+
+@cache
+def compared() -> dict[str, Compared]:
+    return {item.document.page.url: item for item in compare(PAGES)}
+
+
+def figures() -> tuple[Rates, Rates]:
+    items = compared().values()
+    return rates([item.document for item in items]), rates([item.bare for item in items])
+
+
+IDS = [page.file.removeprefix("pages/").removesuffix(".html.gz") for page in PAGES]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=IDS)
+def test_no_real_article_rejected(page: EvalPage) -> None:
+    result = compared()[page.url].document
+    assert result.rejected is None, f"{page.url}: {result.rejected}"
+
+
+def test_with_snippets_kept_at_least_as_bare_trafilatura() -> None:
+    ours, bare = figures()
+    assert ours.with_kept >= bare.with_kept, (ours, bare)
+
+
+def test_without_snippets_shown_no_more_than_bare_trafilatura() -> None:
+    ours, bare = figures()
+    assert ours.without_shown <= bare.without_shown, (ours, bare)
+
+
+def test_the_set_is_complete() -> None:
+    """The relations above hold over the whole set, not a part that happened to load."""
+    assert len(PAGES) == 949
+    assert sum(len(page.with_) for page in PAGES) == 2828
+    assert sum(len(page.without) for page in PAGES) == 2839
