@@ -215,6 +215,11 @@ class NewsSpider(scrapy.Spider):
                                                 response.body, response.status))
             return
         html = _text(response)
+        if _configured_section(entry, _meta(response)):  # the user named it a section page: its links are what it holds
+            self._count("fetched/page")
+            for request in self.follow_section(html, response.url, 0):
+                yield request
+            return
         url = declared_canonical(html, response.url) or _landed(response)
         result = await self._extract(html, url)
         if isinstance(result, Article):
@@ -390,6 +395,12 @@ def _expects_article(entry: Entry) -> bool:
     """Something other than the page says it is an article: a feed or sitemap lists it, the user holds it
     (a seed, a stored article), or its URL has an article's shape."""
     return entry.listed or (entry.held and entry.depth is None) or looks_like_article(entry.url)
+
+
+def _configured_section(entry: Entry, meta: dict[str, Any]) -> bool:
+    """A configured site or section page (``site``/``pages`` of a source, requested as such) that no feed
+    or sitemap lists as an article."""
+    return meta.get("nw_kind") == "page" and meta.get("nw_source") is not None and not entry.listed
 
 
 def _meta(response: Response) -> dict[str, Any]:

@@ -14,8 +14,9 @@ Such a line recurs across *different* articles of one site; a line of an article
   up to the end: what follows is cut, whatever it says), the **head** (the same before the text) and, in
   between, blocks of furniture that hold two or more template lines. One template line alone in the
   text is kept: a line that is template on the site can be real text in one article. A body that would
-  keep no line of text (the site's articles differ only in their numbers: a daily price bulletin) is
-  compared whole: there the template is the article.
+  keep no line of text, or less text than a body must have (the site's articles differ only in their
+  numbers: a daily price bulletin), is compared whole: there the template is the article, and it must not
+  make a real page look empty.
 
 Furniture that rotates (a hot list's headlines) is new to the counts on the first pages fetched after it
 moved. :func:`inherit` carries the template over: lines of the new body that take the place of template
@@ -35,8 +36,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from monitor.changes.detect import Snapshot
-from monitor.changes.normalize import display_line, is_noise_line, normalize_line
+from monitor.changes.detect import MIN_BODY_CHARS, Snapshot
+from monitor.changes.normalize import display_line, is_noise_line, normalize_body, normalize_line, significant_length
 
 KEY_CHARS = 16
 MAX_KEYS = 1000  # lines per body that count (a page with more is cut at that many lines)
@@ -165,9 +166,11 @@ def strip(body: str, template: Template, rules: TemplateRules = TemplateRules())
     lines = lines[: _tail_start(lines)]
     head = len(lines) - _tail_start(lines[::-1])  # the same rule read backwards: the head block
     kept = _middle(lines[head:])
-    if not any(line.key and not (line.template or line.furniture) for line in kept):
-        return body  # nothing of an article would be left: the template is this page's own text, not furniture
-    return "\n".join(line.raw for line in kept)
+    stripped = "\n".join(line.raw for line in kept)
+    if not any(line.key and not (line.template or line.furniture) for line in kept) or (
+            significant_length(normalize_body(stripped)) < MIN_BODY_CHARS <= significant_length(normalize_body(body))):
+        return body  # too little of an article would be left: the template is this page's own text, not furniture
+    return stripped
 
 
 def inherit(previous: str, current: str, template: Template, rules: TemplateRules = TemplateRules()) -> Template:

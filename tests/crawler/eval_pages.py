@@ -1,4 +1,4 @@
-"""Real pages for discovery tests: trafilatura's evaluation set (``../shared/fixtures/extraction_eval/``),
+"""Real pages for discovery tests: trafilatura's evaluation set (``tests/fixtures/extraction_eval/``),
 served on a loopback site under URLs of any shape, and a workspace for ``newswatch run`` against it.
 
     pages = eval_pages()                         # [(name, original bytes)], in evaldata.json order
@@ -17,7 +17,7 @@ from typing import Any
 from tests.conftest import ROOT
 from tests.crawler.test_run import newswatch
 
-EVAL = ROOT.parent / "shared" / "fixtures" / "extraction_eval"
+EVAL = ROOT / "tests" / "fixtures" / "extraction_eval"  # a copy of ../shared/fixtures/extraction_eval (README there)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RAW_HTML = {"Content-Type": "text/html"}  # the page's own bytes: its own meta charset decides
 

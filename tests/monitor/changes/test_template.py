@@ -93,6 +93,15 @@ def test_a_body_made_only_of_template_lines_is_compared_whole() -> None:
     assert strip(today, template) == today
 
 
+def test_the_template_never_leaves_a_real_page_near_empty() -> None:
+    """Copies of one page that differ in a short sentence: stripping would leave only that sentence, which
+    change detection would call a near-empty page; the body is compared whole instead."""
+    copy = TEXT + "\n\n" + OTHER + "\n\n{place}市今日发布通报。"
+    template = learn_from_texts([copy.format(place=place) for place in PLACES[:5]])
+    today = copy.format(place=PLACES[5])
+    assert strip(today, template) == today
+
+
 def test_the_head_block_is_cut() -> None:
     texts = ["首页 > 新闻 > 正文\n\n" + text for text in siblings(3)]
     assert strip("首页 > 新闻 > 正文\n\n" + TEXT, learn_from_texts(texts)).strip() == TEXT
