@@ -74,7 +74,9 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "LOG_LEVEL": options.log_level,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
-        "EXTENSIONS": {"crawler.progress.Progress": 500},
+        # AutoThrottle's rule, except that a 304 may lower the delay as a 200 does (crawler.throttle)
+        "EXTENSIONS": {"crawler.progress.Progress": 500, "scrapy.extensions.throttle.AutoThrottle": None,
+                       "crawler.throttle.Throttle": 0},
         "NEWSWATCH_ALLOW_NETWORKS": list(options.allow_networks),
         "NEWSWATCH_MAX_FEED_BYTES": options.max_feed_bytes,
         "NEWSWATCH_MAX_DEPTH": options.max_depth,
