@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from crawler.discovery import declared_canonical, discover_feeds, follow_links
 from crawler.encoding import decode_body, looks_binary
 from crawler.extract import Article, extract
+from crawler.fastpath import META_KEY, PageKeys, same_bytes
 from crawler.feeds import parse_feed
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage
 from crawler.netguard import literal_address
@@ -44,6 +45,7 @@ class NewsSpider(scrapy.Spider):
         self.fetched: set[str] = set()  # URLs answered (as first requested, before redirects)
         self.extraction = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
         self._selections: dict[str, Selection | None] | None = None
+        self._page_keys: PageKeys | None = None
 
     def closed(self, reason: str) -> None:
         self.extraction.shutdown(wait=True)
@@ -56,6 +58,13 @@ class NewsSpider(scrapy.Spider):
             self._selections = {site: Selection.of(r.get("include", ()), r.get("exclude", ()))
                                 for site, r in rules.items()}
         return for_site(self._selections, url)
+
+    @property
+    def page_keys(self) -> PageKeys:
+        if self._page_keys is None:
+            self._page_keys = PageKeys(self.settings.getdict("NEWSWATCH_SOURCE_RULES"),
+                                       self.settings.getlist("NEWSWATCH_KEYWORDS"))
+        return self._page_keys
 
     @property
     def max_depth(self) -> int:
@@ -89,7 +98,8 @@ class NewsSpider(scrapy.Spider):
             headers["If-Modified-Since"] = target.last_modified
         return self._request(
             target.url, self.parse_article, kind="article", headers=headers,
-            meta={"handle_httpstatus_list": [304]}, cb_kwargs={"discovered_from": target.discovered_from},
+            meta={"handle_httpstatus_list": [304], "nw_page_key": target.page_key},
+            cb_kwargs={"discovered_from": target.discovered_from},
         )
 
     def _page_request(self, url: str, depth: int) -> Request:
@@ -120,6 +130,12 @@ class NewsSpider(scrapy.Spider):
             return
         self._reached(response)
         self._count("fetched/article")
+        key = self.page_keys.key(response.url, response.body)
+        unchanged = same_bytes(key, response, _requested(response))
+        if unchanged is not None:  # the stored version's bytes: nothing to extract (crawler.fastpath)
+            self._count("fastpath/same_bytes")
+            yield unchanged
+            return
         if looks_binary(response.body):
             yield self._reject(RejectedPage(_landed(response), "binary", "not text", None,
                                             response.body, response.status))
@@ -132,7 +148,7 @@ class NewsSpider(scrapy.Spider):
             yield self._reject(RejectedPage(url, result.reason, result.detail, result.title, response.body,
                                             response.status))
             return
-        yield _fetched(response, url, discovered_from, result)
+        yield _fetched(response, url, discovered_from, result, key)
         for request in self._autodiscovered_feeds(html, response.url):
             yield request
 
@@ -293,7 +309,8 @@ def _text(response: Response) -> str:
     return decode_body(response.body, content_type)
 
 
-def _fetched(response: Response, url: str, discovered_from: str | None, article: Article) -> FetchedArticle:
+def _fetched(response: Response, url: str, discovered_from: str | None, article: Article,
+             key: str | None = None) -> FetchedArticle:
     headers = response.headers
     etag = headers.get("ETag")
     modified = headers.get("Last-Modified")
@@ -307,6 +324,7 @@ def _fetched(response: Response, url: str, discovered_from: str | None, article:
             "author": article.author, "date": article.date, "site_name": article.site_name,
             "language": article.language, "description": article.description, "image": article.image,
             "content_type": (headers.get("Content-Type") or b"").decode("latin-1") or None,
+            META_KEY: key,
         },
         fingerprint=article.fingerprint,
         extractor=article.extractor,

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crawler.fastpath import stored_key
 from crawler.items import ArticleTarget, CrawlPlan, SiteTarget
 from crawler.store import latest_version
 from crawler.urls import site_of
@@ -96,7 +97,7 @@ def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]]
         latest = latest_version(session, article.id)
         targets.append(ArticleTarget(
             article.canonical_url, article.discovered_from,
-            latest.etag if latest else None, latest.last_modified if latest else None,
+            latest.etag if latest else None, latest.last_modified if latest else None, stored_key(latest),
         ))
     return targets
 
