@@ -143,6 +143,7 @@ class NewsSpider(scrapy.Spider):
         html = _text(response)
         url = declared_canonical(html, response.url) or _landed(response)
         loop = asyncio.get_running_loop()
+        self._count("extract/pages")
         result = await loop.run_in_executor(self.extraction, extract, html, url, self.selection_for(url))
         if not isinstance(result, Article):
             yield self._reject(RejectedPage(url, result.reason, result.detail, result.title, response.body,
