@@ -37,6 +37,7 @@ class CrawlOptions:
     max_depth: int = 2
     max_pages_per_site: int = 200
     closespider_timeout: int = 900
+    extract_workers: int | None = None  # extraction processes (crawler.pool); None: one per core
     cassette: str | None = None
     cassette_mode: str | None = None  # record | replay
     log_level: str = "WARNING"
@@ -84,6 +85,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "NEWSWATCH_DATABASE_URL": options.database_url,
         "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
         "NEWSWATCH_KEYWORDS": list(options.keywords),
+        "NEWSWATCH_EXTRACT_WORKERS": options.extract_workers,
         "NEWSWATCH_SOURCE_RULES": _plain_rules(options.source_rules),
     }
     if options.cassette:

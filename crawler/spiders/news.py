@@ -7,10 +7,8 @@ counts every outcome in the crawl stats under ``newswatch/``.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,11 +18,12 @@ from twisted.python.failure import Failure
 
 from crawler.discovery import declared_canonical, discover_feeds, follow_links
 from crawler.encoding import decode_body, looks_binary
-from crawler.extract import Article, extract
+from crawler.extract import Article
 from crawler.fastpath import META_KEY, PageKeys, same_bytes
 from crawler.feeds import parse_feed
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage
 from crawler.netguard import literal_address
+from crawler.pool import ExtractionPool, rules_of, workers_setting
 from crawler.selectors import Selection
 from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
 from crawler.urls import canonical_url, for_site, same_site, site_of, try_canonical_url, url_host
@@ -43,12 +42,20 @@ class NewsSpider(scrapy.Spider):
         self.errors: list[FetchError] = []
         self.rejections: list[RejectedPage] = []
         self.fetched: set[str] = set()  # URLs answered (as first requested, before redirects)
-        self.extraction = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+        self._pool: ExtractionPool | None = None
         self._selections: dict[str, Selection | None] | None = None
         self._page_keys: PageKeys | None = None
 
     def closed(self, reason: str) -> None:
-        self.extraction.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.close()
+
+    @property
+    def extraction(self) -> ExtractionPool:
+        """Worker processes (``NEWSWATCH_EXTRACT_WORKERS``, default one per core), or one thread for 0/1."""
+        if self._pool is None:
+            self._pool = ExtractionPool(workers_setting(self.settings.get("NEWSWATCH_EXTRACT_WORKERS")))
+        return self._pool
 
     def selection_for(self, url: str) -> Selection | None:
         """The include/exclude selectors of the source ``url`` belongs to (``NEWSWATCH_SOURCE_RULES``,
@@ -121,9 +128,8 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"newswatch/{key}", n)
 
     async def parse_article(self, response: Response, discovered_from: str | None) -> AsyncIterator[Item | Request]:
-        """Extract off the event loop (trafilatura is CPU-bound, ~0.1 s a page, >1 s on big ones), in one
-        worker thread: trafilatura shares module-level lxml parsers, which must not be used by two threads
-        at once (two concurrent extractions crashed the process with ``free(): invalid pointer``)."""
+        """Extract off the event loop (trafilatura is CPU-bound, ~0.1 s a page, >1 s on big ones), in worker
+        processes (``crawler.pool``: trafilatura's module-level lxml parsers must not be shared by threads)."""
         if response.status == 304:
             self._count("fetched/not_modified")
             yield NotModified(_requested(response))
@@ -142,9 +148,9 @@ class NewsSpider(scrapy.Spider):
             return
         html = _text(response)
         url = declared_canonical(html, response.url) or _landed(response)
-        loop = asyncio.get_running_loop()
         self._count("extract/pages")
-        result = await loop.run_in_executor(self.extraction, extract, html, url, self.selection_for(url))
+        rules = rules_of(for_site(self.settings.getdict("NEWSWATCH_SOURCE_RULES"), url))
+        result = await self.extraction.extract(html, url, rules)
         if not isinstance(result, Article):
             yield self._reject(RejectedPage(url, result.reason, result.detail, result.title, response.body,
                                             response.status))
