@@ -17,12 +17,15 @@ worker cannot hold a slot).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
+from multiprocessing.connection import Connection
 from typing import Any
 
 from crawler.extract import Article, Rejection, extract
@@ -44,6 +47,18 @@ def extract_page(html: str, url: str, rules: Rules | None) -> Article | Rejectio
     return extract(html, url, _selection(rules) if rules else None)
 
 
+def _watch_parent(lifeline: Connection) -> None:
+    """Worker initializer: exit when the crawl's process is gone (a worker of a killed crawl would
+    otherwise wait for work forever, holding its stdout and stderr open)."""
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            while True:
+                lifeline.recv()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
 
@@ -54,6 +69,9 @@ class ExtractionPool:
         self.task = task
         self.timeout = timeout
         self.crashes = 0
+        # the workers' lifeline: they hold the read end, only this process the write end; when this process
+        # ends (even by SIGKILL) they read EOF and exit, and the forkserver with them
+        self._lifeline_r, self._lifeline_w = multiprocessing.Pipe(duplex=False)
         self.executor: Executor = self._new()
         self._solo: ProcessPoolExecutor | None = None  # retries after a crash, one page at a time
         self._retry_lock = asyncio.Lock()
@@ -62,10 +80,11 @@ class ExtractionPool:
     def in_processes(self) -> bool:
         return self.workers > 1
 
-    def _new(self) -> Executor:
+    def _new(self, workers: int | None = None) -> Executor:
         if not self.in_processes:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
+        return ProcessPoolExecutor(workers or self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=_watch_parent, initargs=(self._lifeline_r,))
 
     async def extract(self, html: str, url: str, rules: Rules | None) -> Article | Rejection:
         """The extraction of one page; a crash or a timeout is this page's ``Rejection``."""
@@ -77,7 +96,8 @@ class ExtractionPool:
         except TimeoutError:
             return self._timed_out(executor)
         async with self._retry_lock:  # one page at a time: a crash now names its page
-            solo = self._solo or ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+            solo = self._solo or self._new(1)
+            assert isinstance(solo, ProcessPoolExecutor)
             self._solo = solo
             try:
                 return await self._run(solo, html, url, rules)
@@ -110,6 +130,7 @@ class ExtractionPool:
         self.executor.shutdown(wait=True, cancel_futures=True)
         if self._solo is not None:
             self._solo.shutdown(wait=True, cancel_futures=True)
+        self._lifeline_w.close()
 
 
 def rules_of(rules: dict[str, Any] | None) -> Rules | None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from crawler.encoding import decode_body
 from crawler.extract import Article, Rejection, extract
 from crawler.pool import CRASHED, ExtractionPool, Rules, extract_page, rules_of
+from tests.conftest import ROOT
 from tests.crawler.fixture_site import ARTICLES, fixture_bytes
 
 PAGES = [(decode_body(fixture_bytes(p.fixture), p.content_type), f"http://news.example.cn{p.path}")
@@ -66,3 +72,34 @@ def test_the_source_selectors_travel_as_plain_data() -> None:
     finally:
         pool.close()
     assert isinstance(result, Article)
+
+
+KILLED_CRAWL = """
+import asyncio, os, signal, sys
+from crawler.pool import ExtractionPool
+pool = ExtractionPool(2)
+asyncio.run(pool.extract("<html><body><p>x</p></body></html>", "http://a.example/", None))
+print(" ".join(str(pid) for pid in pool.executor._processes), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_workers_of_a_killed_crawl_exit(tmp_path: Path) -> None:
+    """SIGKILL of the crawl's process: its workers (and the forkserver) go too, so nothing holds the
+    crawl's stdout open (a caller waiting for it would hang)."""
+    done = subprocess.run([sys.executable, "-W", "error", "-c", KILLED_CRAWL], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    pids = [int(p) for p in done.stdout.split()]
+    assert pids  # workers start on demand: one for one page
+    deadline = time.monotonic() + 20
+    while (alive := [pid for pid in pids if _running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
