@@ -5,9 +5,12 @@ articles     one row per canonical URL (unique)
 versions     what one fetch of an article extracted (unique per article and number)
 changes      between two versions of one article (unique per target version)
 alert_outbox one row per event and channel (unique), delivered by the outbox worker
-crawl_runs   one row per crawl: start, end, stats, outcome
+crawl_runs   one row per crawl: start, end, stats, outcome (a worker's: unique per job and attempt)
 documents    the corpus files imported into storage (unique per file name)
 anomalies    fetches not accepted as versions (empty, shrunk, error pages), re-checked next visit
+template_lines  per site: how many articles have each line key (site templates are learned from it)
+article_lines   the line keys each article contributed to its site's counts
+site_templates  the template lines a version was compared under (by digest), to replay the decision
 """
 
 from __future__ import annotations
@@ -181,6 +184,7 @@ class AlertOutbox(Base):
 
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
+    __table_args__ = (UniqueConstraint("job_id", "attempt"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), default="run")  # run | replay | record | scheduled
@@ -189,6 +193,8 @@ class CrawlRun(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="running")  # running | ok | partial | failed
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+    job_id: Mapped[str | None] = mapped_column(String(300), index=True)  # a worker's job: crawl:<site>@<enqueued ms>
+    attempt: Mapped[int | None] = mapped_column(Integer)  # the job's try number (arq's job_try)
 
 
 class CorpusDocument(Base):
@@ -203,3 +209,33 @@ class CorpusDocument(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TemplateLine(Base):
+    """How many articles of a site have a line (by key; key ``*``: the site's article count)."""
+
+    __tablename__ = "template_lines"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    line_hash: Mapped[str] = mapped_column(String(16), primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleLine(Base):
+    """A line key one article contributed to its site's :class:`TemplateLine` counts."""
+
+    __tablename__ = "article_lines"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    line_hash: Mapped[str] = mapped_column(String(16), primary_key=True)
+
+
+class SiteTemplate(Base):
+    """The template lines (keys) found in a version's body, named by digest in the version's meta."""
+
+    __tablename__ = "site_templates"
+
+    site: Mapped[str] = mapped_column(String(255), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(16), primary_key=True)
+    line_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -173,6 +173,21 @@ def test_compose_runs_the_app_after_postgres_is_healthy_and_the_migration_is_don
     assert set(compose["volumes"]) >= {"postgres-data", "newswatch-data"}
 
 
+def test_compose_cluster_profile_has_redis_one_scheduler_and_scalable_workers() -> None:
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))["services"]
+    assert services["redis"]["image"].split(":")[0] == "redis" and services["redis"]["profiles"] == ["cluster"]
+    assert services["scheduler"]["command"] == ["daemon", "--role", "scheduler"]
+    worker = services["worker"]
+    assert worker["command"] == ["worker"] and "container_name" not in worker, "scalable: no fixed name"
+    for name in ("scheduler", "worker"):
+        service = services[name]
+        assert service["profiles"] == ["cluster"]
+        assert service["environment"]["NEWSWATCH_QUEUE__REDIS_URL"] == "redis://redis:6379/0"
+        assert service["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "profiles" not in services["app"], "the single-process daemon stays the default"
+
+
 def test_the_env_example_names_the_secrets_without_values() -> None:
     lines = [line for line in (DEPLOY / "newswatch.env.example").read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]

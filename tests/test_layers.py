@@ -1,4 +1,4 @@
-"""Imports point one way: cli → web → core → changes / alerts → crawler → storage, and testing → core
+"""Imports point one way: cli → web / queue → core → changes / alerts → crawler → storage, and testing → core
 (README, Layout)."""
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ ALLOWED: dict[str, set[str]] = {
     "monitor.alerts": {"monitor.alerts", "crawler", "storage"},
     "monitor.changes": {"monitor.changes", "monitor.alerts", "crawler", "storage"},
     "monitor.core": {"monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
-    "monitor.cli": {"monitor.cli", "monitor.web", "monitor.core", "monitor.changes", "monitor.alerts", "crawler",
-                    "storage"},
+    # the job queue (arq on Redis): beside the web view, above core; only the CLI imports it
+    "monitor.queue": {"monitor.queue", "monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
+    "monitor.cli": {"monitor.cli", "monitor.web", "monitor.queue", "monitor.core", "monitor.changes",
+                    "monitor.alerts", "crawler", "storage"},
     # the web view: a top tier beside the CLI; only the CLI imports it (the daemon is handed the app)
     "monitor.web": {"monitor.web", "monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
     # the pytest plugin and its helpers: beside the CLI at the top; nothing of ours imports it

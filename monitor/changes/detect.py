@@ -8,7 +8,7 @@ never reported as a change).
 
 Change classes, most significant first: ``title``, ``body_edit``, ``addition`` (text appended or
 inserted, nothing removed), ``deletion``, ``minor`` (punctuation/typo-sized), ``metadata_only``
-(author or dates only).
+(author or dates only). An edit of a number (``9488`` to ``9688`` cases) is never minor: it changes a fact.
 """
 
 from __future__ import annotations
@@ -115,10 +115,17 @@ def classify(changed: tuple[str, ...], diff: Diff, options: DetectOptions) -> st
     if "body" not in changed or diff.is_empty:
         return "metadata_only"
     inserted, deleted = diff.inserted_chars, diff.deleted_chars
-    if inserted + deleted <= options.minor_max_chars and all(op.kind == "edit" for op in diff.changed):
+    if inserted + deleted <= options.minor_max_chars and all(op.kind == "edit" for op in diff.changed) \
+            and not _edits_a_number(diff):
         return "minor"
     if deleted == 0:
         return "addition"
     if inserted == 0:
         return "deletion"
     return "body_edit"
+
+
+def _edits_a_number(diff: Diff) -> bool:
+    """True when a changed fragment of ``diff`` has a digit in it."""
+    return any(ch.isdigit() for op in diff.changed for fragment in op.fragments if fragment.op != "="
+               for ch in fragment.text)

@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.urls import try_canonical_url
+from crawler.urls import site_of, try_canonical_url
 from monitor.changes.diff import Diff, diff_texts
+from monitor.changes.template import Template, strip
+from monitor.changes.template_store import known_template
 from storage.errors import NewswatchError
 from storage.models import Anomaly, Article, Change, Version
 
@@ -74,6 +76,7 @@ def version_diff(session: Session, url: str, old: int | None = None, new: int | 
     new = numbers[-1] if new is None else new
     old = numbers[numbers.index(new) - 1] if old is None and new in numbers[1:] else old
     texts = {}
+    template = Template()  # the site-template lines either version was compared under stay out of the diff
     for number in (old, new):
         version = session.execute(
             select(Version).where(Version.article_id == article.id, Version.number == number)
@@ -81,5 +84,6 @@ def version_diff(session: Session, url: str, old: int | None = None, new: int | 
         if version is None:
             raise NotFound(f"{article.canonical_url} has no version {number}")
         texts[number] = version.body
+        template = template.union(known_template(session, site_of(article.canonical_url), version.meta))
     assert old is not None
-    return old, new, diff_texts(texts[old], texts[new])
+    return old, new, diff_texts(strip(texts[old], template), strip(texts[new], template))

@@ -70,6 +70,11 @@ def content_lines(body: str) -> list[str]:
     return [shown for shown, key in pairs if not _NOISE_LINE.match(key)]
 
 
+def is_noise_line(key: str) -> bool:
+    """True for a normalized line (:func:`normalize_line`) that varies per request (see the module doc)."""
+    return bool(_NOISE_LINE.match(key))
+
+
 def normalize_body(body: str) -> str:
     return "\n".join(normalize_line(line) for line in content_lines(body))
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.store import Recorded, fetched_article, new_version, refresh_latest, save_to_corpus
 from crawler.topic import Topic
-from crawler.urls import for_site
+from crawler.urls import for_site, site_of
 from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
 from monitor.alerts.outbox import enqueue
@@ -35,6 +35,8 @@ from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Sna
 from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
 from monitor.changes.render import fields_text, to_json, to_text
+from monitor.changes.template import Template, TemplateRules, inherit, line_keys, templated
+from monitor.changes.template_store import contribute, known_template, save_template, site_template
 from storage.corpus import Corpus
 from storage.models import Anomaly, Article, Change, Version
 
@@ -69,6 +71,7 @@ EXCERPT_CHARS = 280
 class History:
     latest: Version | None
     earlier: dict[str, int]  # fingerprint -> version number, for versions before the latest
+    versions: tuple[Version, ...] = ()
 
     @classmethod
     def load(cls, session: Session, article_id: int) -> History:
@@ -77,7 +80,7 @@ class History:
         if not versions:
             return cls(None, {})
         earlier = {v.content_hash: v.number for v in versions[:-1] if v.extractor != SEED_EXTRACTOR}
-        return cls(versions[-1], earlier)
+        return cls(versions[-1], earlier, tuple(versions))
 
 
 def article_info(article: Article, version: Version) -> ArticleInfo:
@@ -108,6 +111,7 @@ class ChangeRecorder:
         self.channels = tuple(channels)
         self.ignores = dict(ignores or {})  # site -> the source's ignore patterns
         self.selectors: dict[str, str] = {}  # site -> digest of the source's include/exclude selectors
+        self.template_rules = TemplateRules()
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
@@ -144,6 +148,41 @@ class ChangeRecorder:
             log.warning("ignore pattern %r ran too long on %s: not applied to this text", pattern, url)
         return compared
 
+    def _template(self, session: Session, site: str, article_id: int, item: FetchedArticle,
+                  latest: Version | None) -> tuple[Template, frozenset[str]]:
+        """The site's template as it bears on this fetch and the latest version (learned from the counts
+        of their lines, plus the template the latest version was compared under); the article's own
+        contribution to the counts."""
+        keys = line_keys(item.body) | (line_keys(latest.body) if latest is not None else frozenset())
+        template, own = site_template(session, site, article_id, keys, self.template_rules)
+        if latest is None or latest.extractor == SEED_EXTRACTOR:
+            return template, own
+        template = template.union(known_template(session, site, latest.meta))
+        template = template.union(inherit(latest.body, item.body, template, self.template_rules))
+        furniture = save_template(session, site, template.within(latest.body))
+        if furniture is not None and furniture != (latest.meta or {}).get("furniture"):
+            latest.meta = {**(latest.meta or {}), "furniture": furniture}  # what is known of it only grows
+        return template, own
+
+
+    @staticmethod
+    def _stamped(item: FetchedArticle, template: Template) -> FetchedArticle:
+        """The item with the digest of the template lines in its body (kept with a version it becomes)."""
+        meta = {key: value for key, value in item.meta.items() if key != "template"}
+        digest = template.within(item.body).digest
+        return dataclasses.replace(item, meta={**meta, "template": digest} if digest else meta)
+
+    def _earlier(self, session: Session, history: History, url: str, template: Template) -> dict[str, int]:
+        """Fingerprint -> number of the versions before the latest, compared under today's template."""
+        if not template.keys:
+            return history.earlier
+        site, earlier = site_of(url), {}
+        for old in history.versions[:-1]:
+            if old.extractor != SEED_EXTRACTOR:
+                known = template.union(known_template(session, site, old.meta))
+                earlier[templated(self._compared(snapshot_of_version(old), url), known).fingerprint] = old.number
+        return earlier
+
     def _event(self, session: Session, event: Event) -> None:
         enqueue(session, event, self.channels, event.occurred_at)
 
@@ -153,23 +192,28 @@ class ChangeRecorder:
         history = History.load(session, article.id)
         latest = history.latest
         item, reselected = self._reselected(item, latest)
-        current = self._compared(snapshot_of_item(item), item.url)
-        previous = self._compared(snapshot_of_version(latest), item.url) if latest else None
+        site = site_of(article.canonical_url)
+        template, own = self._template(session, site, article.id, item, latest)
+        item = self._stamped(item, template)
+        current = templated(self._compared(snapshot_of_item(item), item.url), template)
+        previous = templated(self._compared(snapshot_of_version(latest), item.url), template) if latest else None
         same = reselected and previous is not None and previous.fingerprint == current.fingerprint
         detection = Detection("unchanged") if same else detect(
             previous, current,
             previous_is_seed=latest is not None and (latest.extractor == SEED_EXTRACTOR or reselected),
-            earlier=history.earlier, options=self.options,
+            earlier=self._earlier(session, history, item.url, template), options=self.options,
         )
         if detection.outcome == "anomaly":
             return self._anomaly(session, article, detection.anomaly or "anomaly", "", item.raw_body,
                                  item.http_status, now, item.title, item.body)
+        contribute(session, site, article.id, own, line_keys(item.body))
         if detection.outcome == "unchanged" and latest is not None:
             article.next_check_at = None
             refresh_latest(latest, item)
             if reselected:
                 latest.meta = {**(latest.meta or {}), "selectors": item.meta.get("selectors")}
             return Recorded("unchanged", article.id, latest.number, relevant)
+        save_template(session, site, template.within(item.body))
         return self._version(session, article, item, (previous, current), detection, latest, relevant, now)
 
     def _version(self, session: Session, article: Article, item: FetchedArticle,

@@ -4,12 +4,17 @@ For each article, the latest version's stored raw HTML is decoded and extracted 
 differs from what is stored (or the extractor version changed), it becomes a new version of the same
 fetch (same fetch time, ``meta.reextracted_from``) with no change row: the next real fetch is compared
 with what today's extractor makes of the page, so an extractor upgrade produces no phantom changes.
+The page is extracted with its source's ``include``/``exclude`` selectors and compared without its
+``ignore`` matches, as the fetch was (``SourceRules``); the comparison also strips the site-template lines
+the version was compared under (``meta.template``), so re-extracting an unchanged page gives the answer
+the fetch gave.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,8 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.encoding import decode_body
 from crawler.extract import Article as Extracted
 from crawler.extract import extract
+from crawler.selectors import Selection
 from crawler.store import latest_version, save_to_corpus
+from crawler.urls import for_site, site_of
 from monitor.changes.detect import SEED_EXTRACTOR, Snapshot
+from monitor.changes.ignore import IgnoreRules, compile_patterns
+from monitor.changes.template import templated
+from monitor.changes.template_store import load_template
 from storage.corpus import Corpus
 from storage.engine import transaction
 from storage.models import Article, Version
@@ -33,23 +43,49 @@ class ReextractReport:
     no_raw: int
 
 
-def reextract_version(article: Article, version: Version) -> Extracted | str:
-    """Today's extraction of a stored version's raw page, or why there is none."""
+@dataclass(frozen=True)
+class SourceRules:
+    """The sources' noise rules by site, compiled (``from_plain``: the registry's ``source_rules``)."""
+
+    selections: Mapping[str, Selection] = field(default_factory=dict)
+    ignores: Mapping[str, IgnoreRules] = field(default_factory=dict)
+
+    @classmethod
+    def from_plain(cls, rules: Mapping[str, Mapping[str, Sequence[str]]]) -> SourceRules:
+        selections = {site: chosen for site, raw in rules.items()
+                      if (chosen := Selection.of(raw.get("include", ()), raw.get("exclude", ()))) is not None}
+        ignores = {site: compiled for site, raw in rules.items()
+                   if (compiled := compile_patterns(raw.get("ignore", ()))) is not None}
+        return cls(selections, ignores)
+
+    def compared(self, snapshot: Snapshot, url: str) -> Snapshot:
+        """The snapshot without the source's ``ignore`` matches, as the recorder compares it."""
+        rules = for_site(self.ignores, url)
+        return snapshot if rules is None else rules.snapshot(snapshot)[0]
+
+
+def reextract_version(article: Article, version: Version, rules: SourceRules = SourceRules()) -> Extracted | str:
+    """Today's extraction of a stored version's raw page (with its source's selectors), or why there is none."""
     if not version.raw_html:
         return "no_raw"
     raw = zlib.decompress(version.raw_html)
     content_type = (version.meta or {}).get("content_type")
-    result = extract(decode_body(raw, content_type), article.canonical_url)
+    url = article.canonical_url
+    result = extract(decode_body(raw, content_type), url, for_site(rules.selections, url))
     return result if isinstance(result, Extracted) else result.reason
 
 
-def _rebaseline(session: Session, article: Article, old: Version, new: Extracted) -> Version | None:
+def _rebaseline(session: Session, article: Article, old: Version, new: Extracted,
+                rules: SourceRules) -> Version | None:
     meta = {
         **(old.meta or {}), "author": new.author, "date": new.date, "site_name": new.site_name,
         "language": new.language, "description": new.description, "image": new.image,
         "reextracted_from": old.number,
     }
     snapshot = Snapshot(new.title, new.body_markdown, new.author, new.date, meta.get("updated"), new.language)
+    # compared as the fetch was: without the source's ignored text and the template lines it was compared under
+    snapshot = templated(rules.compared(snapshot, article.canonical_url),
+                         load_template(session, site_of(article.canonical_url), meta.get("template")))
     if snapshot.fingerprint == old.content_hash and new.extractor_version == old.extractor_version:
         return None
     version = Version(
@@ -64,7 +100,8 @@ def _rebaseline(session: Session, article: Article, old: Version, new: Extracted
     return version
 
 
-def reextract_all(sessions: sessionmaker[Session], corpus: Corpus) -> ReextractReport:
+def reextract_all(sessions: sessionmaker[Session], corpus: Corpus,
+                  rules: SourceRules = SourceRules()) -> ReextractReport:
     counts = {"checked": 0, "rebaselined": 0, "same": 0, "rejected": 0, "no_raw": 0}
     with transaction(sessions) as session:
         for article in session.execute(select(Article).order_by(Article.id)).scalars():
@@ -72,10 +109,10 @@ def reextract_all(sessions: sessionmaker[Session], corpus: Corpus) -> ReextractR
             if latest is None or latest.extractor == SEED_EXTRACTOR:
                 continue
             counts["checked"] += 1
-            result = reextract_version(article, latest)
+            result = reextract_version(article, latest, rules)
             if isinstance(result, str):
                 counts["no_raw" if result == "no_raw" else "rejected"] += 1
-            elif _rebaseline(session, article, latest, result) is None:
+            elif _rebaseline(session, article, latest, result, rules) is None:
                 counts["same"] += 1
             else:
                 counts["rebaselined"] += 1

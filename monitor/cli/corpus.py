@@ -10,11 +10,12 @@ import click
 from crawler.topic import Topic
 from monitor.changes.history import history, version_diff
 from monitor.changes.output import export
-from monitor.changes.reextract import reextract_all
+from monitor.changes.reextract import SourceRules, reextract_all
 from monitor.changes.relevance import reapply_topic
 from monitor.changes.render import to_html, to_json, to_text
 from monitor.cli.common import config_of, storage_of
 from monitor.core.run import keywords
+from monitor.core.sources import load_registry, source_rules
 from storage.corpus import Corpus
 
 
@@ -107,7 +108,8 @@ def reextract_cmd(ctx: click.Context) -> None:
     """
     config = config_of(ctx)
     with storage_of(ctx) as storage:
-        report = reextract_all(storage.sessions, Corpus(config.path(config.storage.corpus_dir)))
+        rules = SourceRules.from_plain(source_rules(load_registry(config.path(config.storage.seeds_dir))))
+        report = reextract_all(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules)
     click.echo(f"checked {report.checked}  re-baselined {report.rebaselined}  same {report.same}  "
                f"rejected {report.rejected}  without stored page {report.no_raw}")
 

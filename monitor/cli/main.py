@@ -16,6 +16,7 @@ from monitor.cli.common import accept_config_everywhere, config_of, remember_roo
 from monitor.cli.corpus import COMMANDS as CORPUS_COMMANDS
 from monitor.cli.preview import COMMANDS as PREVIEW_COMMANDS
 from monitor.cli.prune import COMMANDS as PRUNE_COMMANDS
+from monitor.cli.queue import COMMANDS as QUEUE_COMMANDS
 from monitor.cli.run import COMMANDS as RUN_COMMANDS
 from monitor.cli.sources import COMMANDS as SOURCE_COMMANDS
 from monitor.cli.web import COMMANDS as WEB_COMMANDS
@@ -186,7 +187,7 @@ def hide_password(url: str) -> str:
 
 
 for _command in (*RUN_COMMANDS, *CORPUS_COMMANDS, *ALERT_COMMANDS, *PRUNE_COMMANDS, *WEB_COMMANDS,
-                 *SOURCE_COMMANDS, *PREVIEW_COMMANDS):
+                 *SOURCE_COMMANDS, *PREVIEW_COMMANDS, *QUEUE_COMMANDS):
     cli.add_command(_command)
 accept_config_everywhere(cli)
 

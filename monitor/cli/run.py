@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.common import config_of, storage_of
+from monitor.cli.queue import queue_lines
 from monitor.core.run import RunSummary, run_once
 from monitor.core.status import status
 
@@ -87,8 +88,11 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
               help="Answer every request from this cassette, again each cycle (demos and tests).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Log lines as text, or one JSON object per line.")
+@click.option("--role", type=click.Choice(["all", "scheduler"]), default="all", show_default=True,
+              help="all: plan and crawl in this process (no Redis). scheduler: plan only, and enqueue one job "
+                   "per site for `newswatch worker` processes ([queue] redis_url).")
 @click.pass_context
-def daemon(ctx: click.Context, replay: Path | None, log_format: str) -> int:
+def daemon(ctx: click.Context, replay: Path | None, log_format: str, role: str) -> int:
     """Run continuously: scheduled crawls per source, article re-checks, alerts; /healthz, /metrics and
     the web view (unless web.in_daemon = false) on daemon.metrics_host:metrics_port.
 
@@ -96,24 +100,38 @@ def daemon(ctx: click.Context, replay: Path | None, log_format: str) -> int:
     Examples:
       newswatch daemon                      # stop with SIGTERM or Ctrl-C; open http://127.0.0.1:8089/
       newswatch daemon --log-format json    # one JSON object per log line (journald, Loki)
+      newswatch daemon --role scheduler     # beside `newswatch worker` processes
     """
-    from monitor.core.daemon import run_daemon
+    from monitor.core.daemon import Daemon, run_daemon
     from monitor.web.app import app_factory
 
     config = config_of(ctx)
     factory = app_factory(config) if config.web.in_daemon else None
-    return run_daemon(config, str(replay) if replay else None, factory, log_format)
+    daemon_class: type[Daemon] = Daemon
+    if role == "scheduler":
+        from monitor.queue.connection import check_queue
+        from monitor.queue.scheduler import SchedulerDaemon
+
+        if replay:
+            raise click.UsageError("--replay runs one process: not with --role scheduler")
+        check_queue(config)
+        daemon_class = SchedulerDaemon
+    return run_daemon(config, str(replay) if replay else None, factory, log_format, daemon_class)
 
 
 @click.command("status")
+@click.option("--queue", is_flag=True, help="Show the job queue even when no [queue] key is set.")
 @click.pass_context
-def status_cmd(ctx: click.Context) -> None:
-    """Sources with last and next check and health, articles, pending and dead alerts.
+def status_cmd(ctx: click.Context, queue: bool) -> None:
+    """Sources with last and next check and health, articles, pending and dead alerts; with a [queue]
+    configured, the queue's depth, jobs in progress and each worker's last heartbeat.
 
     \b
     Example:
       newswatch status
     """
+    from monitor.queue.beats import configured
+
     config = config_of(ctx)
     with storage_of(ctx) as storage, storage.sessions() as session:
         found = status(session, config.alerts.quiet_days)
@@ -126,6 +144,9 @@ def status_cmd(ctx: click.Context) -> None:
     box = found.outbox
     click.echo(f"articles {found.articles}  last run {run}  alerts pending {box['pending']}  dead {box['dead']}  "
                f"sent {box['sent']}")
+    if queue or configured(config):
+        for line in queue_lines(config):
+            click.echo(line)
 
 
 COMMANDS = (run, daemon, status_cmd)

@@ -112,6 +112,20 @@ class DaemonConfig:
 
 
 @dataclass(frozen=True)
+class QueueConfig:
+    """Crawl workers on arq (Redis): ``daemon --role scheduler`` enqueues, ``newswatch worker`` crawls.
+    Unused (Redis not needed) by the single-process daemon and by ``run``."""
+
+    redis_url: str = "redis://127.0.0.1:6379/0"  # redis://, rediss:// (TLS) or unix://
+    queue_name: str = "newswatch:queue"
+    job_timeout_seconds: float = 1200.0  # a job's lease: a killed worker's job runs again after it (+10 s)
+    max_tries: int = 3  # a job whose worker died this often is given up (the next plan enqueues it anew)
+    worker_concurrency: int = 2  # crawls one worker runs at once (each of another site)
+    heartbeat_seconds: float = 10.0  # how often a worker says it is alive (status, /metrics)
+    dispatch_seconds: float = 5.0  # how often the scheduler retries work it could not enqueue yet
+
+
+@dataclass(frozen=True)
 class WebConfig:
     """The read-only web view (``newswatch serve``; the daemon serves it on its own port too)."""
 
@@ -132,6 +146,7 @@ class Config:
     schedule: ScheduleConfig = ScheduleConfig()
     daemon: DaemonConfig = DaemonConfig()
     web: WebConfig = WebConfig()
+    queue: QueueConfig = QueueConfig()
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     base_dir: Path = field(default=Path("."), metadata={"internal": True})
     # where each key's value came from: (dotted key, "file" | "env NAME" | "file NAME_FILE=..." | ...)
@@ -268,6 +283,8 @@ def _check_ranges(section: Any, prefix: str) -> None:
         raise ConfigError(prefix + "max_shrink", "must be between 0 and 1")
     if isinstance(section, WebConfig | DaemonConfig):
         _check_http(section, prefix)
+    if isinstance(section, QueueConfig):
+        _check_queue(section, prefix)
     if isinstance(section, ScheduleConfig):
         from monitor.core.schedule import parse_ladder
 
@@ -294,6 +311,19 @@ def _check_http(section: WebConfig | DaemonConfig, prefix: str) -> None:
         for key in ("page_size", "feed_size"):
             if not 1 <= getattr(section, key) <= 200:
                 raise ConfigError(prefix + key, f"must be between 1 and 200, got {getattr(section, key)}")
+
+
+def _check_queue(section: QueueConfig, prefix: str) -> None:
+    if not section.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(prefix + "redis_url", f"not a redis://, rediss:// or unix:// URL: {section.redis_url!r}")
+    if not section.queue_name.strip():
+        raise ConfigError(prefix + "queue_name", "must not be empty")
+    for key, low, high in (("max_tries", 1, 100), ("worker_concurrency", 1, 64)):
+        if not low <= getattr(section, key) <= high:
+            raise ConfigError(prefix + key, f"must be between {low} and {high}, got {getattr(section, key)}")
+    for key in ("job_timeout_seconds", "heartbeat_seconds", "dispatch_seconds"):
+        if getattr(section, key) <= 0:
+            raise ConfigError(prefix + key, "must be greater than zero")
 
 
 def _check_networks(values: tuple[str, ...], key: str) -> None:

@@ -69,6 +69,8 @@ AppFactory = Callable[[sessionmaker[Session]], ASGIApp]
 
 
 class Daemon:
+    owns_runs = True  # no one else writes crawl runs (the scheduler role: workers do, see monitor.queue)
+
     def __init__(self, config: Config, cassette: str | None = None, app_factory: AppFactory | None = None,
                  token: str | None = None, channels: tuple[Channel, ...] | None = None) -> None:
         self.config = config
@@ -231,7 +233,8 @@ class Daemon:
             return float(source.interval_seconds)
 
     async def start(self) -> None:
-        close_abandoned_runs(self.storage)
+        if self.owns_runs:
+            close_abandoned_runs(self.storage)
         self.schedule_jobs()
         self.scheduler.start()
         port = self.config.daemon.metrics_port
@@ -281,7 +284,7 @@ def _nothing_delivered() -> Any:
 
 
 def run_daemon(config: Config, cassette: str | None = None, app_factory: AppFactory | None = None,
-               log_format: str = "text") -> int:
+               log_format: str = "text", daemon_class: type[Daemon] = Daemon) -> int:
     """Install the asyncio reactor, run the daemon until SIGTERM/SIGINT, return its exit status."""
     from scrapy.utils.log import configure_logging
     from scrapy.utils.reactor import install_reactor
@@ -297,7 +300,7 @@ def run_daemon(config: Config, cassette: str | None = None, app_factory: AppFact
     loop = asyncio.get_event_loop()
     lock_storage = open_storage(config)
     with run_lock(lock_storage.engine):  # one daemon per storage, and no one-shot run beside it
-        daemon = Daemon(config, cassette, app_factory, token, ready.channels)
+        daemon = daemon_class(config, cassette, app_factory, token, ready.channels)
 
         async def stop() -> None:
             await daemon.shutdown()

@@ -77,6 +77,7 @@ CLASSES = {
     "deletion": (Snapshot("标题", BODY.replace("未来仍需观察其商业化进展。", "")), "deletion"),
     "body-edit": (Snapshot("标题", BODY.replace("开源策略吸引了大量开发者", "闭源策略让开发者望而却步")), "body_edit"),
     "minor-typo": (Snapshot("标题", BODY.replace("业内人士", "业界人士")), "minor"),
+    "changed-number-is-an-edit": (Snapshot("标题", BODY.replace("不到600万美元", "不到800万美元")), "body_edit"),
     "metadata-only": (Snapshot("标题", BODY, author="新作者"), "metadata_only"),
 }
 

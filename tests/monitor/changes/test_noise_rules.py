@@ -126,3 +126,13 @@ def test_changing_a_sources_selectors_rebaselines_instead_of_reporting(tmp_path:
     assert "张樵苏" in versions[0].body and "张樵苏" not in versions[1].body
     assert versions[1].meta.get("selectors") and "selectors" not in (versions[0].meta or {})
     assert events == ["article.new"], "the re-baseline raises no article.changed"
+
+
+@pytest.mark.parametrize("rules", [EXCLUDE, IGNORE], ids=["exclude", "ignore"])
+def test_reextract_applies_the_sources_rules_as_the_fetch_did(tmp_path: Path, rules: str) -> None:
+    """Re-extracting the stored page of an unchanged article re-baselines nothing, whatever its rules."""
+    page = COUNTED if rules == IGNORE else ORIGINAL
+    two_runs(tmp_path, rules, page, page)
+    result = newswatch(tmp_path / "newswatch.toml", "reextract")
+    assert result.returncode == 0, result.stderr
+    assert "checked 1  re-baselined 0  same 1" in result.stdout, result.stdout

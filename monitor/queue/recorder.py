@@ -1,0 +1,46 @@
+"""The change recorder of the workers: the monitor's own, with each article's row locked first.
+
+Two workers may hold the same URL at once (a job re-run after its lease while the first worker is
+still alive, or two sites' jobs reaching one article through a redirect). On PostgreSQL the article's
+row is taken ``FOR UPDATE`` at the start of the pipeline's transaction, so the second writer waits for
+the first to commit and then compares with what the first stored: the same content is ``unchanged``,
+never a second version, a second change or a second event (and ``versions (article_id, number)``,
+``changes (to_version_id)`` and ``alert_outbox (event_id, channel)`` are unique besides). A new article
+is serialized by the unique ``articles.canonical_url``: the second insert waits and then finds the row.
+SQLite writers are serialized by the database itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crawler.items import FetchedArticle, RejectedPage
+from crawler.store import Recorded
+from monitor.changes.record import ChangeRecorder
+from storage.models import Article
+
+RECORDER = "monitor.queue.recorder.LockingRecorder"
+
+
+def lock_article(session: Session, url: str) -> None:
+    """Take the article's row lock for this transaction (PostgreSQL; a no-op elsewhere)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(select(Article.id).where(Article.canonical_url == url).with_for_update()).first()
+
+
+class LockingRecorder(ChangeRecorder):
+    def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
+        lock_article(session, item.url)
+        return super().fetched(session, item, now)
+
+    def not_modified(self, session: Session, url: str, now: datetime) -> Recorded:
+        lock_article(session, url)
+        return super().not_modified(session, url, now)
+
+    def rejected(self, session: Session, page: RejectedPage, now: datetime) -> Recorded:
+        lock_article(session, page.url)
+        return super().rejected(session, page, now)

@@ -1,0 +1,170 @@
+"""Site templates: the pure core (learning, stripping, inheritance) and the per-site counts in storage
+(SQLite and PostgreSQL), which must agree with learning from the texts themselves."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from crawler.items import FetchedArticle
+from crawler.topic import Topic
+from monitor.changes.detect import DetectOptions
+from monitor.changes.record import ChangeRecorder
+from monitor.changes.template import SITE_KEY, Template, inherit, learn, learn_from_texts, line_keys, strip
+from monitor.changes.template_store import site_counts
+from storage.corpus import Corpus
+from storage.engine import make_engine, session_factory, transaction
+from storage.migrate import upgrade
+from storage.models import ArticleLine, TemplateLine
+
+TEXT = ("香港行政长官梁振英在各方压力下就其大宅的违章建筑问题公开道歉。\n\n"
+        "他表示，事件处理不当，令市民失望，愿意承担责任。\n\n"
+        "立法会部分议员表示，将在下周会议上提出不信任动议。")
+OTHER = ("国家卫生健康委表示，短缺药品信息监测共享正在多维度推进。\n\n"
+         "多部门加强医药领域监管执法，保障临床用药需求。")
+SIDEBAR = ("### 24小时热点（更新于 06-0{v} 1{v}:2{v}）\n\n1. 多地发布暴雨橙色预警 {v}\n\n### 相关阅读\n\n"
+           "广告 家装节 满{v}万减两千")
+HOT = "### 24小时热点（更新于 06-01 11:21）"
+
+
+def page(text: str, visit: int = 1) -> str:
+    return text + "\n\n" + SIDEBAR.format(v=visit)
+
+
+PLACES = ("洛阳", "昆明", "长春", "南京", "成都", "西宁")
+TOPICS = ("农贸市场改造", "老旧小区加装电梯", "夜间公交线路", "社区食堂", "中小学课后服务", "河道治理")
+
+
+def siblings(count: int) -> list[str]:
+    """Articles of one site: each its own text, all with the site's sidebar."""
+    return [page(f"{PLACES[n]}的{TOPICS[n]}近日有了新进展，记者走访了当地的居民和商户，听取了他们的意见。\n\n"
+                 f"{PLACES[n]}有关部门表示，{TOPICS[n]}将分阶段推进，专家对此发表了看法并提出了若干建议。")
+            for n in range(count)]
+
+
+def test_too_few_siblings_learn_nothing() -> None:
+    assert learn_from_texts(siblings(2)).keys == frozenset()
+    assert strip(page(TEXT), learn_from_texts(siblings(2))) == page(TEXT)
+
+
+def test_lines_shared_by_enough_siblings_are_template_and_text_is_not() -> None:
+    template = learn_from_texts(siblings(3))
+    assert line_keys(HOT) <= template.keys, "digits are masked: the update time does not matter"
+    assert not line_keys(TEXT) & template.keys
+
+
+@pytest.mark.parametrize("visit", [1, 2, 7], ids=lambda v: f"visit-{v}")
+def test_the_tail_is_cut_at_the_end_of_the_article_whatever_the_furniture_says(visit: int) -> None:
+    template = learn_from_texts(siblings(3))
+    assert strip(page(TEXT, visit), template).strip() == TEXT
+
+
+def test_a_correction_before_the_furniture_is_kept() -> None:
+    corrected = TEXT + "\n\n更正：本文此前版本将会晤地点误写为洛杉矶，现已更正为旧金山。"
+    assert strip(page(corrected, 3), learn_from_texts(siblings(4))).strip() == corrected
+
+
+def test_a_short_correction_after_the_furniture_is_kept() -> None:
+    """A short line without a full stop looks like furniture, unless it is the newsroom speaking."""
+    stripped = strip(page(TEXT, 2) + "\n\n更正：会晤地点应为旧金山", learn_from_texts(siblings(4)))
+    assert "更正：会晤地点应为旧金山" in stripped
+
+
+def test_a_template_line_alone_inside_the_text_is_kept() -> None:
+    """On this site "相关阅读" is furniture; inside this article's text it is its own line."""
+    template = learn_from_texts(siblings(3))
+    lines = TEXT.split("\n\n")
+    body = "\n\n".join([lines[0], "相关阅读", lines[1], lines[2]])
+    assert "相关阅读" in strip(page(body), template)
+
+
+def test_the_head_block_is_cut() -> None:
+    texts = ["首页 > 新闻 > 正文\n\n" + text for text in siblings(3)]
+    assert strip("首页 > 新闻 > 正文\n\n" + TEXT, learn_from_texts(texts)).strip() == TEXT
+
+
+def test_learning_does_not_count_the_article_itself() -> None:
+    counts = {SITE_KEY: 4, "a": 3, "b": 4}
+    assert learn(counts, own={"a", "b", SITE_KEY}).keys == {"b"}
+    assert learn(counts, own={SITE_KEY}).keys == {"a", "b"}
+    assert learn({SITE_KEY: 3, "a": 3}, own={SITE_KEY, "a"}).keys == frozenset(), "too few others"
+
+
+def test_rotated_furniture_inherits_the_template_it_replaces() -> None:
+    before = TEXT + "\n\n广告 夏日清凉特惠 全场空调低至五折"
+    after = TEXT + "\n\n广告 新车上市 到店试驾赢好礼"
+    template = Template(line_keys("广告 夏日清凉特惠 全场空调低至五折"))
+    assert inherit(before, after, template).keys == line_keys("广告 新车上市 到店试驾赢好礼")
+    edited = TEXT + "\n\n更正：本文此前版本将会晤地点误写为洛杉矶，现已更正为旧金山。"
+    assert inherit(before, edited, template).keys == frozenset(), "a sentence does not look like furniture"
+
+
+def fetched(url: str, body: str) -> FetchedArticle:
+    meta = {"language": "zh", "content_type": "text/html; charset=utf-8"}
+    return FetchedArticle(url, url, None, "标题", body, meta, "f", "trafilatura", "1", b"<html/>", 200, None, None)
+
+
+def test_site_counts_are_kept_incrementally_and_agree_with_the_texts(sessions: sessionmaker[Session],
+                                                                     tmp_path: Path) -> None:
+    recorder = ChangeRecorder(Topic(()), Corpus(tmp_path), DetectOptions())
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    bodies = {f"https://news.example.cn/a/{n}.html": text for n, text in enumerate(siblings(5))}
+    bodies["https://other.example.org/b.html"] = page(OTHER)
+    outcomes: dict[int, list[str]] = {1: [], 2: []}
+    for visit in (1, 2):
+        for url, body in list(bodies.items()):
+            if visit == 2:  # the hot list moved on: one line's key leaves every page, another arrives
+                bodies[url] = body.replace("多地发布暴雨橙色预警", "高考成绩今起陆续放榜")
+            with transaction(sessions) as session:
+                recorded = recorder.fetched(session, fetched(url, bodies[url]), now + timedelta(hours=visit))
+                outcomes[visit].append(recorded.outcome)
+    assert outcomes == {1: ["new"] * 6, 2: ["unchanged"] * 5 + ["changed"]}, "one article is no site to learn from"
+    texts = [body for url, body in bodies.items() if "news.example.cn" in url]
+    expected: dict[str, int] = {}
+    for text in texts:
+        for key in (*line_keys(text), SITE_KEY):
+            expected[key] = expected.get(key, 0) + 1
+    with sessions() as session:
+        stored = {row.line_hash: row.articles for row in session.execute(
+            select(TemplateLine).where(TemplateLine.site == "news.example.cn")).scalars()}
+        assert stored == expected, "the hot-list line that moved on is forgotten, the new one counted"
+        assert site_counts(session, "other.example.org", line_keys(HOT))[SITE_KEY] == 1, "sites are apart"
+        contributed = session.execute(select(ArticleLine)).scalars().all()
+        assert len(contributed) == sum(len(line_keys(text)) + 1 for text in bodies.values())
+    assert learn(expected).keys == learn_from_texts(texts).keys
+
+
+@pytest.mark.postgres
+def test_concurrent_fetches_of_one_site_keep_the_counts_exact(postgres_url: str, tmp_path: Path) -> None:
+    """Six fetches of one site at once, twice (the hot list moving on in between): no deadlock, no lost
+    update, the counts are those of the texts."""
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    recorder = ChangeRecorder(Topic(()), Corpus(tmp_path), DetectOptions())
+    texts = siblings(6)
+    urls = [f"https://news.example.cn/c/{n}.html" for n in range(len(texts))]
+
+    def fetch(job: tuple[str, str, int]) -> str:
+        url, body, hour = job
+        with transaction(sessions) as session:
+            return recorder.fetched(session, fetched(url, body), datetime(2025, 6, 1, hour, tzinfo=UTC)).outcome
+
+    with ThreadPoolExecutor(max_workers=len(texts)) as pool:
+        first = list(pool.map(fetch, [(url, body, 1) for url, body in zip(urls, texts, strict=True)]))
+        texts = [body.replace("多地发布暴雨橙色预警", "高考成绩今起陆续放榜") for body in texts]
+        second = list(pool.map(fetch, [(url, body, 2) for url, body in zip(urls, texts, strict=True)]))
+    assert first == ["new"] * len(texts) and len(second) == len(texts)
+    expected: dict[str, int] = {}
+    for text in texts:
+        for key in (*line_keys(text), SITE_KEY):
+            expected[key] = expected.get(key, 0) + 1
+    with sessions() as session:
+        stored = {row.line_hash: row.articles for row in session.execute(select(TemplateLine)).scalars()}
+    engine.dispose()
+    assert stored == expected
