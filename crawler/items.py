@@ -14,6 +14,7 @@ class ArticleTarget:
     discovered_from: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    page_key: str | None = None  # of the version stored (``crawler.fastpath``): same bytes, no extraction
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,13 @@ class FetchedArticle:
 
 @dataclass(frozen=True)
 class NotModified:
-    """A conditional GET answered 304: checked, unchanged, nothing extracted."""
+    """A conditional GET answered 304, or a 200 with the stored version's bytes (``crawler.fastpath``):
+    checked, unchanged, nothing extracted. Validators only when the answer brought new ones."""
 
     url: str
+    etag: str | None = None
+    last_modified: str | None = None
+    reason: str = "304"  # 304 | same_bytes
 
 
 @dataclass(frozen=True)

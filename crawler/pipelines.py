@@ -5,6 +5,10 @@ path, as Scrapy loads components, so the crawler never imports the monitor); the
 ``crawler.store.Recorder``, keeps versions by content hash. The monitor plugs in its change detector.
 A recorder has ``from_settings(settings)`` and ``fetched``/``not_modified``/``rejected`` methods that
 take a session, the record and the time, and return a ``crawler.store.Recorded``.
+
+A ``NotModified`` (a 304, or a 200 with the stored bytes) goes to no recorder and has no transaction of
+its own: its check time waits in a :class:`crawler.fastpath.CheckBatch`, written in one statement every
+``NEWSWATCH_CHECK_BATCH_ITEMS`` checks or ``NEWSWATCH_CHECK_BATCH_SECONDS``, and when the spider closes.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import load_object
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.fastpath import CheckBatch, mark_checked
 from crawler.items import FetchedArticle, FetchError, NotModified, RejectedPage
 from crawler.store import Recorded
 from storage.engine import make_engine, session_factory, transaction
@@ -36,6 +41,7 @@ class StoragePipeline:
         self.engine = make_engine(database_url)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.recorder = recorder
+        self.checks = CheckBatch()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -45,32 +51,64 @@ class StoragePipeline:
             raise NotConfigured("NEWSWATCH_DATABASE_URL is not set")
         assert crawler.stats is not None
         recorder = load_object(settings.get("NEWSWATCH_RECORDER") or DEFAULT_RECORDER).from_settings(settings)
-        return cls(crawler.stats, url, recorder, crawler)
+        pipeline = cls(crawler.stats, url, recorder, crawler)
+        pipeline.checks = CheckBatch(settings.getint("NEWSWATCH_CHECK_BATCH_ITEMS", 500),
+                                     settings.getfloat("NEWSWATCH_CHECK_BATCH_SECONDS", 5.0))
+        return pipeline
 
     def close_spider(self) -> None:
-        self.engine.dispose()
+        try:
+            self._flush_checks()
+        finally:
+            self.engine.dispose()
 
     def process_item(self, item: Any) -> Any:
+        if isinstance(item, NotModified):
+            self._check(item)
+            return item
         try:
             recorded = self._record(item, datetime.now(UTC))
         except (StorageError, CorpusError) as exc:
             # the transaction was rolled back: nothing is claimed that was not written; the next run retries
             kind = "corpus_write_failed" if isinstance(exc, CorpusError) else "storage_failed"
-            self.stats.inc_value(f"newswatch/errors/{kind}")
-            errors = getattr(self.crawler.spider if self.crawler is not None else None, "errors", None)
-            if isinstance(errors, list):  # the run's report (NewsSpider.errors)
-                errors.append(FetchError(getattr(item, "url", "?"), kind, str(exc)[:500]))
+            self._report(FetchError(getattr(item, "url", "?"), kind, str(exc)[:500]))
             raise DropItem(f"{kind}: {exc}") from exc
         if recorded is not None:
             self._count(recorded)
         return item
 
+    def _check(self, item: NotModified) -> None:
+        self.checks.add(item, datetime.now(UTC))
+        outcome = "unchanged" if item.reason == "same_bytes" else "not_modified"
+        self.stats.inc_value(f"newswatch/articles/{outcome}")
+        if self.checks.due():
+            self._flush_checks()
+
+    def _flush_checks(self) -> None:
+        """One transaction for the waiting check times; a failure loses only them (re-checked next run)."""
+        checks = self.checks.take()
+        if not checks:
+            return
+        try:
+            with transaction(self.sessions) as session:
+                mark_checked(session, checks)
+        except StorageError as exc:
+            self._report(FetchError(checks[0].url, "storage_failed",
+                                    f"{len(checks)} check times not written: {exc}"[:500]))
+            return
+        self.stats.inc_value("newswatch/fastpath/check_batches")
+        self.stats.inc_value("newswatch/fastpath/checks_written", len(checks))
+
+    def _report(self, error: FetchError) -> None:
+        self.stats.inc_value(f"newswatch/errors/{error.kind}")
+        errors = getattr(self.crawler.spider if self.crawler is not None else None, "errors", None)
+        if isinstance(errors, list):  # the run's report (NewsSpider.errors)
+            errors.append(error)
+
     def _record(self, item: Any, now: datetime) -> Recorded | None:
         with transaction(self.sessions) as session:
             if isinstance(item, FetchedArticle):
                 return self.recorder.fetched(session, item, now)  # type: ignore[no-any-return]
-            if isinstance(item, NotModified):
-                return self.recorder.not_modified(session, item.url, now)  # type: ignore[no-any-return]
             if isinstance(item, RejectedPage):
                 return self.recorder.rejected(session, item, now)  # type: ignore[no-any-return]
         return None

@@ -37,6 +37,7 @@ class CrawlOptions:
     max_depth: int = 2
     max_pages_per_site: int = 200
     closespider_timeout: int = 900
+    extract_workers: int | None = None  # extraction processes (crawler.pool); None: one per core
     cassette: str | None = None
     cassette_mode: str | None = None  # record | replay
     log_level: str = "WARNING"
@@ -76,7 +77,9 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "LOG_LEVEL": options.log_level,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
-        "EXTENSIONS": {"crawler.progress.Progress": 500},
+        # AutoThrottle's rule, except that a 304 may lower the delay as a 200 does (crawler.throttle)
+        "EXTENSIONS": {"crawler.progress.Progress": 500, "scrapy.extensions.throttle.AutoThrottle": None,
+                       "crawler.throttle.Throttle": 0},
         "NEWSWATCH_ALLOW_NETWORKS": list(options.allow_networks),
         "NEWSWATCH_MAX_FEED_BYTES": options.max_feed_bytes,
         "NEWSWATCH_MAX_DEPTH": options.max_depth,
@@ -84,6 +87,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "NEWSWATCH_DATABASE_URL": options.database_url,
         "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
         "NEWSWATCH_KEYWORDS": list(options.keywords),
+        "NEWSWATCH_EXTRACT_WORKERS": options.extract_workers,
         "NEWSWATCH_SOURCE_RULES": _plain_rules(options.source_rules),
         "NEWSWATCH_SOURCE_NAMES": dict(options.source_names),
     }

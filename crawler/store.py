@@ -19,6 +19,7 @@ from scrapy.settings import BaseSettings
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crawler.fastpath import META_KEY
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.publisher import publisher_name
 from crawler.topic import Topic
@@ -70,6 +71,15 @@ def new_version(article: Article, number: int, item: FetchedArticle, digest: str
         http_status=item.http_status, etag=item.etag, last_modified=item.last_modified,
         extractor=item.extractor, extractor_version=item.extractor_version, fetched_at=now,
     )
+
+
+def refresh_latest(latest: Version, item: FetchedArticle) -> None:
+    """An unchanged fetch: the latest version takes the answer's validators and page key (so the next
+    fetch of the same bytes skips extraction, ``crawler.fastpath``)."""
+    latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
+    key = item.meta.get(META_KEY)
+    if key and (latest.meta or {}).get(META_KEY) != key:
+        latest.meta = {**(latest.meta or {}), META_KEY: key}
 
 
 def article_document(article: Article, version: Version) -> Document:
@@ -127,7 +137,7 @@ class Recorder:
         digest = content_hash(item.title, item.body)
         latest = latest_version(session, article.id)
         if latest is not None and latest.content_hash == digest:
-            latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
+            refresh_latest(latest, item)
             return Recorded("unchanged", article.id, latest.number, relevant)
         number = 1 if latest is None else latest.number + 1
         session.add(new_version(article, number, item, digest, now))

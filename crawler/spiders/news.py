@@ -7,9 +7,7 @@ counts every outcome in the crawl stats under ``newswatch/``.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,13 +20,14 @@ from twisted.python.failure import Failure
 
 from crawler.discovery import declared_canonical, discover_feeds, looks_like_article, site_links
 from crawler.encoding import decode_body, looks_binary
-from crawler.extract import EMPTY, Article, Rejection, extract
+from crawler.extract import EMPTY, Article, Rejection
 from crawler.failures import failure_kind
+from crawler.fastpath import META_KEY, PageKeys, same_bytes
 from crawler.feeds import parse_feed
 from crawler.frontier import SECTION_LANE, Entry, Frontier
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
 from crawler.netguard import literal_address
-from crawler.selectors import Selection
+from crawler.pool import ExtractionPool, rules_of, workers_setting
 from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
 from crawler.urls import canonical_url, for_site, same_site, site_of, try_canonical_url, url_host
 from storage.errors import ParseError
@@ -46,8 +45,8 @@ class NewsSpider(scrapy.Spider):
         self.dropped: list[FetchError] = []  # failures of discovered links, guessed feeds, found sitemaps
         self.rejections: list[RejectedPage] = []
         self.fetched: set[str] = set()  # URLs answered (as first requested, before redirects)
-        self.extraction = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
-        self._selections: dict[str, Selection | None] | None = None
+        self._pool: ExtractionPool | None = None
+        self._page_keys: PageKeys | None = None
         self._frontier: Frontier | None = None
         self._sources_seen: set[str] = set()  # feeds, sitemaps, robots.txt requested
 
@@ -66,7 +65,8 @@ class NewsSpider(scrapy.Spider):
         return self._frontier
 
     def closed(self, reason: str) -> None:
-        self.extraction.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.close()
         left = self.frontier.limited + self.frontier.queued()
         if left:
             self._count("limited/pages_per_site", left)
@@ -85,14 +85,19 @@ class NewsSpider(scrapy.Spider):
         if requests:
             raise DontCloseSpider
 
-    def selection_for(self, url: str) -> Selection | None:
-        """The include/exclude selectors of the source ``url`` belongs to (``NEWSWATCH_SOURCE_RULES``,
-        validated when the registry was read), compiled once per crawl."""
-        if self._selections is None:
-            rules = self.settings.getdict("NEWSWATCH_SOURCE_RULES")
-            self._selections = {site: Selection.of(r.get("include", ()), r.get("exclude", ()))
-                                for site, r in rules.items()}
-        return for_site(self._selections, url)
+    @property
+    def extraction(self) -> ExtractionPool:
+        """Worker processes (``NEWSWATCH_EXTRACT_WORKERS``, default one per core), or one thread for 0/1."""
+        if self._pool is None:
+            self._pool = ExtractionPool(workers_setting(self.settings.get("NEWSWATCH_EXTRACT_WORKERS")))
+        return self._pool
+
+    @property
+    def page_keys(self) -> PageKeys:
+        if self._page_keys is None:
+            self._page_keys = PageKeys(self.settings.getdict("NEWSWATCH_SOURCE_RULES"),
+                                       self.settings.getlist("NEWSWATCH_KEYWORDS"))
+        return self._page_keys
 
     def source_name_for(self, url: str) -> str | None:
         """The registered name of the source ``url`` belongs to (``NEWSWATCH_SOURCE_NAMES``), if any."""
@@ -153,7 +158,7 @@ class NewsSpider(scrapy.Spider):
             headers["If-None-Match"] = target.etag
         if target.last_modified:
             headers["If-Modified-Since"] = target.last_modified
-        meta = {"handle_httpstatus_list": [304], "nw_url": target.url, "nw_held": True}
+        meta = {"handle_httpstatus_list": [304], "nw_url": target.url, "nw_held": True, "nw_page_key": target.page_key}
         return self._request(target.url, self.parse_page, kind="article", headers=headers, meta=meta,
                              dont_filter=True)
 
@@ -207,6 +212,12 @@ class NewsSpider(scrapy.Spider):
             self._count("fetched/not_modified")
             yield NotModified(_requested(response))
             return
+        key = self.page_keys.key(response.url, response.body)
+        unchanged = same_bytes(key, response, _requested(response))
+        if unchanged is not None:  # the stored version's bytes: nothing to extract (crawler.fastpath)
+            self._count("fastpath/same_bytes")
+            yield unchanged
+            return
         expected = _expects_article(entry)
         if looks_binary(response.body):
             self._count("fetched/page")
@@ -224,7 +235,7 @@ class NewsSpider(scrapy.Spider):
         result = await self._extract(html, url)
         if isinstance(result, Article):
             self._count("fetched/article")
-            yield _fetched(response, url, entry.discovered_from, result, self.source_name_for(url))
+            yield _fetched(response, url, entry.discovered_from, result, self.source_name_for(url), key)
             for request in self._autodiscovered_feeds(html, response.url):
                 yield request
             return
@@ -237,12 +248,12 @@ class NewsSpider(scrapy.Spider):
                 yield request
 
     async def _extract(self, html: str, url: str) -> Article | Rejection:
-        """Extract off the event loop (trafilatura is CPU-bound, ~0.1 s a page, >1 s on big ones), in one
-        worker thread: trafilatura shares module-level lxml parsers, which must not be used by two threads
-        at once (two concurrent extractions crashed the process with ``free(): invalid pointer``)."""
-        loop = asyncio.get_running_loop()
+        """Extract off the event loop (trafilatura is CPU-bound, ~0.1 s a page, >1 s on big ones), in worker
+        processes (``crawler.pool``: trafilatura's module-level lxml parsers must not be shared by threads)."""
+        self._count("extract/pages")
+        rules = rules_of(for_site(self.settings.getdict("NEWSWATCH_SOURCE_RULES"), url))
         try:
-            return await loop.run_in_executor(self.extraction, extract, html, url, self.selection_for(url))
+            return await self.extraction.extract(html, url, rules)
         except ValueError as exc:  # lxml refusing a fetched string: the page is rejected, the crawl goes on
             self._count("extract/failed")
             return Rejection(EMPTY, f"unparsable markup: {exc}"[:200])
@@ -436,7 +447,7 @@ def _text(response: Response) -> str:
 
 
 def _fetched(response: Response, url: str, discovered_from: str | None, article: Article,
-             source: str | None = None) -> FetchedArticle:
+             source: str | None = None, key: str | None = None) -> FetchedArticle:
     headers = response.headers
     etag = headers.get("ETag")
     modified = headers.get("Last-Modified")
@@ -450,6 +461,7 @@ def _fetched(response: Response, url: str, discovered_from: str | None, article:
             "author": article.author, "date": article.date, "site_name": article.site_name, "source": source,
             "language": article.language, "description": article.description, "image": article.image,
             "content_type": (headers.get("Content-Type") or b"").decode("latin-1") or None,
+            META_KEY: key,
         },
         fingerprint=article.fingerprint,
         extractor=article.extractor,

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.items import FetchedArticle, RejectedPage
-from crawler.store import Recorded, fetched_article, new_version, save_to_corpus
+from crawler.store import Recorded, fetched_article, new_version, refresh_latest, save_to_corpus
 from crawler.topic import Topic
 from crawler.urls import for_site, site_of
 from monitor.alerts.channels import Channel, build_channels
@@ -209,7 +209,7 @@ class ChangeRecorder:
         contribute(session, site, article.id, own, line_keys(item.body))
         if detection.outcome == "unchanged" and latest is not None:
             article.next_check_at = None
-            latest.etag, latest.last_modified = item.etag or latest.etag, item.last_modified or latest.last_modified
+            refresh_latest(latest, item)
             if reselected:
                 latest.meta = {**(latest.meta or {}), "selectors": item.meta.get("selectors")}
             return Recorded("unchanged", article.id, latest.number, relevant)

@@ -74,6 +74,7 @@ class CrawlConfig:
     max_depth: int = 2  # link following from section pages
     max_pages_per_site: int = 200
     closespider_timeout: int = 900  # a crawl that hangs is bounded
+    extract_workers: int | None = None  # extraction processes; None: one per core; 0 or 1: in-process
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crawler.fastpath import key_of_meta
 from crawler.items import ArticleTarget, CrawlPlan, SiteTarget
 from crawler.urls import site_of
 from monitor.core.schedule import is_due
@@ -96,7 +97,7 @@ def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]]
               .group_by(Version.article_id).subquery())
     query = (
         select(Article.canonical_url, Article.discovered_from, Article.first_seen_at, Article.last_checked_at,
-               Article.next_check_at, Version.etag, Version.last_modified)
+               Article.next_check_at, Version.etag, Version.last_modified, Version.meta)
         .where(Article.status == "active")
         .outerjoin(latest, latest.c.article_id == Article.id)
         .outerjoin(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
@@ -104,10 +105,10 @@ def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]]
         .execution_options(yield_per=BATCH)
     )
     targets = []
-    for url, origin, first_seen, last_checked, next_check, etag, modified in session.execute(query):
+    for url, origin, first_seen, last_checked, next_check, etag, modified, meta in session.execute(query):
         flagged = next_check is not None and next_check <= now
         if flagged or is_due(ladder, first_seen, last_checked, now):
-            targets.append(ArticleTarget(url, origin, etag, modified))
+            targets.append(ArticleTarget(url, origin, etag, modified, key_of_meta(meta)))
     return targets
 
 

@@ -94,6 +94,7 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
         retry_after_max=crawl.retry_after_max, max_page_bytes=crawl.max_page_bytes,
         max_feed_bytes=crawl.max_feed_bytes, max_depth=crawl.max_depth,
         max_pages_per_site=crawl.max_pages_per_site, closespider_timeout=crawl.closespider_timeout,
+        extract_workers=crawl.extract_workers,
         cassette=str(cassette) if cassette else None, cassette_mode=mode,
         source_rules=source_rules(registry), source_names=source_names(registry),
     )

@@ -132,7 +132,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._trickle(route)
             return
         if route.status == 200 and self._not_modified(route):
-            route = Route(304, tuple((k, v) for k, v in route.headers if k.lower() in ("etag", "last-modified")))
+            route = Route(304, tuple((k, v) for k, v in route.headers if k.lower() in ("etag", "last-modified")),
+                          late_headers=route.late_headers)
         self._answer(route, send_body=send_body)
 
     def _trickle(self, route: Route) -> None:

@@ -1,0 +1,147 @@
+"""Extraction off the reactor: in worker processes (both cores), or in one worker thread.
+
+trafilatura shares module-level lxml parsers, so two threads extracting at once crash the process
+(``free(): invalid pointer``); processes share nothing. :class:`ExtractionPool` runs
+:func:`extract_page` in a ``ProcessPoolExecutor`` of ``workers`` processes started by a *forkserver*
+(never forked from the reactor's process, whose threads and sockets a fork would copy), awaited from the
+asyncio reactor. With ``workers`` 0 or 1 it keeps the previous arrangement: one worker thread.
+
+A worker that dies (a crash in lxml, the OOM killer) breaks a ``ProcessPoolExecutor`` for every page in
+flight. The pool then starts a fresh executor and tries each of those pages once more, one at a time
+in a single worker; a page that kills that worker too is the culprit and gets a
+``Rejection("extractor_crashed")``, a per-page error, and the crawl goes on. A page that takes longer
+than ``timeout`` seconds is ``extractor_timeout`` (in processes, the pool is replaced so the stuck
+worker cannot hold a slot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
+from multiprocessing.connection import Connection
+from typing import Any
+
+from crawler.extract import Article, Rejection, extract
+from crawler.selectors import Selection
+
+CRASHED = "extractor_crashed"
+TIMED_OUT = "extractor_timeout"
+Rules = tuple[tuple[str, ...], tuple[str, ...]]  # include, exclude: plain data, picklable
+Task = Callable[[str, str, Rules | None], Article | Rejection]
+
+
+@lru_cache(maxsize=256)
+def _selection(rules: Rules) -> Selection | None:
+    return Selection.of(*rules)
+
+
+def extract_page(html: str, url: str, rules: Rules | None) -> Article | Rejection:
+    """One extraction (in a worker): the source's selectors compiled there, once per worker."""
+    return extract(html, url, _selection(rules) if rules else None)
+
+
+def _watch_parent(lifeline: Connection) -> None:
+    """Worker initializer: exit when the crawl's process is gone (a worker of a killed crawl would
+    otherwise wait for work forever, holding its stdout and stderr open)."""
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            while True:
+                lifeline.recv()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+class ExtractionPool:
+    def __init__(self, workers: int, task: Task = extract_page, timeout: float = 300.0) -> None:
+        self.workers = workers
+        self.task = task
+        self.timeout = timeout
+        self.crashes = 0
+        # the workers' lifeline: they hold the read end, only this process the write end; when this process
+        # ends (even by SIGKILL) they read EOF and exit, and the forkserver with them
+        self._lifeline_r, self._lifeline_w = multiprocessing.Pipe(duplex=False)
+        self.executor: Executor = self._new()
+        self._solo: ProcessPoolExecutor | None = None  # retries after a crash, one page at a time
+        self._retry_lock = asyncio.Lock()
+
+    @property
+    def in_processes(self) -> bool:
+        return self.workers > 1
+
+    def _new(self, workers: int | None = None) -> Executor:
+        if not self.in_processes:
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+        return ProcessPoolExecutor(workers or self.workers, mp_context=multiprocessing.get_context("forkserver"),
+                                   initializer=_watch_parent, initargs=(self._lifeline_r,))
+
+    async def extract(self, html: str, url: str, rules: Rules | None) -> Article | Rejection:
+        """The extraction of one page; a crash or a timeout is this page's ``Rejection``."""
+        executor = self.executor
+        try:
+            return await self._run(executor, html, url, rules)
+        except BrokenProcessPool:
+            self._replace(executor)
+        except TimeoutError:
+            return self._timed_out(executor)
+        async with self._retry_lock:  # one page at a time: a crash now names its page
+            solo = self._solo or self._new(1)
+            assert isinstance(solo, ProcessPoolExecutor)
+            self._solo = solo
+            try:
+                return await self._run(solo, html, url, rules)
+            except BrokenProcessPool as exc:
+                self._solo = None
+                solo.shutdown(wait=False, cancel_futures=True)
+                self.crashes += 1
+                return Rejection(CRASHED, f"the extraction worker died on this page ({exc})")
+            except TimeoutError:
+                self._solo = None
+                solo.shutdown(wait=False, cancel_futures=True)
+                return Rejection(TIMED_OUT, f"extraction took longer than {self.timeout:g} s")
+
+    async def _run(self, executor: Executor, html: str, url: str, rules: Rules | None) -> Article | Rejection:
+        future = asyncio.get_running_loop().run_in_executor(executor, self.task, html, url, rules)
+        return await asyncio.wait_for(future, self.timeout)
+
+    def _timed_out(self, executor: Executor) -> Rejection:
+        if self.in_processes:  # a second thread would share trafilatura's parsers: wait instead
+            self._replace(executor)
+        return Rejection(TIMED_OUT, f"extraction took longer than {self.timeout:g} s")
+
+    def _replace(self, broken: Executor) -> None:
+        """A fresh executor instead of ``broken`` (once, however many pages saw it break)."""
+        if self.executor is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._new()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        if self._solo is not None:
+            self._solo.shutdown(wait=True, cancel_futures=True)
+        self._lifeline_w.close()
+
+
+def rules_of(rules: dict[str, Any] | None) -> Rules | None:
+    """A source's include/exclude rules (``NEWSWATCH_SOURCE_RULES`` entry) as plain tuples."""
+    if not rules:
+        return None
+    include, exclude = tuple(rules.get("include", ())), tuple(rules.get("exclude", ()))
+    return (include, exclude) if include or exclude else None
+
+
+def workers_setting(value: Any) -> int:
+    """``NEWSWATCH_EXTRACT_WORKERS``: None (or absent) means one per core."""
+    return default_workers() if value is None or value == "" else int(value)
+

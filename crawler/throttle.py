@@ -1,0 +1,74 @@
+"""Per-domain politeness that does not punish conditional GETs.
+
+Scrapy's AutoThrottle sets each domain's delay from the latency of its answers (``latency / target
+concurrency``, smoothed), between ``DOWNLOAD_DELAY`` and ``AUTOTHROTTLE_MAX_DELAY``, but lets only a 200
+lower it: an error page is small and fast and would otherwise pull the delay down while the site is in
+trouble. A 304 is small and fast too, yet it is the site answering normally: under that rule a re-check
+made of 304s keeps whatever delay its first (slow) answers set, however fast the site answers now.
+
+:class:`Throttle` keeps AutoThrottle's formula and bounds, and lets a ``304 Not Modified`` lower the delay
+as a 200 does. Every other status (errors, redirects) still only raises it, and a slow 200 raises it as
+before. The delay itself, the configured ``DOWNLOAD_DELAY`` floor and the per-domain concurrency are
+untouched. It also keeps the largest delay it set and the delays at the end in the crawl stats
+(``newswatch/throttle/*``, in milliseconds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scrapy import signals
+from scrapy.core.downloader import Slot
+from scrapy.crawler import Crawler
+from scrapy.extensions.throttle import AutoThrottle
+from scrapy.http import Response
+
+LOWERING_STATUSES = frozenset({200, 304})  # a normal answer: its latency may lower the delay
+
+
+@dataclass(frozen=True)
+class DelayBounds:
+    min_delay: float
+    max_delay: float
+    target_concurrency: float = 1.0
+
+
+def next_delay(current: float, latency: float, status: int, bounds: DelayBounds) -> float:
+    """The domain's delay after an answer with ``status`` that took ``latency`` seconds: AutoThrottle's
+    formula (towards ``latency / target concurrency``, at once when that is higher), within the bounds;
+    only a 200 or a 304 may lower it."""
+    target = latency / bounds.target_concurrency
+    proposed = max(target, (current + target) / 2.0)
+    proposed = min(max(bounds.min_delay, proposed), bounds.max_delay)
+    if status not in LOWERING_STATUSES and proposed <= current:
+        return current
+    return proposed
+
+
+class Throttle(AutoThrottle):
+    """AutoThrottle with :func:`next_delay` as its rule (enabled by ``AUTOTHROTTLE_ENABLED``)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.peak = 0.0
+        self.last: dict[int, float] = {}  # id(slot) -> its delay after the latest answer
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
+        bounds = DelayBounds(self.mindelay, self.maxdelay, self.target_concurrency)
+        before = slot.delay
+        slot.delay = next_delay(before, latency, response.status, bounds)
+        if response.status == 304 and slot.delay < before:
+            self._inc("newswatch/throttle/lowered_by_304")
+        self.peak = max(self.peak, slot.delay)
+        self.last[id(slot)] = slot.delay
+
+    def _inc(self, key: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key)
+
+    def _spider_closed(self) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.set_value("newswatch/throttle/peak_delay_ms", round(self.peak * 1000, 3))
+        stats.set_value("newswatch/throttle/final_delay_ms", round(max(self.last.values(), default=0.0) * 1000, 3))

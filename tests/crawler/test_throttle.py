@@ -1,0 +1,117 @@
+"""Politeness that does not punish 304s (``crawler.throttle``): the rule, then real crawls of a loopback
+site whose first answers are slow, through Scrapy's download path, with AutoThrottle as the control."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crawler.items import ArticleTarget
+from crawler.settings import CrawlOptions, crawl_settings
+from crawler.throttle import DelayBounds, next_delay
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from tests.crawler.crawl_child import crawl_plan
+from tests.crawler.site_server import HeaderPairs, Route, SiteServer
+
+BOUNDS = DelayBounds(min_delay=0.0, max_delay=60.0)
+
+
+@pytest.mark.parametrize(("current", "latency", "status", "expected"), [
+    (0.4, 0.002, 200, 0.201),
+    (0.4, 0.002, 304, 0.201),
+    (0.4, 0.002, 503, 0.4),
+    (0.4, 0.002, 301, 0.4),
+    (0.01, 0.5, 200, 0.5),
+    (0.01, 0.5, 304, 0.5),
+    (0.01, 0.5, 503, 0.5),
+    (0.4, 90.0, 200, 60.0),
+], ids=["200-lowers", "304-lowers", "error-holds", "redirect-holds", "slow-200-raises", "slow-304-raises",
+        "slow-error-raises", "capped"])
+def test_next_delay(current: float, latency: float, status: int, expected: float) -> None:
+    assert next_delay(current, latency, status, BOUNDS) == pytest.approx(expected)
+
+
+def test_the_configured_delay_is_the_floor() -> None:
+    assert next_delay(1.2, 0.001, 304, DelayBounds(1.0, 60.0)) == 1.0
+
+
+SLOW_ANSWERS = 3
+SLOW_SECONDS = 0.3
+
+
+def slow_at_first(count: int = SLOW_ANSWERS) -> Any:
+    """``late_headers`` for every route: the first ``count`` answers of the site wait SLOW_SECONDS."""
+    served = itertools.count()
+    lock = threading.Lock()
+
+    def late() -> HeaderPairs:
+        with lock:
+            n = next(served)
+        if n < count:
+            time.sleep(SLOW_SECONDS)
+        return ()
+
+    return late
+
+
+def settings_for(tmp_path: Path, extension: str) -> dict[str, Any]:
+    url = f"sqlite:///{tmp_path / 'newswatch.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    options = CrawlOptions(database_url=url, corpus_dir=str(tmp_path / "corpus"), obey_robots=False,
+                           allow_networks=("127.0.0.0/8",), download_delay=0.0, concurrency_per_domain=1)
+    settings = crawl_settings(options)
+    settings["EXTENSIONS"] = {**settings["EXTENSIONS"], "crawler.throttle.Throttle": None,
+                              "scrapy.extensions.throttle.AutoThrottle": None, extension: 0}
+    return settings
+
+
+OURS = "crawler.throttle.Throttle"
+SCRAPY = "scrapy.extensions.throttle.AutoThrottle"
+
+
+@pytest.mark.parametrize(("extension", "stays_slow"), [(OURS, False), (SCRAPY, True)],
+                         ids=["newswatch-throttle", "scrapy-autothrottle-control"])
+def test_a_run_of_304s_brings_the_delay_down(site_server: SiteServer, tmp_path: Path, extension: str,
+                                               stays_slow: bool) -> None:
+    late = slow_at_first()
+    targets = []
+    for i in range(14):
+        path = f"/2025/04/01/a{i}.html"
+        site_server.route(path, Route(200, (("ETag", f'"e{i}"'), ("Content-Type", "text/html")), b"<p>x</p>",
+                                          late_headers=late))
+        targets.append(ArticleTarget(site_server.url(path), etag=f'"e{i}"'))
+
+    result = crawl_plan(tmp_path, settings_for(tmp_path, extension), targets)
+
+    assert result.count("newswatch/fetched/not_modified") == len(targets)
+    final = result.delays["127.0.0.1"]
+    if stays_slow:  # AutoThrottle's rule: a 304 never lowers the delay its first slow answers set
+        assert final >= SLOW_SECONDS * 0.5
+    else:
+        assert final < 0.02
+        assert result.stats["newswatch/throttle/peak_delay_ms"] >= SLOW_SECONDS * 0.5 * 1000
+        assert result.count("newswatch/throttle/lowered_by_304") >= 5
+
+
+def test_a_slow_200_still_raises_the_delay(site_server: SiteServer, tmp_path: Path) -> None:
+    late = slow_at_first(count=100)  # every answer is slow
+    targets = []
+    for i in range(4):
+        path = f"/2025/04/02/b{i}.html"
+        site_server.route(path, Route(200, (("Content-Type", "text/html"),), b"<p>too short</p>",
+                                          late_headers=late))
+        targets.append(ArticleTarget(site_server.url(path)))
+
+    result = crawl_plan(tmp_path, settings_for(tmp_path, OURS), targets)
+
+    assert result.count("newswatch/fetched/article") == len(targets)
+    assert result.delays["127.0.0.1"] >= SLOW_SECONDS * 0.8
+    assert result.stats["newswatch/throttle/final_delay_ms"] >= SLOW_SECONDS * 0.8 * 1000
