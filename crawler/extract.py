@@ -43,21 +43,8 @@ from crawler.titles import choose_title
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
 
-__all__ = [
-    "CONSENT_PAGE",
-    "EMPTY",
-    "ERROR_PAGE",
-    "LIST_PAGE",
-    "MAX_TITLE_CHARS",
-    "REASONS",
-    "SELECTED_NOTHING",
-    "TOO_LITTLE_TEXT",
-    "Article",
-    "Rejection",
-    "cap_title",
-    "extract",
-    "markdown_to_text",
-]
+__all__ = ["CONSENT_PAGE", "EMPTY", "ERROR_PAGE", "LIST_PAGE", "MAX_TITLE_CHARS", "REASONS", "SELECTED_NOTHING",
+           "TOO_LITTLE_TEXT", "Article", "Rejection", "cap_title", "extract", "markdown_to_text"]
 
 EXTRACTOR = "trafilatura"
 EMPTY = "empty"  # no markup or no visible text at all

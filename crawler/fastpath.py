@@ -22,16 +22,18 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scrapy.http import Response
-from scrapy.http.headers import Headers
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from crawler.items import NotModified
 from crawler.urls import for_site
 from storage.models import Article, Version
+
+if TYPE_CHECKING:  # the plan reads page keys without loading Scrapy (a run with nothing to crawl)
+    from scrapy.http import Response
+    from scrapy.http.headers import Headers
 
 META_KEY = "page_key"  # where a version keeps its page key (versions.meta)
 

@@ -73,6 +73,9 @@ class StoragePipeline:
             kind = "corpus_write_failed" if isinstance(exc, CorpusError) else "storage_failed"
             self._report(FetchError(getattr(item, "url", "?"), kind, str(exc)[:500]))
             raise DropItem(f"{kind}: {exc}") from exc
+        except Exception as exc:  # a fault of the recorder itself: rolled back too, and the run must say so
+            self._report(FetchError(getattr(item, "url", "?"), "recorder_failed", f"{type(exc).__name__}: {exc}"[:500]))
+            raise DropItem(f"recorder_failed: {exc}") from exc
         if recorded is not None:
             self._count(recorded)
         return item

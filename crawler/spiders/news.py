@@ -7,9 +7,8 @@ counts every outcome in the crawl stats under ``newswatch/``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
@@ -19,23 +18,21 @@ from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
 from crawler.discovery import declared_canonical, discover_feeds, looks_like_article, site_links
-from crawler.encoding import decode_body, looks_binary
+from crawler.encoding import looks_binary
 from crawler.extract import EMPTY, Article, Rejection
 from crawler.failures import failure_kind
-from crawler.fastpath import META_KEY, PageKeys, same_bytes
-from crawler.feeds import parse_feed
+from crawler.fastpath import PageKeys, same_bytes
 from crawler.frontier import SECTION_LANE, Entry, Frontier
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
-from crawler.netguard import literal_address
 from crawler.pool import ExtractionPool, rules_of, workers_setting
-from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
-from crawler.urls import canonical_url, for_site, same_site, site_of, try_canonical_url, url_host
-from storage.errors import ParseError
+from crawler.responses import fetched_item, landed_url, request_meta, requested_url, response_text, site_root
+from crawler.spiders.sources import SourceReading
+from crawler.urls import for_site, site_of
 
 Item = FetchedArticle | NotModified | RejectedPage | FetchError
 
 
-class NewsSpider(scrapy.Spider):
+class NewsSpider(SourceReading, scrapy.Spider):
     name = "news"
 
     def __init__(self, plan: CrawlPlan, **kwargs: Any) -> None:
@@ -128,7 +125,7 @@ class NewsSpider(scrapy.Spider):
         for sitemap in site.sitemaps:
             yield from self._sitemap_request(sitemap, held=True)
         if site.robots:
-            for root in dict.fromkeys(_root(u) for u in (*site.pages, *site.feeds, *site.sitemaps, *site.roots)):
+            for root in dict.fromkeys(site_root(u) for u in (*site.pages, *site.feeds, *site.sitemaps, *site.roots)):
                 yield from self._source_request(root + "robots.txt", self.parse_robots, kind="robots",
                                                 meta={"handle_httpstatus_list": [401, 403, 404, 410]})
 
@@ -184,10 +181,10 @@ class NewsSpider(scrapy.Spider):
     def _answered(self, response: Response) -> Entry:
         """The frontier's entry for ``response`` (every route's evidence merged); the site's source
         count is settled here."""
-        meta = _meta(response)
-        url = meta.get("nw_url") or _requested(response)
+        meta = request_meta(response)
+        url = meta.get("nw_url") or requested_url(response)
         entry = self.frontier.answered(url) or Entry(url, site_of(url), "held", held=True)
-        self.fetched.add(_requested(response))
+        self.fetched.add(requested_url(response))
         return entry
 
     def _count(self, key: str, n: int = 1) -> None:
@@ -203,17 +200,17 @@ class NewsSpider(scrapy.Spider):
             async for result in self._judge(response, entry):
                 yield result
         finally:
-            self._settle(_meta(response))
+            self._settle(request_meta(response))
         for request in self._release_all():
             yield request
 
     async def _judge(self, response: Response, entry: Entry) -> AsyncIterator[Item | Request]:
         if response.status == 304:
             self._count("fetched/not_modified")
-            yield NotModified(_requested(response))
+            yield NotModified(requested_url(response))
             return
         key = self.page_keys.key(response.url, response.body)
-        unchanged = same_bytes(key, response, _requested(response))
+        unchanged = same_bytes(key, response, requested_url(response))
         if unchanged is not None:  # the stored version's bytes: nothing to extract (crawler.fastpath)
             self._count("fastpath/same_bytes")
             yield unchanged
@@ -222,20 +219,20 @@ class NewsSpider(scrapy.Spider):
         if looks_binary(response.body):
             self._count("fetched/page")
             if expected:
-                yield self._reject(RejectedPage(_landed(response), "binary", "not text", None,
+                yield self._reject(RejectedPage(landed_url(response), "binary", "not text", None,
                                                 response.body, response.status))
             return
-        html = _text(response)
-        if _configured_section(entry, _meta(response)):  # the user named it a section page: its links are what it holds
+        html = response_text(response)
+        if _configured_section(entry, request_meta(response)):  # named a section page by the user: followed
             self._count("fetched/page")
             for request in self.follow_section(html, response.url, 0):
                 yield request
             return
-        url = declared_canonical(html, response.url) or _landed(response)
+        url = declared_canonical(html, response.url) or landed_url(response)
         result = await self._extract(html, url)
         if isinstance(result, Article):
             self._count("fetched/article")
-            yield _fetched(response, url, entry.discovered_from, result, self.source_name_for(url), key)
+            yield fetched_item(response, url, entry.discovered_from, result, self.source_name_for(url), key)
             for request in self._autodiscovered_feeds(html, response.url):
                 yield request
             return
@@ -284,67 +281,6 @@ class NewsSpider(scrapy.Spider):
             self._count("discovered/feeds")
             yield from self._feed_request(feed)
 
-    def parse_feed(self, response: Response) -> Iterator[Item | Request]:
-        try:
-            yield from self._read_feed(response)
-        finally:
-            self._settle(_meta(response))
-        yield from self._release_all()
-
-    def _read_feed(self, response: Response) -> Iterator[Item | Request]:
-        self.fetched.add(_requested(response))
-        self._count("fetched/feed")
-        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
-        try:
-            feed = parse_feed(response.body, response.url, headers, canonicalize=canonical_url,
-                              max_bytes=self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"))
-        except ParseError as exc:
-            yield self._failed(_meta(response), response.url, "bad_feed", str(exc))
-            return
-        if feed.bozo:
-            self._count("feeds/ill_formed_but_usable")
-        self._articles_from((e.canonical_link or e.link for e in feed.entries), response.url, "feed:")
-
-    def parse_sitemap(self, response: Response) -> Iterator[Item | Request]:
-        try:
-            yield from self._read_sitemap(response)
-        finally:
-            self._settle(_meta(response))
-        yield from self._release_all()
-
-    def _read_sitemap(self, response: Response) -> Iterator[Item | Request]:
-        self.fetched.add(_requested(response))
-        self._count("fetched/sitemap")
-        try:
-            sitemap = parse_sitemap(response.body, response.url,
-                                    max_bytes=self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"))
-        except ParseError as exc:
-            yield self._failed(_meta(response), response.url, "bad_sitemap", str(exc))
-            return
-        for child in sitemap.sitemaps:
-            url = try_canonical_url(child.loc)
-            if url is not None:
-                yield from self._sitemap_request(url)
-        self._articles_from((entry.loc for entry in sitemap.entries), response.url, "sitemap:")
-
-    def parse_robots(self, response: Response) -> Iterator[Request]:
-        try:
-            yield from self._read_robots(response)
-        finally:
-            self._settle(_meta(response))
-        yield from self._release_all()
-
-    def _read_robots(self, response: Response) -> Iterator[Request]:
-        if response.status != 200:
-            return
-        for found in sitemaps_from_robots(_text(response), response.url):
-            url = try_canonical_url(found)
-            if url is None:
-                self._count("dropped/bad_url")
-                continue
-            self._count("discovered/sitemaps")
-            yield from self._sitemap_request(url)
-
     def _settle(self, meta: dict[str, Any]) -> None:
         """A site's own source (configured page, feed, sitemap, robots.txt) answered or failed."""
         if meta.get("nw_source"):
@@ -353,17 +289,6 @@ class NewsSpider(scrapy.Spider):
     def _release_all(self) -> Iterator[Request]:
         for site in self.frontier.waiting_sites():
             yield from self._release(site)
-
-    def _articles_from(self, urls: Iterable[str], origin: str, lane: str) -> None:
-        """Offer the links of a feed or sitemap, each its own lane: same site as it, listed (evidence)."""
-        for raw in urls:
-            url = try_canonical_url(raw)
-            if url is None:
-                self._count("dropped/bad_url")
-            elif not same_site(url, origin) and not _literal_ip(url):
-                self._count("dropped/offsite")
-            else:
-                self._offer(Entry(url, site_of(url), lane + origin, listed=True, discovered_from=origin))
 
     def _reject(self, page: RejectedPage) -> RejectedPage:
         self._count(f"rejected/{page.reason}")
@@ -414,60 +339,4 @@ def _configured_section(entry: Entry, meta: dict[str, Any]) -> bool:
     return meta.get("nw_kind") == "page" and meta.get("nw_source") is not None and not entry.listed
 
 
-def _meta(response: Response) -> dict[str, Any]:
-    """The meta of the request ``response`` answers ({} for a response made without one)."""
-    return response.request.meta if response.request is not None else {}
 
-
-def _requested(response: Response) -> str:
-    """The URL first requested for ``response`` (before redirects): canonical, as the spider made it."""
-    request = response.request
-    chain = (request.meta.get("redirect_urls") if request is not None else None) or [response.url]
-    return try_canonical_url(chain[0]) or chain[0]
-
-
-def _landed(response: Response) -> str:
-    """The canonical URL the response came from (after redirects), else the one requested."""
-    return try_canonical_url(response.url) or _requested(response)
-
-
-def _literal_ip(url: str) -> bool:
-    """An IP-literal link (``http://10.0.0.1/``) is kept so the SSRF guard refuses and counts it."""
-    return literal_address(url_host(url)) is not None
-
-
-def _root(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/"
-
-
-def _text(response: Response) -> str:
-    content_type = response.headers.get("Content-Type")
-    return decode_body(response.body, content_type)
-
-
-def _fetched(response: Response, url: str, discovered_from: str | None, article: Article,
-             source: str | None = None, key: str | None = None) -> FetchedArticle:
-    headers = response.headers
-    etag = headers.get("ETag")
-    modified = headers.get("Last-Modified")
-    return FetchedArticle(
-        url=url,
-        fetched_url=response.url,
-        discovered_from=discovered_from,
-        title=article.title,
-        body=article.body_markdown,
-        meta={
-            "author": article.author, "date": article.date, "site_name": article.site_name, "source": source,
-            "language": article.language, "description": article.description, "image": article.image,
-            "content_type": (headers.get("Content-Type") or b"").decode("latin-1") or None,
-            META_KEY: key,
-        },
-        fingerprint=article.fingerprint,
-        extractor=article.extractor,
-        extractor_version=article.extractor_version,
-        raw_body=response.body,
-        http_status=response.status,
-        etag=etag.decode("latin-1") if etag else None,
-        last_modified=modified.decode("latin-1") if modified else None,
-    )

@@ -112,6 +112,6 @@ def test_a_slow_200_still_raises_the_delay(site_server: SiteServer, tmp_path: Pa
 
     result = crawl_plan(tmp_path, settings_for(tmp_path, OURS), targets)
 
-    assert result.count("newswatch/fetched/article") == len(targets)
+    assert result.count("newswatch/fetched/article") + result.count("newswatch/fetched/page") == len(targets)
     assert result.delays["127.0.0.1"] >= SLOW_SECONDS * 0.8
     assert result.stats["newswatch/throttle/final_delay_ms"] >= SLOW_SECONDS * 0.8 * 1000

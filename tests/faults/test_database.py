@@ -64,3 +64,28 @@ def _articles_with_versions(engine: Engine) -> dict[str, int]:
     return {url: int(n) for url, n in rows}
 
 
+
+
+RECORDER_BUG = """
+import monitor.changes.record as _record
+_real_new_version = _record.new_version
+_calls = [0]
+def _new_version(*args, **kwargs):
+    _calls[0] += 1
+    if _calls[0] == 2:  # a fault of the recorder itself, not of the database: the run must say so
+        raise RuntimeError("recorder bug")
+    return _real_new_version(*args, **kwargs)
+_record.new_version = _new_version
+"""
+
+
+def test_a_fault_of_the_recorder_fails_the_run_and_loses_nothing(tmp_path: Path) -> None:
+    config = setup_workspace(tmp_path, f"http://127.0.0.1:{FIXED_PORT}")
+    assert newswatch(config, "db", "upgrade").returncode == 0
+    broken = newswatch_with(RECORDER_BUG, config, "run", "--replay", str(cassette(1)))
+    assert broken.returncode == 1, broken.stdout[-3000:]
+    assert "error recorder_failed" in broken.stdout and "RuntimeError: recorder bug" in broken.stdout
+    assert figures(broken.stdout)["new"] == 4
+    again = newswatch(config, "run", "--replay", str(cassette(1)))
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert figures(again.stdout)["new"] == 1

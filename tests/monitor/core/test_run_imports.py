@@ -32,6 +32,7 @@ def newswatch(config: Path, *args: str) -> tuple[subprocess.CompletedProcess[str
     loaded = config.parent / "modules.json"
     environ = {**os.environ, "PYTHONPATH": str(ROOT), "LOADED_MODULES": str(loaded)}
     environ.pop("NEWSWATCH_DATABASE_URL", None)
+    environ["NEWSWATCH_CRAWL__EXTRACT_WORKERS"] = "1"  # extraction in this process: what it loads is seen here
     done = subprocess.run([sys.executable, "-W", "error", "-c", CODE, "--config", str(config), *args],
                           capture_output=True, text=True, timeout=240, cwd=config.parent, env=environ, check=False)
     names = json.loads(loaded.read_text(encoding="utf-8")) if loaded.exists() else []

@@ -1,0 +1,119 @@
+"""The news spider's reading of a site's own sources: feeds, sitemaps (and their indexes) and robots.txt.
+Their links are offered to the spider's frontier, each source its own lane (:mod:`crawler.frontier`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+from scrapy.http import Request, Response
+from scrapy.settings import BaseSettings
+
+from crawler.feeds import parse_feed
+from crawler.frontier import Entry
+from crawler.items import FetchError
+from crawler.netguard import literal_address
+from crawler.responses import request_meta, requested_url, response_text
+from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
+from crawler.urls import canonical_url, same_site, site_of, try_canonical_url, url_host
+from storage.errors import ParseError
+
+
+class _Spider(Protocol):
+    """What the reading needs of the spider (:class:`crawler.spiders.news.NewsSpider`)."""
+
+    fetched: set[str]
+
+    @property
+    def settings(self) -> BaseSettings: ...
+    def _count(self, key: str, n: int = 1) -> None: ...
+    def _settle(self, meta: dict[str, Any]) -> None: ...
+    def _release_all(self) -> Iterator[Request]: ...
+    def _sitemap_request(self, url: str, held: bool = False) -> Iterator[Request]: ...
+    def _offer(self, entry: Entry) -> None: ...
+    def _failed(self, meta: dict[str, Any], url: str, kind: str, detail: str) -> FetchError: ...
+    def _read_feed(self, response: Response) -> Iterator[FetchError | Request]: ...
+    def _read_sitemap(self, response: Response) -> Iterator[FetchError | Request]: ...
+    def _read_robots(self, response: Response) -> Iterator[Request]: ...
+    def _articles_from(self, urls: Iterable[str], origin: str, lane: str) -> None: ...
+
+
+class SourceReading:
+    """Mixed into the spider: the callbacks of feed, sitemap and robots.txt requests."""
+
+    def parse_feed(self: _Spider, response: Response) -> Iterator[FetchError | Request]:
+        try:
+            yield from self._read_feed(response)
+        finally:
+            self._settle(request_meta(response))
+        yield from self._release_all()
+
+    def _read_feed(self: _Spider, response: Response) -> Iterator[FetchError | Request]:
+        self.fetched.add(requested_url(response))
+        self._count("fetched/feed")
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        try:
+            feed = parse_feed(response.body, response.url, headers, canonicalize=canonical_url,
+                              max_bytes=self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"))
+        except ParseError as exc:
+            yield self._failed(request_meta(response), response.url, "bad_feed", str(exc))
+            return
+        if feed.bozo:
+            self._count("feeds/ill_formed_but_usable")
+        self._articles_from((e.canonical_link or e.link for e in feed.entries), response.url, "feed:")
+
+    def parse_sitemap(self: _Spider, response: Response) -> Iterator[FetchError | Request]:
+        try:
+            yield from self._read_sitemap(response)
+        finally:
+            self._settle(request_meta(response))
+        yield from self._release_all()
+
+    def _read_sitemap(self: _Spider, response: Response) -> Iterator[FetchError | Request]:
+        self.fetched.add(requested_url(response))
+        self._count("fetched/sitemap")
+        try:
+            sitemap = parse_sitemap(response.body, response.url,
+                                    max_bytes=self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"))
+        except ParseError as exc:
+            yield self._failed(request_meta(response), response.url, "bad_sitemap", str(exc))
+            return
+        for child in sitemap.sitemaps:
+            url = try_canonical_url(child.loc)
+            if url is not None:
+                yield from self._sitemap_request(url)
+        self._articles_from((entry.loc for entry in sitemap.entries), response.url, "sitemap:")
+
+    def parse_robots(self: _Spider, response: Response) -> Iterator[Request]:
+        try:
+            yield from self._read_robots(response)
+        finally:
+            self._settle(request_meta(response))
+        yield from self._release_all()
+
+    def _read_robots(self: _Spider, response: Response) -> Iterator[Request]:
+        if response.status != 200:
+            return
+        for found in sitemaps_from_robots(response_text(response), response.url):
+            url = try_canonical_url(found)
+            if url is None:
+                self._count("dropped/bad_url")
+                continue
+            self._count("discovered/sitemaps")
+            yield from self._sitemap_request(url)
+
+    def _articles_from(self: _Spider, urls: Iterable[str], origin: str, lane: str) -> None:
+        """Offer the links of a feed or sitemap, each its own lane: same site as it, listed (evidence)."""
+        for raw in urls:
+            url = try_canonical_url(raw)
+            if url is None:
+                self._count("dropped/bad_url")
+            elif not same_site(url, origin) and not _literal_ip(url):
+                self._count("dropped/offsite")
+            else:
+                self._offer(Entry(url, site_of(url), lane + origin, listed=True, discovered_from=origin))
+
+
+def _literal_ip(url: str) -> bool:
+    """An IP-literal link (``http://10.0.0.1/``) is kept so the SSRF guard refuses and counts it."""
+    return literal_address(url_host(url)) is not None
