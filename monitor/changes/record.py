@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.items import FetchedArticle, RejectedPage
-from crawler.store import Recorded, fetched_article, new_version, refresh_latest, save_to_corpus
+from crawler.store import Recorded, corpus_source, fetched_article, new_version, refresh_latest, save_to_corpus
 from crawler.topic import Topic
 from crawler.urls import for_site, site_of
 from monitor.alerts.channels import Channel, build_channels
@@ -229,7 +229,7 @@ class ChangeRecorder:
         session.flush()
         article.next_check_at = None
         written = 0
-        source = item.meta.get("site_name")
+        source = corpus_source(item.meta, article.canonical_url)  # the registry name, as the corpus says
         if detection.outcome == "new" and relevant:
             self._event(session, Event(event_id("article.new", article.canonical_url), "article.new", now, source,
                                        article_info(article, version)))
@@ -280,7 +280,7 @@ class ChangeRecorder:
         if latest is not None and (article.relevant or article.corpus_file is not None):
             self._event(session, Event(
                 event_id("article.anomaly", article.canonical_url, latest.number, reason), "article.anomaly", now,
-                (latest.meta or {}).get("site_name"), article_info(article, latest), anomaly=reason,
+                corpus_source(latest.meta or {}, article.canonical_url), article_info(article, latest), anomaly=reason,
                 detail=detail or None))
         return Recorded("anomaly", article.id, None, article.relevant)
 

@@ -14,6 +14,8 @@ from crawler.extract import Article as Extracted
 from crawler.extract import extract
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.topic import Topic
+from monitor.alerts.channels import build_channels
+from monitor.alerts.settings import AlertsConfig, ChannelConfig
 from monitor.changes.detect import DetectOptions
 from monitor.changes.output import export
 from monitor.changes.record import ChangeRecorder
@@ -21,7 +23,7 @@ from monitor.changes.reextract import reextract_all
 from monitor.core.seeds import import_seeds
 from storage.corpus import Corpus
 from storage.engine import transaction
-from storage.models import Anomaly, Article, Change, Version
+from storage.models import AlertOutbox, Anomaly, Article, Change, Version
 from tests.conftest import SEEDS
 from tests.crawler.fixture_site import fixture_bytes
 
@@ -115,3 +117,19 @@ def test_storage_and_corpus_agree_with_export(sessions: sessionmaker[Session], t
     assert (written.articles, written.changes) == (1, 1)
     for path in corpus_dir.rglob("*.txt"):
         assert (tmp_path / "export" / path.relative_to(corpus_dir)).read_bytes() == path.read_bytes()
+
+
+def test_events_name_the_registered_source_so_source_rules_match_it(sessions: sessionmaker[Session],
+                                                                     tmp_path: Path) -> None:
+    """A channel's ``sources`` rule names registry sources; the page calls itself something else."""
+    hook = ChannelConfig(name="desk", kind="webhook", url="https://hooks.example.org/in", secret_env="S",
+                         sources=("新华网",))
+    rec = ChangeRecorder(Topic(()), Corpus(tmp_path), DetectOptions(),
+                         build_channels(AlertsConfig(channels=(hook,)), {"S": "x" * 32}))
+    item = fetched(fixture_bytes("n4k-chinese_article_002"))
+    item = FetchedArticle(**{**item.__dict__, "meta": {**item.meta, "source": "新华网", "site_name": "Xinhua"}})
+    with transaction(sessions) as session:
+        assert rec.fetched(session, item, T0).outcome == "new"
+    with sessions() as session:
+        [row] = session.execute(select(AlertOutbox)).scalars().all()
+        assert row.payload["source"] == "新华网"

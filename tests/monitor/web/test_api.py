@@ -43,7 +43,8 @@ def test_changes_validate_and_are_newest_first(served: str, openapi: dict[str, A
     assert status == 200
     validate(openapi, "/api/changes", page)
     assert page["total"] == 3 and page["next"] is None
-    assert [c["change_class"] for c in page["items"]] == ["deletion", "addition", "title"]
+    classes = [c["change_class"] for c in page["items"]]
+    assert classes[0] == "deletion" and sorted(classes[1:]) == ["addition", "title"]  # moment 3, then moment 2's
     assert [c["detected_at"] for c in page["items"]] == sorted((c["detected_at"] for c in page["items"]),
                                                                reverse=True)
     assert page["items"][0]["reverted_to"] == 1 and page["items"][0]["article_id"] == moments.ids["a"]
@@ -60,7 +61,7 @@ def test_changes_filter(served: str, openapi: dict[str, Any], query: str, classe
     status, page = get_json(f"{served}/api/changes?{query}")
     assert status == 200
     validate(openapi, "/api/changes", page)
-    assert [c["change_class"] for c in page["items"]] == classes
+    assert sorted(c["change_class"] for c in page["items"]) == sorted(classes)  # the order: the test above
 
 
 def test_pages_chain_through_next(served: str, openapi: dict[str, Any]) -> None:
