@@ -68,14 +68,11 @@ class StoragePipeline:
             return item
         try:
             recorded = self._record(item, datetime.now(UTC))
-        except (StorageError, CorpusError) as exc:
+        except Exception as exc:
             # the transaction was rolled back: nothing is claimed that was not written; the next run retries
-            kind = "corpus_write_failed" if isinstance(exc, CorpusError) else "storage_failed"
-            self._report(FetchError(getattr(item, "url", "?"), kind, str(exc)[:500]))
+            kind, detail = _failure(exc)
+            self._report(FetchError(getattr(item, "url", "?"), kind, detail[:500]))
             raise DropItem(f"{kind}: {exc}") from exc
-        except Exception as exc:  # a fault of the recorder itself: rolled back too, and the run must say so
-            self._report(FetchError(getattr(item, "url", "?"), "recorder_failed", f"{type(exc).__name__}: {exc}"[:500]))
-            raise DropItem(f"recorder_failed: {exc}") from exc
         if recorded is not None:
             self._count(recorded)
         return item
@@ -122,3 +119,13 @@ class StoragePipeline:
             self.stats.inc_value(f"newswatch/articles/{'relevant' if recorded.relevant else 'off_topic'}")
         if recorded.corpus_files:
             self.stats.inc_value("newswatch/corpus/written", recorded.corpus_files)
+
+
+def _failure(exc: Exception) -> tuple[str, str]:
+    """The error kind and detail of a failed record: storage or corpus, or a fault of the recorder itself
+    (which must fail the run too, not only be logged)."""
+    if isinstance(exc, CorpusError):
+        return "corpus_write_failed", str(exc)
+    if isinstance(exc, StorageError):
+        return "storage_failed", str(exc)
+    return "recorder_failed", f"{type(exc).__name__}: {exc}"

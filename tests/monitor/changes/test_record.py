@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -127,7 +128,7 @@ def test_events_name_the_registered_source_so_source_rules_match_it(sessions: se
     rec = ChangeRecorder(Topic(()), Corpus(tmp_path), DetectOptions(),
                          build_channels(AlertsConfig(channels=(hook,)), {"S": "x" * 32}))
     item = fetched(fixture_bytes("n4k-chinese_article_002"))
-    item = FetchedArticle(**{**item.__dict__, "meta": {**item.meta, "source": "新华网", "site_name": "Xinhua"}})
+    item = dataclasses.replace(item, meta={**item.meta, "source": "新华网", "site_name": "Xinhua"})
     with transaction(sessions) as session:
         assert rec.fetched(session, item, T0).outcome == "new"
     with sessions() as session:
