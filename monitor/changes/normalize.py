@@ -14,6 +14,7 @@ Removed before fingerprinting (and before diffing, so diffs show only real edits
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -47,14 +48,17 @@ _RELATED = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1 << 13)
 def display_line(line: str) -> str:
     """A line as a reader sees it: no invisible characters, link targets, images or Markdown marks."""
     text = _LINK.sub(r"\1", _IMAGE.sub("", INVISIBLE.sub("", line)))
     return _SPACES.sub(" ", _MARKS.sub("", text)).strip()
 
 
+@functools.lru_cache(maxsize=1 << 13)
 def normalize_line(line: str) -> str:
-    """One line in comparable form (see the module doc); empty for a line that is only decoration."""
+    """One line in comparable form (see the module doc); empty for a line that is only decoration.
+    Pure, so remembered (the same lines are normalized for keys, fingerprints and diffs)."""
     text = unicodedata.normalize("NFKC", display_line(line))
     return _CJK_GAP.sub("", _SPACES.sub(" ", text).strip())
 
