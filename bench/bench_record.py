@@ -99,7 +99,8 @@ def items(count: int) -> list[Any]:
 def changed(item: Any) -> Any:
     lines = item.body.splitlines()
     longest = max(range(len(lines)), key=lambda i: len(lines[i]))
-    lines[longest] = lines[longest][: len(lines[longest]) // 2] + "（据最新消息更正）" + lines[longest][len(lines[longest]) // 2:]
+    half = len(lines[longest]) // 2
+    lines[longest] = lines[longest][:half] + "（据最新消息更正）" + lines[longest][half:]
     return replace(item, body="\n".join(lines), fingerprint=item.fingerprint + "c")
 
 

@@ -92,14 +92,12 @@ class StoragePipeline:
     # -- the recording thread
 
     def _thread(self, function: Callable[..., T], *args: Any) -> Deferred[T]:
-        from twisted.internet import reactor
-
+        reactor = _reactor()
         if self.pool is None:
             self.pool = ThreadPool(1, 1, THREAD_NAME)
             self.pool.start()
-            self.trigger = reactor.addSystemEventTrigger(  # type: ignore[attr-defined]
-                "during", "shutdown", self.pool.stop)
-        return threads.deferToThreadPool(reactor, self.pool, function, *args)  # type: ignore[arg-type]
+            self.trigger = reactor.addSystemEventTrigger("during", "shutdown", self.pool.stop)
+        return threads.deferToThreadPool(reactor, self.pool, function, *args)
 
     @property
     def corpus(self) -> Corpus | None:
@@ -130,13 +128,12 @@ class StoragePipeline:
             await self._stop()
 
     async def _stop(self) -> None:
-        from twisted.internet import reactor
-
+        reactor = _reactor()
         if self.pool is None:
             self.engine.dispose()
             return
         await maybe_deferred_to_future(self._thread(self.engine.dispose))
-        reactor.removeSystemEventTrigger(self.trigger)  # type: ignore[attr-defined]
+        reactor.removeSystemEventTrigger(self.trigger)
         self.pool.stop()
         self.pool = None
 
@@ -164,14 +161,13 @@ class StoragePipeline:
         return item
 
     def _schedule(self) -> None:
-        from twisted.internet import reactor
-
+        reactor = _reactor()
         if self.busy:
             return  # dispatched when the batch in flight is done
         if len(self.filling) >= self.batch_items or self.batch_seconds <= 0:
             self._dispatch()
         elif self.timer is None:
-            self.timer = reactor.callLater(self.batch_seconds, self._dispatch)  # type: ignore[attr-defined]
+            self.timer = reactor.callLater(self.batch_seconds, self._dispatch)
 
     def _dispatch(self) -> None:
         if self.timer is not None:
@@ -233,9 +229,8 @@ class StoragePipeline:
     @staticmethod
     def _call(function: Callable[..., Any], *args: Any) -> None:
         """Run ``function`` on the reactor thread (stats and the run's report are not thread-safe)."""
-        from twisted.internet import reactor
-
-        reactor.callFromThread(function, *args)  # type: ignore[attr-defined]
+        reactor = _reactor()
+        reactor.callFromThread(function, *args)
 
     def _report(self, error: FetchError) -> None:
         self.stats.inc_value(f"newswatch/errors/{error.kind}")
@@ -249,6 +244,13 @@ class StoragePipeline:
             self.stats.inc_value(f"newswatch/articles/{'relevant' if recorded.relevant else 'off_topic'}")
         if recorded.corpus_files:
             self.stats.inc_value("newswatch/corpus/written", recorded.corpus_files)
+
+
+def _reactor() -> Any:
+    """The installed reactor (imported late: installing one is the crawl's business)."""
+    from twisted.internet import reactor
+
+    return reactor
 
 
 def _failure(exc: Exception) -> tuple[str, str]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,7 @@ def save_to_corpus(session: Session, corpus: Corpus, article: Article, latest: V
     if version is None:
         return None
     document = article_document(article, version)
-    path = corpus.save(url_hash(article.canonical_url), document)
+    path = corpus.save(url_hash(article.canonical_url), document, article.corpus_file)
     article.corpus_file = path.name
     return path
 
@@ -199,4 +199,6 @@ class Recorder:
         return Recorded("rejected")
 
     def recover(self, session: Session) -> int:
-        return recover_corpus(session, self.corpus, lambda s, article: int(save_to_corpus(s, self.corpus, article) is not None))
+        """Corpus documents a killed crawl left unwritten, rewritten from storage."""
+        return recover_corpus(session, self.corpus,
+                              lambda s, article: int(save_to_corpus(s, self.corpus, article) is not None))

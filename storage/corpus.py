@@ -255,14 +255,16 @@ class Corpus:
         name = self._index().get(key)
         return self.folder / (name or f"{self._next:03d}_{key}.txt")
 
-    def save(self, key: str, document: Document) -> Path:
-        """Write ``document`` under ``key`` atomically and return its path."""
-        path = self.path_for(key)
+    def save(self, key: str, document: Document, name: str | None = None) -> Path:
+        """Write ``document`` under ``key`` atomically and return its path (``name``: the file the
+        document already has, even when it is missing from the folder)."""
+        path = self.folder / name if name is not None else self.path_for(key)
         known = key in self._index()
         self.write(path, document)
         if self._names is not None and not known:
             self._names[key] = path.name
-            self._next += 1
+            match = FILE_NAME.match(path.name)
+            self._next = max(self._next, int(match.group(1)) + 1 if match else self._next)
         self._mtime = self._folder_mtime()  # our own write moved it
         return path
 

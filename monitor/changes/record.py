@@ -24,8 +24,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from crawler.items import FetchedArticle, RejectedPage
-from crawler.store import (Recorded, corpus_source, fetched_article, new_version, recover_corpus, refresh_latest,
-                           save_to_corpus)
+from crawler.store import (
+    Recorded,
+    corpus_source,
+    fetched_article,
+    new_version,
+    recover_corpus,
+    refresh_latest,
+    save_to_corpus,
+)
 from crawler.topic import Topic
 from crawler.urls import for_site, site_of
 from monitor.alerts.channels import Channel, build_channels
