@@ -14,7 +14,8 @@ Runs on the pipeline's recording thread (no reactor here). For a batch of items:
   transaction, so they commit or vanish with it;
 - a batch whose transaction is lost (the connection goes, the commit fails) is recorded again item by
   item, each in its own transaction, as before batches: only the item that met the fault (if one did)
-  is an error.
+  is an error. A deadlock or serialization failure (PostgreSQL, two workers' batches locking the same
+  rows in different orders) is no item's fault: the whole batch is recorded again, with savepoints.
 """
 
 from __future__ import annotations
@@ -78,10 +79,20 @@ def record_batch(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus 
     except (_Failed, _Lost) as failed:
         if failed.index is None:  # the commit failed
             return _alone(sessions, recorder, corpus, entries, None)
+        if _transient(failed.error):  # a deadlock with another worker's batch: the item is tried again
+            return _guarded(sessions, recorder, corpus, entries)
         rest = [entry for index, entry in enumerate(entries) if index != failed.index]
         outcomes = _guarded(sessions, recorder, corpus, rest) if rest else []
         outcomes.insert(failed.index, Outcome(error=failed.error))
         return outcomes
+
+
+TRANSIENT = {"40P01", "40001"}  # PostgreSQL: deadlock detected, serialization failure
+
+
+def _transient(error: Exception) -> bool:
+    """A fault of the moment between concurrent transactions, not of the item (worth one retry)."""
+    return isinstance(error, SQLAlchemyError) and getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT
 
 
 def _guarded(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | None,

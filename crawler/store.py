@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.settings import BaseSettings
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from crawler.fastpath import META_KEY
 from crawler.items import FetchedArticle, RejectedPage
@@ -56,27 +56,39 @@ def latest_version(session: Session, article_id: int) -> Version | None:
     return session.execute(query.limit(1)).scalars().first()
 
 
-def fetched_article(session: Session, item: FetchedArticle, relevant: bool, now: datetime) -> tuple[Article, bool]:
-    """The article row for a fetch, with its check time and relevance updated; True when this fetch
-    created it (then it has no versions yet). One statement for a known article (the lookup), two for
-    a new one (the lookup, and an ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` that a concurrent
-    insert of the same URL turns into a second lookup)."""
-    query = select(Article).where(Article.canonical_url == item.url)
-    article = session.execute(query).scalars().first()
-    if article is None:
-        values = {"canonical_url": item.url, "title": item.title, "relevant": relevant,
-                  "discovered_from": item.discovered_from, "first_seen_at": now, "last_checked_at": now}
-        dialect = session.get_bind().dialect.name
-        if dialect in ("postgresql", "sqlite"):
-            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = insert(Article).values(**values).on_conflict_do_nothing(index_elements=["canonical_url"])
-            created = session.execute(statement.returning(Article)).scalars().first()
-            if created is not None:
-                return created, True
-        article = ensure_article(session, item.url, **values)
+def fetched_history(session: Session, item: FetchedArticle, relevant: bool, now: datetime
+                    ) -> tuple[Article, list[Version] | None]:
+    """The article row for a fetch, with its check time and relevance updated, and its versions in order
+    (without their stored pages); None when this fetch created it. One statement for a known article
+    (the article and its versions together), two for a new one (that lookup, and an ``INSERT ... ON
+    CONFLICT DO NOTHING RETURNING`` that a concurrent insert of the same URL turns into a second lookup)."""
+    query = (select(Article, Version).outerjoin(Version, Version.article_id == Article.id)
+             .where(Article.canonical_url == item.url).order_by(Version.number).options(defer(Version.raw_html)))
+    rows = session.execute(query).all()
+    if rows:
+        article = rows[0][0]
+        article.last_checked_at = now
+        article.relevant = relevant
+        return article, [version for _article, version in rows if version is not None]
+    return _new_article(session, item, relevant, now)
+
+
+def _new_article(session: Session, item: FetchedArticle, relevant: bool, now: datetime
+                 ) -> tuple[Article, list[Version] | None]:
+    values = {"canonical_url": item.url, "title": item.title, "relevant": relevant,
+              "discovered_from": item.discovered_from, "first_seen_at": now, "last_checked_at": now}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(Article).values(**values).on_conflict_do_nothing(index_elements=["canonical_url"])
+        created = session.execute(statement.returning(Article)).scalars().first()
+        if created is not None:
+            return created, None
+    article = ensure_article(session, item.url, **values)  # another writer created it meanwhile
     article.last_checked_at = now
     article.relevant = relevant
-    return article, False
+    query = select(Version).where(Version.article_id == article.id).order_by(Version.number)
+    return article, list(session.execute(query.options(defer(Version.raw_html))).scalars())
 
 
 def new_version(article: Article, number: int, item: FetchedArticle, digest: str, now: datetime,
@@ -173,9 +185,9 @@ class Recorder:
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
         relevant = self.topic.matches(item.title, item.body)
-        article, created = fetched_article(session, item, relevant, now)
+        article, versions = fetched_history(session, item, relevant, now)
         digest = content_hash(item.title, item.body)
-        latest = None if created else latest_version(session, article.id)
+        latest = versions[-1] if versions else None
         if latest is not None and latest.content_hash == digest:
             refresh_latest(latest, item)
             return Recorded("unchanged", article.id, latest.number, relevant)

@@ -27,7 +27,7 @@ from crawler.items import FetchedArticle, RejectedPage
 from crawler.store import (
     Recorded,
     corpus_source,
-    fetched_article,
+    fetched_history,
     new_version,
     recover_corpus,
     refresh_latest,
@@ -85,7 +85,11 @@ class History:
     def load(cls, session: Session, article_id: int) -> History:
         query = (select(Version).where(Version.article_id == article_id).order_by(Version.number)
                  .options(defer(Version.raw_html)))  # the stored bytes are never compared
-        versions = list(session.execute(query).scalars())
+        return cls.of(list(session.execute(query).scalars()))
+
+    @classmethod
+    def of(cls, versions: Sequence[Version]) -> History:
+        """The history of an article from its versions in order."""
         if not versions:
             return cls(None, {})
         earlier = {v.content_hash: v.number for v in versions[:-1] if v.extractor != SEED_EXTRACTOR}
@@ -198,8 +202,9 @@ class ChangeRecorder:
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
         relevant = self.topic.matches(item.title, item.body)
-        article, created = fetched_article(session, item, relevant, now)
-        history = History(None, {}) if created else History.load(session, article.id)
+        article, versions = fetched_history(session, item, relevant, now)
+        created = versions is None
+        history = History.of(versions or ())
         latest = history.latest
         item, reselected = self._reselected(item, latest)
         site = site_of(article.canonical_url)
