@@ -20,6 +20,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+import regex
+
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -97,6 +99,9 @@ def fingerprint(parts: Iterable[str | None]) -> str:
     return digest.hexdigest()
 
 
+_INSIGNIFICANT = regex.compile(r"[\s\x1c-\x1f\p{P}]+")  # str.isspace() counts \x1c-\x1f too
+
+
 def significant_length(text: str) -> int:
-    """Characters that carry content: no whitespace, no punctuation."""
-    return sum(1 for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
+    """Characters that carry content: no whitespace, no punctuation (Unicode category P*)."""
+    return len(text) - sum(len(run) for run in _INSIGNIFICANT.findall(text))

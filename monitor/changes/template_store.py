@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,15 +61,16 @@ def _add(session: Session, site: str, deltas: list[tuple[str, int]]) -> set[str]
     has any more (count 0 or less)."""
     rows = [{"site": site, "line_hash": key, "articles": delta} for key, delta in deltas]
     dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(TemplateLine).values(rows)
-        total = TemplateLine.articles + statement.excluded.articles
+    if dialect in ("postgresql", "sqlite"):  # one statement, compiled once: the rows go as parameters
+        table = TemplateLine.__table__
+        assert isinstance(table, Table)
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        total = table.c.articles + statement.excluded.articles
         upsert = statement.on_conflict_do_update(index_elements=["site", "line_hash"], set_={"articles": total})
         if not any(delta < 0 for _key, delta in deltas):
-            session.execute(upsert)
+            session.connection().execute(upsert, rows)
             return set()
-        returned = session.execute(upsert.returning(TemplateLine.line_hash, TemplateLine.articles)).all()
+        returned = session.connection().execute(upsert.returning(table.c.line_hash, table.c.articles), rows).all()
         return {key for key, count in returned if count <= 0}
     gone = set()
     for key, delta in deltas:  # other backends: read, then write

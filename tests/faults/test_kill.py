@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from storage.corpus import load_corpus
 from storage.engine import make_engine, session_factory
-from storage.models import CrawlRun
+from storage.models import Article, CrawlRun
 from tests.crawler.test_run import figures, newswatch, setup_workspace, stored
 from tests.faults.harness import kill_on_call, newswatch_with
 from tests.monitor.moments_site import FIXED_PORT
@@ -71,6 +71,8 @@ def test_kill_then_restart(tmp_path: Path, point: str) -> None:
     partial = stored(tmp_path, killed=True)
     assert 0 < len(partial) < 5 or point == "mid-corpus-write"
     consistent(tmp_path, config, killed=True)
+    if point == "mid-corpus-write":  # a committed batch, half renamed: the next start writes the rest
+        assert len(_claimed(tmp_path)) > len(list((tmp_path / "data" / "corpus").glob("*.txt")))
     again = newswatch(config, "run", "--replay", str(cassette(1)))
     assert again.returncode == 0, again.stderr[-2000:]
     numbers = figures(again.stdout)
@@ -83,3 +85,11 @@ def test_kill_then_restart(tmp_path: Path, point: str) -> None:
         outcomes = session.execute(select(CrawlRun.outcome).order_by(CrawlRun.id)).scalars().all()
     engine.dispose()
     assert outcomes == ["abandoned", "ok"], "the killed run is closed as abandoned by the next one"
+
+
+def _claimed(folder: Path) -> list[str]:
+    engine = make_engine(f"sqlite:///{folder / 'data' / 'newswatch.db'}")
+    with session_factory(engine)() as session:
+        files = session.execute(select(Article.corpus_file).where(Article.corpus_file.is_not(None))).scalars().all()
+    engine.dispose()
+    return [name for name in files if name is not None]
