@@ -1,4 +1,4 @@
-"""A batch of records in one transaction, each item in a savepoint: the storage pipeline's unit of work.
+"""A batch of records in one transaction (each item in a savepoint once one failed): the pipeline's unit of work.
 
 Runs on the pipeline's recording thread (no reactor here). For a batch of items:
 
@@ -14,8 +14,10 @@ Runs on the pipeline's recording thread (no reactor here). For a batch of items:
   transaction, so they commit or vanish with it;
 - a batch whose transaction is lost (the connection goes, the commit fails) is recorded again item by
   item, each in its own transaction, as before batches: only the item that met the fault (if one did)
-  is an error. A deadlock or serialization failure (PostgreSQL, two workers' batches locking the same
-  rows in different orders) is no item's fault: the whole batch is recorded again, with savepoints.
+  is an error. A failed commit may yet have committed (the connection went during it): its temp files
+  are left for the next start's recovery, which writes what storage holds and drops the rest. A
+  deadlock or serialization failure (PostgreSQL, two workers' batches locking the same rows in different
+  orders) is no item's fault: the whole batch is recorded again, with savepoints.
 """
 
 from __future__ import annotations
@@ -141,6 +143,7 @@ def _together(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | N
         try:
             session.commit()
         except SQLAlchemyError as exc:
+            staging.abandon()  # the commit may have happened: the next start settles the files with storage
             raise _Lost(None, exc) from exc
     except BaseException:
         staging.discard()

@@ -172,6 +172,13 @@ class Staging:
                 os.unlink(tmp)
         del self.pending[since:]
 
+    def abandon(self) -> None:
+        """Give the prepared files up without removing them: whether they belong is for storage to say
+        (:func:`leftovers`, at the next start)."""
+        for tmp, _path in self.pending:
+            _STAGED.discard(tmp)
+        self.pending = []
+
     def publish(self) -> list[tuple[int, CorpusWriteError]]:
         """Rename every prepared file over its document, in order (each folder fsynced once); the
         position and error of each that could not be (its temp file stays: :func:`leftovers`)."""

@@ -241,8 +241,7 @@ class ChangeRecorder:
         number = 1 if latest is None else latest.number + 1
         version = new_version(article, number, item, current.fingerprint, now, **extra)
         session.add(version)
-        if latest is not None:
-            session.flush()  # the change row names both versions by id
+        session.flush()  # written now (the change row names it by id; a lost connection is this item's fault)
         article.next_check_at = None
         written = 0
         source = corpus_source(item.meta, article.canonical_url)  # the registry name, as the corpus says
