@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.fetch import FetchLimits
 from monitor.core.config import Config
 from storage.engine import make_engine, session_factory
-from storage.migrate import require_current
+from storage.migrate_state import require_current
 
 
 @dataclass(frozen=True)
