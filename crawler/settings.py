@@ -51,7 +51,7 @@ EXTENSIONS_BASE: dict[str, int] = {
 }
 EXTENSIONS: dict[str, int | None] = {
     "crawler.progress.Progress": 500,
-    # AutoThrottle's rule, except that a 304 may lower the delay as a 200 does (crawler.throttle)
+    # AutoThrottle's rule except for a 304, which lowers the delay at once (crawler.throttle)
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.throttle.Throttle": 0,
 }
