@@ -205,9 +205,9 @@ class NewsSpider(SourceReading, scrapy.Spider):
             yield request
 
     async def _judge(self, response: Response, entry: Entry) -> AsyncIterator[Item | Request]:
-        if response.status == 304:
+        if response.status == 304:  # the held URL as planned (canonical): no canonicalising per answer
             self._count("fetched/not_modified")
-            yield NotModified(requested_url(response))
+            yield NotModified(entry.url)
             return
         key = self.page_keys.key(response.url, response.body)
         unchanged = same_bytes(key, response, requested_url(response))
