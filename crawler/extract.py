@@ -31,10 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import lxml.html
-from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.byline import PROSE, Context, clean_title, find_author, find_date, url_date
+from crawler.htmltree import parse_html, without_controls
 from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
 from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
@@ -44,7 +44,7 @@ from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat
 from storage.errors import ExtractionRejected
 
 __all__ = ["CONSENT_PAGE", "EMPTY", "ERROR_PAGE", "LIST_PAGE", "MAX_TITLE_CHARS", "REASONS", "SELECTED_NOTHING",
-           "TOO_LITTLE_TEXT", "Article", "Rejection", "cap_title", "extract", "markdown_to_text"]
+           "TOO_LITTLE_TEXT", "Article", "Rejection", "cap_title", "extract", "extract_tree", "markdown_to_text"]
 
 EXTRACTOR = "trafilatura"
 EMPTY = "empty"  # no markup or no visible text at all
@@ -96,8 +96,6 @@ _BLOCK_TAGS = (
 _INVISIBLE = "//script|//style|//noscript|//template|//title|//iframe|//select|//textarea"
 _DOC_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype|html)", re.I | re.S)
 _SPACES = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 @dataclass(frozen=True)
@@ -154,8 +152,14 @@ class _Body:
 def extract(html: str, url: str, selection: Selection | None = None) -> Article | Rejection:
     """Extract the article in ``html`` (decoded text of the page fetched from ``url``), reduced to
     the ``selection`` of its source first when it has one."""
-    html = _CONTROL.sub("", html)  # C0 controls are no text, and lxml refuses them in element text
-    tree = _parse(html)
+    html = without_controls(html)  # C0 controls are no text, and lxml refuses them in element text
+    return extract_tree(parse_html(html), html, url, selection)
+
+
+def extract_tree(tree: HtmlElement | None, html: str, url: str, selection: Selection | None = None
+                 ) -> Article | Rejection:
+    """:func:`extract` of a page already parsed: ``tree`` is :func:`crawler.htmltree.parse_html` of
+    ``html`` (already without control characters); the extraction changes it."""
     if tree is None:
         return Rejection(EMPTY, "no parsable markup")
     meta = read_page_meta(tree)
@@ -203,15 +207,6 @@ def _trafilatura(document: str) -> Any:
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
-
-
-def _parse(html: str) -> HtmlElement | None:
-    if not html.strip():
-        return None
-    try:  # lxml refuses a str that keeps its XML declaration (XHTML): drop the declaration
-        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (ValueError, etree.ParserError):
-        return None
 
 
 def _as_document(html: str) -> str:
