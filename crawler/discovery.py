@@ -1,5 +1,7 @@
 """Discovery on HTML pages, pure: links to follow, which of them look like articles, the feeds the page
-announces, the page's own canonical URL (``rel=canonical`` / ``og:url``).
+announces, the page's own canonical URL (``rel=canonical`` / ``og:url``). Each has a str form (which parses
+the page, :func:`crawler.htmltree.parse_text`) and a tree form (``canonical_of``, ``feeds_of``, ``hrefs_of``
+then ``links_of``/``site_links_of``) for the worker's one reading of a page (:mod:`crawler.reading`).
 
 Whether a fetched page is an article is judged on its content (the spider extracts every page); the URL
 shape below only orders the crawl and lets article-shaped links one hop past ``max_depth`` be fetched.
