@@ -15,6 +15,47 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.integrity.IntegrityMiddleware": 595,
     "crawler.redirects.RedirectLoopMiddleware": 610,
 }
+# Scrapy's own components less those a crawl never enables (cookies, the HTTP cache, the telnet console, the
+# remote control, the memory debugger, the job state): Scrapy imports every component named in its settings,
+# a disabled one too, before it finds it off (the remote control loads aiohttp, ~150 ms of every crawl's
+# start-up; the cookies middleware tldextract, ~50 ms). tests/crawler/test_settings.py keeps these equal to
+# Scrapy's defaults less DROPPED_COMPONENTS.
+DROPPED_COMPONENTS = frozenset({
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+    "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",
+    "scrapy.extensions.telnet.TelnetConsole", "scrapy.extensions.remote_control.RemoteControl",
+    "scrapy.extensions.memdebug.MemoryDebugger", "scrapy.extensions.spiderstate.SpiderState",
+})
+DOWNLOADER_MIDDLEWARES_BASE: dict[str, int] = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": 100,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": 300,
+    "scrapy.downloadermiddlewares.downloadtimeout.DownloadTimeoutMiddleware": 350,
+    "scrapy.downloadermiddlewares.defaultheaders.DefaultHeadersMiddleware": 400,
+    "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": 500,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": 600,
+    "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": 750,
+    "scrapy.downloadermiddlewares.stats.DownloaderStats": 850,
+}
+EXTENSIONS_BASE: dict[str, int] = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.memusage.MemoryUsage": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.feedexport.FeedExporter": 0,
+    "scrapy.extensions.logstats.LogStats": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
+}
+EXTENSIONS: dict[str, int | None] = {
+    "crawler.progress.Progress": 500,
+    # AutoThrottle's rule except for a 304, which lowers the delay at once (crawler.throttle)
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.throttle.Throttle": 0,
+}
+CONCURRENT_ITEMS = 8
 
 
 @dataclass(frozen=True)
@@ -58,6 +99,9 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": options.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrency_per_domain,
         "DOWNLOAD_DELAY": options.download_delay,
+        # a callback's outputs handled at once; Scrapy starts this many tasks per callback (default 100),
+        # a page yields one record and a few requests
+        "CONCURRENT_ITEMS": CONCURRENT_ITEMS,
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": max(options.download_delay, 0.01),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
@@ -75,11 +119,11 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
-        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        "DOWNLOADER_MIDDLEWARES_BASE": dict(DOWNLOADER_MIDDLEWARES_BASE),
+        "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
         "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
-        # AutoThrottle's rule, except that a 304 may lower the delay as a 200 does (crawler.throttle)
-        "EXTENSIONS": {"crawler.progress.Progress": 500, "scrapy.extensions.throttle.AutoThrottle": None,
-                       "crawler.throttle.Throttle": 0},
+        "EXTENSIONS_BASE": dict(EXTENSIONS_BASE),
+        "EXTENSIONS": dict(EXTENSIONS),
         "NEWSWATCH_ALLOW_NETWORKS": list(options.allow_networks),
         "NEWSWATCH_MAX_FEED_BYTES": options.max_feed_bytes,
         "NEWSWATCH_MAX_DEPTH": options.max_depth,

@@ -6,11 +6,21 @@ lower it: an error page is small and fast and would otherwise pull the delay dow
 trouble. A 304 is small and fast too, yet it is the site answering normally: under that rule a re-check
 made of 304s keeps whatever delay its first (slow) answers set, however fast the site answers now.
 
-:class:`Throttle` keeps AutoThrottle's formula and bounds, and lets a ``304 Not Modified`` lower the delay
-as a 200 does. Every other status (errors, redirects) still only raises it, and a slow 200 raises it as
-before. The delay itself, the configured ``DOWNLOAD_DELAY`` floor and the per-domain concurrency are
-untouched. It also keeps the largest delay it set and the delays at the end in the crawl stats
-(``newswatch/throttle/*``, in milliseconds).
+:class:`Throttle` keeps AutoThrottle's formula and bounds for every answer but a ``304 Not Modified``.
+Every other status (errors, redirects) still only raises the delay, and a slow 200 raises it as before. A
+304 is judged as what it is, an answer with nothing to send:
+
+- its target is ``latency / concurrency``, the slot's configured per-domain concurrency
+  (``CONCURRENT_REQUESTS_PER_DOMAIN``) instead of AutoThrottle's target concurrency: with nothing to
+  render or send, the site may have as many conditional GETs in flight as it is allowed requests;
+- below the current delay it takes that target at once, not halfway: the delay it replaces was set by
+  slower answers (robots.txt, feeds, sitemaps, pages read in full), and halving it answer by answer made a
+  re-check spend about twice the largest delay waiting;
+- a slow 304 raises the delay like any slow answer.
+
+The configured ``DOWNLOAD_DELAY`` stays the floor (1 s by default: a real site sees no faster
+re-check than that), and the per-domain concurrency is untouched. It also keeps the largest delay it set
+and the delays at the end in the crawl stats (``newswatch/throttle/*``, in milliseconds).
 """
 
 from __future__ import annotations
@@ -31,18 +41,25 @@ class DelayBounds:
     min_delay: float
     max_delay: float
     target_concurrency: float = 1.0
+    conditional_concurrency: float = 1.0  # a 304's divisor: the slot's per-domain concurrency
 
 
 def next_delay(current: float, latency: float, status: int, bounds: DelayBounds) -> float:
-    """The domain's delay after an answer with ``status`` that took ``latency`` seconds: AutoThrottle's
-    formula (towards ``latency / target concurrency``, at once when that is higher), within the bounds;
-    only a 200 or a 304 may lower it."""
+    """The domain's delay after an answer with ``status`` that took ``latency`` seconds, within the
+    bounds: AutoThrottle's formula (towards ``latency / target concurrency``, at once when that is
+    higher); only a 200 or a 304 may lower it, and a 304 lowers it at once to ``latency / conditional
+    concurrency``."""
+    if status == 304 and latency / bounds.conditional_concurrency < current:
+        return _bounded(latency / bounds.conditional_concurrency, bounds)
     target = latency / bounds.target_concurrency
-    proposed = max(target, (current + target) / 2.0)
-    proposed = min(max(bounds.min_delay, proposed), bounds.max_delay)
+    proposed = _bounded(max(target, (current + target) / 2.0), bounds)
     if status not in LOWERING_STATUSES and proposed <= current:
         return current
     return proposed
+
+
+def _bounded(delay: float, bounds: DelayBounds) -> float:
+    return min(max(bounds.min_delay, delay), bounds.max_delay)
 
 
 class Throttle(AutoThrottle):
@@ -55,7 +72,7 @@ class Throttle(AutoThrottle):
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
-        bounds = DelayBounds(self.mindelay, self.maxdelay, self.target_concurrency)
+        bounds = DelayBounds(self.mindelay, self.maxdelay, self.target_concurrency, max(1, slot.concurrency))
         before = slot.delay
         slot.delay = next_delay(before, latency, response.status, bounds)
         if response.status == 304 and slot.delay < before:

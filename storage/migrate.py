@@ -1,4 +1,5 @@
-"""Alembic migrations, run from code: ``newswatch db upgrade`` calls :func:`upgrade`."""
+"""Alembic migrations, run from code: ``newswatch db upgrade`` calls :func:`upgrade`. Checking where
+the schema stands needs no Alembic (:mod:`storage.migrate_state`: what every command does)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,16 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.engine import error_reason
-from storage.errors import MigrationError, StorageError
+from storage.errors import MigrationError
 from storage.lock import migration_lock
+from storage.migrate_state import current_revision, require_current
+
+__all__ = ["current_revision", "downgrade", "head_revision", "require_current", "upgrade"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -44,15 +46,9 @@ def downgrade(engine: Engine, revision: str) -> None:
         raise MigrationError(f"schema downgrade failed: {exc}") from exc
 
 
-def current_revision(engine: Engine) -> str | None:
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    except SQLAlchemyError as exc:
-        raise StorageError(f"database unreachable at {engine.url.render_as_string()}: {error_reason(exc)}") from exc
-
-
 def head_revision() -> str | None:
+    """The newest revision of ``storage/migrations`` (what :data:`~storage.migrate_state.HEAD_REVISION`
+    must name)."""
     return ScriptDirectory.from_config(alembic_config_without_engine()).get_current_head()
 
 
@@ -60,12 +56,3 @@ def alembic_config_without_engine() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
-
-
-def require_current(engine: Engine) -> None:
-    """Raise :class:`MigrationError` unless the database is at the newest revision."""
-    current, head = current_revision(engine), head_revision()
-    if current != head:
-        raise MigrationError(
-            f"database schema is at {current or 'nothing'}, expected {head}: run `newswatch db upgrade`"
-        )

@@ -17,7 +17,7 @@ from monitor.core.preflight import preflight
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
 from storage.errors import NewswatchError
 from storage.lock import RunLocked
-from storage.migrate import current_revision, head_revision, upgrade
+from storage.migrate_state import HEAD_REVISION, current_revision
 from storage.repository import documents_by_file
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
@@ -64,6 +64,8 @@ def db_upgrade(ctx: click.Context) -> None:
     Example:
       newswatch db upgrade
     """
+    from storage.migrate import upgrade  # Alembic: imported to migrate only
+
     with storage_of(ctx, check_schema=False) as storage:
         upgrade(storage.engine)
         click.echo(f"database at revision {current_revision(storage.engine)}")
@@ -79,7 +81,7 @@ def db_current(ctx: click.Context) -> None:
       newswatch db current
     """
     with storage_of(ctx, check_schema=False) as storage:
-        click.echo(f"current: {current_revision(storage.engine) or 'none'}  head: {head_revision()}")
+        click.echo(f"current: {current_revision(storage.engine) or 'none'}  head: {HEAD_REVISION}")
 
 
 @cli.group()

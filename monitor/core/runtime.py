@@ -4,14 +4,17 @@ of a single guarded fetch (``newswatch extract URL``, ``sources add``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.fetch import FetchLimits
 from monitor.core.config import Config
 from storage.engine import make_engine, session_factory
-from storage.migrate import require_current
+from storage.migrate_state import require_current
+
+if TYPE_CHECKING:  # the fetch (http.client, ssl) is loaded by the commands that fetch one page
+    from crawler.fetch import FetchLimits
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ def open_storage(config: Config, check_schema: bool = True) -> Storage:
 
 def fetch_limits(config: Config) -> FetchLimits:
     """The crawl's guard and caps for one page fetched outside a crawl."""
+    from crawler.fetch import FetchLimits
+
     crawl = config.crawl
     agent = f"{crawl.user_agent} (+{crawl.contact_url})" if crawl.contact_url else crawl.user_agent
     return FetchLimits(crawl.allow_networks, crawl.max_page_bytes, crawl.download_timeout, agent)

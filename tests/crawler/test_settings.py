@@ -45,3 +45,28 @@ def test_live_objects_in_settings_are_named() -> None:
     assert plain_data_problem(bad) == "settings['NEWSWATCH_X'][0]['ssl_context'] holds a SSLContext, not plain data"
     with pytest.raises(TypeError, match="must be plain data"):
         require_plain(bad)
+
+
+def test_scrapy_components_are_scrapys_defaults_less_the_dropped() -> None:
+    """The bases name every default component of the installed Scrapy but those a crawl never enables
+    (named at all, Scrapy would import them): a Scrapy upgrade that adds or moves one fails here."""
+    from scrapy.settings import default_settings
+
+    from crawler.settings import DOWNLOADER_MIDDLEWARES_BASE, DROPPED_COMPONENTS, EXTENSIONS_BASE
+
+    for ours, scrapys in ((DOWNLOADER_MIDDLEWARES_BASE, default_settings.DOWNLOADER_MIDDLEWARES_BASE),
+                          (EXTENSIONS_BASE, default_settings.EXTENSIONS_BASE)):
+        assert ours == {name: order for name, order in scrapys.items() if name not in DROPPED_COMPONENTS}
+    defaults = set(default_settings.DOWNLOADER_MIDDLEWARES_BASE) | set(default_settings.EXTENSIONS_BASE)
+    assert defaults >= DROPPED_COMPONENTS
+
+
+def test_dropped_components_are_off_in_every_crawl() -> None:
+    """What the bases leave out is off anyway: the settings that would enable it are off."""
+    settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="c"))
+    assert settings["COOKIES_ENABLED"] is False
+    assert settings["TELNETCONSOLE_ENABLED"] is False
+    assert settings["REMOTE_CONTROL_ENABLED"] is False
+    assert not settings.get("HTTPCACHE_ENABLED") and not settings.get("MEMDEBUG_ENABLED")
+    assert not settings.get("JOBDIR")
+    assert settings["CONCURRENT_ITEMS"] <= 16

@@ -24,21 +24,36 @@ BOUNDS = DelayBounds(min_delay=0.0, max_delay=60.0)
 
 @pytest.mark.parametrize(("current", "latency", "status", "expected"), [
     (0.4, 0.002, 200, 0.201),
-    (0.4, 0.002, 304, 0.201),
+    (0.4, 0.002, 304, 0.002),
     (0.4, 0.002, 503, 0.4),
     (0.4, 0.002, 301, 0.4),
     (0.01, 0.5, 200, 0.5),
     (0.01, 0.5, 304, 0.5),
     (0.01, 0.5, 503, 0.5),
     (0.4, 90.0, 200, 60.0),
-], ids=["200-lowers", "304-lowers", "error-holds", "redirect-holds", "slow-200-raises", "slow-304-raises",
-        "slow-error-raises", "capped"])
+], ids=["200-lowers-halfway", "304-lowers-at-once", "error-holds", "redirect-holds", "slow-200-raises",
+        "slow-304-raises", "slow-error-raises", "capped"])
 def test_next_delay(current: float, latency: float, status: int, expected: float) -> None:
     assert next_delay(current, latency, status, BOUNDS) == pytest.approx(expected)
 
 
 def test_the_configured_delay_is_the_floor() -> None:
     assert next_delay(1.2, 0.001, 304, DelayBounds(1.0, 60.0)) == 1.0
+    assert next_delay(1.2, 0.001, 304, DelayBounds(1.0, 60.0, conditional_concurrency=16)) == 1.0
+
+
+def test_a_304_targets_the_per_domain_concurrency() -> None:
+    """With nothing to send, a site may have as many conditional GETs in flight as it allows requests:
+    the delay after a fast 304 is its latency over the per-domain concurrency; a 200 keeps AutoThrottle's
+    target concurrency."""
+    bounds = DelayBounds(0.0, 60.0, target_concurrency=1.0, conditional_concurrency=16)
+    assert next_delay(0.4, 0.032, 304, bounds) == pytest.approx(0.002)
+    assert next_delay(0.4, 0.032, 200, bounds) == pytest.approx(0.216)
+
+
+def test_a_slow_304_raises_the_delay_as_a_slow_200_does() -> None:
+    bounds = DelayBounds(0.0, 60.0, conditional_concurrency=16)
+    assert next_delay(0.01, 0.5, 304, bounds) == next_delay(0.01, 0.5, 200, bounds) == pytest.approx(0.5)
 
 
 SLOW_ANSWERS = 3

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,11 +23,11 @@ from monitor.alerts.webhook import verify_signature
 from monitor.changes.record import ChangeRecorder
 from monitor.core.config import load_config
 from monitor.core.run import crawl_options, monitor_settings
-from tests.conftest import ROOT
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import newswatch
 from tests.monitor.alerts.test_apprise import event_ids
+from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.receiver import Receiver, free_port
 from tests.monitor.smtp_server import PASSWORD, USER, Authenticator, Certificate, make_certificate, start_smtp
 
@@ -153,22 +149,11 @@ def test_run_delivers_through_the_channel(tmp_path: Path, sink: Sink) -> None:
 
 def test_daemon_delivers_through_the_channel(tmp_path: Path, sink: Sink) -> None:
     config = _workspace(tmp_path, sink)
-    code = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **sink.env}
-    env.pop("NEWSWATCH_DATABASE_URL", None)
-    daemon = subprocess.Popen([sys.executable, "-W", "error", "-c", code, "--config", str(config), "daemon",
-                               "--replay", str(CASSETTE)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    try:
+    with running_daemon(config, ["--replay", str(CASSETTE)], tmp_path, env=sink.env) as daemon:
         deadline = time.monotonic() + 120
         while len(sink.events()) < NEW_ARTICLES and daemon.poll() is None and time.monotonic() < deadline:
             time.sleep(0.3)
-        daemon.send_signal(signal.SIGTERM)
-        _out, err = daemon.communicate(timeout=60)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.communicate()
+        err = stop_daemon(daemon)
     assert daemon.returncode == 0, err[-3000:]
     received = sink.events()
     assert len(received) == len(set(received)) == NEW_ARTICLES, err[-3000:]

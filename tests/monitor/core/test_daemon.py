@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,9 +23,9 @@ from sqlalchemy import select
 
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, CrawlRun, Source
-from tests.conftest import ROOT
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.crawler.test_run import newswatch
+from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.receiver import Receiver, free_port
 
 FAST = """feeds_minutes = 0.02
@@ -94,31 +90,22 @@ def test_daemon_schedules_backs_off_serves_metrics_and_stops_cleanly(tmp_path: P
     config.write_text(config.read_text(encoding="utf-8") + FAST.format(metrics=metrics, hook=hook), encoding="utf-8")
     assert newswatch(config, "db", "upgrade").returncode == 0
     receiver = Receiver(["200"]).start(hook)
-    code = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HOOK_SECRET": "k"}
-    env.pop("NEWSWATCH_DATABASE_URL", None)
-    daemon = subprocess.Popen([sys.executable, "-W", "error", "-c", code, "--config", str(config), "daemon",
-                               "--replay", str(CASSETTE)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 90
-        health = None
-        while time.monotonic() < deadline:
-            time.sleep(0.5)
-            try:
-                health = get(f"http://127.0.0.1:{metrics}/healthz")
-            except OSError:
-                continue
-            if json.loads(health[1])["crawls"] >= 6:
-                break
-        assert health is not None and health[0] == 200, "no /healthz"
-        check_metrics(f"http://127.0.0.1:{metrics}")
-        daemon.send_signal(signal.SIGTERM)
-        _out, err = daemon.communicate(timeout=60)
+        with running_daemon(config, ["--replay", str(CASSETTE)], tmp_path, env={"HOOK_SECRET": "k"}) as daemon:
+            deadline = time.monotonic() + 90
+            health = None
+            while time.monotonic() < deadline:
+                time.sleep(0.5)
+                try:
+                    health = get(f"http://127.0.0.1:{metrics}/healthz")
+                except OSError:
+                    continue
+                if json.loads(health[1])["crawls"] >= 6:
+                    break
+            assert health is not None and health[0] == 200, "no /healthz"
+            check_metrics(f"http://127.0.0.1:{metrics}")
+            err = stop_daemon(daemon)
     finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.communicate()
         receiver.stop()
     assert daemon.returncode == 0, err[-3000:]
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'newswatch.db'}")

@@ -3,10 +3,6 @@ a daemon started over a database holding old sent alerts and old runs forgets th
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,9 +11,9 @@ from sqlalchemy import select
 
 from storage.engine import make_engine, session_factory, transaction
 from storage.models import AlertOutbox, CrawlRun
-from tests.conftest import ROOT
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.crawler.test_run import newswatch
+from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.receiver import free_port
 
 SETTINGS = """[storage.retention]
@@ -66,24 +62,13 @@ def test_the_daemon_prunes_what_retention_allows(tmp_path: Path) -> None:
     assert newswatch(config, "db", "upgrade").returncode == 0
     url = f"sqlite:///{tmp_path / 'data' / 'newswatch.db'}"
     _old_rows(url)
-    code = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("NEWSWATCH_DATABASE_URL", None)
-    daemon = subprocess.Popen([sys.executable, "-W", "error", "-c", code, "--config", str(config), "daemon",
-                               "--replay", str(CASSETTE)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-    try:
+    with running_daemon(config, ["--replay", str(CASSETTE)], tmp_path) as daemon:
         deadline = time.monotonic() + 90
         events, starts = _remaining(url)
         while "old-sent" in events and time.monotonic() < deadline and daemon.poll() is None:
             time.sleep(0.5)
             events, starts = _remaining(url)
-        daemon.send_signal(signal.SIGTERM)
-        _out, err = daemon.communicate(timeout=60)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.communicate()
+        err = stop_daemon(daemon)
     assert daemon.returncode == 0, err[-3000:]
     assert events == ["old-dead", "old-quiet"], "the old sent row went; dead and recurring-event rows stay"
     cutoff = datetime.now(UTC) - timedelta(days=30)

@@ -6,11 +6,7 @@ feeds, API and /metrics, during its crawls; crawls go on while pages are served;
 from __future__ import annotations
 
 import json
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +15,7 @@ from sqlalchemy import select
 
 from storage.engine import make_engine, session_factory
 from storage.models import CrawlRun
-from tests.conftest import ROOT
+from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.moments_site import NEW_HEADLINE
 from tests.monitor.receiver import free_port
 from tests.monitor.record_moments import cassette
@@ -72,14 +68,8 @@ def test_daemon_serves_the_view_while_crawling(moments: Moments, tmp_path: Path)
     pages = {"/": NEW_HEADLINE, f"/articles/{a}": "Versions", f"/articles/{a}/changes/2": "Side by side",
              "/feeds/changes.atom": "urn:newswatch:event:", "/api/changes": '"total":3', "/sources": "测试新闻",
              "/metrics": "newswatch_crawls_total"}
-    code = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("NEWSWATCH_DATABASE_URL", None)
-    daemon = subprocess.Popen([sys.executable, "-W", "error", "-c", code, "--config", str(config), "daemon",
-                               "--replay", str(cassette(3)), "--log-format", "json"], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     served, first, last, start, end = 0, 0.0, 0.0, 0, 0
-    try:
+    with running_daemon(config, ["--replay", str(cassette(3)), "--log-format", "json"], tmp_path) as daemon:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             time.sleep(0.3)
@@ -97,12 +87,7 @@ def test_daemon_serves_the_view_while_crawling(moments: Moments, tmp_path: Path)
                 served += 1
             end = crawls(base)
         last = time.time()
-        daemon.send_signal(signal.SIGTERM)
-        _out, err = daemon.communicate(timeout=60)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.communicate()
+        err = stop_daemon(daemon)
     assert daemon.returncode == 0, err[-3000:]
     assert end - start >= 3, f"crawls went on while {served} pages were served ({start} -> {end})"
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'newswatch.db'}")
