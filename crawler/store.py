@@ -20,7 +20,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, defer
 
 from crawler.fastpath import META_KEY
@@ -79,7 +79,11 @@ def _new_article(session: Session, item: FetchedArticle, relevant: bool, now: da
               "discovered_from": item.discovered_from, "first_seen_at": now, "last_checked_at": now}
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        insert: Any = sqlite.insert
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql  # imported on PostgreSQL only (start-up time)
+
+            insert = postgresql.insert
         statement = insert(Article).values(**values).on_conflict_do_nothing(index_elements=["canonical_url"])
         created = session.execute(statement.returning(Article)).scalars().first()
         if created is not None:
