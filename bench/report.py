@@ -187,10 +187,29 @@ def bound(run: ChildRun, workers: int) -> str:
     if others >= SATURATED * workers:
         return (f"**Bound: the extraction workers.** The {workers} workers were busy {others / workers:.0%} of the "
                 f"wall time, the main process {main:.0%}{load}.")
+    if run.load is not None and run.load - cores >= machine / 2:  # other processes wanted the cores
+        return (f"**Bound: a shared machine.** Neither process saturated its cores (main process {main:.0%} of "
+                f"the wall time, the {workers} workers {others / workers:.0%} of theirs, {cores:.2f} of "
+                f"{machine} cores in all), while the 1-minute load average at the end was {run.load:.1f} on "
+                f"{machine} cores: other processes held the cores the crawl was ready to use.")
     return (f"**Bound: neither process saturated.** The main process was busy {main:.0%} of the wall time, the "
             f"{workers} workers {others / workers:.0%} of theirs, {cores:.2f} of {machine} cores in all{load}: "
             "the crawl waits (hand-offs between the reactor and the pool, or other work on the machine taking "
             "the cores: see the load average).")
+
+
+def waiting(data: dict[str, Any], run: ChildRun) -> str:
+    """When the sampler saw the reactor thread busy much more often than the main process used a CPU, the
+    difference was spent ready to run without a core (the load average) or blocked in a system call (fsync)."""
+    ticks = max(int(data["ticks"]), 1)
+    sampled = data["threads"].get("MainThread", {}).get("busy", 0) / ticks
+    on_cpu = run.own_cpu_seconds / run.seconds
+    if sampled - on_cpu < 0.2:
+        return ""
+    return (f" The sampler saw the reactor thread busy {sampled:.0%} of the wall time, but the main process "
+            f"ran on a CPU only {on_cpu:.0%} of it: the rest of that time it was ready to run and waiting for a "
+            "core (other processes: the load average), or blocked in a system call it makes (the corpus's "
+            "fsync).")
 
 
 def verdict(data: dict[str, Any], found: CrawlSet) -> str:
@@ -201,14 +220,17 @@ def verdict(data: dict[str, Any], found: CrawlSet) -> str:
     ticks = max(int(data["ticks"]), 1)
     busy = ", ".join(f"`{name}` {t['busy'] / ticks:.0%}" for name, t in data["threads"].items()
                      if t["busy"] > 0.02 * ticks)
-    return (f"{bound(run, workers)} Each article cost {main:.0f} ms of CPU in the main process and {others:.0f} ms "
-            f"in the extraction workers and forkserver ({others / extraction.cpu_ms_per_page:.2f}× bare extraction's "
-            f"{extraction.cpu_ms_per_page:.0f} ms per page: the rest is the workers' start-up and the pages and "
-            f"articles pickled through the pool's pipes). With the main process alone on one core, articles/s "
-            f"≤ 1000 / {main:.0f} = {1000 / main:.0f}; with the workers alone on {workers} cores, ≤ {workers} × "
-            f"1000 / {others:.0f} = {workers * 1000 / others:.0f}; with all of it sharing {os.cpu_count()} cores, "
-            f"≤ {(os.cpu_count() or 1) * 1000 / (main + others):.0f}. The sampler below sees the main process "
-            f"only; its busy share of wall time per thread (waiting for the GIL counts as busy): {busy}.")
+    excess = others / extraction.cpu_ms_per_page
+    why = (": the rest is the workers' start-up and the pages and articles pickled through the pool's pipes"
+           if excess > 1.05 else "")
+    return (f"{bound(run, workers)}{waiting(data, run)} Each article cost {main:.0f} ms of CPU in the main "
+            f"process and {others:.0f} ms in the extraction workers and forkserver ({excess:.2f}× bare "
+            f"extraction's {extraction.cpu_ms_per_page:.0f} ms per page{why}). With the main process alone on "
+            f"one core, articles/s ≤ 1000 / {main:.0f} = {1000 / main:.0f}; with the workers alone on {workers} "
+            f"cores, ≤ {workers} × 1000 / {others:.0f} = {workers * 1000 / others:.0f}; with all of it sharing "
+            f"{os.cpu_count()} cores, ≤ {(os.cpu_count() or 1) * 1000 / (main + others):.0f}. The sampler below "
+            "sees the main process only (a separate first crawl); its busy share of wall time per thread "
+            f"(waiting for the GIL or for a core counts as busy): {busy}.")
 
 
 def growth(sets: list[CrawlSet]) -> str:
