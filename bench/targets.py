@@ -90,8 +90,8 @@ def memory_targets(sets: list[CrawlSet], fixed: ChildRun, daemon: DaemonMemory |
         rows.append(Target(name, why, "≤ 1×", None))
     else:
         ours, theirs = peered.first.run.peak_kib, peered.peer.first.run.max_rss_kib
-        rows.append(Target(name, f"{ours / theirs:.2f}× ({mb(ours):.0f} MB{_main(peered.first.run)} ÷ "
-                           f"{mb(theirs):.0f} MB)", "≤ 1×", ours <= theirs))
+        rows.append(Target(name, f"{ours / theirs:.2f}× ({mb(ours):.0f} MB ÷ {mb(theirs):.0f} MB"
+                           f"{_main(peered.first.run)})", "≤ 1×", ours <= theirs))
     large = _set(sets, LARGE)
     name = f"first-crawl peak memory at N={LARGE:,} (tree PSS)"
     rows.append(Target(name, f"N={LARGE:,} not run", "< 300 MB", None) if large is None else
