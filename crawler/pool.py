@@ -37,6 +37,9 @@ CRASHED = "extractor_crashed"
 TIMED_OUT = "extractor_timeout"
 __all__ = ["CRASHED", "TIMED_OUT", "ExtractionPool", "Rules", "read_page", "rules_of", "workers_setting"]
 Task = Callable[[Page], Reading]
+# imported by the forkserver before it forks a worker: the workers share those pages (crawler.preload);
+# "__main__" is the forkserver's default
+PRELOAD = ["__main__", "crawler.preload"]
 
 
 @lru_cache(maxsize=256)
@@ -85,7 +88,9 @@ class ExtractionPool:
     def _new(self, workers: int | None = None) -> Executor:
         if not self.in_processes:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
-        return ProcessPoolExecutor(workers or self.workers, mp_context=multiprocessing.get_context("forkserver"),
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)  # before the forkserver starts (once a process)
+        return ProcessPoolExecutor(workers or self.workers, mp_context=context,
                                    initializer=_watch_parent, initargs=(self._lifeline_r,))
 
     async def read(self, page: Page) -> Reading:
