@@ -7,7 +7,8 @@ off that one tree what the spider needs: the canonical URL the page declares
 (:func:`crawler.discovery.declared_canonical` semantics), the feeds it announces
 (:func:`~crawler.discovery.discover_feeds`), its same-site links (:func:`~crawler.discovery.site_links`,
 only when they may be followed and the page is no article), and the extraction
-(:func:`crawler.extract.extract`). The reactor's process neither decodes nor parses the page.
+(:func:`crawler.extract.extract`). The reactor's process neither decodes nor parses an article; it reads
+a configured section page itself (links and feeds only: one parse, cheaper than waking the pool).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from crawler.fastpath import PageKeys, same_bytes
 from crawler.frontier import SECTION_LANE, Entry, Frontier
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
 from crawler.pool import ExtractionPool, rules_of, workers_setting
-from crawler.reading import Page, Reading, failed
+from crawler.reading import Page, Reading, failed, read
 from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
 from crawler.spiders.sources import SourceReading
 from crawler.urls import for_site, site_of
@@ -87,6 +87,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
     def extraction(self) -> ExtractionPool:
         """Worker processes (``NEWSWATCH_EXTRACT_WORKERS``, default one per core), or one thread for 0/1."""
         if self._pool is None:
+            self._count("extract/pool_started")
             self._pool = ExtractionPool(workers_setting(self.settings.get("NEWSWATCH_EXTRACT_WORKERS")))
         return self._pool
 
@@ -255,15 +256,17 @@ class NewsSpider(SourceReading, scrapy.Spider):
     async def _read(self, response: Response, follow: bool, extract: bool = True) -> Reading:
         """The page read off the event loop (decoded, parsed, extracted: trafilatura is CPU-bound, ~0.05 s a
         page, >1 s on big ones), in worker processes (``crawler.pool``: trafilatura's module-level lxml
-        parsers must not be shared by threads)."""
+        parsers must not be shared by threads). A configured section page (no extraction) is read here: one
+        parse costs less than starting the pool, which a re-check of unchanged pages never needs."""
         url = landed_url(response)
         rules = rules_of(for_site(self.settings.getdict("NEWSWATCH_SOURCE_RULES"), url)) if extract else None
         content_type = response.headers.get("Content-Type")
         page = Page(response.body, content_type.decode("latin-1") if content_type else None, response.url, url,
                     follow=follow, extract=extract, rules=rules)
-        if extract:
-            self._count("extract/pages")
         try:
+            if not extract:  # a section page: one lxml parse here costs less than waking the pool (and its
+                return read(page)  # forkserver, which loads trafilatura and py3langid's model) on a re-check
+            self._count("extract/pages")
             return await self.extraction.read(page)
         except ValueError as exc:  # lxml refusing a fetched string: the page is rejected, the crawl goes on
             self._count("extract/failed")

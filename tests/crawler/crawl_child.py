@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.items import ArticleTarget
+from crawler.items import ArticleTarget, SiteTarget
 from tests.conftest import ROOT
 
 
@@ -76,7 +76,9 @@ def child_main(spec_file: str) -> None:
     from crawler.items import CrawlPlan
     from crawler.spiders.news import NewsSpider
 
-    plan = CrawlPlan(tuple(ArticleTarget(**target) for target in spec["articles"]))
+    sites = tuple(SiteTarget(**{k: tuple(v) if isinstance(v, list) else v for k, v in site.items()})
+                  for site in spec.get("sites", ()))
+    plan = CrawlPlan(tuple(ArticleTarget(**target) for target in spec["articles"]), sites)
     process = AsyncCrawlerProcess(spec["settings"])
     crawler = process.create_crawler(NewsSpider)
     delays: dict[str, float] = {}
@@ -96,12 +98,12 @@ def child_main(spec_file: str) -> None:
 
 
 def crawl_plan(workdir: Path, settings: dict[str, Any], articles: Sequence[ArticleTarget],
-               timeout: float = 180, spies: bool = False) -> ChildCrawl:
+               timeout: float = 180, spies: bool = False, sites: Sequence[SiteTarget] = ()) -> ChildCrawl:
     workdir.mkdir(parents=True, exist_ok=True)
     spec, out = workdir / "spec.json", workdir / "out.json"
     out.unlink(missing_ok=True)
     payload = {"settings": settings, "articles": [dataclasses.asdict(a) for a in articles], "out": str(out),
-               "spies": spies}
+               "spies": spies, "sites": [dataclasses.asdict(site) for site in sites]}
     spec.write_text(json.dumps(payload), encoding="utf-8")
     code = "import sys; from tests.crawler.crawl_child import child_main; child_main(sys.argv[1])"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
