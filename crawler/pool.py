@@ -48,8 +48,30 @@ def _selection(rules: Rules) -> Selection | None:
 
 
 def read_page(page: Page) -> Reading:
-    """One page's reading (in a worker): the source's selectors compiled there, once per worker."""
-    return read(page, _selection(page.rules) if page.rules else None)
+    """One page's reading (in a worker): the source's selectors compiled there, once per worker; then the
+    heap the page's trees left free handed back to the system (:func:`_trim`)."""
+    try:
+        return read(page, _selection(page.rules) if page.rules else None)
+    finally:
+        _trim()
+
+
+@lru_cache(maxsize=1)
+def _libc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    library = ctypes.CDLL(name) if name else None
+    return library if library is not None and hasattr(library, "malloc_trim") else None
+
+
+def _trim() -> None:
+    """glibc's ``malloc_trim(0)``: a big page's parse trees leave megabytes of free heap that glibc keeps
+    for the process; each worker would otherwise stay at the size of the biggest page it read."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _watch_parent(lifeline: Connection) -> None:

@@ -106,3 +106,19 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
+
+
+def test_a_worker_hands_the_heap_of_each_page_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After each reading (whatever its outcome) the worker calls glibc's malloc_trim: without it a worker
+    stays at the size of the biggest page it parsed."""
+    import crawler.pool as pool
+
+    assert pool._libc() is not None, "glibc's malloc_trim is found on this system"
+    trims: list[int] = []
+    monkeypatch.setattr(pool, "_trim", lambda: trims.append(1))
+    article = ARTICLES[0]
+    page = Page(fixture_bytes(article.fixture), article.content_type, "http://example.com/2024/01/01/a.html",
+                "http://example.com/2024/01/01/a.html")
+    read_page(page)
+    read_page(dataclasses.replace(page, body=b""))
+    assert len(trims) == 2
