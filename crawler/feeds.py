@@ -44,8 +44,11 @@ import feedparser
 import lxml.html
 from lxml import etree
 
+from crawler import feedurls
 from crawler.urls import join_url, url_host
 from storage.errors import ParseError
+
+feedurls.install()
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_ENTRIES = 1000
@@ -305,6 +308,7 @@ def _plain(value: str, *, is_html: bool) -> str:
 
 def _finish(feed: Feed, drafts: list[FeedEntry], max_entries: int, canonicalize: Canonicalizer) -> Feed:
     """Drop link-less and unsafe entries, key the rest, drop duplicate keys, cap the count."""
+    canonicalize = _memo(canonicalize)  # a permalink GUID is most often the link itself
     kept: list[FeedEntry] = []
     no_link = unsafe = 0
     for draft in drafts:
@@ -324,6 +328,19 @@ def _finish(feed: Feed, drafts: list[FeedEntry], max_entries: int, canonicalize:
         duplicates=duplicates,
         truncated=max(0, len(entries) - max_entries),
     )
+
+
+def _memo(canonicalize: Canonicalizer) -> Canonicalizer:
+    """``canonicalize`` remembering its results for one feed (a failure is not remembered: it raises again)."""
+    done: dict[str, str] = {}
+
+    def canonical(link: str) -> str:
+        found = done.get(link)
+        if found is None:
+            found = done[link] = canonicalize(link)
+        return found
+
+    return canonical
 
 
 def _safe_canonical(link: str, canonicalize: Canonicalizer) -> str | None:

@@ -16,7 +16,7 @@ from crawler.netguard import literal_address
 from crawler.responses import request_meta, requested_url, response_text
 from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
 from crawler.sourceledger import RECORD_FAILURES, SourceLedger, ValidatorReport, permanent_failure
-from crawler.urls import canonical_url, same_site, site_of, try_canonical_url, url_host
+from crawler.urls import canonical_url, site_of, try_canonical_url, url_host
 from storage.errors import ParseError
 
 
@@ -159,16 +159,24 @@ class SourceReading:
         """Offer the links of a feed or sitemap, each its own lane: same site as it, listed (evidence).
         Returns the URLs offered."""
         offered = []
+        home, lane = site_of(origin), lane + origin
         for raw in urls:
             url = try_canonical_url(raw)
             if url is None:
                 self._count("dropped/bad_url")
-            elif not same_site(url, origin) and not _literal_ip(url):
+                continue
+            site = site_of(url)
+            if not _same_site(site, home) and not _literal_ip(url):
                 self._count("dropped/offsite")
             else:
-                self._offer(Entry(url, site_of(url), lane + origin, listed=True, discovered_from=origin))
+                self._offer(Entry(url, site, lane, listed=True, discovered_from=origin))
                 offered.append(url)
         return offered
+
+
+def _same_site(site: str, home: str) -> bool:
+    """:func:`crawler.urls.same_site` over sites already read (the feed's once, each link's once)."""
+    return bool(site) and (site == home or site.endswith("." + home) or home.endswith("." + site))
 
 
 def _literal_ip(url: str) -> bool:
