@@ -4,8 +4,9 @@ Pure bookkeeping (no Scrapy). A feed or a ``<urlset>`` sitemap is requested with
 Last-Modified) the plan carries for it; a 304 offers nothing. So a 304 may never hide an article: the
 validators of a source are kept only when it was read completely this run, that is every link it offered
 was fetched and answered (or is a stored article), none left behind by the page budget, none lost to a
-transient failure, and the crawl finished. Otherwise they are cleared and the next run reads it in full.
-A sitemap index (its children may change while it does not) and robots.txt never carry validators.
+transient failure or rejected for a passing reason (a bot wall), nothing lost on the way to storage, and
+the crawl finished. Otherwise they are cleared and the next run reads it in full. A sitemap index (its
+children may change while it does not) and robots.txt never carry validators.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 
 from crawler.items import SourceValidators
 
+# a page answered with one of these may be an article next time (a bot wall, a blank answer, a worker fault)
+TRANSIENT_REJECTIONS = frozenset({"consent_page", "empty", "extractor_crashed", "extractor_timeout"})
 RECORD_FAILURES = frozenset({"storage_failed", "corpus_write_failed", "recorder_failed"})  # crawler.pipelines
 PERMANENT_FAILURES = frozenset({"http_400", "http_401", "http_403", "http_404", "http_410", "http_451",
                                 "bad_url", "too_large", "too_many_redirects", "redirect_loop"})

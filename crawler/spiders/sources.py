@@ -11,11 +11,11 @@ from scrapy.settings import BaseSettings
 
 from crawler.feeds import parse_feed
 from crawler.frontier import Entry, Frontier
-from crawler.items import CrawlPlan, FetchError
+from crawler.items import CrawlPlan, FetchError, RejectedPage
 from crawler.netguard import literal_address
 from crawler.responses import request_meta, requested_url, response_text
 from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
-from crawler.sourceledger import RECORD_FAILURES, SourceLedger, ValidatorReport, permanent_failure
+from crawler.sourceledger import RECORD_FAILURES, TRANSIENT_REJECTIONS, SourceLedger, ValidatorReport, permanent_failure
 from crawler.urls import canonical_url, site_of, try_canonical_url, url_host
 from storage.errors import ParseError
 
@@ -27,6 +27,7 @@ class _Spider(Protocol):
     plan: CrawlPlan
     errors: list[FetchError]
     dropped: list[FetchError]
+    rejections: list[RejectedPage]
 
     @property
     def frontier(self) -> Frontier: ...
@@ -66,6 +67,7 @@ class SourceReading:
         """At the crawl's end: the validators to store and to clear (``finished``: not cut short)."""
         failures = (*self.errors, *self.dropped)
         failed = {e.url for e in failures if not permanent_failure(e.kind)}
+        failed |= {page.url for page in self.rejections if page.reason in TRANSIENT_REJECTIONS}
         recorded = not any(e.kind in RECORD_FAILURES for e in failures)  # a page lost on the way to storage
         state = self.frontier.state
         known = self.plan.known

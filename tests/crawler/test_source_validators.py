@@ -164,3 +164,20 @@ def test_a_crawl_cut_short_keeps_no_validators_and_clears_the_old_ones(tmp_path:
         newswatch_json(config)
         (feed_request,) = _asked(server, mark, "/feed.xml")
     assert _header(feed_request, "If-None-Match") is None  # read in full after the cut
+
+
+def test_a_listed_page_that_fails_for_now_keeps_no_validators_and_is_fetched_next_run(tmp_path: Path) -> None:
+    (page,) = accepted_pages(1)
+    with SiteServer() as server:
+        base = server.base_url
+        server.add_sequence("/busy/", [Route(503, (("Content-Type", "text/plain"),), b"busy"),
+                                       Route(200, tuple(RAW_HTML.items()), page)])
+        server.add("/", home_page([], feed=None), headers=HTML)
+        server.add("/feed.xml", rss(base, ["/busy/"]), headers={**RSS, "ETag": '"busy"'})
+        config = discovery_workspace(tmp_path, base, feeds=("/feed.xml",))
+        newswatch_json(config)
+        assert _stored_validators(tmp_path) == {}
+        second = newswatch_json(config)
+    assert second.summary["figures"]["new"] == 1, second.summary
+    assert base + "/busy/" in stored_urls(tmp_path)
+    assert _stored_validators(tmp_path) == {base + "/feed.xml": ('"busy"', None)}

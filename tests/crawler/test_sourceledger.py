@@ -55,3 +55,11 @@ def test_an_answer_without_validators_or_an_index_clears_what_was_stored() -> No
 def test_gone_and_refused_links_are_permanent_failures_timeouts_and_5xx_are_not() -> None:
     assert permanent_failure("http_404") and permanent_failure("refused_robots")
     assert not permanent_failure("http_503") and not permanent_failure("timeout")
+
+
+def test_the_passing_rejection_reasons_are_the_extractors_own() -> None:
+    from crawler.extract import CONSENT_PAGE, EMPTY
+    from crawler.pool import CRASHED, TIMED_OUT
+    from crawler.sourceledger import TRANSIENT_REJECTIONS
+
+    assert {CONSENT_PAGE, EMPTY, CRASHED, TIMED_OUT} == TRANSIENT_REJECTIONS
