@@ -4,6 +4,7 @@ an article (page budget, a crawl cut short); a sitemap index is always read in f
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from storage.models import CrawlRun, SourceValidator
 from tests.crawler.eval_pages import HTML, RAW_HTML, discovery_workspace, home_page, newswatch_json, rss, urlset
 from tests.crawler.site_server import Route, SeenRequest, SiteServer
 from tests.crawler.test_discovery_runs import accepted_pages, stored_urls
+from tests.faults.harness import kill_on_call, newswatch_with
 
 RSS = {"Content-Type": "application/rss+xml"}
 XML = {"Content-Type": "application/xml"}
@@ -181,3 +183,32 @@ def test_a_listed_page_that_fails_for_now_keeps_no_validators_and_is_fetched_nex
     assert second.summary["figures"]["new"] == 1, second.summary
     assert base + "/busy/" in stored_urls(tmp_path)
     assert _stored_validators(tmp_path) == {base + "/feed.xml": ('"busy"', None)}
+
+
+def test_a_killed_run_writes_no_validators_and_the_next_run_reads_the_changed_feed(tmp_path: Path) -> None:
+    """Killed while recording the first new article of a changed feed: the validators stored are still the
+    previous read's, which the changed feed does not match, so the next run reads it and stores the article."""
+    story, fresh = accepted_pages(2)
+    with SiteServer() as server:
+        base = server.base_url
+        server.add("/story/", story, headers=RAW_HTML)
+        server.add("/", home_page([], feed=None), headers=HTML)
+        server.add("/feed.xml", rss(base, ["/story/"]), headers={**RSS, "ETag": '"one"'})
+        config = discovery_workspace(tmp_path, base, feeds=("/feed.xml",))
+        assert newswatch_json(config).status == 0
+
+        server.add("/fresh/", fresh, headers=RAW_HTML)
+        server.add("/feed.xml", rss(base, ["/fresh/", "/story/"]), headers={**RSS, "ETag": '"two"'})
+        killed = newswatch_with(kill_on_call("monitor.changes.record", "ChangeRecorder", "fetched", 1),
+                                config, "run")
+        assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+        assert base + "/fresh/" not in stored_urls(tmp_path)
+        assert _stored_validators(tmp_path) == {base + "/feed.xml": ('"one"', None)}
+
+        mark = len(server.requests)
+        after = newswatch_json(config)
+        (feed_request,) = _asked(server, mark, "/feed.xml")
+    assert _header(feed_request, "If-None-Match") == '"one"'  # not the feed's "two": answered 200, read
+    assert after.status == 0 and after.summary["figures"]["new"] == 1, after.summary
+    assert base + "/fresh/" in stored_urls(tmp_path)
+    assert _stored_validators(tmp_path) == {base + "/feed.xml": ('"two"', None)}
