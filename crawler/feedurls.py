@@ -4,7 +4,8 @@ feedparser resolves the ``xml:base`` of every start tag (``make_safe_absolute_ur
 keeps (``_urljoin``) with :func:`urllib.parse.urljoin`; in a 1,000-item feed that is ~15,000 joins of
 the same few strings, a quarter of the parse. Both are pure functions of their string arguments (and of
 feedparser's constant scheme list), so :func:`install` swaps the names feedparser's parser mixin calls
-for ``lru_cache`` wrappers of feedparser's own functions. Installed once, by :mod:`crawler.feeds`.
+for ``lru_cache`` wrappers of feedparser's own functions. Installed by :mod:`crawler.feeds` when it
+first parses an XML feed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+import feedparser
 import feedparser.mixin
+
+__all__ = ["feedparser", "install"]
 
 CACHE_SIZE = 4096  # distinct (base, relative) pairs remembered: a feed has a handful
 
