@@ -1,8 +1,10 @@
 """``python -m bench.child ARGS``: run the ``newswatch`` CLI with ARGS and report what it cost.
 
-On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``VmHWM`` of this process, KiB), CPU
-seconds (user + system, with its ended child processes': an extraction pool's workers), and the peak PSS
-of this process with its child processes and the most processes seen (:class:`bench.tree.TreeMemory`).
+On exit it writes JSON to ``$BENCH_CHILD_REPORT``: peak RSS (``VmHWM`` of this process, KiB); CPU seconds
+(user + system) of the whole process tree and of this process alone (the rest is its descendants': an
+extraction pool's forkserver and workers, whom this process never waits for); and the peak PSS of the
+tree, this process's PSS at that peak, and the most processes seen (:class:`bench.tree.ProcessTree`);
+the 1-minute load average at the end.
 With ``$BENCH_CHILD_PROFILE`` set, the run is sampled by :class:`bench.sampler.Sampler` and the profile is
 written there.
 """
@@ -16,7 +18,7 @@ import sys
 from pathlib import Path
 
 from bench.sampler import Sampler
-from bench.tree import TreeMemory
+from bench.tree import ProcessTree
 
 
 def peak_rss_kib() -> int:
@@ -28,16 +30,17 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _report(path: str, tree: TreeMemory) -> None:
-    usage, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    figures = {"max_rss_kib": peak_rss_kib(), "tree_pss_kib": tree.peak_kib, "processes": tree.most_processes,
-               "cpu_seconds": usage.ru_utime + usage.ru_stime + children.ru_utime + children.ru_stime}
+def _report(path: str, tree: ProcessTree) -> None:
+    cpu = tree.cpu()
+    figures = {"max_rss_kib": peak_rss_kib(), "tree_pss_kib": tree.peak_kib, "main_pss_kib": tree.main_at_peak_kib,
+               "processes": tree.most_processes, "cpu_seconds": cpu.total, "main_cpu_seconds": cpu.main,
+               "load": os.getloadavg()[0]}
     Path(path).write_text(json.dumps(figures), encoding="utf-8")
 
 
 def main() -> None:
     sampler = Sampler() if os.environ.get("BENCH_CHILD_PROFILE") else None
-    tree = TreeMemory().start()
+    tree = ProcessTree().start()
     if sampler is not None:
         sampler.start()
     sys.argv[0] = "newswatch"

@@ -12,10 +12,11 @@ from typing import Any
 
 from bench.bench_daemon_memory import DaemonMemory
 from bench.crawl import CrawlSet
-from bench.figures import ChangeCost
+from bench.figures import ChangeCost, Extraction
 from bench.peer import peer_versions
 from bench.targets import targets
 from bench.workspace import ChildRun
+from crawler.pool import default_workers
 
 COMMAND = ".venv/bin/python -m bench"
 OUR_CODE = ("crawler/", "monitor/", "storage/")
@@ -78,14 +79,12 @@ def peer_cells(found: CrawlSet) -> list[str]:
 
 def crawl_cells(found: CrawlSet, smallest: CrawlSet) -> list[str]:
     first, extraction, library = found.first, found.extraction, found.trafilatura
-    cpu_ms = first.run.cpu_seconds / first.articles * 1000
     cells = [f"{_rate(extraction.per_second)} ({extraction.ms_per_page:.0f} ms/page, {extraction.pages} pages)",
              f"{_rate(library.per_second)} ({library.ms_per_page:.0f} ms/page, {library.pages} pages, "
              f"{library.empty} extracted nothing)",
              f"{_rate(first.per_second)} = **{first.per_second / extraction.per_second:.2f}×** bare extraction, "
              f"**{first.per_second / library.per_second:.2f}×** bare trafilatura",
-             f"{cpu_ms:.0f} ms = {cpu_ms / extraction.cpu_ms_per_page:.2f}× bare extraction "
-             f"({first.run.cpu_seconds / first.run.seconds:.2f} cores busy)"]
+             cpu_cell(first.run, first.articles, extraction)]
     if found.recheck is not None:
         again = found.recheck
         cells.append(f"{_rate(again.per_second)} = **{again.per_second / first.per_second:.2f}×** first crawl "
@@ -96,23 +95,39 @@ def crawl_cells(found: CrawlSet, smallest: CrawlSet) -> list[str]:
     postgres = found.postgres
     cells.append(f"{_rate(postgres.per_second)} = **{postgres.per_second / first.per_second:.2f}×** SQLite"
                  if postgres is not None else "not run")
-    growth = "" if found is smallest else \
-        f" = **{first.run.max_rss_kib / smallest.first.run.max_rss_kib:.2f}×** N={smallest.n:,}"
-    again_rss = f" (re-check {found.recheck.run.max_rss_kib / 1024:.0f})" if found.recheck else ""
-    workers = (f"; with its {first.run.processes - 1} child processes: peak PSS {first.run.tree_pss_kib / 1024:.0f}"
-               if first.run.processes > 1 else "")
-    cells.append(f"{first.run.max_rss_kib / 1024:.0f}{growth}{again_rss}{workers}")
+    cells.append(memory_cell(found, smallest))
     return cells
+
+
+def cpu_cell(run: ChildRun, articles: int, extraction: Extraction) -> str:
+    """CPU per article of the whole process tree, split: the newswatch process, its workers; cores busy."""
+    total, main, others = (seconds / articles * 1000 for seconds in
+                           (run.cpu_seconds, run.own_cpu_seconds, run.others_cpu_seconds))
+    return (f"{total:.0f} ms = main process {main:.0f} ms + workers {others:.0f} ms (bare extraction "
+            f"{extraction.cpu_ms_per_page:.0f} ms/page); {run.cpu_seconds / run.seconds:.2f} cores busy (main "
+            f"{run.own_cpu_seconds / run.seconds:.2f}, workers {run.others_cpu_seconds / run.seconds:.2f})")
+
+
+def memory_cell(found: CrawlSet, smallest: CrawlSet) -> str:
+    """The first crawl's footprint: the tree's peak PSS (the targets' figure) and the main process's."""
+    run = found.first.run
+    growth = "" if found is smallest else f" = **{run.peak_kib / smallest.first.run.peak_kib:.2f}×** N={smallest.n:,}"
+    again = f"; re-check {found.recheck.run.peak_kib / 1024:.0f}" if found.recheck else ""
+    if run.processes <= 1:
+        return f"peak RSS {run.max_rss_kib / 1024:.0f}{growth}{again} (one process)"
+    return (f"tree peak PSS **{run.tree_pss_kib / 1024:.0f}**{growth} ({run.processes} processes; main process: "
+            f"PSS {run.main_pss_kib / 1024:.0f} at that peak, peak RSS {run.max_rss_kib / 1024:.0f}){again}")
 
 
 def table(changes: list[ChangeCost], sets: list[CrawlSet], fixed: ChildRun) -> str:
     labels = ["bare extraction (`extract`, 1 process, 1 core): articles/s",
               "bare trafilatura (`trafilatura.extract`, 1 process): pages/s",
-              "first crawl, SQLite: articles/s (fetch+extract+store+corpus)", "first crawl: CPU per article",
+              "first crawl, SQLite: articles/s (fetch+extract+store+corpus)",
+              "first crawl: CPU per article (process tree)",
               "re-check, nothing changed: articles/s",
               "urlwatch first run (`html2text` filter): pages/s", "urlwatch re-check, nothing changed: pages/s",
               "first crawl, PostgreSQL: articles/s",
-              "peak RSS of `newswatch run`, first crawl: MiB"]
+              "peak memory of `newswatch run` with its workers, first crawl: MiB"]
     columns = [crawl_cells(s, sets[0]) for s in sets]
     rows = [[label, *(column[i] for column in columns)] for i, label in enumerate(labels)]
     median = statistics.median(c.ms for c in changes)
@@ -152,21 +167,70 @@ def _top(entries: list[list[Any]], thread: str, busy: int, count: int, ours: boo
     return picked
 
 
+SATURATED = 0.85  # a process (or a set of them) busy that share of its cores' wall time is the bound
+
+
+def bound(run: ChildRun, workers: int) -> str:
+    """What bounds a first crawl, read from its CPU split: the machine's cores, the main process's one
+    core (its reactor thread), the workers, or none of them (the crawl waits)."""
+    cores, main, others = (seconds / run.seconds for seconds in
+                           (run.cpu_seconds, run.own_cpu_seconds, run.others_cpu_seconds))
+    machine = os.cpu_count() or 1
+    load = f" (1-minute load average at its end {run.load:.1f} on {machine} cores)" if run.load is not None else ""
+    if cores >= SATURATED * machine:
+        return (f"**Bound: the machine's cores.** The tree kept {cores:.2f} of {machine} cores busy (main process "
+                f"{main:.2f}, workers {others:.2f}){load}.")
+    if main >= SATURATED:
+        return (f"**Bound: the main process, one core.** It was busy {main:.0%} of the wall time (the reactor "
+                f"thread: spider parsing, change detection, storage, corpus files, Scrapy), the {workers} workers "
+                f"{others / workers:.0%} of theirs{load}.")
+    if others >= SATURATED * workers:
+        return (f"**Bound: the extraction workers.** The {workers} workers were busy {others / workers:.0%} of the "
+                f"wall time, the main process {main:.0%}{load}.")
+    if run.load is not None and run.load - cores >= machine / 2:  # other processes wanted the cores
+        return (f"**Bound: a shared machine.** Neither process saturated its cores (main process {main:.0%} of "
+                f"the wall time, the {workers} workers {others / workers:.0%} of theirs, {cores:.2f} of "
+                f"{machine} cores in all), while the 1-minute load average at the end was {run.load:.1f} on "
+                f"{machine} cores: other processes held the cores the crawl was ready to use.")
+    return (f"**Bound: neither process saturated.** The main process was busy {main:.0%} of the wall time, the "
+            f"{workers} workers {others / workers:.0%} of theirs, {cores:.2f} of {machine} cores in all{load}: "
+            "the crawl waits (hand-offs between the reactor and the pool, or other work on the machine taking "
+            "the cores: see the load average).")
+
+
+def waiting(data: dict[str, Any], run: ChildRun) -> str:
+    """When the sampler saw the reactor thread busy much more often than the main process used a CPU, the
+    difference was spent ready to run without a core (the load average) or blocked in a system call (fsync)."""
+    ticks = max(int(data["ticks"]), 1)
+    sampled = data["threads"].get("MainThread", {}).get("busy", 0) / ticks
+    on_cpu = run.own_cpu_seconds / run.seconds
+    if sampled - on_cpu < 0.2:
+        return ""
+    return (f" The sampler saw the reactor thread busy {sampled:.0%} of the wall time, but the main process "
+            f"ran on a CPU only {on_cpu:.0%} of it: the rest of that time it was ready to run and waiting for a "
+            "core (other processes: the load average), or blocked in a system call it makes (the corpus's "
+            "fsync).")
+
+
 def verdict(data: dict[str, Any], found: CrawlSet) -> str:
-    """The bottleneck, named from the figures: cores used, extraction's share, the rest per article."""
+    """The bottleneck, named from the figures: the CPU per article of each process, what saturated."""
     run, extraction = found.first.run, found.extraction
-    cores = run.cpu_seconds / run.seconds
-    per_article = run.cpu_seconds / found.n * 1000
-    rest = per_article - extraction.cpu_ms_per_page
+    workers = default_workers()
+    main, others = (seconds / found.n * 1000 for seconds in (run.own_cpu_seconds, run.others_cpu_seconds))
     ticks = max(int(data["ticks"]), 1)
     busy = ", ".join(f"`{name}` {t['busy'] / ticks:.0%}" for name, t in data["threads"].items()
                      if t["busy"] > 0.02 * ticks)
-    return (f"**Bottleneck: one core, shared through the GIL.** The run used {cores:.2f} of {os.cpu_count()} "
-            f"cores. Each article cost {per_article:.0f} ms of CPU: extraction {extraction.cpu_ms_per_page:.0f} ms "
-            f"(trafilatura, in the single `extract` worker thread) plus {rest:.0f} ms of other work (the reactor "
-            "thread: spider parsing, change detection, storage, corpus files, Scrapy). The two threads take "
-            f"turns on the GIL, so articles/s ≈ 1000 / {per_article:.0f}. Busy share of wall time (waiting for "
-            f"the GIL counts as busy): {busy}.")
+    excess = others / extraction.cpu_ms_per_page
+    why = (": the rest is the workers' start-up and the pages and articles pickled through the pool's pipes"
+           if excess > 1.05 else "")
+    return (f"{bound(run, workers)}{waiting(data, run)} Each article cost {main:.0f} ms of CPU in the main "
+            f"process and {others:.0f} ms in the extraction workers and forkserver ({excess:.2f}× bare "
+            f"extraction's {extraction.cpu_ms_per_page:.0f} ms per page{why}). With the main process alone on "
+            f"one core, articles/s ≤ 1000 / {main:.0f} = {1000 / main:.0f}; with the workers alone on {workers} "
+            f"cores, ≤ {workers} × 1000 / {others:.0f} = {workers * 1000 / others:.0f}; with all of it sharing "
+            f"{os.cpu_count()} cores, ≤ {(os.cpu_count() or 1) * 1000 / (main + others):.0f}. The sampler below "
+            "sees the main process only (a separate first crawl); its busy share of wall time per thread "
+            f"(waiting for the GIL or for a core counts as busy): {busy}.")
 
 
 def growth(sets: list[CrawlSet]) -> str:

@@ -1,7 +1,10 @@
 """Issue 12's targets, each as a figure measured in this bench run, its target and whether it is met.
 
 Pure: it reads the figures the other modules measured and returns rows. Memory targets are in MB (10⁶
-bytes), as the issue states them; the figures table keeps MiB. Never asserted in tests: printed.
+bytes), as the issue states them; the figures table keeps MiB. A crawl's memory is its whole process tree's
+peak PSS (the newswatch process, the extraction pool's forkserver and workers: :attr:`ChildRun.peak_kib`),
+with the main process's own peak RSS beside it; urlwatch is one process, its peak RSS. Never asserted in
+tests: printed.
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ def _ratio(name: str, target: float, value: Callable[[], float | None], how: str
     return Target(name, f"{found:.2f}× ({how})", f"≥ {target:g}×", found >= target)
 
 
+def _main(run: ChildRun) -> str:
+    """The main process's own peak RSS beside the tree's PSS (when there was a tree)."""
+    return f"; main process peak RSS {mb(run.max_rss_kib):.0f} MB" if run.processes > 1 else ""
+
+
 def _set(sets: list[CrawlSet], n: int) -> CrawlSet | None:
     return next((s for s in sets if s.n == n), None)
 
@@ -76,19 +84,19 @@ def memory_targets(sets: list[CrawlSet], fixed: ChildRun, daemon: DaemonMemory |
     """Peak RSS against urlwatch's and at 10,000; the run with nothing to do; the daemon over many cycles."""
     rows = []
     peered = _set(sets, PEER_N)
-    name = f"first-crawl peak RSS ÷ urlwatch first-run peak RSS (N={PEER_N:,})"
+    name = f"first-crawl peak memory (tree PSS) ÷ urlwatch first-run peak RSS (N={PEER_N:,})"
     if peered is None or peered.peer is None:
         why = f"N={PEER_N:,} not run" if peered is None else f"urlwatch not run: {peered.peer_note or '?'}"
         rows.append(Target(name, why, "≤ 1×", None))
     else:
-        ours, theirs = peered.first.run.max_rss_kib, peered.peer.first.run.max_rss_kib
-        rows.append(Target(name, f"{ours / theirs:.2f}× ({mb(ours):.0f} MB ÷ {mb(theirs):.0f} MB)", "≤ 1×",
-                           ours <= theirs))
+        ours, theirs = peered.first.run.peak_kib, peered.peer.first.run.max_rss_kib
+        rows.append(Target(name, f"{ours / theirs:.2f}× ({mb(ours):.0f} MB ÷ {mb(theirs):.0f} MB"
+                           f"{_main(peered.first.run)})", "≤ 1×", ours <= theirs))
     large = _set(sets, LARGE)
-    name = f"first-crawl peak RSS at N={LARGE:,}"
+    name = f"first-crawl peak memory at N={LARGE:,} (tree PSS)"
     rows.append(Target(name, f"N={LARGE:,} not run", "< 300 MB", None) if large is None else
-                Target(name, f"{mb(large.first.run.max_rss_kib):.0f} MB", "< 300 MB",
-                       mb(large.first.run.max_rss_kib) < 300))
+                Target(name, f"{mb(large.first.run.peak_kib):.0f} MB{_main(large.first.run)}", "< 300 MB",
+                       mb(large.first.run.peak_kib) < 300))
     rows.append(Target("a run with nothing to do: wall time", f"{fixed.seconds:.2f} s ({fixed.cpu_seconds:.2f} s CPU)",
                        "< 0.5 s", fixed.seconds < 0.5))
     rows.append(Target("a run with nothing to do: peak RSS", f"{mb(fixed.max_rss_kib):.0f} MB", "< 120 MB",

@@ -39,9 +39,27 @@ class ChildRun:
     stdout: str
     stderr: str
     max_rss_kib: int
-    cpu_seconds: float  # with its child processes' (bench.child)
-    tree_pss_kib: int = 0  # peak PSS of the process and its child processes (an extraction pool's workers)
+    cpu_seconds: float  # of the whole process tree: with its descendants' (bench.child)
+    tree_pss_kib: int = 0  # peak PSS of the process and its descendants (an extraction pool's workers)
     processes: int = 1  # the most processes of that tree seen at once
+    main_cpu_seconds: float | None = None  # the newswatch process's own (None: not measured apart)
+    main_pss_kib: int = 0  # the newswatch process's PSS at the tree's peak
+    load: float | None = None  # the machine's 1-minute load average at the end of the run
+
+    @property
+    def own_cpu_seconds(self) -> float:
+        """The newswatch process's own CPU time (all of it when nothing else was measured)."""
+        return self.cpu_seconds if self.main_cpu_seconds is None else self.main_cpu_seconds
+
+    @property
+    def others_cpu_seconds(self) -> float:
+        """Its descendants' CPU time: the extraction pool's workers and forkserver."""
+        return self.cpu_seconds - self.own_cpu_seconds
+
+    @property
+    def peak_kib(self) -> int:
+        """The run's footprint: the tree's peak PSS, or with no other process, its own peak RSS."""
+        return self.tree_pss_kib if self.processes > 1 else self.max_rss_kib
 
     def summary(self) -> dict[str, Any]:
         """The ``--json`` summary a ``newswatch run --json`` printed (its last line)."""
@@ -100,9 +118,11 @@ def _child(config: Path, args: tuple[str, ...], database_url: str | None, profil
     seconds = time.perf_counter() - start
     measured = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
     report.unlink(missing_ok=True)
+    main_cpu = measured.get("main_cpu_seconds")
     return ChildRun(seconds, done.returncode, done.stdout, done.stderr, int(measured.get("max_rss_kib", 0)),
                     float(measured.get("cpu_seconds", 0.0)), int(measured.get("tree_pss_kib", 0)),
-                    int(measured.get("processes", 1)))
+                    int(measured.get("processes", 1)), None if main_cpu is None else float(main_cpu),
+                    int(measured.get("main_pss_kib", 0)), measured.get("load"))
 
 
 @contextlib.contextmanager

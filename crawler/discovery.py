@@ -1,5 +1,7 @@
 """Discovery on HTML pages, pure: links to follow, which of them look like articles, the feeds the page
-announces, the page's own canonical URL (``rel=canonical`` / ``og:url``).
+announces, the page's own canonical URL (``rel=canonical`` / ``og:url``). Each has a str form (which parses
+the page, :func:`crawler.htmltree.parse_text`) and a tree form (``canonical_of``, ``feeds_of``, ``hrefs_of``
+then ``links_of``/``site_links_of``) for the worker's one reading of a page (:mod:`crawler.reading`).
 
 Whether a fetched page is an article is judged on its content (the spider extracts every page); the URL
 shape below only orders the crawl and lets article-shaped links one hop past ``max_depth`` be fetched.
@@ -14,10 +16,12 @@ does not look like a listing, tag, author, search, login or static-file URL.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from parsel import Selector
+from lxml.html import HtmlElement
 
 from crawler.feeds import FEED_LINK_TYPES
+from crawler.htmltree import parse_text
 from crawler.urls import same_site, split_url, try_canonical_url
 
 # trafilatura.feeds' BLACKLIST and LINK_VALIDATION_RE, copied: importing them loads all of trafilatura on a
@@ -64,22 +68,12 @@ def worth_fetching(url: str) -> bool:
 
 def site_links(html: str, base_url: str) -> tuple[str, ...]:
     """The page's same-site links worth fetching (not itself, not static files), canonical, in order."""
-    page = try_canonical_url(base_url)
-    return tuple(url for url in page_links(html, base_url)
-                 if url != page and same_site(url, base_url) and worth_fetching(url))
+    return site_links_of(hrefs_of(parse_text(html)), base_url)
 
 
 def page_links(html: str, base_url: str) -> tuple[str, ...]:
     """Every distinct http(s) link on the page, canonical, in document order."""
-    selector = Selector(text=html)
-    base = selector.xpath("//base/@href").get()
-    resolved_base = try_canonical_url(base, base_url) if base else None
-    found: dict[str, None] = {}
-    for href in selector.xpath("//a/@href").getall():
-        url = try_canonical_url(href, resolved_base or base_url)
-        if url is not None:
-            found.setdefault(url, None)
-    return tuple(found)
+    return links_of(hrefs_of(parse_text(html)), base_url)
 
 
 def follow_links(html: str, base_url: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -94,13 +88,50 @@ def follow_links(html: str, base_url: str) -> tuple[tuple[str, ...], tuple[str, 
     return tuple(articles), tuple(others)
 
 
+@dataclass(frozen=True)
+class Hrefs:
+    """The raw link targets of a page: its ``<base href>`` and every ``<a href>``, in document order (read
+    off the tree before the extraction changes it, resolved only when the links are wanted)."""
+
+    base: str | None
+    hrefs: tuple[str, ...]
+
+
+def hrefs_of(tree: HtmlElement | None) -> Hrefs:
+    if tree is None:
+        return Hrefs(None, ())
+    base = next(iter(tree.xpath("//base/@href")), None)
+    return Hrefs(str(base) if base is not None else None, tuple(str(href) for href in tree.xpath("//a/@href")))
+
+
+def links_of(hrefs: Hrefs, base_url: str) -> tuple[str, ...]:
+    """:func:`page_links` of a page's :class:`Hrefs`."""
+    resolved_base = try_canonical_url(hrefs.base, base_url) if hrefs.base else None
+    found: dict[str, None] = {}
+    for href in hrefs.hrefs:
+        url = try_canonical_url(href, resolved_base or base_url)
+        if url is not None:
+            found.setdefault(url, None)
+    return tuple(found)
+
+
+def site_links_of(hrefs: Hrefs, base_url: str) -> tuple[str, ...]:
+    """:func:`site_links` of a page's :class:`Hrefs`."""
+    page = try_canonical_url(base_url)
+    return tuple(url for url in links_of(hrefs, base_url)
+                 if url != page and same_site(url, base_url) and worth_fetching(url))
+
+
 def declared_canonical(html: str, page_url: str) -> str | None:
     """The page's own canonical URL (``<link rel=canonical>``, else ``og:url``), when on its site."""
-    selector = Selector(text=html)
-    candidates = (
-        selector.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href").get(),
-        selector.xpath("//meta[@property='og:url']/@content").get(),
-    )
+    tree = parse_text(html)
+    return canonical_of(tree, page_url) if tree is not None else None
+
+
+def canonical_of(tree: HtmlElement, page_url: str) -> str | None:
+    """:func:`declared_canonical` of a parsed page."""
+    candidates = (_first(tree, "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"),
+                  _first(tree, "//meta[@property='og:url']/@content"))
     for candidate in candidates:
         if candidate and _SCHEMELESS_HOST.match(candidate):
             candidate = f"//{candidate}"  # "www.sohu.com/a/1" names a host, not a path under the page
@@ -112,6 +143,11 @@ def declared_canonical(html: str, page_url: str) -> str | None:
 
 
 _SCHEMELESS_HOST = re.compile(r"(?:www\d*|m|wap|news)\.[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[:/]|$)", re.I)
+
+
+def _first(tree: HtmlElement, xpath: str) -> str | None:
+    found = next(iter(tree.xpath(xpath)), None)
+    return str(found) if found is not None else None
 
 
 def _is_root(url: str) -> bool:
@@ -127,14 +163,14 @@ def discover_feeds(html: str, base_url: str, *, allow_external: bool = False) ->
     page announces none. Comment feeds, WordPress REST links (``/wp-json/``) and oEmbed are skipped.
     Same site only (the host, its ``www.`` twin, or a subdomain of either) unless ``allow_external``.
     """
-    if not html.strip():
-        return ()
-    selector = Selector(text=html)
-    base = selector.xpath("//base/@href").get()
-    resolved_base = (try_canonical_url(base, base_url) if base else None) or base_url
-    candidates = _alternate_links(selector) or [
-        href for href in selector.xpath("//a/@href").getall() if LINK_VALIDATION_RE.search(href)
-    ]
+    tree = parse_text(html)
+    return feeds_of(tree, hrefs_of(tree), base_url, allow_external=allow_external) if tree is not None else ()
+
+
+def feeds_of(tree: HtmlElement, hrefs: Hrefs, base_url: str, *, allow_external: bool = False) -> tuple[str, ...]:
+    """:func:`discover_feeds` of a parsed page (``hrefs``: its :func:`hrefs_of`)."""
+    resolved_base = (try_canonical_url(hrefs.base, base_url) if hrefs.base else None) or base_url
+    candidates = _alternate_links(tree) or [href for href in hrefs.hrefs if LINK_VALIDATION_RE.search(href)]
     found: dict[str, None] = {}
     page = try_canonical_url(base_url)
     for href in candidates:
@@ -146,12 +182,12 @@ def discover_feeds(html: str, base_url: str, *, allow_external: bool = False) ->
     return tuple(found)
 
 
-def _alternate_links(selector: Selector) -> list[str]:
+def _alternate_links(tree: HtmlElement) -> list[str]:
     found = []
-    for link in selector.xpath("//link"):
-        rels = (link.attrib.get("rel") or "").lower().split()
-        mime = (link.attrib.get("type") or "").split(";")[0].strip().lower()
-        href = (link.attrib.get("href") or "").strip()
+    for link in tree.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        mime = (link.get("type") or "").split(";")[0].strip().lower()
+        href = (link.get("href") or "").strip()
         if "alternate" in rels and mime in FEED_LINK_TYPES and href and "/wp-json/" not in href:
             found.append(href)
     return found

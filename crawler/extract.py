@@ -5,7 +5,8 @@ reads its bundled model once, on first use).  ``html`` is text already
 decoded by :func:`crawler.encoding.decode_body`, never bytes.  A page that is not an article is
 not an error: ``extract`` *returns* a :class:`Rejection` whose ``reason`` is a short code
 (:data:`REASONS`) so callers can count them; ``Rejection.to_error()`` gives the matching
-:class:`storage.errors.ExtractionRejected` for callers that prefer to raise.
+:class:`storage.errors.ExtractionRejected` for callers that prefer to raise. :func:`extract_tree` is the
+same on a page already parsed (:mod:`crawler.reading` parses each page once for discovery and extraction).
 
 The steps: parse (C0 control characters dropped); read what the markup says about the page
 (:mod:`crawler.pagemeta`: headline and publisher candidates, whether it declares itself an article);
@@ -31,10 +32,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import lxml.html
-from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.byline import PROSE, Context, clean_title, find_author, find_date, url_date
+from crawler.htmltree import parse_html, without_controls
 from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
 from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
@@ -44,7 +45,7 @@ from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat
 from storage.errors import ExtractionRejected
 
 __all__ = ["CONSENT_PAGE", "EMPTY", "ERROR_PAGE", "LIST_PAGE", "MAX_TITLE_CHARS", "REASONS", "SELECTED_NOTHING",
-           "TOO_LITTLE_TEXT", "Article", "Rejection", "cap_title", "extract", "markdown_to_text"]
+           "TOO_LITTLE_TEXT", "Article", "Rejection", "cap_title", "extract", "extract_tree", "markdown_to_text"]
 
 EXTRACTOR = "trafilatura"
 EMPTY = "empty"  # no markup or no visible text at all
@@ -96,8 +97,6 @@ _BLOCK_TAGS = (
 _INVISIBLE = "//script|//style|//noscript|//template|//title|//iframe|//select|//textarea"
 _DOC_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype|html)", re.I | re.S)
 _SPACES = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 @dataclass(frozen=True)
@@ -154,8 +153,14 @@ class _Body:
 def extract(html: str, url: str, selection: Selection | None = None) -> Article | Rejection:
     """Extract the article in ``html`` (decoded text of the page fetched from ``url``), reduced to
     the ``selection`` of its source first when it has one."""
-    html = _CONTROL.sub("", html)  # C0 controls are no text, and lxml refuses them in element text
-    tree = _parse(html)
+    html = without_controls(html)  # C0 controls are no text, and lxml refuses them in element text
+    return extract_tree(parse_html(html), html, url, selection)
+
+
+def extract_tree(tree: HtmlElement | None, html: str, url: str, selection: Selection | None = None
+                 ) -> Article | Rejection:
+    """:func:`extract` of a page already parsed: ``tree`` is :func:`crawler.htmltree.parse_html` of
+    ``html`` (already without control characters); the extraction changes it."""
     if tree is None:
         return Rejection(EMPTY, "no parsable markup")
     meta = read_page_meta(tree)
@@ -203,15 +208,6 @@ def _trafilatura(document: str) -> Any:
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
-
-
-def _parse(html: str) -> HtmlElement | None:
-    if not html.strip():
-        return None
-    try:  # lxml refuses a str that keeps its XML declaration (XHTML): drop the declaration
-        return lxml.html.document_fromstring(_XML_DECLARATION.sub("", html, count=1))
-    except (ValueError, etree.ParserError):
-        return None
 
 
 def _as_document(html: str) -> str:
@@ -298,11 +294,15 @@ def _judge_body(body: _Body, page: _Page, declares_article: bool = False) -> Rej
     """Too little text, or a list page: headlines (link texts) and no prose -- unless the page declares
     itself an article (``og:type``/JSON-LD and a publication time): link-heavy blog posts and teaser-style
     article pages are articles by their own account."""
-    chars = sum(len(_SPACES.sub("", line)) for line in body.lines)
+    flat = [_SPACES.sub("", line) for line in body.lines]
+    chars = sum(map(len, flat))
     if chars < MIN_ARTICLE_CHARS:
         return Rejection(TOO_LITTLE_TEXT, f"{chars} characters of text", page.title, page.description)
-    prose = sum(len(line) for line in body.lines if _is_prose(line) and not _mostly_links(line, page))
-    cover = sum(_link_cover(_SPACES.sub("", line), page.anchors) for line in body.lines) / chars
+    covers = [_link_cover(line, page.anchors) for line in flat]
+    # prose: sentence-like lines not mostly link texts
+    prose = sum(len(line) for line, bare, covered in zip(body.lines, flat, covers, strict=True)
+                if covered * 2 < len(bare) and _is_prose(line))
+    cover = sum(covers) / chars
     prose_share = prose / chars
     repeated = 1 - len(set(body.lines)) / len(body.lines)
     if not declares_article and prose_share < LIST_MAX_PROSE_SHARE and (
@@ -326,19 +326,17 @@ def _is_prose(line: str) -> bool:
 _LATIN_SENTENCE = re.compile(r"[^\W\d_][)\"'’”»]?[.!?…:;](?:\s|$)")
 
 
-def _mostly_links(line: str, page: _Page) -> bool:
-    flat = _SPACES.sub("", line)
-    return _link_cover(flat, page.anchors) * 2 >= len(flat)
-
-
 def _link_cover(line: str, anchors: dict[str, frozenset[str]]) -> int:
-    """Characters of ``line`` covered by link texts of the page (greedy, longest first)."""
+    """Characters of ``line`` covered by link texts of the page (greedy, longest first: from left to right,
+    the longest link text starting at a position counts and the scan goes on after it)."""
     position = covered = 0
-    while position <= len(line) - 4:
-        candidates = anchors.get(line[position : position + 4], frozenset())
-        best = max((len(a) for a in candidates if line.startswith(a, position)), default=0)
+    # only where a link text may start (its first 4 characters): every other position advances by one
+    for start in [at for at in range(len(line) - 3) if line[at : at + 4] in anchors]:
+        if start < position:
+            continue
+        best = max((len(a) for a in anchors[line[start : start + 4]] if line.startswith(a, start)), default=0)
         covered += best
-        position += best or 1
+        position = start + (best or 1)
     return covered
 
 
@@ -381,10 +379,12 @@ def _date(context: Context, markup_date: str | None, url: str) -> str | None:
 def _language(declared: str | None, text: str) -> str | None:
     """``<html lang>`` / og:locale, unless the text clearly says otherwise (templates often keep
     ``lang="en"``); py3langid when nothing is declared."""
+    sample = text[:3000]
+    if declared and len(sample) < 200:  # too short to overrule the page's own declaration: no detection
+        return declared
     import py3langid  # loads numpy and its model: only when a page is extracted
 
-    sample = text[:3000]
     detected = str(py3langid.classify(sample)[0]) if len(_SPACES.sub("", sample)) >= 20 else None
-    if declared and (detected is None or declared == detected or len(sample) < 200):
+    if declared and (detected is None or declared == detected):
         return declared
     return detected or declared

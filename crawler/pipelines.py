@@ -1,47 +1,78 @@
-"""The item pipeline: hands each spider record to a recorder, one transaction per item, and counts it.
+"""The item pipeline: hands spider records to a recorder in batched transactions, off the reactor, and counts them.
 
 The recorder decides what a fetch means for storage. ``NEWSWATCH_RECORDER`` names its class (loaded by
 path, as Scrapy loads components, so the crawler never imports the monitor); the default,
 ``crawler.store.Recorder``, keeps versions by content hash. The monitor plugs in its change detector.
 A recorder has ``from_settings(settings)`` and ``fetched``/``not_modified``/``rejected`` methods that
-take a session, the record and the time, and return a ``crawler.store.Recorded``.
+take a session, the record and the time, and return a ``crawler.store.Recorded`` (and may have
+``recover(session)``, run when the spider opens: ``crawler.store.recover_corpus``).
 
-A ``NotModified`` (a 304, or a 200 with the stored bytes) goes to no recorder and has no transaction of
-its own: its check time waits in a :class:`crawler.fastpath.CheckBatch`, written in one statement every
-``NEWSWATCH_CHECK_BATCH_ITEMS`` checks or ``NEWSWATCH_CHECK_BATCH_SECONDS``, and when the spider closes.
+Articles and rejected pages wait in a batch: up to ``NEWSWATCH_RECORD_BATCH_ITEMS`` (50) items, or what
+came in ``NEWSWATCH_RECORD_BATCH_SECONDS`` (0.5 s), are recorded in one transaction, each item in a
+savepoint (``crawler.batch``: one failing item is that item's error, the others commit). A batch runs on
+the pipeline's one recording thread, which owns the database engine: the reactor keeps downloading and
+extracting while SQL runs. One batch is in flight and one filling; each item's ``process_item`` returns
+when its batch has committed (so Scrapy's own limits on items in progress hold the filling one back), and
+is counted then. The last batch is recorded when the spider closes.
+
+A ``NotModified`` (a 304, or a 200 with the stored bytes) goes to no recorder: its check time waits in a
+:class:`crawler.fastpath.CheckBatch`, written in one statement every ``NEWSWATCH_CHECK_BATCH_ITEMS``
+checks or ``NEWSWATCH_CHECK_BATCH_SECONDS``, and when the spider closes (on the same thread).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import load_object
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from twisted.internet import threads
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
+from twisted.python.threadpool import ThreadPool
 
-from crawler.fastpath import CheckBatch, mark_checked
+from crawler.batch import Outcome, record_batch
+from crawler.fastpath import Check, CheckBatch, mark_checked
 from crawler.items import FetchedArticle, FetchError, NotModified, RejectedPage
 from crawler.store import Recorded
-from storage.engine import make_engine, session_factory, transaction
+from storage.corpus import Corpus
+from storage.engine import session_factory, transaction, worker_engine
 from storage.errors import CorpusError, StorageError
 
 DEFAULT_RECORDER = "crawler.store.Recorder"
+BATCH_ITEMS = 50
+BATCH_SECONDS = 0.5
+THREAD_NAME = "newswatch-recorder"
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class StoragePipeline:
-    """Stores what the spider yields through the configured recorder."""
+    """Stores what the spider yields through the configured recorder (module doc)."""
 
-    def __init__(self, stats: StatsCollector, database_url: str, recorder: Any,
-                 crawler: Crawler | None = None) -> None:
+    def __init__(self, stats: StatsCollector, database_url: str, recorder: Any, crawler: Crawler | None = None,
+                 batch_items: int = BATCH_ITEMS, batch_seconds: float = BATCH_SECONDS) -> None:
         self.stats = stats
         self.crawler = crawler
-        self.engine = make_engine(database_url)
+        self.engine = worker_engine(database_url)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.recorder = recorder
         self.checks = CheckBatch()
+        self.batch_items, self.batch_seconds = max(1, batch_items), batch_seconds
+        self.filling: list[tuple[Any, datetime, Deferred[Outcome]]] = []
+        self.busy = False
+        self.waiters: list[Deferred[None]] = []
+        self.timer: Any = None
+        self.pool: ThreadPool | None = None
+        self.trigger: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -51,67 +82,161 @@ class StoragePipeline:
             raise NotConfigured("NEWSWATCH_DATABASE_URL is not set")
         assert crawler.stats is not None
         recorder = load_object(settings.get("NEWSWATCH_RECORDER") or DEFAULT_RECORDER).from_settings(settings)
-        pipeline = cls(crawler.stats, url, recorder, crawler)
+        pipeline = cls(crawler.stats, url, recorder, crawler,
+                       settings.getint("NEWSWATCH_RECORD_BATCH_ITEMS", BATCH_ITEMS),
+                       settings.getfloat("NEWSWATCH_RECORD_BATCH_SECONDS", BATCH_SECONDS))
         pipeline.checks = CheckBatch(settings.getint("NEWSWATCH_CHECK_BATCH_ITEMS", 500),
                                      settings.getfloat("NEWSWATCH_CHECK_BATCH_SECONDS", 5.0))
         return pipeline
 
-    def close_spider(self) -> None:
-        try:
-            self._flush_checks()
-        finally:
-            self.engine.dispose()
+    # -- the recording thread
 
-    def process_item(self, item: Any) -> Any:
+    def _thread(self, function: Callable[..., T], *args: Any) -> Deferred[T]:
+        reactor = _reactor()
+        if self.pool is None:
+            self.pool = ThreadPool(1, 1, THREAD_NAME)
+            self.pool.start()
+            self.trigger = reactor.addSystemEventTrigger("during", "shutdown", self.pool.stop)
+        return threads.deferToThreadPool(reactor, self.pool, function, *args)
+
+    @property
+    def corpus(self) -> Corpus | None:
+        corpus = getattr(self.recorder, "corpus", None)
+        return corpus if isinstance(corpus, Corpus) else None
+
+    async def open_spider(self) -> None:
+        recover = getattr(self.recorder, "recover", None)
+        if callable(recover):
+            await maybe_deferred_to_future(self._thread(self._recover, recover))
+
+    def _recover(self, recover: Callable[[Session], int]) -> None:
+        try:
+            with transaction(self.sessions) as session:
+                rewritten = recover(session)
+        except (StorageError, CorpusError) as exc:  # the temp files stay: the next start tries again
+            log.warning("corpus documents of an interrupted crawl not recovered: %s", exc)
+            return
+        if rewritten:
+            log.warning("rewrote %d corpus documents an interrupted crawl left unwritten", rewritten)
+            self.stats.inc_value("newswatch/corpus/recovered", rewritten)
+
+    async def close_spider(self) -> None:
+        try:
+            await self._drain()
+            await maybe_deferred_to_future(self._thread(self._write_checks, self.checks.take()))
+        finally:
+            await self._stop()
+
+    async def _stop(self) -> None:
+        reactor = _reactor()
+        if self.pool is None:
+            self.engine.dispose()
+            return
+        await maybe_deferred_to_future(self._thread(self.engine.dispose))
+        reactor.removeSystemEventTrigger(self.trigger)
+        self.pool.stop()
+        self.pool = None
+
+    # -- items
+
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, NotModified):
             self._check(item)
             return item
-        try:
-            recorded = self._record(item, datetime.now(UTC))
-        except Exception as exc:
-            # the transaction was rolled back: nothing is claimed that was not written; the next run retries
-            kind, detail = _failure(exc)
-            self._report(FetchError(getattr(item, "url", "?"), kind, detail[:500]))
-            raise DropItem(f"{kind}: {exc}") from exc
-        if recorded is not None:
-            self._count(recorded)
+        if not isinstance(item, (FetchedArticle, RejectedPage)):
+            return item
+        done: Deferred[Outcome] = Deferred()
+        self.filling.append((item, datetime.now(UTC), done))
+        self._schedule()
+        outcome = await maybe_deferred_to_future(done)
+        if outcome.late is not None:
+            self._report(FetchError(item.url, "corpus_write_failed", str(outcome.late)[:500]))
+        if outcome.error is not None:
+            # the item's savepoint was rolled back: nothing is claimed that was not written; the next run retries
+            kind, detail = _failure(outcome.error)
+            self._report(FetchError(item.url, kind, detail[:500]))
+            raise DropItem(f"{kind}: {outcome.error}") from outcome.error
+        if outcome.recorded is not None:
+            self._count(outcome.recorded)
         return item
+
+    def _schedule(self) -> None:
+        reactor = _reactor()
+        if self.busy:
+            return  # dispatched when the batch in flight is done
+        if len(self.filling) >= self.batch_items or self.batch_seconds <= 0:
+            self._dispatch()
+        elif self.timer is None:
+            self.timer = reactor.callLater(self.batch_seconds, self._dispatch)
+
+    def _dispatch(self) -> None:
+        if self.timer is not None:
+            if self.timer.active():
+                self.timer.cancel()
+            self.timer = None
+        if self.busy or not self.filling:
+            return
+        taken, self.filling = self.filling[: self.batch_items], self.filling[self.batch_items:]
+        self.busy = True
+        entries = [(item, at) for item, at, _done in taken]
+        running = self._thread(record_batch, self.sessions, self.recorder, self.corpus, entries)
+        running.addBoth(self._finished, [done for _item, _at, done in taken])
+
+    def _finished(self, result: list[Outcome] | Failure, waiting: list[Deferred[Outcome]]) -> None:
+        self.busy = False
+        if isinstance(result, Failure):  # a fault outside any item (the batch code itself)
+            error = result.value if isinstance(result.value, Exception) else RuntimeError(str(result.value))
+            result = [Outcome(error=error)] * len(waiting)
+        for done, outcome in zip(waiting, result, strict=True):
+            done.callback(outcome)
+        if self.filling:
+            self._dispatch()  # what filled while this batch ran waited at least that long
+        else:
+            waiters, self.waiters = self.waiters, []
+            for waiter in waiters:
+                waiter.callback(None)
+
+    async def _drain(self) -> None:
+        while self.filling or self.busy:
+            waiter: Deferred[None] = Deferred()
+            self.waiters.append(waiter)
+            self._dispatch()
+            await maybe_deferred_to_future(waiter)
+
+    # -- check times
 
     def _check(self, item: NotModified) -> None:
         self.checks.add(item, datetime.now(UTC))
         outcome = "unchanged" if item.reason == "same_bytes" else "not_modified"
         self.stats.inc_value(f"newswatch/articles/{outcome}")
         if self.checks.due():
-            self._flush_checks()
+            self._thread(self._write_checks, self.checks.take())
 
-    def _flush_checks(self) -> None:
+    def _write_checks(self, checks: list[Check]) -> None:
         """One transaction for the waiting check times; a failure loses only them (re-checked next run)."""
-        checks = self.checks.take()
         if not checks:
             return
         try:
             with transaction(self.sessions) as session:
                 mark_checked(session, checks)
         except StorageError as exc:
-            self._report(FetchError(checks[0].url, "storage_failed",
-                                    f"{len(checks)} check times not written: {exc}"[:500]))
+            self._call(self._report, FetchError(checks[0].url, "storage_failed",
+                                                f"{len(checks)} check times not written: {exc}"[:500]))
             return
-        self.stats.inc_value("newswatch/fastpath/check_batches")
-        self.stats.inc_value("newswatch/fastpath/checks_written", len(checks))
+        self._call(self.stats.inc_value, "newswatch/fastpath/check_batches")
+        self._call(self.stats.inc_value, "newswatch/fastpath/checks_written", len(checks))
+
+    @staticmethod
+    def _call(function: Callable[..., Any], *args: Any) -> None:
+        """Run ``function`` on the reactor thread (stats and the run's report are not thread-safe)."""
+        reactor = _reactor()
+        reactor.callFromThread(function, *args)
 
     def _report(self, error: FetchError) -> None:
         self.stats.inc_value(f"newswatch/errors/{error.kind}")
         errors = getattr(self.crawler.spider if self.crawler is not None else None, "errors", None)
         if isinstance(errors, list):  # the run's report (NewsSpider.errors)
             errors.append(error)
-
-    def _record(self, item: Any, now: datetime) -> Recorded | None:
-        with transaction(self.sessions) as session:
-            if isinstance(item, FetchedArticle):
-                return self.recorder.fetched(session, item, now)  # type: ignore[no-any-return]
-            if isinstance(item, RejectedPage):
-                return self.recorder.rejected(session, item, now)  # type: ignore[no-any-return]
-        return None
 
     def _count(self, recorded: Recorded) -> None:
         self.stats.inc_value(f"newswatch/articles/{recorded.outcome}")
@@ -121,11 +246,19 @@ class StoragePipeline:
             self.stats.inc_value("newswatch/corpus/written", recorded.corpus_files)
 
 
+def _reactor() -> Any:
+    """The installed reactor (imported late: installing one is the crawl's business)."""
+    from twisted.internet import reactor
+
+    return reactor
+
+
 def _failure(exc: Exception) -> tuple[str, str]:
     """The error kind and detail of a failed record: storage or corpus, or a fault of the recorder itself
     (which must fail the run too, not only be logged)."""
     if isinstance(exc, CorpusError):
         return "corpus_write_failed", str(exc)
-    if isinstance(exc, StorageError):
-        return "storage_failed", str(exc)
+    if isinstance(exc, (StorageError, SQLAlchemyError)):
+        return "storage_failed", f"database error: {exc.__class__.__name__}: {exc}" if isinstance(
+            exc, SQLAlchemyError) else str(exc)
     return "recorder_failed", f"{type(exc).__name__}: {exc}"

@@ -2,16 +2,17 @@
 
 trafilatura shares module-level lxml parsers, so two threads extracting at once crash the process
 (``free(): invalid pointer``); processes share nothing. :class:`ExtractionPool` runs
-:func:`extract_page` in a ``ProcessPoolExecutor`` of ``workers`` processes started by a *forkserver*
+:func:`read_page` (the one reading of a page, :mod:`crawler.reading`: decode, parse, canonical URL, feeds,
+links, extraction) in a ``ProcessPoolExecutor`` of ``workers`` processes started by a *forkserver*
 (never forked from the reactor's process, whose threads and sockets a fork would copy), awaited from the
 asyncio reactor. With ``workers`` 0 or 1 it keeps the previous arrangement: one worker thread.
 
 A worker that dies (a crash in lxml, the OOM killer) breaks a ``ProcessPoolExecutor`` for every page in
 flight. The pool then starts a fresh executor and tries each of those pages once more, one at a time
 in a single worker; a page that kills that worker too is the culprit and gets a
-``Rejection("extractor_crashed")``, a per-page error, and the crawl goes on. A page that takes longer
-than ``timeout`` seconds is ``extractor_timeout`` (in processes, the pool is replaced so the stuck
-worker cannot hold a slot).
+``Rejection("extractor_crashed")`` (in its :func:`~crawler.reading.failed` reading), a per-page error, and
+the crawl goes on. A page that takes longer than ``timeout`` seconds is ``extractor_timeout`` (in
+processes, the pool is replaced so the stuck worker cannot hold a slot).
 """
 
 from __future__ import annotations
@@ -28,13 +29,17 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
 
-from crawler.extract import Article, Rejection, extract
+from crawler.extract import Rejection
+from crawler.reading import Page, Reading, Rules, failed, read
 from crawler.selectors import Selection
 
 CRASHED = "extractor_crashed"
 TIMED_OUT = "extractor_timeout"
-Rules = tuple[tuple[str, ...], tuple[str, ...]]  # include, exclude: plain data, picklable
-Task = Callable[[str, str, Rules | None], Article | Rejection]
+__all__ = ["CRASHED", "TIMED_OUT", "ExtractionPool", "Rules", "read_page", "rules_of", "workers_setting"]
+Task = Callable[[Page], Reading]
+# imported by the forkserver before it forks a worker: the workers share those pages (crawler.preload);
+# "__main__" is the forkserver's default
+PRELOAD = ["__main__", "crawler.preload"]
 
 
 @lru_cache(maxsize=256)
@@ -42,9 +47,9 @@ def _selection(rules: Rules) -> Selection | None:
     return Selection.of(*rules)
 
 
-def extract_page(html: str, url: str, rules: Rules | None) -> Article | Rejection:
-    """One extraction (in a worker): the source's selectors compiled there, once per worker."""
-    return extract(html, url, _selection(rules) if rules else None)
+def read_page(page: Page) -> Reading:
+    """One page's reading (in a worker): the source's selectors compiled there, once per worker."""
+    return read(page, _selection(page.rules) if page.rules else None)
 
 
 def _watch_parent(lifeline: Connection) -> None:
@@ -64,7 +69,7 @@ def default_workers() -> int:
 
 
 class ExtractionPool:
-    def __init__(self, workers: int, task: Task = extract_page, timeout: float = 300.0) -> None:
+    def __init__(self, workers: int, task: Task = read_page, timeout: float = 300.0) -> None:
         self.workers = workers
         self.task = task
         self.timeout = timeout
@@ -83,36 +88,38 @@ class ExtractionPool:
     def _new(self, workers: int | None = None) -> Executor:
         if not self.in_processes:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
-        return ProcessPoolExecutor(workers or self.workers, mp_context=multiprocessing.get_context("forkserver"),
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)  # before the forkserver starts (once a process)
+        return ProcessPoolExecutor(workers or self.workers, mp_context=context,
                                    initializer=_watch_parent, initargs=(self._lifeline_r,))
 
-    async def extract(self, html: str, url: str, rules: Rules | None) -> Article | Rejection:
-        """The extraction of one page; a crash or a timeout is this page's ``Rejection``."""
+    async def read(self, page: Page) -> Reading:
+        """The reading of one page; a crash or a timeout is this page's ``Rejection``."""
         executor = self.executor
         try:
-            return await self._run(executor, html, url, rules)
+            return await self._run(executor, page)
         except BrokenProcessPool:
             self._replace(executor)
         except TimeoutError:
-            return self._timed_out(executor)
+            return failed(page, self._timed_out(executor))
         async with self._retry_lock:  # one page at a time: a crash now names its page
             solo = self._solo or self._new(1)
             assert isinstance(solo, ProcessPoolExecutor)
             self._solo = solo
             try:
-                return await self._run(solo, html, url, rules)
+                return await self._run(solo, page)
             except BrokenProcessPool as exc:
                 self._solo = None
                 solo.shutdown(wait=False, cancel_futures=True)
                 self.crashes += 1
-                return Rejection(CRASHED, f"the extraction worker died on this page ({exc})")
+                return failed(page, Rejection(CRASHED, f"the extraction worker died on this page ({exc})"))
             except TimeoutError:
                 self._solo = None
                 solo.shutdown(wait=False, cancel_futures=True)
-                return Rejection(TIMED_OUT, f"extraction took longer than {self.timeout:g} s")
+                return failed(page, Rejection(TIMED_OUT, f"extraction took longer than {self.timeout:g} s"))
 
-    async def _run(self, executor: Executor, html: str, url: str, rules: Rules | None) -> Article | Rejection:
-        future = asyncio.get_running_loop().run_in_executor(executor, self.task, html, url, rules)
+    async def _run(self, executor: Executor, page: Page) -> Reading:
+        future = asyncio.get_running_loop().run_in_executor(executor, self.task, page)
         return await asyncio.wait_for(future, self.timeout)
 
     def _timed_out(self, executor: Executor) -> Rejection:

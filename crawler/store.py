@@ -3,13 +3,16 @@
 :class:`Recorder` is the crawler's own recorder (the pipeline's default): a fetch whose content hash
 equals the latest version's is ``unchanged``, any other is a new version (``new`` / ``changed``). The
 monitor replaces it with its change detector (``monitor.changes.record.ChangeRecorder``), which reuses the
-helpers here. Corpus files are written inside the caller's transaction, before it commits.
+helpers here. Corpus files are written inside the caller's transaction, before it commits; under the
+storage pipeline they are staged there and renamed after the commit (``crawler.batch``), and a crawl's
+start rewrites from storage the documents a killed one left as temp files (:func:`recover_corpus`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,14 +20,15 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session, defer
 
 from crawler.fastpath import META_KEY
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.publisher import publisher_name
 from crawler.topic import Topic
 from crawler.urls import site_of, url_hash
-from storage.corpus import Corpus
+from storage.corpus import Corpus, leftovers
 from storage.document import Document
 from storage.models import Article, Version
 from storage.repository import ensure_article
@@ -52,13 +56,43 @@ def latest_version(session: Session, article_id: int) -> Version | None:
     return session.execute(query.limit(1)).scalars().first()
 
 
-def fetched_article(session: Session, item: FetchedArticle, relevant: bool, now: datetime) -> Article:
-    """The article row for a fetch (created when new), with its check time and relevance updated."""
-    article = ensure_article(session, item.url, title=item.title, relevant=relevant,
-                             discovered_from=item.discovered_from, first_seen_at=now)
+def fetched_history(session: Session, item: FetchedArticle, relevant: bool, now: datetime
+                    ) -> tuple[Article, list[Version] | None]:
+    """The article row for a fetch, with its check time and relevance updated, and its versions in order
+    (without their stored pages); None when this fetch created it. One statement for a known article
+    (the article and its versions together), two for a new one (that lookup, and an ``INSERT ... ON
+    CONFLICT DO NOTHING RETURNING`` that a concurrent insert of the same URL turns into a second lookup)."""
+    query = (select(Article, Version).outerjoin(Version, Version.article_id == Article.id)
+             .where(Article.canonical_url == item.url).order_by(Version.number).options(defer(Version.raw_html)))
+    rows = session.execute(query).all()
+    if rows:
+        article = rows[0][0]
+        article.last_checked_at = now
+        article.relevant = relevant
+        return article, [version for _article, version in rows if version is not None]
+    return _new_article(session, item, relevant, now)
+
+
+def _new_article(session: Session, item: FetchedArticle, relevant: bool, now: datetime
+                 ) -> tuple[Article, list[Version] | None]:
+    values = {"canonical_url": item.url, "title": item.title, "relevant": relevant,
+              "discovered_from": item.discovered_from, "first_seen_at": now, "last_checked_at": now}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert: Any = sqlite.insert
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql  # imported on PostgreSQL only (start-up time)
+
+            insert = postgresql.insert
+        statement = insert(Article).values(**values).on_conflict_do_nothing(index_elements=["canonical_url"])
+        created = session.execute(statement.returning(Article)).scalars().first()
+        if created is not None:
+            return created, None
+    article = ensure_article(session, item.url, **values)  # another writer created it meanwhile
     article.last_checked_at = now
     article.relevant = relevant
-    return article
+    query = select(Version).where(Version.article_id == article.id).order_by(Version.number)
+    return article, list(session.execute(query.options(defer(Version.raw_html))).scalars())
 
 
 def new_version(article: Article, number: int, item: FetchedArticle, digest: str, now: datetime,
@@ -108,15 +142,37 @@ def corpus_source(meta: dict[str, Any], url: str) -> str:
     return (publisher_name(named) if isinstance(named, str) else None) or site_of(url)
 
 
-def save_to_corpus(session: Session, corpus: Corpus, article: Article) -> Path | None:
-    """(Re)write the article's document at its latest version; the file keeps its name forever."""
-    version = latest_version(session, article.id)
+def save_to_corpus(session: Session, corpus: Corpus, article: Article, latest: Version | None = None) -> Path | None:
+    """(Re)write the article's document at its latest version (``latest`` when the caller holds it);
+    the file keeps its name forever."""
+    version = latest if latest is not None else latest_version(session, article.id)
     if version is None:
         return None
     document = article_document(article, version)
-    path = corpus.save(url_hash(article.canonical_url), document)
+    path = corpus.save(url_hash(article.canonical_url), document, article.corpus_file)
     article.corpus_file = path.name
     return path
+
+
+def recover_corpus(session: Session, corpus: Corpus, rewrite: Callable[[Session, Article], int]) -> int:
+    """The temp files of corpus writes a killed crawl never renamed: each article storage holds in the
+    corpus under one of their names is rewritten from storage (``rewrite``), the temp files removed (those
+    of a transaction that never committed are simply dropped). How many files were rewritten."""
+    found = leftovers(corpus.folder)
+    if not found:
+        return 0
+    names = {_article_file(name) for _tmp, name in found}
+    query = select(Article).where(Article.corpus_file.in_(sorted(names))).order_by(Article.id)
+    written = sum(rewrite(session, article) for article in session.execute(query).scalars())
+    for tmp, _name in found:
+        tmp.unlink(missing_ok=True)
+    return written
+
+
+def _article_file(name: str) -> str:
+    """The article document a corpus file belongs to (``changes/NNN_x.v002.txt`` -> ``NNN_x.txt``)."""
+    base = Path(name).name
+    return base.rsplit(".v", 1)[0] + ".txt" if name.startswith("changes/") else base
 
 
 class Recorder:
@@ -133,18 +189,19 @@ class Recorder:
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
         relevant = self.topic.matches(item.title, item.body)
-        article = fetched_article(session, item, relevant, now)
+        article, versions = fetched_history(session, item, relevant, now)
         digest = content_hash(item.title, item.body)
-        latest = latest_version(session, article.id)
+        latest = versions[-1] if versions else None
         if latest is not None and latest.content_hash == digest:
             refresh_latest(latest, item)
             return Recorded("unchanged", article.id, latest.number, relevant)
         number = 1 if latest is None else latest.number + 1
-        session.add(new_version(article, number, item, digest, now))
+        version = new_version(article, number, item, digest, now)
+        session.add(version)
         session.flush()
         written = 0
         if latest is None and relevant:
-            written = int(save_to_corpus(session, self.corpus, article) is not None)
+            written = int(save_to_corpus(session, self.corpus, article, version) is not None)
         return Recorded("new" if latest is None else "changed", article.id, number, relevant, written)
 
     def not_modified(self, session: Session, url: str, now: datetime) -> Recorded:
@@ -156,3 +213,8 @@ class Recorder:
 
     def rejected(self, session: Session, page: RejectedPage, now: datetime) -> Recorded:
         return Recorded("rejected")
+
+    def recover(self, session: Session) -> int:
+        """Corpus documents a killed crawl left unwritten, rewritten from storage."""
+        return recover_corpus(session, self.corpus,
+                              lambda s, article: int(save_to_corpus(s, self.corpus, article) is not None))

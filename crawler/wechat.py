@@ -79,7 +79,8 @@ def is_wechat(html: str, url: str) -> bool:
     host = url_host(url) if url else ""
     if host == _HOST:
         return True
-    return 'id="js_content"' in html or _JS_VARS["msg_title"].search(html) is not None
+    # the literal first: the pattern (``\bvar\s+msg_title``) has no literal prefix to search fast for
+    return 'id="js_content"' in html or ("msg_title" in html and _JS_VARS["msg_title"].search(html) is not None)
 
 
 def read_wechat(tree: HtmlElement, html: str) -> WeChatPage | WeChatUnavailable:

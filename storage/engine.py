@@ -86,6 +86,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def worker_engine(url: str) -> Engine:
+    """An engine for one writer thread that batches its work in transactions with savepoints.
+
+    SQLite: usable from the thread that was not the one that made it, and the driver's own
+    transaction handling off (it begins late and takes a SAVEPOINT for the transaction's start, so a
+    RELEASE would commit): SQLAlchemy says ``BEGIN IMMEDIATE`` itself, taking the write lock at the start
+    (waiting ``busy_timeout``), so a batch never fails half-way on a lock another writer took."""
+    backend = _parse(url).get_backend_name()
+    if backend != "sqlite":
+        return make_engine(url)
+    engine = make_engine(url, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _driver_transactions_off)
+    event.listen(engine, "begin", _begin_immediate)
+    return engine
+
+
+def _driver_transactions_off(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 

@@ -17,7 +17,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.discovery import declared_canonical, discover_feeds, looks_like_article, site_links
+from crawler.discovery import looks_like_article
 from crawler.encoding import looks_binary
 from crawler.extract import EMPTY, Article, Rejection
 from crawler.failures import failure_kind
@@ -25,7 +25,8 @@ from crawler.fastpath import PageKeys, same_bytes
 from crawler.frontier import SECTION_LANE, Entry, Frontier
 from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
 from crawler.pool import ExtractionPool, rules_of, workers_setting
-from crawler.responses import fetched_item, landed_url, request_meta, requested_url, response_text, site_root
+from crawler.reading import Page, Reading, failed, read
+from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
 from crawler.spiders.sources import SourceReading
 from crawler.urls import for_site, site_of
 
@@ -86,6 +87,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
     def extraction(self) -> ExtractionPool:
         """Worker processes (``NEWSWATCH_EXTRACT_WORKERS``, default one per core), or one thread for 0/1."""
         if self._pool is None:
+            self._count("extract/pool_started")
             self._pool = ExtractionPool(workers_setting(self.settings.get("NEWSWATCH_EXTRACT_WORKERS")))
         return self._pool
 
@@ -219,53 +221,68 @@ class NewsSpider(SourceReading, scrapy.Spider):
             self._count("fastpath/same_bytes")
             yield unchanged
             return
-        expected = _expects_article(entry)
         if looks_binary(response.body):
             self._count("fetched/page")
-            if expected:
+            if _expects_article(entry):
                 yield self._reject(RejectedPage(landed_url(response), "binary", "not text", None,
                                                 response.body, response.status))
             return
-        html = response_text(response)
         if _configured_section(entry, request_meta(response)):  # named a section page by the user: followed
             self._count("fetched/page")
-            for request in self.follow_section(html, response.url, 0):
+            section = await self._read(response, follow=self.max_depth >= 0, extract=False)
+            for request in self.follow_section(section, response.url, 0):
                 yield request
             return
-        url = declared_canonical(html, response.url) or landed_url(response)
-        result = await self._extract(html, url)
+        depth = None if entry.listed else entry.depth  # a section led here: followed unless an article
+        reading = await self._read(response, follow=depth is not None and depth <= self.max_depth)
+        for item in self._judged(response, entry, reading, key, depth):
+            yield item
+
+    def _judged(self, response: Response, entry: Entry, reading: Reading, key: str,
+                depth: int | None) -> Iterator[Item | Request]:
+        """An article stored (and its feeds read); else a rejection when something said it was an article,
+        and a section page followed when a section led to it (``depth``)."""
+        result = reading.result
         if isinstance(result, Article):
             self._count("fetched/article")
-            yield fetched_item(response, url, entry.discovered_from, result, self.source_name_for(url), key)
-            for request in self._autodiscovered_feeds(html, response.url):
-                yield request
+            yield fetched_item(response, reading.url, entry.discovered_from, result,
+                               self.source_name_for(reading.url), key)
+            yield from self._autodiscovered_feeds(reading.feeds)
             return
         self._count("fetched/page")
-        if expected:
-            yield self._reject(RejectedPage(url, result.reason, result.detail, result.title, response.body,
+        assert result is not None
+        if _expects_article(entry):
+            yield self._reject(RejectedPage(reading.url, result.reason, result.detail, result.title, response.body,
                                             response.status))
-        if entry.depth is not None and not entry.listed:
-            for request in self.follow_section(html, response.url, entry.depth):
-                yield request
+        if depth is not None:
+            yield from self.follow_section(reading, response.url, depth)
 
-    async def _extract(self, html: str, url: str) -> Article | Rejection:
-        """Extract off the event loop (trafilatura is CPU-bound, ~0.1 s a page, >1 s on big ones), in worker
-        processes (``crawler.pool``: trafilatura's module-level lxml parsers must not be shared by threads)."""
-        self._count("extract/pages")
-        rules = rules_of(for_site(self.settings.getdict("NEWSWATCH_SOURCE_RULES"), url))
+    async def _read(self, response: Response, follow: bool, extract: bool = True) -> Reading:
+        """The page read off the event loop (decoded, parsed, extracted: trafilatura is CPU-bound, ~0.05 s a
+        page, >1 s on big ones), in worker processes (``crawler.pool``: trafilatura's module-level lxml
+        parsers must not be shared by threads). A configured section page (no extraction) is read here: one
+        parse costs less than starting the pool, which a re-check of unchanged pages never needs."""
+        url = landed_url(response)
+        rules = rules_of(for_site(self.settings.getdict("NEWSWATCH_SOURCE_RULES"), url)) if extract else None
+        content_type = response.headers.get("Content-Type")
+        page = Page(response.body, content_type.decode("latin-1") if content_type else None, response.url, url,
+                    follow=follow, extract=extract, rules=rules)
         try:
-            return await self.extraction.extract(html, url, rules)
+            if not extract:  # a section page: one lxml parse here costs less than waking the pool (and its
+                return read(page)  # forkserver, which loads trafilatura and py3langid's model) on a re-check
+            self._count("extract/pages")
+            return await self.extraction.read(page)
         except ValueError as exc:  # lxml refusing a fetched string: the page is rejected, the crawl goes on
             self._count("extract/failed")
-            return Rejection(EMPTY, f"unparsable markup: {exc}"[:200])
+            return failed(page, Rejection(EMPTY, f"unparsable markup: {exc}"[:200]))
 
-    def follow_section(self, html: str, page_url: str, depth: int) -> Iterator[Request]:
-        """A section page: its announced feeds requested; its links offered to the frontier, within
-        ``max_depth`` or one hop past it when article-shaped."""
-        yield from self._autodiscovered_feeds(html, page_url)
+    def follow_section(self, reading: Reading, page_url: str, depth: int) -> Iterator[Request]:
+        """A section page: its announced feeds requested; its links (``reading.links``, read only when the
+        depth allows) offered to the frontier, within ``max_depth`` or one hop past it when article-shaped."""
+        yield from self._autodiscovered_feeds(reading.feeds)
         if depth > self.max_depth:
             return
-        for url in site_links(html, page_url):
+        for url in reading.links:
             if depth + 1 > self.max_depth and not looks_like_article(url):
                 continue
             self._offer(Entry(url, site_of(url), SECTION_LANE, depth=depth + 1, discovered_from=page_url))
@@ -280,8 +297,8 @@ class NewsSpider(SourceReading, scrapy.Spider):
         elif outcome == "queued" and entry.listed:
             self._count("discovered/articles")
 
-    def _autodiscovered_feeds(self, html: str, page_url: str) -> Iterator[Request]:
-        for feed in discover_feeds(html, page_url):
+    def _autodiscovered_feeds(self, feeds: tuple[str, ...]) -> Iterator[Request]:
+        for feed in feeds:
             self._count("discovered/feeds")
             yield from self._feed_request(feed)
 

@@ -14,10 +14,13 @@ Removed before fingerprinting (and before diffing, so diffs show only real edits
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
+
+import regex
 
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -47,14 +50,17 @@ _RELATED = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1 << 13)
 def display_line(line: str) -> str:
     """A line as a reader sees it: no invisible characters, link targets, images or Markdown marks."""
     text = _LINK.sub(r"\1", _IMAGE.sub("", INVISIBLE.sub("", line)))
     return _SPACES.sub(" ", _MARKS.sub("", text)).strip()
 
 
+@functools.lru_cache(maxsize=1 << 13)
 def normalize_line(line: str) -> str:
-    """One line in comparable form (see the module doc); empty for a line that is only decoration."""
+    """One line in comparable form (see the module doc); empty for a line that is only decoration.
+    Pure, so remembered (the same lines are normalized for keys, fingerprints and diffs)."""
     text = unicodedata.normalize("NFKC", display_line(line))
     return _CJK_GAP.sub("", _SPACES.sub(" ", text).strip())
 
@@ -93,6 +99,9 @@ def fingerprint(parts: Iterable[str | None]) -> str:
     return digest.hexdigest()
 
 
+_INSIGNIFICANT = regex.compile(r"[\s\x1c-\x1f\p{P}]+")  # str.isspace() counts \x1c-\x1f too
+
+
 def significant_length(text: str) -> int:
-    """Characters that carry content: no whitespace, no punctuation."""
-    return sum(1 for ch in text if not ch.isspace() and not unicodedata.category(ch).startswith("P"))
+    """Characters that carry content: no whitespace, no punctuation (Unicode category P*)."""
+    return len(text) - sum(len(run) for run in _INSIGNIFICANT.findall(text))

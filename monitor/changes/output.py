@@ -59,7 +59,7 @@ def write_change(session: Session, corpus: Corpus, article: Article, change: Cha
     if old is None or new is None:
         return None
     path = corpus.folder / CHANGES / change_file_name(article.corpus_file, new.number)
-    write_document(path, change_document(article, change, old, new))
+    corpus.write(path, change_document(article, change, old, new))
     return path
 
 
@@ -68,11 +68,14 @@ def changes_of(session: Session, article: Article) -> list[Change]:
     return list(session.execute(query).scalars())
 
 
-def join_corpus(session: Session, corpus: Corpus, article: Article) -> int:
-    """Put an article into the corpus: its document, and a document for each of its changes."""
-    if save_to_corpus(session, corpus, article) is None:
+def join_corpus(session: Session, corpus: Corpus, article: Article, latest: Version | None = None,
+                first: bool = False) -> int:
+    """Put an article into the corpus: its document (at ``latest`` when the caller holds it), and a
+    document for each of its changes (``first``: its first version, so it has none)."""
+    if save_to_corpus(session, corpus, article, latest) is None:
         return 0
-    return 1 + sum(1 for change in changes_of(session, article) if write_change(session, corpus, article, change))
+    changes = () if first else changes_of(session, article)
+    return 1 + sum(1 for change in changes if write_change(session, corpus, article, change))
 
 
 def export(session: Session, folder: Path) -> Written:

@@ -21,10 +21,18 @@ from pathlib import Path
 
 from scrapy.settings import BaseSettings
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from crawler.items import FetchedArticle, RejectedPage
-from crawler.store import Recorded, corpus_source, fetched_article, new_version, refresh_latest, save_to_corpus
+from crawler.store import (
+    Recorded,
+    corpus_source,
+    fetched_history,
+    new_version,
+    recover_corpus,
+    refresh_latest,
+    save_to_corpus,
+)
 from crawler.topic import Topic
 from crawler.urls import for_site, site_of
 from monitor.alerts.channels import Channel, build_channels
@@ -75,8 +83,13 @@ class History:
 
     @classmethod
     def load(cls, session: Session, article_id: int) -> History:
-        query = select(Version).where(Version.article_id == article_id).order_by(Version.number)
-        versions = list(session.execute(query).scalars())
+        query = (select(Version).where(Version.article_id == article_id).order_by(Version.number)
+                 .options(defer(Version.raw_html)))  # the stored bytes are never compared
+        return cls.of(list(session.execute(query).scalars()))
+
+    @classmethod
+    def of(cls, versions: Sequence[Version]) -> History:
+        """The history of an article from its versions in order."""
         if not versions:
             return cls(None, {})
         earlier = {v.content_hash: v.number for v in versions[:-1] if v.extractor != SEED_EXTRACTOR}
@@ -149,12 +162,13 @@ class ChangeRecorder:
         return compared
 
     def _template(self, session: Session, site: str, article_id: int, item: FetchedArticle,
-                  latest: Version | None) -> tuple[Template, frozenset[str]]:
+                  latest: Version | None, created: bool) -> tuple[Template, frozenset[str]]:
         """The site's template as it bears on this fetch and the latest version (learned from the counts
         of their lines, plus the template the latest version was compared under); the article's own
-        contribution to the counts."""
+        contribution to the counts (nothing for an article this fetch created)."""
         keys = line_keys(item.body) | (line_keys(latest.body) if latest is not None else frozenset())
-        template, own = site_template(session, site, article_id, keys, self.template_rules)
+        template, own = site_template(session, site, article_id, keys, self.template_rules,
+                                      frozenset() if created else None)
         if latest is None or latest.extractor == SEED_EXTRACTOR:
             return template, own
         template = template.union(known_template(session, site, latest.meta))
@@ -188,12 +202,13 @@ class ChangeRecorder:
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
         relevant = self.topic.matches(item.title, item.body)
-        article = fetched_article(session, item, relevant, now)
-        history = History.load(session, article.id)
+        article, versions = fetched_history(session, item, relevant, now)
+        created = versions is None
+        history = History.of(versions or ())
         latest = history.latest
         item, reselected = self._reselected(item, latest)
         site = site_of(article.canonical_url)
-        template, own = self._template(session, site, article.id, item, latest)
+        template, own = self._template(session, site, article.id, item, latest, created)
         item = self._stamped(item, template)
         current = templated(self._compared(snapshot_of_item(item), item.url), template)
         previous = templated(self._compared(snapshot_of_version(latest), item.url), template) if latest else None
@@ -226,7 +241,7 @@ class ChangeRecorder:
         number = 1 if latest is None else latest.number + 1
         version = new_version(article, number, item, current.fingerprint, now, **extra)
         session.add(version)
-        session.flush()
+        session.flush()  # written now (the change row names it by id; a lost connection is this item's fault)
         article.next_check_at = None
         written = 0
         source = corpus_source(item.meta, article.canonical_url)  # the registry name, as the corpus says
@@ -243,12 +258,12 @@ class ChangeRecorder:
                     source, article_info(article, version), change_info(change, latest, version)))
             if article.corpus_file is not None:
                 written += int(write_change(session, self.corpus, article, change) is not None)
-                written += int(save_to_corpus(session, self.corpus, article) is not None)
+                written += int(save_to_corpus(session, self.corpus, article, version) is not None)
         if detection.outcome == "baseline" and latest is not None and latest.extractor != SEED_EXTRACTOR \
                 and article.corpus_file is not None:  # re-baselined under new selectors: the corpus follows
-            written += int(save_to_corpus(session, self.corpus, article) is not None)
+            written += int(save_to_corpus(session, self.corpus, article, version) is not None)
         if relevant and article.corpus_file is None:
-            written += join_corpus(session, self.corpus, article)
+            written += join_corpus(session, self.corpus, article, version, first=latest is None)
         return Recorded(detection.outcome, article.id, number, relevant, written)
 
     @staticmethod
@@ -264,7 +279,6 @@ class ChangeRecorder:
             diff=text, diff_json=structured, reverted_to=detection.reverted_to, detected_at=now,
         )
         session.add(change)
-        session.flush()
         return change
 
     def _anomaly(self, session: Session, article: Article, reason: str, detail: str, raw: bytes, status: int,
@@ -301,3 +315,6 @@ class ChangeRecorder:
         return self._anomaly(session, article, page.reason, page.detail, page.raw_body, page.http_status, now,
                              page.title)
 
+    def recover(self, session: Session) -> int:
+        """Corpus documents a killed crawl left unwritten, rewritten from storage (with their changes)."""
+        return recover_corpus(session, self.corpus, lambda s, article: join_corpus(s, self.corpus, article))

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -76,16 +77,19 @@ class Template:
         return Template(self.keys | other.keys)
 
 
+@functools.lru_cache(maxsize=1 << 13)
 def line_key(line: str) -> str:
-    """The key of one body line ("" for a line that is only decoration)."""
+    """The key of one body line ("" for a line that is only decoration); pure, so remembered (a body's
+    lines are keyed by learning, stripping, inheriting and the counts alike)."""
     text = normalize_line(line)
     if not text:
         return ""
     return hashlib.sha256(_DIGITS.sub("#", text).encode("utf-8")).hexdigest()[:KEY_CHARS]
 
 
+@functools.lru_cache(maxsize=256)
 def line_keys(body: str) -> frozenset[str]:
-    """The keys of a body's lines (at most :data:`MAX_KEYS` lines)."""
+    """The keys of a body's lines (at most :data:`MAX_KEYS` lines); remembered for the last bodies."""
     keys = (line_key(line) for line in body.splitlines()[:MAX_KEYS])
     return frozenset(key for key in keys if key)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -46,32 +46,43 @@ def site_counts(session: Session, site: str, keys: Iterable[str]) -> dict[str, i
 
 
 def site_template(session: Session, site: str, article_id: int, keys: Iterable[str],
-                  rules: TemplateRules) -> tuple[Template, frozenset[str]]:
+                  rules: TemplateRules, own: frozenset[str] | None = None) -> tuple[Template, frozenset[str]]:
     """The site's template restricted to ``keys`` (seen from outside ``article_id``), and what the
-    article contributed so far."""
-    own = own_keys(session, article_id)
+    article contributed so far (``own`` when the caller knows it: an article created by this fetch has
+    contributed nothing)."""
+    if own is None:
+        own = own_keys(session, article_id)
     return learn(site_counts(session, site, keys), own, rules), own
 
 
-def _add(session: Session, site: str, deltas: list[tuple[str, int]]) -> None:
+def _add(session: Session, site: str, deltas: list[tuple[str, int]]) -> set[str]:
     """Add each delta to its key's count: one statement, keys in sorted order (concurrent transactions
-    lock the rows in one order, so they wait for each other but never deadlock)."""
+    lock the rows in one order, so they wait for each other but never deadlock); the keys no article
+    has any more (count 0 or less)."""
     rows = [{"site": site, "line_hash": key, "articles": delta} for key, delta in deltas]
     dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(TemplateLine).values(rows)
-        total = TemplateLine.articles + statement.excluded.articles
-        session.execute(statement.on_conflict_do_update(index_elements=["site", "line_hash"],
-                                                        set_={"articles": total}))
-        return
+    if dialect in ("postgresql", "sqlite"):  # one statement, compiled once: the rows go as parameters
+        table = TemplateLine.__table__
+        assert isinstance(table, Table)
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        total = table.c.articles + statement.excluded.articles
+        upsert = statement.on_conflict_do_update(index_elements=["site", "line_hash"], set_={"articles": total})
+        if not any(delta < 0 for _key, delta in deltas):
+            session.connection().execute(upsert, rows)
+            return set()
+        returned = session.connection().execute(upsert.returning(table.c.line_hash, table.c.articles), rows).all()
+        return {key for key, count in returned if count <= 0}
+    gone = set()
     for key, delta in deltas:  # other backends: read, then write
         row = session.get(TemplateLine, (site, key))
         if row is None:
             session.add(TemplateLine(site=site, line_hash=key, articles=delta))
         else:
             row.articles += delta
+            if row.articles <= 0:
+                gone.add(key)
     session.flush()
+    return gone
 
 
 def contribute(session: Session, site: str, article_id: int, before: frozenset[str],
@@ -80,15 +91,16 @@ def contribute(session: Session, site: str, article_id: int, before: frozenset[s
     now = frozenset({*keys, SITE_KEY})
     added, removed = now - before, before - now
     deltas = sorted([(key, 1) for key in added] + [(key, -1) for key in removed])
+    gone: set[str] = set()
     for start in range(0, len(deltas), _CHUNK):
-        _add(session, site, deltas[start:start + _CHUNK])
+        gone |= _add(session, site, deltas[start:start + _CHUNK])
     session.add_all(ArticleLine(article_id=article_id, line_hash=key) for key in sorted(added))
     for chunk in _chunks(removed):
         session.execute(delete(ArticleLine).where(ArticleLine.article_id == article_id,
                                                   ArticleLine.line_hash.in_(chunk)))
-        session.execute(delete(TemplateLine).where(  # a line no article has any more (a hot list moved on)
+    for chunk in _chunks(gone):  # a line no article has any more (a hot list moved on)
+        session.execute(delete(TemplateLine).where(
             TemplateLine.site == site, TemplateLine.line_hash.in_(chunk), TemplateLine.articles <= 0))
-    session.flush()
 
 
 def save_template(session: Session, site: str, template: Template) -> str | None:

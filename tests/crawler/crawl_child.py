@@ -3,8 +3,11 @@ restart inside pytest), on Scrapy's real download path, with the crawl's own set
 
     result = crawl_plan(tmp_path, settings, [ArticleTarget(url, etag='"e1"')])
     result.stats["newswatch/fetched/not_modified"]; result.delays  # every download slot's last delay
+    crawl_plan(tmp_path, settings, targets, spies=True).parses      # page decodes/parses in the crawl's process
 
-The child writes the crawl stats and the delay of every download slot at the end to a JSON file.
+The child writes the crawl stats and the delay of every download slot at the end to a JSON file; with
+``spies`` it also counts the calls, in its own process (not in extraction workers), of every function that
+decodes or parses a page (:data:`SPIED`).
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.items import ArticleTarget
+from crawler.items import ArticleTarget, SiteTarget
 from tests.conftest import ROOT
 
 
@@ -28,21 +32,53 @@ class ChildCrawl:
     stats: dict[str, Any]
     delays: dict[str, float]  # download slot -> its delay when the spider closed
     log: str
+    parses: dict[str, int] = field(default_factory=dict)  # spied function -> calls in the crawl's process
+    extractors: tuple[str, ...] = ()  # trafilatura, py3langid: those the crawl's process had imported
 
     def count(self, key: str) -> int:
         return int(self.stats.get(key, 0))
 
 
+# what decodes or parses a page, module by module (a module imported before the next binds the spy)
+SPIED = (("lxml.html", "document_fromstring"), ("parsel.selector", "create_root_node"),
+         ("crawler.encoding", "decode_body"), ("crawler.htmltree", "parse_html"), ("crawler.htmltree", "parse_text"),
+         ("crawler.discovery", "declared_canonical"), ("crawler.discovery", "discover_feeds"),
+         ("crawler.discovery", "site_links"), ("crawler.discovery", "page_links"), ("crawler.extract", "extract"),
+         ("crawler.extract", "extract_tree"), ("crawler.reading", "read"))
+
+
+def install_spies() -> Counter[str]:
+    """Wrap every :data:`SPIED` function in this process with a call counter (before the crawler imports
+    them by name)."""
+    import importlib
+
+    calls: Counter[str] = Counter()
+
+    def spy(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return original(*args, **kwargs)
+        return counted
+
+    for module_name, function in SPIED:
+        module = importlib.import_module(module_name)
+        setattr(module, function, spy(f"{module_name}.{function}", getattr(module, function)))
+    return calls
+
+
 def child_main(spec_file: str) -> None:
-    """Child process: crawl the spec's plan, write stats and slot delays."""
+    """Child process: crawl the spec's plan, write stats and slot delays (and the spies' counts)."""
+    spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
+    calls = install_spies() if spec.get("spies") else Counter()
     from scrapy import signals
     from scrapy.crawler import AsyncCrawlerProcess
 
     from crawler.items import CrawlPlan
     from crawler.spiders.news import NewsSpider
 
-    spec = json.loads(Path(spec_file).read_text(encoding="utf-8"))
-    plan = CrawlPlan(tuple(ArticleTarget(**target) for target in spec["articles"]))
+    sites = tuple(SiteTarget(**{k: tuple(v) if isinstance(v, list) else v for k, v in site.items()})
+                  for site in spec.get("sites", ()))
+    plan = CrawlPlan(tuple(ArticleTarget(**target) for target in spec["articles"]), sites)
     process = AsyncCrawlerProcess(spec["settings"])
     crawler = process.create_crawler(NewsSpider)
     delays: dict[str, float] = {}
@@ -56,15 +92,18 @@ def child_main(spec_file: str) -> None:
     process.start()
     assert crawler.stats is not None
     stats = {k: v for k, v in crawler.stats.get_stats().items() if isinstance(v, int | float | str)}
-    Path(spec["out"]).write_text(json.dumps({"stats": stats, "delays": delays}), encoding="utf-8")
+    extractors = [name for name in ("trafilatura", "py3langid") if name in sys.modules]
+    Path(spec["out"]).write_text(json.dumps({"stats": stats, "delays": delays, "parses": dict(calls),
+                                             "extractors": extractors}), encoding="utf-8")
 
 
 def crawl_plan(workdir: Path, settings: dict[str, Any], articles: Sequence[ArticleTarget],
-               timeout: float = 180) -> ChildCrawl:
+               timeout: float = 180, spies: bool = False, sites: Sequence[SiteTarget] = ()) -> ChildCrawl:
     workdir.mkdir(parents=True, exist_ok=True)
     spec, out = workdir / "spec.json", workdir / "out.json"
     out.unlink(missing_ok=True)
-    payload = {"settings": settings, "articles": [dataclasses.asdict(a) for a in articles], "out": str(out)}
+    payload = {"settings": settings, "articles": [dataclasses.asdict(a) for a in articles], "out": str(out),
+               "spies": spies, "sites": [dataclasses.asdict(site) for site in sites]}
     spec.write_text(json.dumps(payload), encoding="utf-8")
     code = "import sys; from tests.crawler.crawl_child import child_main; child_main(sys.argv[1])"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -72,4 +111,4 @@ def crawl_plan(workdir: Path, settings: dict[str, Any], articles: Sequence[Artic
                           capture_output=True, text=True, timeout=timeout, check=False)
     assert proc.returncode == 0 and out.exists(), f"crawl failed:\n{proc.stderr[-8000:]}"
     loaded = json.loads(out.read_text(encoding="utf-8"))
-    return ChildCrawl(loaded["stats"], loaded["delays"], proc.stderr)
+    return ChildCrawl(loaded["stats"], loaded["delays"], proc.stderr, loaded["parses"], tuple(loaded["extractors"]))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.fastpath import Check, CheckBatch, PageKeys, extraction_context, mark_checked, page_key, stored_key
-from crawler.items import ArticleTarget, NotModified
+from crawler.items import ArticleTarget, NotModified, SiteTarget
 from crawler.settings import CrawlOptions, crawl_settings
 from crawler.store import latest_version
 from storage.engine import make_engine, session_factory
@@ -178,3 +178,21 @@ def test_a_changed_page_still_takes_the_full_path(site_server: SiteServer,
     assert after == {url: n + (url.endswith(changed)) for url, n in before.items()}
     etag_page = next(t for t in stored_targets(settings)[0] if t.url.endswith(ETAGGED))
     assert etag_page.etag == '"v2"'  # the new validator reached the stored version through the batch
+
+
+def test_a_recheck_with_a_configured_home_page_starts_no_extraction_worker(
+        first_crawl: tuple[dict[str, Any], ChildCrawl], site_server: SiteServer, tmp_path: Path) -> None:
+    settings, first = first_crawl
+    assert first.count("newswatch/extract/pool_started") == 1
+    links = "".join(f'<li><a href="{p.path}">{p.path}</a></li>' for p in ARTICLES)
+    site_server.add("/", body=f"<html><body><ul>{links}</ul></body></html>".encode(),
+                    headers={"Content-Type": "text/html; charset=utf-8"})
+    home = SiteTarget("site", pages=(site_server.url("/"),), robots=False)
+    targets, _numbers = stored_targets(settings)
+
+    again = crawl_plan(tmp_path / "again", settings, targets, sites=[home])
+
+    assert again.count("newswatch/fetched/page") == 1, "the home page was read"
+    assert again.count("newswatch/fastpath/same_bytes") + again.count("newswatch/fetched/not_modified") \
+        == len(ARTICLES)
+    assert again.count("newswatch/extract/pool_started") == 0, "the home page woke the extraction pool"

@@ -25,7 +25,7 @@ from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
 from crawler.urls import canonical_url, join_url, same_site, site_of, split_url, try_canonical_url, url_host
 from storage.errors import ParseError
 from storage.links import find_links, is_image_url
-from tests.crawler.test_spider import spider
+from tests.crawler.test_spider import section, spider
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "extraction_eval"
 KXAN_URL = ("https://www.kxan.com/news/texas/voters-pass-increase-for-retired-public-education-workers-but-"
@@ -48,7 +48,8 @@ def kxan(repaired: bool = False) -> HtmlResponse:
 def _followed(response: HtmlResponse) -> list[tuple[str, str]]:
     """What the page makes the spider fetch as a section page: feed requests, and the links it offers."""
     made = spider(max_pages_per_site=1000)
-    feeds = [(r.url, getattr(r.callback, "__name__", "")) for r in made.follow_section(response.text, response.url, 0)
+    reading = section(response.body, response.url)
+    feeds = [(r.url, getattr(r.callback, "__name__", "")) for r in made.follow_section(reading, response.url, 0)
              if isinstance(r, Request)]
     return feeds + [(url, f"depth {entry.depth}") for url, entry in made.frontier.entries.items()]
 
@@ -162,7 +163,7 @@ def test_hostile_links_in_feeds_and_sitemaps_never_stop_the_spider(href: str) ->
     robots = TextResponse("https://news.example.com/robots.txt", body=f"Sitemap: {href}\n".encode())
     page = _page(href)
     calls: tuple[tuple[str, tuple[Any, ...]], ...] = (
-        ("parse_feed", (feed,)), ("parse_sitemap", (sitemap,)), ("follow_section", (page, BASE, 0)))
+        ("parse_feed", (feed,)), ("parse_sitemap", (sitemap,)), ("follow_section", (section(page, BASE), BASE, 0)))
     for method, args in calls:
         made = spider()
         list(getattr(made, method)(*args))

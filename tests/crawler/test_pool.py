@@ -4,6 +4,7 @@ dies is one page's clear error, not a hung crawl."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import subprocess
@@ -15,27 +16,29 @@ import pytest
 
 from crawler.encoding import decode_body
 from crawler.extract import Article, Rejection, extract
-from crawler.pool import CRASHED, ExtractionPool, Rules, extract_page, rules_of
+from crawler.pool import CRASHED, ExtractionPool, read_page, rules_of
+from crawler.reading import Page, Reading
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import ARTICLES, fixture_bytes
 
-PAGES = [(decode_body(fixture_bytes(p.fixture), p.content_type), f"http://news.example.cn{p.path}")
-         for p in ARTICLES]
-POISON = "<!-- crash the worker -->"
+PAGES = [Page(fixture_bytes(p.fixture), p.content_type, f"http://news.example.cn{p.path}",
+              f"http://news.example.cn{p.path}") for p in ARTICLES]
+POISON = b"<!-- crash the worker -->"
 
 
-def crash_on_poison(html: str, url: str, rules: Rules | None) -> Article | Rejection:
+def crash_on_poison(page: Page) -> Reading:
     """A worker task that dies as a crash in lxml would (no exception, the process is gone)."""
-    if POISON in html:
+    if POISON in page.body:
         os._exit(70)
-    return extract_page(html, url, rules)
+    return read_page(page)
 
 
-async def extract_all(pool: ExtractionPool, pages: list[tuple[str, str]]) -> list[Article | Rejection]:
+async def extract_all(pool: ExtractionPool, pages: list[Page]) -> list[Article | Rejection | None]:
     try:
-        return await asyncio.wait_for(asyncio.gather(*(pool.extract(h, u, None) for h, u in pages)), 120)
+        readings = await asyncio.wait_for(asyncio.gather(*(pool.read(page) for page in pages)), 120)
     finally:
         pool.close()
+    return [reading.result for reading in readings]
 
 
 @pytest.mark.parametrize("workers", [2, 1, 0], ids=["processes", "one-thread", "off"])
@@ -43,13 +46,13 @@ def test_the_pool_extracts_what_extract_does(workers: int) -> None:
     pool = ExtractionPool(workers)
     assert pool.in_processes is (workers > 1)
     results = asyncio.run(extract_all(pool, PAGES))
-    assert results == [extract(html, url) for html, url in PAGES]
+    assert results == [extract(decode_body(p.body, p.content_type), p.landed) for p in PAGES]
     assert all(isinstance(r, Article) for r in results)
 
 
 def test_a_dead_worker_is_that_pages_error_and_the_others_are_extracted() -> None:
-    poisoned = (PAGES[1][0].replace("<head>", "<head>" + POISON, 1), PAGES[1][1])
-    assert POISON in poisoned[0]
+    poisoned = dataclasses.replace(PAGES[1], body=PAGES[1].body.replace(b"<head>", b"<head>" + POISON, 1))
+    assert POISON in poisoned.body
     pages = [PAGES[0], poisoned, *PAGES[2:]]
     pool = ExtractionPool(2, task=crash_on_poison)
 
@@ -65,20 +68,20 @@ def test_the_source_selectors_travel_as_plain_data() -> None:
     rules = rules_of({"include": ["//body"], "exclude": ["//script"], "ignore": ["x"]})
     assert rules == (("//body",), ("//script",))
     assert rules_of({"ignore": ["x"]}) is None
-    html, url = PAGES[0]
     pool = ExtractionPool(2)
     try:
-        result = asyncio.run(pool.extract(html, url, rules))
+        reading = asyncio.run(pool.read(dataclasses.replace(PAGES[0], rules=rules)))
     finally:
         pool.close()
-    assert isinstance(result, Article)
+    assert isinstance(reading.result, Article)
 
 
 KILLED_CRAWL = """
 import asyncio, os, signal, sys
 from crawler.pool import ExtractionPool
+from crawler.reading import Page
 pool = ExtractionPool(2)
-asyncio.run(pool.extract("<html><body><p>x</p></body></html>", "http://a.example/", None))
+asyncio.run(pool.read(Page(b"<html><body><p>x</p></body></html>", None, "http://a.example/", "http://a.example/")))
 print(" ".join(str(pid) for pid in pool.executor._processes), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """

@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 from crawler.failures import failure_kind
 from crawler.frontier import SECTION_LANE, Entry
 from crawler.items import ArticleTarget, CrawlPlan, FetchError, RejectedPage, SiteTarget
+from crawler.reading import Page, Reading, read
 from crawler.settings import CrawlOptions, crawl_settings
 from crawler.spiders.news import NewsSpider
 
@@ -37,6 +38,12 @@ def html(url: str, body: str) -> HtmlResponse:
 SECTION = "".join(f'<a href="/2025/02/{d:02d}/a{d}.html">{d}</a>' for d in range(1, 6)) + (
     '<a href="/world/">world</a><a href="https://elsewhere.example.org/2025/02/01/x.html">x</a>'
 )
+
+
+def section(body: str | bytes, url: str) -> Reading:
+    """The worker's reading of a section page (links and feeds, no extraction)."""
+    raw = body.encode() if isinstance(body, str) else body
+    return read(Page(raw, "text/html; charset=utf-8", url, url, follow=True, extract=False))
 
 
 def requests_of(results: Any) -> list[Request]:
@@ -66,21 +73,22 @@ def judged(made: NewsSpider, response: HtmlResponse) -> list[Any]:
 
 def test_section_page_offers_same_site_links_whatever_their_shape() -> None:
     made = spider()
-    assert requests_of(made.follow_section(html(BASE + "/", SECTION).text, BASE + "/", depth=0)) == []
+    reading = section(html(BASE + "/", SECTION).body, BASE + "/")
+    assert requests_of(made.follow_section(reading, BASE + "/", depth=0)) == []
     assert offered(made) == [f"{BASE}/2025/02/{d:02d}/a{d}.html" for d in range(1, 6)] + [f"{BASE}/world/"]
     assert {e.depth for e in made.frontier.entries.values()} == {1}
 
 
 def test_depth_limit_stops_following_sections_but_not_article_shaped_links() -> None:
     made = spider(max_depth=1)
-    list(made.follow_section(html(BASE + "/world/", SECTION).text, BASE + "/world/", depth=1))
+    list(made.follow_section(section(html(BASE + "/world/", SECTION).body, BASE + "/world/"), BASE + "/world/", 1))
     assert f"{BASE}/world/" not in offered(made)
     assert len(offered(made)) == 5
 
 
 def test_page_limit_per_site_is_counted() -> None:
     made = spider(max_pages_per_site=2)
-    list(made.follow_section(SECTION, BASE + "/", depth=0))
+    list(made.follow_section(section(SECTION, BASE + "/"), BASE + "/", depth=0))
     released = [e.url for e in made.frontier.release("news.example.com")]
     assert released == [f"{BASE}/2025/02/01/a1.html", f"{BASE}/2025/02/02/a2.html"]
     made.closed("finished")
