@@ -30,10 +30,21 @@ class SiteTarget:
 
 
 @dataclass(frozen=True)
+class SourceValidators:
+    """The HTTP validators a feed or leaf sitemap answered with when it was last read completely."""
+
+    url: str  # as requested
+    kind: str  # feed | sitemap
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
 class CrawlPlan:
     articles: tuple[ArticleTarget, ...] = ()
     sites: tuple[SiteTarget, ...] = ()
     known: frozenset[str] = frozenset()  # stored articles not due for a re-check: not fetched when rediscovered
+    validators: tuple[SourceValidators, ...] = ()  # of the feeds and sitemaps it may request (conditional GET)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ anomalies    fetches not accepted as versions (empty, shrunk, error pages), re-c
 template_lines  per site: how many articles have each line key (site templates are learned from it)
 article_lines   the line keys each article contributed to its site's counts
 site_templates  the template lines a version was compared under (by digest), to replay the decision
+source_validators  per feed or leaf sitemap URL: the ETag / Last-Modified of its last complete read
 """
 
 from __future__ import annotations
@@ -239,3 +240,16 @@ class SiteTemplate(Base):
     digest: Mapped[str] = mapped_column(String(16), primary_key=True)
     line_hashes: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SourceValidator(Base):
+    """The validators a feed or leaf sitemap answered with when a run last read it completely (every link
+    it listed fetched): sent as a conditional GET next run. Absent: the next run reads it in full."""
+
+    __tablename__ = "source_validators"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # feed | sitemap
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -167,14 +167,18 @@ class NewsSpider(SourceReading, scrapy.Spider):
         return self._request(url, self.parse_page, kind="page", meta=meta, dont_filter=True)
 
     def _feed_request(self, url: str, held: bool = False) -> Iterator[Request]:
-        cap = self.settings.getint("NEWSWATCH_MAX_FEED_BYTES")
+        """A feed, with its stored validators (a 304 offers nothing: ``crawler.sourceledger``)."""
         return self._source_request(url, self.parse_feed, kind="feed", held=held, gate=held,
-                                    meta={"download_maxsize": cap})
+                                    meta=self._conditional_meta(url), headers=self.validator_headers(url))
 
     def _sitemap_request(self, url: str, held: bool = False) -> Iterator[Request]:
-        cap = self.settings.getint("NEWSWATCH_MAX_FEED_BYTES")
+        """A sitemap, with the validators stored for it (only a leaf ``<urlset>`` ever has some)."""
         return self._source_request(url, self.parse_sitemap, kind="sitemap", held=held,
-                                    meta={"download_maxsize": cap})
+                                    meta=self._conditional_meta(url), headers=self.validator_headers(url))
+
+    def _conditional_meta(self, url: str) -> dict[str, Any]:
+        return {"download_maxsize": self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"),
+                "handle_httpstatus_list": [304], "nw_source_url": url}
 
     def _release(self, site: str) -> Iterator[Request]:
         for entry in self.frontier.release(site):

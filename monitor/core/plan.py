@@ -1,22 +1,23 @@
 """What one run crawls: the seeds' URLs and links, every registry source and the other sites the seeds
-reach, and the stored articles due for a re-check (with their HTTP validators for conditional GET)."""
+reach, and the stored articles due for a re-check (with their HTTP validators for conditional GET), with
+the validators of the feeds and leaf sitemaps of those sites."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.fastpath import key_of_meta
-from crawler.items import ArticleTarget, CrawlPlan, SiteTarget
+from crawler.items import ArticleTarget, CrawlPlan, SiteTarget, SourceValidators
 from crawler.urls import site_of
 from monitor.core.schedule import is_due
 from monitor.core.seeds import SeedEntry
 from monitor.core.sources import RegisteredSource, Registry
-from storage.models import Article, Version
+from storage.models import Article, SourceValidator, Version
 
 NO_DISCOVERY_SITES = frozenset({"mp.weixin.qq.com"})  # WeChat has no sections, feeds or sitemaps
 BATCH = 1_000  # rows fetched at a time when the plan reads the stored articles
@@ -123,3 +124,18 @@ def build_plan(entries: Iterable[SeedEntry], registry: Registry, due: Iterable[A
             articles.setdefault(target.url, target)
     return CrawlPlan(tuple(articles.values()), tuple(site_targets(entries, registry)),
                      known=known - set(articles))
+
+
+def source_validators(session: Session) -> tuple[SourceValidators, ...]:
+    """The stored validators of every feed and leaf sitemap (a few rows: one per source URL)."""
+    rows = session.execute(select(SourceValidator.url, SourceValidator.kind, SourceValidator.etag,
+                                  SourceValidator.last_modified))
+    return tuple(SourceValidators(url, kind, etag, modified) for url, kind, etag, modified in rows)
+
+
+def with_validators(plan: CrawlPlan, validators: Iterable[SourceValidators]) -> CrawlPlan:
+    """``plan`` carrying the validators of the sources on its sites (the feeds and sitemaps it may request:
+    configured, named by robots.txt or an index, announced by a page)."""
+    sites = {site_of(u) for s in plan.sites for u in (*s.pages, *s.feeds, *s.sitemaps, *s.roots)}
+    sites |= {site_of(a.url) for a in plan.articles}
+    return replace(plan, validators=tuple(v for v in validators if site_of(v.url) in sites))

@@ -8,6 +8,7 @@ with an empty plan records itself without them.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,21 +25,23 @@ from monitor.alerts.health import update_sources
 from monitor.alerts.outbox import DeliveryReport, RetryPolicy, deliver_pending
 from monitor.alerts.settings import channels_to_plain
 from monitor.core.config import Config
-from monitor.core.plan import build_plan, due_articles, known_urls
+from monitor.core.plan import build_plan, due_articles, known_urls, source_validators, with_validators
 from monitor.core.preflight import preflight
 from monitor.core.runtime import Storage, open_storage
 from monitor.core.schedule import parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
 from monitor.core.sources import load_registry, source_names, source_rules
 from storage.engine import transaction
+from storage.errors import StorageError
 from storage.lock import run_lock
-from storage.models import CrawlRun
+from storage.models import CrawlRun, SourceValidator
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.spiders.news import NewsSpider
 
+log = logging.getLogger("newswatch.run")
 TOPICS_FILE = "topics.toml"
 RECORDER = "monitor.changes.record.ChangeRecorder"
 
@@ -114,7 +117,8 @@ def plan_run(config: Config, storage: Storage) -> CrawlPlan:
     with storage.sessions() as session:
         due = due_articles(session, ladder)
         known = known_urls(session)
-    return build_plan(entries, load_registry(seeds_dir), due, known)
+        validators = source_validators(session)
+    return with_validators(build_plan(entries, load_registry(seeds_dir), due, known), validators)
 
 
 def retry_policy(config: Config) -> RetryPolicy:
@@ -174,10 +178,38 @@ def run_settings(config: Config, cassette: Path | None, mode: str | None, log_le
 def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler | None, config: Config,
                   channels: tuple[Channel, ...]) -> None:
     spider = _news_spider(crawler)
-    if spider is None:
+    if spider is None or crawler is None:
         return
     with transaction(storage.sessions) as session:
         update_sources(session, plan, spider.fetched, spider.errors, config.alerts, channels, datetime.now(UTC))
+    record_validators(storage, crawler, spider)
+
+
+def record_validators(storage: Storage, crawler: Crawler, spider: NewsSpider) -> None:
+    """Store the validators of the feeds and leaf sitemaps this crawl read completely, clear those of the
+    ones it did not (``crawler.sourceledger``); one transaction. A failure here loses only validators:
+    the next run reads those sources in full."""
+    stats = crawler.stats
+    finished = stats is not None and stats.get_value("finish_reason") == "finished"
+    report = spider.validator_report(finished)
+    now = datetime.now(UTC)
+    try:
+        with transaction(storage.sessions) as session:
+            for url in report.clear:
+                row = session.get(SourceValidator, url)
+                if row is not None:
+                    session.delete(row)
+            for found in report.keep:
+                row = session.get(SourceValidator, found.url) or SourceValidator(url=found.url)
+                row.kind, row.etag, row.last_modified, row.checked_at = (found.kind, found.etag,
+                                                                         found.last_modified, now)
+                session.add(row)
+    except StorageError as exc:
+        log.warning("feed and sitemap validators not stored (the next run reads them in full): %s", exc)
+        return
+    if stats is not None:
+        stats.set_value("newswatch/validators/kept", len(report.keep))
+        stats.set_value("newswatch/validators/cleared", len(report.clear))
 
 
 def crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | None]:
