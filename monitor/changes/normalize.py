@@ -50,14 +50,14 @@ _RELATED = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=1 << 13)
+@functools.lru_cache(maxsize=1 << 12)
 def display_line(line: str) -> str:
     """A line as a reader sees it: no invisible characters, link targets, images or Markdown marks."""
     text = _LINK.sub(r"\1", _IMAGE.sub("", INVISIBLE.sub("", line)))
     return _SPACES.sub(" ", _MARKS.sub("", text)).strip()
 
 
-@functools.lru_cache(maxsize=1 << 13)
+@functools.lru_cache(maxsize=1 << 12)
 def normalize_line(line: str) -> str:
     """One line in comparable form (see the module doc); empty for a line that is only decoration.
     Pure, so remembered (the same lines are normalized for keys, fingerprints and diffs)."""

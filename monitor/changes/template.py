@@ -77,7 +77,7 @@ class Template:
         return Template(self.keys | other.keys)
 
 
-@functools.lru_cache(maxsize=1 << 13)
+@functools.lru_cache(maxsize=1 << 12)
 def line_key(line: str) -> str:
     """The key of one body line ("" for a line that is only decoration); pure, so remembered (a body's
     lines are keyed by learning, stripping, inheriting and the counts alike)."""
@@ -87,9 +87,10 @@ def line_key(line: str) -> str:
     return hashlib.sha256(_DIGITS.sub("#", text).encode("utf-8")).hexdigest()[:KEY_CHARS]
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=16)
 def line_keys(body: str) -> frozenset[str]:
-    """The keys of a body's lines (at most :data:`MAX_KEYS` lines); remembered for the last bodies."""
+    """The keys of a body's lines (at most :data:`MAX_KEYS` lines); remembered for the last few bodies (a
+    record keys the same two bodies several times; more would only hold whole articles in a daemon)."""
     keys = (line_key(line) for line in body.splitlines()[:MAX_KEYS])
     return frozenset(key for key in keys if key)
 

@@ -43,7 +43,7 @@ from monitor.core.config import Config
 from monitor.core.endpoints import daemon_app
 from monitor.core.http import HttpServer, credential
 from monitor.core.metrics import Metrics, SourceState, State
-from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets
+from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets, source_validators, with_validators
 from monitor.core.preflight import preflight
 from monitor.core.retention import describe, policy_of, prune_storage
 from monitor.core.run import (
@@ -113,6 +113,7 @@ class Daemon:
                 session.add(run)
                 session.flush()
                 run_id = run.id
+                plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
             crawler = self.runner.create_crawler(NewsSpider)
             started, error = time.monotonic(), None
             try:

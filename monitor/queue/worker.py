@@ -36,7 +36,7 @@ from monitor.alerts.channels import Channel
 from monitor.alerts.outbox import DeliveryReport, deliver_pending
 from monitor.core import logs
 from monitor.core.config import Config
-from monitor.core.plan import known_urls
+from monitor.core.plan import known_urls, source_validators, with_validators
 from monitor.core.run import crawl_options, finish_run, monitor_settings, record_health, retry_policy
 from monitor.core.runtime import open_storage
 from monitor.queue import beats, codec
@@ -84,8 +84,8 @@ class CrawlWorker:
 
     async def _crawl(self, job: CrawlJob, job_id: str, attempt: int) -> dict[str, Any]:
         run_id = self._open_run(job, job_id, attempt)
-        with self.storage.sessions() as session:
-            plan = job.plan(known_urls(session))
+        with self.storage.sessions() as session:  # with the validators of its feeds and sitemaps
+            plan = with_validators(job.plan(known_urls(session)), source_validators(session))
         crawler = self.runner.create_crawler(NewsSpider)
         error = None
         try:
