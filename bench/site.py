@@ -9,8 +9,8 @@ even copies carry an ``ETag`` (``If-None-Match`` → 304), odd ones a ``Last-Mod
 The fixtures' ``<link rel=canonical|alternate>`` and ``og:url`` are removed: they name the original sites.
 
     /                        home: the newest 60 articles, <link rel=alternate> to /feed-1.xml
-    /feed-K.xml              RSS, 1,000 items each
-    /sitemap_index.xml       -> /sitemap-K.xml, 1,000 URLs each
+    /feed-K.xml              RSS, 1,000 items each (an ETag: If-None-Match -> 304)
+    /sitemap_index.xml       -> /sitemap-K.xml, 1,000 URLs each (each sitemap with an ETag)
     /robots.txt              Sitemap: /sitemap_index.xml
     /2025/MM/DD/article-NNNNN.html
 """
@@ -165,8 +165,10 @@ def build_site(server: SiteServer, found: list[Template], n: int) -> tuple[list[
     server.add_robots(f"User-agent: *\nAllow: /\nSitemap: {base}/sitemap_index.xml\n")
     feeds = []
     for k, chunk in enumerate(chunks(n), start=1):
-        server.add(f"/feed-{k}.xml", _rss(base, chunk), headers={"Content-Type": "application/rss+xml"}, gzip=True)
-        server.add(f"/sitemap-{k}.xml", _sitemap(base, chunk), headers=xml, gzip=True)
+        # feeds and sitemaps carry an ETag, as a news site's static or cached XML does (a re-check asks again)
+        server.add(f"/feed-{k}.xml", _rss(base, chunk), gzip=True,
+                   headers={"Content-Type": "application/rss+xml", "ETag": f'"feed-{k}-1"'})
+        server.add(f"/sitemap-{k}.xml", _sitemap(base, chunk), headers={**xml, "ETag": f'"sitemap-{k}-1"'}, gzip=True)
         feeds.append(f"{base}/feed-{k}.xml")
     server.add("/sitemap_index.xml", _sitemap_index(base, len(feeds)), headers=xml, gzip=True)
     for page in pages(found, n):
