@@ -9,20 +9,9 @@ from pathlib import Path
 from tests.crawler.eval_pages import HTML, RAW_HTML, discovery_workspace, home_page, rss
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_discovery_runs import accepted_pages
+from tests.monitor.core.test_daemon import FAST
 from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.receiver import free_port
-
-SCHEDULE = """feeds_minutes = 0.01
-feeds_min_minutes = 0.01
-feeds_max_minutes = 0.02
-recheck_minutes = 5
-alerts_seconds = 0.5
-jitter_seconds = 0.0
-restart_spread_minutes = 0.0
-[daemon]
-metrics_port = {metrics}
-shutdown_seconds = 15.0
-"""
 
 
 def test_the_daemon_polls_an_unchanged_feed_with_its_validators(tmp_path: Path) -> None:
@@ -34,8 +23,8 @@ def test_the_daemon_polls_an_unchanged_feed_with_its_validators(tmp_path: Path) 
         server.add("/feed.xml", rss(server.base_url, links),
                    headers={"Content-Type": "application/rss+xml", "ETag": '"feed-1"'})
         config = discovery_workspace(tmp_path, server.base_url, feeds=("/feed.xml",))
-        config.write_text(config.read_text(encoding="utf-8") + SCHEDULE.format(metrics=free_port()),
-                          encoding="utf-8")
+        schedule = FAST.format(metrics=free_port(), hook=free_port()).split("[[alerts.channels]]")[0]
+        config.write_text(config.read_text(encoding="utf-8") + schedule, encoding="utf-8")
         with running_daemon(config, [], tmp_path) as daemon:
             deadline = time.monotonic() + 120
             while daemon.poll() is None and time.monotonic() < deadline:
