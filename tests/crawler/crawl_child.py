@@ -112,3 +112,18 @@ def crawl_plan(workdir: Path, settings: dict[str, Any], articles: Sequence[Artic
     assert proc.returncode == 0 and out.exists(), f"crawl failed:\n{proc.stderr[-8000:]}"
     loaded = json.loads(out.read_text(encoding="utf-8"))
     return ChildCrawl(loaded["stats"], loaded["delays"], proc.stderr, loaded["parses"], tuple(loaded["extractors"]))
+
+
+def loopback_settings(folder: Path, **options: Any) -> dict[str, Any]:
+    """The crawl settings of a fresh, upgraded SQLite database in ``folder``, for a loopback site: robots.txt
+    not read, loopback allowed, no download delay; ``options`` are more :class:`CrawlOptions` fields."""
+    from crawler.settings import CrawlOptions, crawl_settings
+    from storage.engine import make_engine
+    from storage.migrate import upgrade
+
+    url = f"sqlite:///{folder / 'newswatch.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return crawl_settings(CrawlOptions(database_url=url, corpus_dir=str(folder / "corpus"), obey_robots=False,
+                                       allow_networks=("127.0.0.0/8",), download_delay=0.0, **options))

@@ -14,13 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.fastpath import Check, CheckBatch, PageKeys, extraction_context, mark_checked, page_key, stored_key
 from crawler.items import ArticleTarget, NotModified, SiteTarget
-from crawler.settings import CrawlOptions, crawl_settings
 from crawler.store import latest_version
 from storage.engine import make_engine, session_factory
-from storage.migrate import upgrade
 from storage.models import Article, Version
 from storage.repository import ensure_article
-from tests.crawler.crawl_child import ChildCrawl, crawl_plan
+from tests.crawler.crawl_child import ChildCrawl, crawl_plan, loopback_settings
 from tests.crawler.fixture_site import ARTICLES, fixture_bytes
 from tests.crawler.site_server import SiteServer
 
@@ -99,13 +97,7 @@ def serve(server: SiteServer, changed: str | None = None) -> None:
 
 
 def setup(tmp_path: Path) -> dict[str, Any]:
-    url = f"sqlite:///{tmp_path / 'newswatch.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    options = CrawlOptions(database_url=url, corpus_dir=str(tmp_path / "corpus"), obey_robots=False,
-                           allow_networks=("127.0.0.0/8",), download_delay=0.0, concurrency_per_domain=4)
-    return crawl_settings(options)
+    return loopback_settings(tmp_path, concurrency_per_domain=4)
 
 
 def stored_targets(settings: dict[str, Any]) -> tuple[list[ArticleTarget], dict[str, int]]:

@@ -15,11 +15,8 @@ from crawler.encoding import decode_body
 from crawler.extract import Article, extract
 from crawler.items import ArticleTarget
 from crawler.reading import Page, read
-from crawler.settings import CrawlOptions, crawl_settings
 from crawler.urls import try_canonical_url
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from tests.crawler.crawl_child import crawl_plan
+from tests.crawler.crawl_child import crawl_plan, loopback_settings
 from tests.crawler.fixture_site import ARTICLES, ZH_NEWS, fixture_bytes
 from tests.crawler.site_server import SiteServer
 
@@ -94,13 +91,7 @@ def test_an_xhtml_page_with_an_xml_declaration_is_read_like_any_page() -> None:
 
 
 def _settings(tmp_path: Path, workers: int) -> dict[str, object]:
-    url = f"sqlite:///{tmp_path / 'newswatch.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    options = CrawlOptions(database_url=url, corpus_dir=str(tmp_path / "corpus"), obey_robots=False,
-                           allow_networks=("127.0.0.0/8",), download_delay=0.0, extract_workers=workers)
-    return crawl_settings(options)
+    return loopback_settings(tmp_path, extract_workers=workers)
 
 
 @pytest.mark.parametrize("workers", [2, 1], ids=["processes", "one-thread"])

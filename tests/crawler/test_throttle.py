@@ -12,11 +12,8 @@ from typing import Any
 import pytest
 
 from crawler.items import ArticleTarget
-from crawler.settings import CrawlOptions, crawl_settings
 from crawler.throttle import DelayBounds, next_delay
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from tests.crawler.crawl_child import crawl_plan
+from tests.crawler.crawl_child import crawl_plan, loopback_settings
 from tests.crawler.site_server import HeaderPairs, Route, SiteServer
 
 BOUNDS = DelayBounds(min_delay=0.0, max_delay=60.0)
@@ -76,13 +73,7 @@ def slow_at_first(count: int = SLOW_ANSWERS) -> Any:
 
 
 def settings_for(tmp_path: Path, extension: str) -> dict[str, Any]:
-    url = f"sqlite:///{tmp_path / 'newswatch.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    options = CrawlOptions(database_url=url, corpus_dir=str(tmp_path / "corpus"), obey_robots=False,
-                           allow_networks=("127.0.0.0/8",), download_delay=0.0, concurrency_per_domain=1)
-    settings = crawl_settings(options)
+    settings = loopback_settings(tmp_path, concurrency_per_domain=1)
     settings["EXTENSIONS"] = {**settings["EXTENSIONS"], "crawler.throttle.Throttle": None,
                               "scrapy.extensions.throttle.AutoThrottle": None, extension: 0}
     return settings
