@@ -1,0 +1,97 @@
+"""Volatile blocks of one page, pure: furniture a page carries alone, told from the article by its shape.
+
+A page may carry a block no other article of its site shares — a "热点推荐" hot list with its update time,
+a 24-hour ranking with reading counts, an ad — so no site template (``monitor.changes.template``) can
+learn it. Its time stamp and counters change on every visit, and it may appear, rotate or vanish between
+two visits of an unchanged article. Such a block is no part of the article, judged line by line from what
+the extractor kept (the page's markup is gone by then):
+
+- a **stamp line** — a short line that is essentially a date-time stamp with a label (``热点推荐更新于
+  2025-02-11 08:15:32``, ``数据更新：02-11 16:29``, ``更新时间：2025年02月11日 08:15``) — is never part of
+  the article, wherever it stands;
+- an **ad line** (``广告 …``, ``推广 …``, ``[广告]``) neither;
+- the **volatile tail**: from the first *marker* line (a stamp line, an ad line, a hot-list or ranking
+  heading, a line with a reading count, a bare link) after the article's last paragraph, when only
+  *furniture* follows it (short lines that end no sentence, bare links, counters), to the end — except
+  the credit lines found there (``作者：``, ``（编辑：…）``, ``（记者 …）``, ``来源：``), which are the
+  article's own and stay wherever the block is put.
+
+A page that is nothing but such lines keeps them (there the lines are the text). Numbers in sentences
+are never touched: ``335名`` to ``353名`` in a paragraph stays a change, and so does a correction or
+a note appended after the article (a sentence, or a line starting ``更正``/``更新：``… with more to say).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+FURNITURE_CHARS = 40  # a line this short, not ending a sentence, may belong to a block of furniture
+STAMP_REST_CHARS = 12  # a stamp line says at most this much besides its stamp
+HEADING_CHARS = 16
+
+SENTENCE_END = re.compile(r"[。！？!?；;…]$|[。！？!?][”」』\"')）]$")
+EDITORIAL = re.compile(r"^(?:更正|勘误|更新|补充|编者按|编者注|注[:：]|声明|correction|update|editor'?s note)",
+                       re.IGNORECASE)  # a short line saying so is the newsroom speaking, never furniture
+LINK_LINE = re.compile(r"^\s{0,3}(?:[-+*]\s+|\d{1,3}[.)]\s+)?\[[^\]]*\]\([^)]*\)\s*$")
+_STAMP = re.compile(
+    r"(?:\d{4}\s*[-/.年]\s*)?\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?\s*\d{1,2}:\d{2}(?::\d{2})?"  # (year) date time
+    r"|(?:更新|刷新|updated?)\D{0,8}?\d{1,2}:\d{2}(?::\d{2})?",  # an update word and a time
+    re.IGNORECASE)
+_AD = re.compile(r"^[\[【（(]?(?:广告|推广|赞助|advertisement|sponsored)[\]】）)]?(?:[\s:：|丨·]|$)", re.IGNORECASE)
+_COUNT = re.compile(r"\d[\d,.]*\s*[万千kw]?\s*(?:人|次)?(?:阅读|浏览|评论|点赞|热度|播放)"
+                    r"|(?:阅读|浏览|评论|点赞|热度|播放)(?:量|数)?\s*[:：]?\s*\d")
+_HEADING = re.compile(r"热点|热门|热榜|热搜|排行|推荐|猜你喜欢|相关(?:阅读|新闻|文章|报道|链接)|延伸阅读|更多(?:新闻|精彩|阅读)")
+_CREDIT = re.compile(r"^[\[【（(]?\s*(?:作者|编辑|责任编辑|责编|主编|来源|记者|通讯员|撰文|撰稿|文|图|摄影|摄|校对|审核|审校|"
+                     r"监制|出品|原标题|编译)\s*(?:[:：︱|丨/]|\s)")
+
+
+def is_stamp_line(shown: str) -> bool:
+    """A short line that is essentially a date-time stamp with a label (see the module doc)."""
+    if len(shown) > FURNITURE_CHARS or SENTENCE_END.search(shown):
+        return False
+    stamp = _STAMP.search(shown)
+    return stamp is not None and len(re.sub(r"\s", "", shown[:stamp.start()] + shown[stamp.end():])) <= STAMP_REST_CHARS
+
+
+def is_ad_line(shown: str) -> bool:
+    return len(shown) <= FURNITURE_CHARS and bool(_AD.match(shown))
+
+
+def is_furniture(raw: str, shown: str, noise: bool) -> bool:
+    """Could belong to a block of page furniture: decoration only, a noise line, a bare link, or a short
+    line that ends no sentence and is not the newsroom speaking (``raw``: the line as extracted,
+    ``shown``: as displayed, ``noise``: a per-request line such as a bare counter)."""
+    return not shown or noise or bool(LINK_LINE.match(raw)) or (
+        len(shown) <= FURNITURE_CHARS and not SENTENCE_END.search(shown) and not EDITORIAL.match(shown))
+
+
+def _marker(raw: str, shown: str) -> bool:
+    """A line that marks a block of furniture: a stamp, an ad, a reading count, a hot-list heading, a link."""
+    return is_stamp_line(shown) or is_ad_line(shown) or bool(LINK_LINE.match(raw)) or (
+        len(shown) <= FURNITURE_CHARS and not SENTENCE_END.search(shown) and (
+            bool(_COUNT.search(shown)) or (len(shown) <= HEADING_CHARS and bool(_HEADING.search(shown)))))
+
+
+def _tail_start(lines: Sequence[tuple[str, str, bool]]) -> int:
+    """Where the volatile tail begins (``len(lines)`` when there is none)."""
+    start = len(lines)
+    for index in range(len(lines) - 1, -1, -1):
+        raw, shown, noise = lines[index]
+        if _marker(raw, shown):
+            start = index
+        elif not is_furniture(raw, shown, noise):
+            return start
+    return len(lines)  # furniture only: the lines are the text
+
+
+def volatile_lines(lines: Sequence[tuple[str, str, bool]]) -> frozenset[int]:
+    """Indexes of the lines of one body that are its own volatile furniture (see the module doc); each
+    line is ``(raw, shown, noise)`` (see :func:`is_furniture`), blank lines left out."""
+    start = _tail_start(lines)
+    out = {index for index in range(start, len(lines)) if not _CREDIT.match(lines[index][1])}
+    out.update(index for index, (_raw, shown, _noise) in enumerate(lines[:start])
+               if is_stamp_line(shown) or is_ad_line(shown))
+    if all(index in out or noise for index, (_raw, _shown, noise) in enumerate(lines)):
+        return frozenset()  # nothing else: these lines are the text (a title, a date, a bulletin)
+    return frozenset(out)
