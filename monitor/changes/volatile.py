@@ -41,9 +41,10 @@ _STAMP = re.compile(
 _AD = re.compile(r"^[\[【（(]?(?:广告|推广|赞助|advertisement|sponsored)[\]】）)]?(?:[\s:：|丨·]|$)", re.IGNORECASE)
 _COUNT = re.compile(r"\d[\d,.]*\s*[万千kw]?\s*(?:人|次)?(?:阅读|浏览|评论|点赞|热度|播放)"
                     r"|(?:阅读|浏览|评论|点赞|热度|播放)(?:量|数)?\s*[:：]?\s*\d")
-_HEADING = re.compile(r"热点|热门|热榜|热搜|排行|推荐|猜你喜欢|相关(?:阅读|新闻|文章|报道|链接)|延伸阅读|更多(?:新闻|精彩|阅读)")
-_CREDIT = re.compile(r"^[\[【（(]?\s*(?:作者|编辑|责任编辑|责编|主编|来源|记者|通讯员|撰文|撰稿|文|图|摄影|摄|校对|审核|审校|"
-                     r"监制|出品|原标题|编译)\s*(?:[:：︱|丨/]|\s)")
+_HEADING = re.compile(r"热点|热门|热榜|热搜|排行|推荐|猜你喜欢|相关(?:阅读|新闻|文章|报道|链接)|延伸阅读"
+                      r"|更多(?:新闻|精彩|阅读)")
+_CREDIT = re.compile(r"^[\[【（(]?\s*(?:作者|编辑|责任编辑|责编|主编|来源|记者|通讯员|撰文|撰稿|文|图|摄影|摄"
+                     r"|校对|审核|审校|监制|出品|原标题|编译)\s*(?:[:：︱|丨/]|\s)")
 
 
 def is_stamp_line(shown: str) -> bool:
@@ -58,12 +59,12 @@ def is_ad_line(shown: str) -> bool:
     return len(shown) <= FURNITURE_CHARS and bool(_AD.match(shown))
 
 
-def is_furniture(raw: str, shown: str, noise: bool) -> bool:
-    """Could belong to a block of page furniture: decoration only, a noise line, a bare link, or a short
-    line that ends no sentence and is not the newsroom speaking (``raw``: the line as extracted,
-    ``shown``: as displayed, ``noise``: a per-request line such as a bare counter)."""
+def is_furniture(raw: str, shown: str, noise: bool, short: int = FURNITURE_CHARS) -> bool:
+    """Could belong to a block of page furniture: decoration only, a noise line, a bare link, or a line
+    of at most ``short`` characters that ends no sentence and is not the newsroom speaking (``raw``: the
+    line as extracted, ``shown``: as displayed, ``noise``: a per-request line such as a bare counter)."""
     return not shown or noise or bool(LINK_LINE.match(raw)) or (
-        len(shown) <= FURNITURE_CHARS and not SENTENCE_END.search(shown) and not EDITORIAL.match(shown))
+        len(shown) <= short and not SENTENCE_END.search(shown) and not EDITORIAL.match(shown))
 
 
 def _marker(raw: str, shown: str) -> bool:

@@ -74,7 +74,8 @@ EDITS = (
 )
 # what each edit shows in its diff
 EDIT_SHOWN = {"n4k-chinese_article_001": "更正：本文此前版本将会晤地点误写为洛杉矶", "cwced-9890f458": "绿色工厂",
-              "gerapy-ifeng_news1": "故宫首开元宵夜场", "readability-gmw": "国际空间站上的宇航员甚至没有被提供含有酒精的产品"}
+              "gerapy-ifeng_news1": "故宫首开元宵夜场",
+              "readability-gmw": "国际空间站上的宇航员甚至没有被提供含有酒精的产品"}
 
 HOT = ("春运返程高峰到来 多地铁路加开夜间列车", "元宵节假期全国接待游客同比增长", "多地出台措施稳就业促增收",
        "寒潮蓝色预警发布 中东部气温将下降", "新能源汽车下乡活动启动 覆盖百余款车型", "两部门部署春季农业生产",
@@ -111,8 +112,8 @@ def block_html(style: str, visit: int) -> str:
                 f'<div class="ad"><a href="https://ad.example.cn/c?v={visit}">{ad}</a><span>广告</span></div></div>')
     if style == "rank":  # a hot list drawn by script: no <a>, the titles open on click
         rows = "".join(f'<p><span class="idx">{i + 1}</span><span class="t" data-id="{visit}{i}">'
-                       f'{HOT[(visit + 2 * i) % len(HOT)]}</span><span class="num">{(visit * 7919 + i * 104729) % 99991}'
-                       f"阅读</span></p>" for i in range(3))
+                       f'{HOT[(visit + 2 * i) % len(HOT)]}</span>'
+                       f'<span class="num">{(visit * 7919 + i * 104729) % 99991}阅读</span></p>' for i in range(3))
         return f'<div class="rank-list"><p>24小时热榜 数据更新：{when:%m-%d %H:%M}</p>{rows}</div>'
     assert style == "news", style
     links = "".join(f"<p>{item}</p>" for item in _links(visit, 2))
