@@ -7,17 +7,19 @@ near-empty text, a sharp shrink, a language switch, an error/consent/bot page â€
 never reported as a change).
 
 Change classes, most significant first: ``title``, ``body_edit``, ``addition`` (text appended or
-inserted, nothing removed), ``deletion``, ``minor`` (punctuation/typo-sized), ``metadata_only``
+inserted, nothing removed), ``deletion``, ``reordered`` (sentences moved within the body, none added,
+removed or edited: NewsEdits' "refactor"), ``minor`` (punctuation/typo-sized), ``metadata_only``
 (author or dates only). An edit of a number (``9488`` to ``9688`` cases) is never minor: it changes a fact.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from monitor.changes.diff import Diff, diff_texts, similarity
-from monitor.changes.normalize import fingerprint, flat_text, normalize_body, significant_length
+from monitor.changes.normalize import fingerprint, flat_text, normalize_body, normalize_line, significant_length
 
 SEED_EXTRACTOR = "seed"  # the extractor of version 0: a seed document imported as it is
 
@@ -114,6 +116,8 @@ def classify(changed: tuple[str, ...], diff: Diff, options: DetectOptions) -> st
         return "title"
     if "body" not in changed or diff.is_empty:
         return "metadata_only"
+    if _only_moved(diff):
+        return "reordered"
     inserted, deleted = diff.inserted_chars, diff.deleted_chars
     if inserted + deleted <= options.minor_max_chars and all(op.kind == "edit" for op in diff.changed) \
             and not _edits_a_number(diff):
@@ -129,3 +133,10 @@ def _edits_a_number(diff: Diff) -> bool:
     """True when a changed fragment of ``diff`` has a digit in it."""
     return any(ch.isdigit() for op in diff.changed for fragment in op.fragments if fragment.op != "="
                for ch in fragment.text)
+
+
+def _only_moved(diff: Diff) -> bool:
+    """True when the sentences ``diff`` takes out are exactly those it puts in elsewhere (as many times)."""
+    taken = Counter(normalize_line(op.old) for op in diff.changed if op.kind in ("delete", "edit"))
+    put = Counter(normalize_line(op.new) for op in diff.changed if op.kind in ("insert", "edit"))
+    return bool(taken) and taken == put

@@ -10,11 +10,12 @@ the extractor kept (the page's markup is gone by then):
   2025-02-11 08:15:32``, ``数据更新：02-11 16:29``, ``更新时间：2025年02月11日 08:15``) — is never part of
   the article, wherever it stands;
 - an **ad line** (``广告 …``, ``推广 …``, ``[广告]``) neither;
-- the **volatile tail**: from the first *marker* line (a stamp line, an ad line, a hot-list or ranking
-  heading, a line with a reading count, a bare link) after the article's last paragraph, when only
-  *furniture* follows it (short lines that end no sentence, bare links, counters), to the end — except
-  the credit lines found there (``作者：``, ``（编辑：…）``, ``（记者 …）``, ``来源：``), which are the
-  article's own and stay wherever the block is put.
+- a **volatile block**: a run of *furniture* lines (short lines that end no sentence, bare links,
+  counters) from its first *marker* line (a stamp line, an ad line, a hot-list or ranking heading, a line
+  with a reading count, a bare link) on — after the article's last paragraph one marker makes a block,
+  between two paragraphs it takes two (a short subheading with 推荐 in it is the article's). The credit
+  lines found in a block (``作者：``, ``（编辑：…）``, ``（记者 …）``, ``来源：``) are the article's own
+  and stay, wherever the block is put.
 
 A page that is nothing but such lines keeps them (there the lines are the text). Numbers in sentences
 are never touched: ``335名`` to ``353名`` in a paragraph stays a change, and so does a correction or
@@ -74,25 +75,30 @@ def _marker(raw: str, shown: str) -> bool:
             bool(_COUNT.search(shown)) or (len(shown) <= HEADING_CHARS and bool(_HEADING.search(shown)))))
 
 
-def _tail_start(lines: Sequence[tuple[str, str, bool]]) -> int:
-    """Where the volatile tail begins (``len(lines)`` when there is none)."""
-    start = len(lines)
-    for index in range(len(lines) - 1, -1, -1):
-        raw, shown, noise = lines[index]
-        if _marker(raw, shown):
-            start = index
-        elif not is_furniture(raw, shown, noise):
-            return start
-    return len(lines)  # furniture only: the lines are the text
+def _cut(run: Sequence[int], marked: Sequence[bool], ends_body: bool) -> list[int]:
+    """The lines of one run of furniture that are a volatile block: from its first marker to its end —
+    at the end of the body one marker is enough, between paragraphs it takes two."""
+    markers = [index for index in run if marked[index]]
+    if not markers or (len(markers) < 2 and not ends_body):
+        return []
+    return [index for index in run if index >= markers[0]]
 
 
 def volatile_lines(lines: Sequence[tuple[str, str, bool]]) -> frozenset[int]:
     """Indexes of the lines of one body that are its own volatile furniture (see the module doc); each
     line is ``(raw, shown, noise)`` (see :func:`is_furniture`), blank lines left out."""
-    start = _tail_start(lines)
-    out = {index for index in range(start, len(lines)) if not _CREDIT.match(lines[index][1])}
-    out.update(index for index, (_raw, shown, _noise) in enumerate(lines[:start])
-               if is_stamp_line(shown) or is_ad_line(shown))
-    if all(index in out or noise for index, (_raw, _shown, noise) in enumerate(lines)):
-        return frozenset()  # nothing else: these lines are the text (a title, a date, a bulletin)
-    return frozenset(out)
+    marked = [_marker(raw, shown) for raw, shown, _noise in lines]
+    furniture = [marked[index] or is_furniture(*line) for index, line in enumerate(lines)]
+    if all(furniture):
+        return frozenset()  # nothing but furniture: these lines are the text (a title, a date, a bulletin)
+    out: set[int] = set()
+    run: list[int] = []
+    for index in range(len(lines)):
+        if furniture[index]:
+            run.append(index)
+            continue
+        out.update(_cut(run, marked, ends_body=False))
+        run = []
+    out.update(_cut(run, marked, ends_body=True))
+    out.update(index for index, (_raw, shown, _noise) in enumerate(lines) if is_stamp_line(shown) or is_ad_line(shown))
+    return frozenset(index for index in out if not _CREDIT.match(lines[index][1]))

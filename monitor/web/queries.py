@@ -19,7 +19,7 @@ from monitor.core.status import status
 from storage.models import AlertOutbox, Anomaly, Article, Change, Source, Version
 
 MAX_PER_PAGE = 200
-CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion", "minor", "metadata_only")  # README
+CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion", "reordered", "minor", "metadata_only")  # README
 T = TypeVar("T")
 
 
