@@ -14,16 +14,25 @@ removed or edited: NewsEdits' "refactor"), ``minor`` (punctuation/typo-sized), `
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from monitor.changes.diff import Diff, diff_texts, similarity
-from monitor.changes.normalize import fingerprint, flat_text, normalize_body, normalize_line, significant_length
+from monitor.changes.normalize import (
+    fingerprint,
+    flat_text,
+    normalize_body,
+    normalize_line,
+    significant_length,
+    steady_pair,
+)
 
 SEED_EXTRACTOR = "seed"  # the extractor of version 0: a seed document imported as it is
 
 FIELDS = ("title", "author", "date", "updated", "body")
+CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion", "reordered", "minor", "metadata_only")  # see above
 MIN_BODY_CHARS = 60
 MINOR_MAX_CHARS = 6
 
@@ -84,13 +93,20 @@ def detect(
         return Detection("baseline", similarity=similarity(previous.body, current.body))
     if previous.fingerprint == current.fingerprint:
         return Detection("unchanged")
+    reverted = (earlier or {}).get(current.fingerprint)
+    previous, current = steady(previous, current)
     changed = tuple(name for name in FIELDS if previous.field(name) != current.field(name))
     if not changed:  # only noise differs: fingerprints of raw parts matched after normalization
-        return Detection("unchanged")
+        return Detection("unchanged")  # (or a block of one fetch took lines along that the other has)
     diff = diff_texts(previous.body, current.body)
-    reverted = (earlier or {}).get(current.fingerprint)
     outcome = "revert" if reverted is not None else "changed"
     return Detection(outcome, changed, classify(changed, diff, options), diff, reverted_to=reverted)
+
+
+def steady(previous: Snapshot, current: Snapshot) -> tuple[Snapshot, Snapshot]:
+    """The two snapshots with their bodies as compared (:func:`monitor.changes.normalize.steady_pair`)."""
+    old, new = steady_pair(previous.body, current.body)
+    return dataclasses.replace(previous, body=old), dataclasses.replace(current, body=new)
 
 
 def anomaly_of(

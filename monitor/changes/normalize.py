@@ -72,6 +72,12 @@ def normalize_line(line: str) -> str:
 def content_lines(body: str) -> list[str]:
     """The body's lines as displayed, without noise lines, without a trailing related-links block and
     without the page's own volatile furniture (``monitor.changes.volatile``)."""
+    return [shown for _raw, shown, _key in _content(body)]
+
+
+def _content(body: str, keep: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """(raw, shown, key) of the lines :func:`content_lines` keeps; a volatile line whose key is in
+    ``keep`` is kept too."""
     lines = [(line, display_line(line), normalize_line(line)) for line in body.splitlines()]
     lines = [line for line in lines if line[2]]
     for index in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
@@ -80,7 +86,21 @@ def content_lines(body: str) -> list[str]:
             break
     noise = [bool(_NOISE_LINE.match(key)) for _raw, _shown, key in lines]
     volatile = volatile_lines([(raw, shown, noisy) for (raw, shown, _key), noisy in zip(lines, noise, strict=True)])
-    return [shown for index, (_raw, shown, _key) in enumerate(lines) if not noise[index] and index not in volatile]
+    return [line for index, line in enumerate(lines)
+            if not noise[index] and (index not in volatile or line[2] in keep)]
+
+
+def steady_pair(old: str, new: str) -> tuple[str, str]:
+    """Two bodies of one page as they are compared: without the volatile lines of each (the page's own
+    furniture, ``monitor.changes.volatile``) — except those the other body has as text. A block that
+    appears in one fetch and not the other takes nothing of what stands in both (the lines after it)."""
+    kept_old = {key for _raw, _shown, key in _content(old)}
+    kept_new = {key for _raw, _shown, key in _content(new)}
+    return _joined(_content(old, frozenset(kept_new))), _joined(_content(new, frozenset(kept_old)))
+
+
+def _joined(lines: list[tuple[str, str, str]]) -> str:
+    return "\n\n".join(raw for raw, _shown, _key in lines)
 
 
 def is_noise_line(key: str) -> bool:

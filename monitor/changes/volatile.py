@@ -15,7 +15,7 @@ the extractor kept (the page's markup is gone by then):
   with a reading count, a bare link) on — after the article's last paragraph one marker makes a block,
   between two paragraphs it takes two (a short subheading with 推荐 in it is the article's). The credit
   lines found in a block (``作者：``, ``（编辑：…）``, ``（记者 …）``, ``来源：``) are the article's own
-  and stay, wherever the block is put.
+  and stay, wherever the block is put; so do copyright and contact lines (the site's, stable).
 
 A page that is nothing but such lines keeps them (there the lines are the text). Numbers in sentences
 are never touched: ``335名`` to ``353名`` in a paragraph stays a change, and so does a correction or
@@ -44,8 +44,9 @@ _COUNT = re.compile(r"\d[\d,.]*\s*[万千kw]?\s*(?:人|次)?(?:阅读|浏览|评
                     r"|(?:阅读|浏览|评论|点赞|热度|播放)(?:量|数)?\s*[:：]?\s*\d")
 _HEADING = re.compile(r"热点|热门|热榜|热搜|排行|推荐|猜你喜欢|相关(?:阅读|新闻|文章|报道|链接)|延伸阅读"
                       r"|更多(?:新闻|精彩|阅读)")
-_CREDIT = re.compile(r"^[\[【（(]?\s*(?:作者|编辑|责任编辑|责编|主编|来源|记者|通讯员|撰文|撰稿|文|图|摄影|摄"
-                     r"|校对|审核|审校|监制|出品|原标题|编译)\s*(?:[:：︱|丨/]|\s)")
+_CREDIT = re.compile(r"^[\[【（(□■●◆]*\s*(?:本报|本台|新华社|央视)?(?:作者|编辑|责任编辑|责编|主编|来源|记者|通讯员"
+                     r"|撰文|撰稿|文|图|摄影|摄|校对|审核|审校|监制|出品|原标题|编译)\s*(?:[:：︱|丨/]|\s)")
+_FOOTER = re.compile(r"版权|转载|授权|联系我们|电话|邮箱|ICP|©|copyright|all rights", re.IGNORECASE)
 
 
 def is_stamp_line(shown: str) -> bool:
@@ -101,4 +102,10 @@ def volatile_lines(lines: Sequence[tuple[str, str, bool]]) -> frozenset[int]:
         run = []
     out.update(_cut(run, marked, ends_body=True))
     out.update(index for index, (_raw, shown, _noise) in enumerate(lines) if is_stamp_line(shown) or is_ad_line(shown))
-    return frozenset(index for index in out if not _CREDIT.match(lines[index][1]))
+    return frozenset(index for index in out if not _stays(lines[index][1]))
+
+
+def _stays(shown: str) -> bool:
+    """A line inside a block that is the article's or the site's, stable from visit to visit: a credit
+    line, a copyright or contact line (so a block appearing before them does not take them along)."""
+    return bool(_CREDIT.match(shown) or _FOOTER.search(shown)) and not (is_stamp_line(shown) or is_ad_line(shown))

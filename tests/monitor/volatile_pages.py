@@ -14,11 +14,11 @@ time stamp, hot list, counters and ad change on every visit. Real edits are mixe
 
     visit 2   chinadaily: a correction appended (the visit its block appears)   -> addition
     visit 3   yndaily: a two-character number change (14家 -> 41家)            -> body_edit
-              ifeng.com: the headline rewritten                                -> title
+              people.com.cn: the headline rewritten                            -> title
     visit 4   chinadaily: the correction withdrawn                             -> revert (deletion)
               gmw.cn: a paragraph deleted                                      -> deletion
     visit 5   yndaily: the number back to 14家                                 -> revert (body_edit)
-              qq.com: the block removed again; nothing else                    -> (nothing)
+              henandaily.cn: the block removed again; nothing else             -> (nothing)
 """
 
 from __future__ import annotations
@@ -43,23 +43,28 @@ class Page:
 
 
 PAGES = (
-    Page("readability-youth", "https://www.youth.cn/2017/03/05/liuxuesheng.html", "”卢宇恳切地说。", "rank", 1),
+    Page("cwced-f70d9c97", "https://military.cnr.cn/zgjq/20220101/t20220101_525704567.html", "敏捷高效的工作制度。",
+         "rank", 2),  # followed by the editor, copyright and contact lines
     Page("n4k-chinese_article", "http://www.bbc.co.uk/zhongwen/simp/chinese_news/2012/12/121210_hongkong_politics.shtml",
          "提出不信任动议。", "news", 2),
-    Page("cwced-500b350d", "https://www.bynr.gov.cn/xwzx/2022/01/zxdt.html", "祝大会圆满成功！", "portal", 2),
-    Page("readability-qq", "https://tech.qq.com/a/20161014/deepmind.htm", "转载、摘编等。】", "lines", 3, gone=5),
-    Page("cwced-9890f458", "https://yndaily.yunnan.cn/2022/01/lvse.html", "（记者 胡晓蓉）", "lines", 2),
+    Page("n4k-chinese_article_002", "https://www.news.cn/fortune/2023-11/17/c_1129981476.htm",
+         "推动中药材供需总体平衡。", "portal", 1),  # followed by 【纠错】【责任编辑:张樵苏】
+    Page("cwced-91bdf33e", "https://www.henandaily.cn/content/2022/0120/341001.html", "（常书香 马丹阳 ）", "lines", 3,
+         gone=5),  # a stamp line of its own at the head: 2022.01.20 16:31 来源：河南日报客户端
+    Page("cwced-9890f458", "https://yndaily.yunnan.cn/content/202201/18/content_54563.html", "（记者 胡晓蓉）",
+         "lines", 2),
     Page("n4k-chinese_article_001", "https://china.chinadaily.com.cn/a/202311/17/WS65571297a310d5acd876f404.html",
          "（编辑：严玉洁 王辉）", "rank", 2),
-    Page("gerapy-ifeng_news1", "https://news.ifeng.com/c/7kQcQG2peWU", "你期待吗？", "portal", 1),
-    Page("readability-gmw", "https://tech.gmw.cn/2017-03/yuhangyuan.html", "学人栏目组 胖胖", "news", 3),
+    Page("cwced-b26fbb82", "http://js.people.com.cn/n2/2022/0212/c360301-35131466.html",
+         "开学报到前完成第一次常态化核酸检测工作。", "news", 1),  # followed by □ 本报记者 葛灵丹, a share bar
+    Page("readability-gmw", "https://tech.gmw.cn/2017-03/21/content_24020126.htm", "学人栏目组 胖胖", "news", 3),
 )
 BY_FIXTURE = {page.fixture: page for page in PAGES}
 
 EXPECTED = {  # page -> (visit, outcome, change class) of each real edit, in order
     "n4k-chinese_article_001": ((2, "changed", "addition"), (4, "revert", "deletion")),
     "cwced-9890f458": ((3, "changed", "body_edit"), (5, "revert", "body_edit")),
-    "gerapy-ifeng_news1": ((3, "changed", "title"),),
+    "cwced-b26fbb82": ((3, "changed", "title"),),
     "readability-gmw": ((4, "changed", "deletion"),),
 }
 # (page, visits, old, new): a verbatim replacement made on those visits
@@ -67,14 +72,13 @@ EDITS = (
     ("n4k-chinese_article_001", (2, 3), "并采取更多令人安心的行动。</p>",
      "并采取更多令人安心的行动。</p><p>更正：本文此前版本将会晤地点误写为洛杉矶，现已更正为旧金山。特此说明。</p>"),
     ("cwced-9890f458", (3, 4), "新增省级绿色工厂14家", "新增省级绿色工厂41家"),
-    ("gerapy-ifeng_news1", (3, 4, 5), "故宫，你低调点！故宫：不，实力已不允许我继续低调",
-     "故宫首开元宵夜场：紫禁城上元之夜灯火璀璨"),
+    ("cwced-b26fbb82", (3, 4, 5), "江苏多地要求中高风险地区师生员工暂不返校", "江苏：中高风险地区师生员工暂缓返校"),
     ("readability-gmw", (4, 5), "为此，国际空间站上的宇航员甚至没有被提供含有酒精的产品，例如漱口水、香水或须后水。"
      "如果在国际空间站上饮酒狂欢，溢出的啤酒也可能存在损坏设备的风险。", ""),
 )
 # what each edit shows in its diff
 EDIT_SHOWN = {"n4k-chinese_article_001": "更正：本文此前版本将会晤地点误写为洛杉矶", "cwced-9890f458": "绿色工厂",
-              "gerapy-ifeng_news1": "故宫首开元宵夜场",
+              "cwced-b26fbb82": "暂缓返校",
               "readability-gmw": "国际空间站上的宇航员甚至没有被提供含有酒精的产品"}
 
 HOT = ("春运返程高峰到来 多地铁路加开夜间列车", "元宵节假期全国接待游客同比增长", "多地出台措施稳就业促增收",
