@@ -13,6 +13,7 @@ import pytest
 from crawler.extract import Article as Extracted
 from crawler.extract import extract
 from monitor.changes.detect import Detection, Snapshot, detect
+from monitor.changes.diff import diff_texts
 from monitor.changes.normalize import content_lines, fingerprint
 from monitor.changes.render import to_text
 from tests.monitor.volatile_pages import (
@@ -132,3 +133,14 @@ def test_stamps_inside_sentences_are_text() -> None:
     text = "发布会于2025-02-11 08:15举行，会上公布了335名获奖学生的名单。"
     assert content_lines(text) == [text]
     assert fingerprint([text]) != fingerprint([text.replace("08:15", "09:15")])
+
+
+def test_a_block_that_comes_and_goes_takes_no_stable_line_along() -> None:
+    """The lines after a block are cut with it; in the fetch without the block they stay; compared as a
+    pair, what both fetches have stays in both (the diff of `newswatch diff` and the web view too)."""
+    tail = "\n\n【纠错】\n\n【责任编辑:张樵苏\n】\n\n原创版权禁止商业转载 授权>>"
+    without, with_block = BODY + tail, BODY + "\n\n" + ISSUE_BLOCK + tail
+    assert detect(Snapshot("标题", without), Snapshot("标题", with_block)).outcome == "unchanged"
+    assert diff_texts(without, with_block).is_empty
+    edited = detect(Snapshot("标题", without), Snapshot("标题", with_block.replace("【纠错】", "【纠错】 已更正")))
+    assert edited.outcome == "changed", "a line after the block that changes is still a change"
