@@ -17,7 +17,10 @@ the extractor kept (the page's markup is gone by then):
   lines found in a block (``作者：``, ``（编辑：…）``, ``（记者 …）``, ``来源：``) are the article's own
   and stay, wherever the block is put; so do copyright and contact lines (the site's, stable).
 
-A page that is nothing but such lines keeps them (there the lines are the text). Numbers in sentences
+A page that is nothing but such lines keeps them (there the lines are the text). Two fetches are compared
+as a pair (``monitor.changes.normalize.steady_pair``): a line cut with the block of one fetch that the
+other fetch has as text stays in both, so a block that comes and goes (the extractor keeps it one time
+and not the next) takes no stable line after it along. Numbers in sentences
 are never touched: ``335名`` to ``353名`` in a paragraph stays a change, and so does a correction or
 a note appended after the article (a sentence, or a line starting ``更正``/``更新：``… with more to say).
 """
