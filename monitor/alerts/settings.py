@@ -26,7 +26,7 @@ class ChannelConfig:
     include: tuple[str, ...] = ()  # keywords: at least one in the title or body (Chinese: no word boundaries)
     exclude: tuple[str, ...] = ()  # keywords: none in the title or body
     sources: tuple[str, ...] = ()  # source names or sites; empty: all
-    change_classes: tuple[str, ...] = DEFAULT_CHANGE_CLASSES  # minor and metadata_only are off by default
+    change_classes: tuple[str, ...] = DEFAULT_CHANGE_CLASSES  # reordered, minor and metadata_only are off by default
     min_change_chars: int = 0  # inserted + deleted characters at least
     # webhook
     url: str = ""

@@ -71,7 +71,7 @@ class ChangeRecord:
 
     url: str
     title: str | None  # the title of the new version
-    change_class: str  # title | body_edit | addition | deletion | minor | metadata_only
+    change_class: str  # title | body_edit | addition | deletion | reordered | minor | metadata_only
     changed_fields: tuple[str, ...]
     from_version: int
     to_version: int
