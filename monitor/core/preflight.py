@@ -44,6 +44,20 @@ def preflight(config: Config, environ: Mapping[str, str] | None = None,
     return Ready(channels)
 
 
+def check_storage_paths(config: Config) -> None:
+    """The folders storage needs are folders (or can be made): ``storage.data_dir`` and, for SQLite, the
+    database file's folder; the database file, when it exists, is a file. Nothing is created or written
+    (a read-only command such as ``status`` or ``serve`` works on a read-only mount)."""
+    check_folder(config.path(config.storage.data_dir), "storage.data_dir", writable=False)
+    path = database_path(config.database_url)
+    if path is None:
+        return
+    key = "storage.database_url" if config.storage.database_url else "storage.data_dir"
+    if path.exists() and not path.is_file():
+        raise ConfigError(key, f"the SQLite database {path} is not a file")
+    check_folder(path.parent, key, writable=False)
+
+
 def check_database(config: Config, timeout: float) -> None:
     """The database URL works: a connection and a query, or (a SQLite file not made yet) a folder for it."""
     origin = dict(config.origins).get("storage.database_url", "")
@@ -62,15 +76,15 @@ def check_database(config: Config, timeout: float) -> None:
         check_folder(path.parent, key)  # the first run creates the file there
 
 
-def check_folder(path: Path, key: str) -> None:
-    """``path`` is a writable folder, or can be created as one; ConfigError naming ``key`` otherwise."""
+def check_folder(path: Path, key: str, writable: bool = True) -> None:
+    """``path`` is a (``writable``) folder, or can be created as one; ConfigError naming ``key`` otherwise."""
     existing = path
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
         where = f"{path} is" if existing == path else f"{path} cannot be created: {existing} is"
         raise ConfigError(key, f"{where} a file, not a folder")
-    problem = _write_problem(existing)
+    problem = _write_problem(existing) if writable else None
     if problem:
         where = f"{path} is" if existing == path else f"{path} cannot be created: {existing} is"
         raise ConfigError(key, f"{where} not writable ({problem})")
