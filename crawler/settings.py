@@ -67,6 +67,7 @@ class CrawlOptions:
     contact_url: str = ""
     obey_robots: bool = True
     allow_networks: tuple[str, ...] = ()
+    dns_servers: tuple[str, ...] = ()  # host:port of DNS servers to ask; empty: the system's resolver
     concurrency: int = 16
     concurrency_per_domain: int = 2
     download_delay: float = 1.0
@@ -114,8 +115,9 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": options.closespider_timeout,
         "COOKIES_ENABLED": False,
-        # the default resolver (CachingThreadedResolver) is IPv4-only: an IPv6 literal would not resolve
-        "TWISTED_DNS_RESOLVER": "scrapy.resolver.CachingHostnameResolver",
+        # names resolved once, checked by the SSRF guard, pinned for the connection (IPv4 and IPv6)
+        "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
+        "NEWSWATCH_DNS_SERVERS": list(options.dns_servers),
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,

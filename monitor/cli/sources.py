@@ -78,7 +78,7 @@ def _health(ctx: click.Context, config: Config) -> dict[str, SourceStatus]:
 def _record(entry: CatalogEntry) -> dict[str, Any]:
     source = entry.registered
     health = entry.health
-    return redact_tree({  # a private feed's ?token= is not shown (``sources export`` keeps it)
+    shown: dict[str, Any] = redact_tree({  # a private feed's ?token= is not shown (``sources export`` keeps it)
         "name": entry.name, "state": entry.state, "aliases": list(source.aliases) if source else [],
         "site": source.site if source else entry.site, "pages": list(source.pages) if source else [],
         "feeds": list(source.feeds) if source else [], "sitemaps": list(source.sitemaps) if source else [],
@@ -89,6 +89,7 @@ def _record(entry: CatalogEntry) -> dict[str, Any]:
         "last_checked": health.last_checked_at.isoformat() if health and health.last_checked_at else None,
         "articles": health.articles if health else 0,
     })
+    return shown
 
 
 def _text(entry: CatalogEntry) -> str:

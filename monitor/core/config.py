@@ -63,6 +63,7 @@ class CrawlConfig:
     contact_url: str = "https://github.com/newswatch/newswatch"
     obey_robots: bool = True
     allow_networks: tuple[str, ...] = ()  # private networks that may be fetched (tests: 127.0.0.0/8)
+    dns_servers: tuple[str, ...] = ()  # "host:port" DNS servers the crawl asks; empty: the system's resolver
     concurrency: int = 16  # requests in flight at once, all sites together (a waiting retry takes none)
     concurrency_per_domain: int = 2
     download_delay: float = 1.0  # seconds between requests to one domain (AutoThrottle start)
@@ -277,6 +278,7 @@ def _check_ranges(section: Any, prefix: str) -> None:
                 raise ConfigError(prefix + name, "must be greater than zero")
     if isinstance(section, CrawlConfig):
         _check_networks(section.allow_networks, prefix + "allow_networks")
+        _check_servers(section.dns_servers, prefix + "dns_servers")
     if isinstance(section, ChannelConfig):
         _check_channel(section, prefix)
     if isinstance(section, MonitorConfig) and not 0 < section.max_shrink < 1:
@@ -332,6 +334,15 @@ def _check_networks(values: tuple[str, ...], key: str) -> None:
             ipaddress.ip_network(value, strict=False)
         except ValueError as exc:
             raise ConfigError(key, f"not a network (CIDR like 127.0.0.0/8): {value!r}") from exc
+
+
+def _check_servers(values: tuple[str, ...], key: str) -> None:
+    from crawler.netguard import parse_servers
+
+    try:
+        parse_servers(values)
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from exc
 
 
 def _check_channel(channel: ChannelConfig, prefix: str) -> None:

@@ -91,7 +91,7 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
     return CrawlOptions(
         database_url=config.database_url, corpus_dir=str(config.path(config.storage.corpus_dir)),
         keywords=keywords(config), user_agent=crawl.user_agent, contact_url=crawl.contact_url,
-        obey_robots=crawl.obey_robots, allow_networks=crawl.allow_networks,
+        obey_robots=crawl.obey_robots, allow_networks=crawl.allow_networks, dns_servers=crawl.dns_servers,
         concurrency=crawl.concurrency, concurrency_per_domain=crawl.concurrency_per_domain,
         download_delay=crawl.download_delay, download_timeout=crawl.download_timeout, retries=crawl.retries,
         retry_after_max=crawl.retry_after_max, max_page_bytes=crawl.max_page_bytes,
