@@ -76,6 +76,7 @@ class CrawlOptions:
     retry_after_max: float = 120.0
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
+    max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit
     max_depth: int = 2
     max_pages_per_site: int = 200
     closespider_timeout: int = 900
@@ -128,6 +129,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "EXTENSIONS": dict(EXTENSIONS),
         "NEWSWATCH_ALLOW_NETWORKS": list(options.allow_networks),
         "NEWSWATCH_MAX_FEED_BYTES": options.max_feed_bytes,
+        "NEWSWATCH_MAX_SITEMAP_BYTES": options.max_sitemap_bytes,
         "NEWSWATCH_MAX_DEPTH": options.max_depth,
         "NEWSWATCH_MAX_PAGES_PER_SITE": options.max_pages_per_site,
         "NEWSWATCH_DATABASE_URL": options.database_url,

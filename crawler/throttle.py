@@ -53,8 +53,8 @@ class DelayBounds:
 def next_delay(current: float, latency: float, status: int, bounds: DelayBounds) -> float:
     """The domain's delay after an answer with ``status`` that took ``latency`` seconds, within the
     bounds: AutoThrottle's formula (towards ``latency / target concurrency``, at once when that is
-    higher); only a 200, a 304 or a dead link (404, 410) may lower it, and a 304 lowers it at once to ``latency / conditional
-    concurrency``; a 429 or 503 doubles it (at least to the floor)."""
+    higher); only a 200, a 304 or a dead link (404, 410) may lower it, and a 304 lowers it at once to
+    ``latency / conditional concurrency``; a 429 or 503 doubles it (at least to the floor)."""
     if status in BACKOFF_STATUSES:
         return _bounded(max(current * 2.0, latency / bounds.target_concurrency, bounds.min_delay, 0.05), bounds)
     if status == 304 and latency / bounds.conditional_concurrency < current:

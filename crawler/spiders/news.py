@@ -169,15 +169,17 @@ class NewsSpider(SourceReading, scrapy.Spider):
     def _feed_request(self, url: str, held: bool = False) -> Iterator[Request]:
         """A feed, with its stored validators (a 304 offers nothing: ``crawler.sourceledger``)."""
         return self._source_request(url, self.parse_feed, kind="feed", held=held, gate=held,
-                                    meta=self._conditional_meta(url), headers=self.validator_headers(url))
+                                    meta=self._conditional_meta(url, "NEWSWATCH_MAX_FEED_BYTES"),
+                                    headers=self.validator_headers(url))
 
     def _sitemap_request(self, url: str, held: bool = False) -> Iterator[Request]:
         """A sitemap, with the validators stored for it (only a leaf ``<urlset>`` ever has some)."""
         return self._source_request(url, self.parse_sitemap, kind="sitemap", held=held,
-                                    meta=self._conditional_meta(url), headers=self.validator_headers(url))
+                                    meta=self._conditional_meta(url, "NEWSWATCH_MAX_SITEMAP_BYTES"),
+                                    headers=self.validator_headers(url))
 
-    def _conditional_meta(self, url: str) -> dict[str, Any]:
-        return {"download_maxsize": self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"),
+    def _conditional_meta(self, url: str, cap: str) -> dict[str, Any]:
+        return {"download_maxsize": self.settings.getint(cap),
                 "handle_httpstatus_list": [304], "nw_source_url": url}
 
     def _release(self, site: str) -> Iterator[Request]:

@@ -72,6 +72,7 @@ class CrawlConfig:
     retry_after_max: float = 120.0  # seconds; a longer Retry-After is not waited for (the next run retries)
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
+    max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit (uncompressed, .gz too)
     max_depth: int = 2  # link following from section pages
     max_pages_per_site: int = 200
     closespider_timeout: int = 900  # a crawl that hangs is bounded
@@ -273,7 +274,8 @@ def _check_ranges(section: Any, prefix: str) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise ConfigError(prefix + f.name, f"must not be negative, got {value}")
     if isinstance(section, CrawlConfig):
-        for name in ("concurrency", "concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "download_timeout"):
+        for name in ("concurrency", "concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "max_sitemap_bytes",
+                     "download_timeout"):
             if getattr(section, name) <= 0:
                 raise ConfigError(prefix + name, "must be greater than zero")
     if isinstance(section, CrawlConfig):

@@ -18,7 +18,8 @@ from tests.crawler.crawl_child import crawl_plan, loopback_settings
 from tests.crawler.dns_server import RebindingDNS
 from tests.crawler.site_server import SiteServer
 
-PAGE = b"<html><head><title>t</title></head><body><article><p>" + "正文。".encode() * 200 + b"</p></article></body></html>"
+PAGE = (b"<html><head><title>t</title></head><body><article><p>" + "正文。".encode() * 200
+        + b"</p></article></body></html>")
 ROUTE = (200, {"Content-Type": "text/html; charset=utf-8"}, PAGE)
 
 
