@@ -3,8 +3,9 @@
 One function, :func:`preflight`, so ``config`` says exactly what ``run`` and ``daemon`` would: the alert
 channels are built (kinds known, URLs usable, secrets present in the environment), the folders are
 usable (``storage.data_dir`` and ``storage.corpus_dir`` are folders, or can be created, and can be
-written), and the database URL works (scheme known, driver importable, one connection made within
-``CONNECT_TIMEOUT`` seconds; a SQLite file that does not exist yet needs only a folder that can hold it).
+written), the database URL works (scheme known, driver importable, one connection made within
+``CONNECT_TIMEOUT`` seconds; a SQLite file that does not exist yet needs only a folder that can hold it),
+and the source registry and topic keywords load (every noise rule compiled).
 The first failure is a :class:`~storage.errors.ConfigError` naming its key, one line, nothing crawled.
 Only the probes touch the disk: a temporary file created and removed in each folder (the only honest
 test of "writable", also for root and read-only mounts); nothing is created otherwise.
@@ -41,7 +42,18 @@ def preflight(config: Config, environ: Mapping[str, str] | None = None,
     check_folder(config.path(config.storage.data_dir), "storage.data_dir")
     check_folder(config.path(config.storage.corpus_dir), "storage.corpus_dir")
     check_database(config, connect_timeout)
+    check_sources(config)
     return Ready(channels)
+
+
+def check_sources(config: Config) -> None:
+    """The registry (``sources.toml``: every rule compiled) and the topic keywords load as ``run`` loads
+    them; their errors name the file and the entry."""
+    from monitor.core.run import keywords
+    from monitor.core.sources import load_registry
+
+    load_registry(config.path(config.storage.seeds_dir))
+    keywords(config)
 
 
 def check_storage_paths(config: Config) -> None:
