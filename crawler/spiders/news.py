@@ -109,7 +109,8 @@ class NewsSpider(SourceReading, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.plan.articles:
-            held = Entry(target.url, site_of(target.url), "held", discovered_from=target.discovered_from)
+            held = Entry(target.url, site_of(target.url), "held", discovered_from=target.discovered_from,
+                         article=True)
             if self.frontier.hold(held):
                 yield self._article_request(target)
         for site in self.plan.sites:
@@ -191,7 +192,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
         count is settled here."""
         meta = request_meta(response)
         url = meta.get("nw_url") or requested_url(response)
-        entry = self.frontier.answered(url) or Entry(url, site_of(url), "held", held=True)
+        entry = self.frontier.answered(url) or Entry(url, site_of(url), "held", held=True, article=True)
         self.fetched.add(requested_url(response))
         return entry
 
@@ -352,8 +353,9 @@ class NewsSpider(SourceReading, scrapy.Spider):
 
 def _expects_article(entry: Entry) -> bool:
     """Something other than the page says it is an article: a feed or sitemap lists it, the user holds it
-    (a seed, a stored article), or its URL has an article's shape."""
-    return entry.listed or (entry.held and entry.depth is None) or looks_like_article(entry.url)
+    (a seed, a stored article: even when a section page links it too, whichever answered first), or its
+    URL has an article's shape."""
+    return entry.listed or entry.article or (entry.held and entry.depth is None) or looks_like_article(entry.url)
 
 
 def _configured_section(entry: Entry, meta: dict[str, Any]) -> bool:
