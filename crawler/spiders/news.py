@@ -109,7 +109,8 @@ class NewsSpider(SourceReading, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.plan.articles:
-            held = Entry(target.url, site_of(target.url), "held", discovered_from=target.discovered_from)
+            held = Entry(target.url, site_of(target.url), "held", discovered_from=target.discovered_from,
+                         article=True)
             if self.frontier.hold(held):
                 yield self._article_request(target)
         for site in self.plan.sites:
@@ -169,15 +170,17 @@ class NewsSpider(SourceReading, scrapy.Spider):
     def _feed_request(self, url: str, held: bool = False) -> Iterator[Request]:
         """A feed, with its stored validators (a 304 offers nothing: ``crawler.sourceledger``)."""
         return self._source_request(url, self.parse_feed, kind="feed", held=held, gate=held,
-                                    meta=self._conditional_meta(url), headers=self.validator_headers(url))
+                                    meta=self._conditional_meta(url, "NEWSWATCH_MAX_FEED_BYTES"),
+                                    headers=self.validator_headers(url))
 
     def _sitemap_request(self, url: str, held: bool = False) -> Iterator[Request]:
         """A sitemap, with the validators stored for it (only a leaf ``<urlset>`` ever has some)."""
         return self._source_request(url, self.parse_sitemap, kind="sitemap", held=held,
-                                    meta=self._conditional_meta(url), headers=self.validator_headers(url))
+                                    meta=self._conditional_meta(url, "NEWSWATCH_MAX_SITEMAP_BYTES"),
+                                    headers=self.validator_headers(url))
 
-    def _conditional_meta(self, url: str) -> dict[str, Any]:
-        return {"download_maxsize": self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"),
+    def _conditional_meta(self, url: str, cap: str) -> dict[str, Any]:
+        return {"download_maxsize": self.settings.getint(cap),
                 "handle_httpstatus_list": [304], "nw_source_url": url}
 
     def _release(self, site: str) -> Iterator[Request]:
@@ -189,7 +192,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
         count is settled here."""
         meta = request_meta(response)
         url = meta.get("nw_url") or requested_url(response)
-        entry = self.frontier.answered(url) or Entry(url, site_of(url), "held", held=True)
+        entry = self.frontier.answered(url) or Entry(url, site_of(url), "held", held=True, article=True)
         self.fetched.add(requested_url(response))
         return entry
 
@@ -350,8 +353,9 @@ class NewsSpider(SourceReading, scrapy.Spider):
 
 def _expects_article(entry: Entry) -> bool:
     """Something other than the page says it is an article: a feed or sitemap lists it, the user holds it
-    (a seed, a stored article), or its URL has an article's shape."""
-    return entry.listed or (entry.held and entry.depth is None) or looks_like_article(entry.url)
+    (a seed, a stored article: even when a section page links it too, whichever answered first), or its
+    URL has an article's shape."""
+    return entry.listed or entry.article or (entry.held and entry.depth is None) or looks_like_article(entry.url)
 
 
 def _configured_section(entry: Entry, meta: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 
 from monitor.web import queries
-from monitor.web.deps import absolute, read, settings_of
+from monitor.web.deps import StoredId, absolute, read, settings_of
 from monitor.web.diffs import DiffView, load_stored_diff
 from monitor.web.feeds import FeedInfo, articles_feed, changes_feed
 from monitor.web.queries import ChangeFilter, Paging
@@ -48,7 +48,7 @@ def router() -> APIRouter:
         return _changes(request, ChangeFilter(source=name), info)
 
     @feeds.get("/articles/{article_id}/changes.atom")
-    def article_changes(request: Request, article_id: int) -> Response:
+    def article_changes(request: Request, article_id: StoredId) -> Response:
         found = read(request, queries.article, article_id)
         if found is None:
             raise HTTPException(404, f"no article {article_id}")

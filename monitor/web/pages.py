@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from monitor.web import queries
-from monitor.web.deps import BadInput, change_filter, paging, parse_int, read, settings_of
+from monitor.web.deps import BadInput, StoredId, VersionNumber, change_filter, paging, parse_int, read, settings_of
 from monitor.web.diffs import load_diff
 
 PER_SOURCE = 10  # newest articles shown for each source on /new
@@ -40,7 +40,7 @@ def changes(request: Request, source: str | None = None, change_class: str | Non
                          "until": until or ""})
 
 
-def article(request: Request, article_id: int) -> HTMLResponse:
+def article(request: Request, article_id: StoredId) -> HTMLResponse:
     found = read(request, queries.article, article_id)
     if found is None:
         raise HTTPException(404, f"no article {article_id}")
@@ -50,7 +50,7 @@ def article(request: Request, article_id: int) -> HTMLResponse:
                   anomalies=read(request, queries.anomalies, article_id), body=latest[1] if latest else "")
 
 
-def diff(request: Request, article_id: int, version: int) -> HTMLResponse:
+def diff(request: Request, article_id: StoredId, version: VersionNumber) -> HTMLResponse:
     view = read(request, load_diff, article_id, version)
     if view is None:
         raise HTTPException(404, f"article {article_id} has no change to version {version}")
