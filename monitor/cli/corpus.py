@@ -73,13 +73,20 @@ def diff_cmd(ctx: click.Context, url: str, old: int | None, new: int | None, for
       newswatch diff https://example.com/2025/02/11/a.html
       newswatch diff https://example.com/2025/02/11/a.html --from 1 --to 3 --format html
     """
+    from monitor.core.sources import ignore_rules, load_registry
+
+    config = config_of(ctx)
+    ignore = ignore_rules(load_registry(config.path(config.storage.seeds_dir)), url)
     with storage_of(ctx) as storage, storage.sessions() as session:
-        old_n, new_n, diff = version_diff(session, url, old, new)
+        old_n, new_n, diff = version_diff(session, url, old, new, ignore)
     if form == "json":
         click.echo(json.dumps({"from": old_n, "to": new_n, **to_json(diff)}, ensure_ascii=False, indent=2))
+    elif form == "html":  # a fragment to embed: the versions as data attributes, no plain-text header
+        click.echo(to_html(diff).replace('<div class="newswatch-diff">',
+                                         f'<div class="newswatch-diff" data-from="{old_n}" data-to="{new_n}">', 1))
     else:
         click.echo(f"--- v{old_n}\n+++ v{new_n}")
-        click.echo(to_html(diff) if form == "html" else to_text(diff) or "(no difference)")
+        click.echo(to_text(diff) or "(no difference)")
 
 
 @click.command("export")

@@ -113,6 +113,8 @@ def test_noise_rules_decide_what_a_change_is(tmp_path: Path, case: str) -> None:
     if changed and rules:
         assert "零售药店" in diffs[0], "the diff shows the real edit"
         assert "王小明" not in diffs[0] and "12,987" not in diffs[0], "... and not the noise"
+    if case == "ignore-pattern-real-edit-is-a-change":
+        assert_every_diff_agrees(tmp_path / "newswatch.toml", database, diffs[0])
 
 
 def test_changing_a_sources_selectors_rebaselines_instead_of_reporting(tmp_path: Path) -> None:
@@ -136,3 +138,28 @@ def test_reextract_applies_the_sources_rules_as_the_fetch_did(tmp_path: Path, ru
     result = newswatch(tmp_path / "newswatch.toml", "reextract")
     assert result.returncode == 0, result.stderr
     assert "checked 1  re-baselined 0  same 1" in result.stdout, result.stdout
+
+
+def assert_every_diff_agrees(config: Path, database: Path, stored: object) -> None:
+    """``newswatch diff`` (text, json, html) and the web view show the diff the change document and the
+    alert show: the real edit, not the ignored counter (they used to recompute it without the rules)."""
+    import json
+
+    from monitor.web.diffs import load_diff
+    from storage.models import Article
+
+    url = None
+    engine = make_engine(f"sqlite:///{database}")
+    with session_factory(engine)() as session:
+        article = session.execute(select(Article)).scalars().one()
+        url, view = article.canonical_url, load_diff(session, article.id, 2)
+    engine.dispose()
+    assert view is not None and "零售药店" in view.text and "12,987" not in view.text
+    outputs = {form: newswatch(config, "diff", url, "--format", form, env={"K": "k"}) for form in ("text", "json", "html")}
+    for form, result in outputs.items():
+        assert result.returncode == 0, result.stderr
+        assert "零售药店" in result.stdout and "12,987" not in result.stdout and "12,345" not in result.stdout, form
+    assert outputs["html"].stdout.startswith('<div class="newswatch-diff" data-from="1" data-to="2">')
+    assert isinstance(stored, dict)
+    shown = json.loads(outputs["json"].stdout)
+    assert (shown["inserted_chars"], shown["deleted_chars"]) == (stored["inserted_chars"], stored["deleted_chars"])
