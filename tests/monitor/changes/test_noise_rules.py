@@ -148,14 +148,14 @@ def assert_every_diff_agrees(config: Path, database: Path, stored: object) -> No
     from monitor.web.diffs import load_diff
     from storage.models import Article
 
-    url = None
     engine = make_engine(f"sqlite:///{database}")
     with session_factory(engine)() as session:
         article = session.execute(select(Article)).scalars().one()
         url, view = article.canonical_url, load_diff(session, article.id, 2)
     engine.dispose()
     assert view is not None and "零售药店" in view.text and "12,987" not in view.text
-    outputs = {form: newswatch(config, "diff", url, "--format", form, env={"K": "k"}) for form in ("text", "json", "html")}
+    outputs = {form: newswatch(config, "diff", url, "--format", form, env={"K": "k"})
+               for form in ("text", "json", "html")}
     for form, result in outputs.items():
         assert result.returncode == 0, result.stderr
         assert "零售药店" in result.stdout and "12,987" not in result.stdout and "12,345" not in result.stdout, form
