@@ -135,6 +135,13 @@ def notice_of(body: bytes, content_type: str | None = None) -> str | None:
     return find_notice([title, *lines])
 
 
+def mentions_notice(text: str) -> bool:
+    """True when ``text`` (an extracted body) contains a notice phrase anywhere: a cheap test before
+    :func:`notice_of` reads the page itself."""
+    lowered = text.lower()
+    return any(notice.phrase in lowered for notice in NOTICES)
+
+
 def find_notice(lines: list[str]) -> str | None:
     """The first of ``lines`` (short ones only) that carries a notice of :data:`NOTICES`."""
     for line in lines:
