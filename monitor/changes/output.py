@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.store import article_document, save_to_corpus
+from monitor.changes.removal_doc import removals_of, write_removal
 from storage.corpus import Corpus, write_document
 from storage.document import Document
-from monitor.changes.removal_doc import removals_of, write_removal
 from storage.models import Article, Change, Version
 
 CHANGES = "changes"

@@ -29,7 +29,7 @@ NOT_FOUND = b"<!doctype html><html><head><title>404 Not Found</title></head><bod
 
 
 def _page(page: str, moment: int) -> Route | bytes:
-    if moment == 1 or page == "c" and moment == 3 or page == "a" and moment == 3:
+    if moment == 1 or (page == "c" and moment == 3) or (page == "a" and moment == 3):
         return page_bytes(page, 1)
     if page == "a":
         return cms_notice_page(CMS_NOTICE)

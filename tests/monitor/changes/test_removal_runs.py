@@ -57,10 +57,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Run]:
                 before = len(receiver.seen)
                 result = newswatch(config, "run", env={"HOOK_SECRET": "k"})
                 assert result.returncode == 0, result.stdout + result.stderr
-                assert_export_matches_corpus(folder, config)
                 steps[moment] = (result, _state(folder), [json.loads(b) for _h, b in receiver.seen[before:]])
         finally:
             receiver.stop()
+    assert_export_matches_corpus(folder, config)  # removal documents and removed: keys, redone from storage
     steps[0] = (newswatch(config, "history", server.base_url + "/2025/05/01/a.html"), {"folder": folder}, [])
     return steps
 
