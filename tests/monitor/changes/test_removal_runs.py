@@ -118,3 +118,32 @@ def test_history_lists_the_removal(runs: dict[int, Run]) -> None:
     history = runs[0][0]
     assert history.returncode == 0, history.stderr
     assert "removed (withdrawn" in history.stdout and "restored" in history.stdout
+
+
+def test_the_web_view_marks_removals_and_filters_them(runs: dict[int, Run]) -> None:
+    import io
+
+    import feedparser
+
+    from monitor.web.app import create_app
+    from tests.monitor.web.server import fetch, in_thread
+
+    folder: Path = runs[0][1]["folder"]
+    engine = make_engine(f"sqlite:///{folder / 'data' / 'newswatch.db'}")
+    try:
+        with in_thread(create_app(session_factory(engine))) as base:
+            status, _headers, page = fetch(base + "/removed")
+            still = fetch(base + "/removed?still=1")[2].decode("utf-8")
+            feed = feedparser.parse(io.BytesIO(fetch(base + "/feeds/removed.atom")[2]))
+            with session_factory(engine)() as session:
+                ids = {a.canonical_url[-6]: a.id for a in session.execute(select(Article)).scalars()}
+            article = fetch(base + f"/articles/{ids['b']}")[2].decode("utf-8")
+    finally:
+        engine.dispose()
+    text = page.decode("utf-8")
+    assert status == 200 and text.count('class="change removed"') == 5 and WECHAT_NOTICE in text
+    assert still.count('class="change removed"') == 4 and "restored" not in still.split("<ol")[1]
+    assert not feed.bozo and len(feed.entries) == 5 and len({e.id for e in feed.entries}) == 5
+    assert sorted(e.title.split("]")[0] for e in feed.entries) == sorted(
+        ["[removed: withdrawn"] * 2 + ["[removed: gone"] * 2 + ["[removed: redirected"])
+    assert 'class-removed">removed</span>' in article and "<td>gone</td><td>410</td>" in article
