@@ -60,3 +60,10 @@ def test_status_kind(status: int, expected: Evidence | None) -> None:
 def test_redirect_kind(landed: str, statuses: list[int], removed: bool) -> None:
     found = redirect_kind(ARTICLE, landed, statuses)
     assert (found == Evidence(REDIRECTED, statuses[0], location=landed)) if removed else found is None
+
+
+def test_the_docs_list_every_notice() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "removal.md").read_text(encoding="utf-8")
+    assert [n.phrase for n in NOTICES if f"| {n.phrase} | {n.publisher} | {n.meaning} |" not in docs] == []
