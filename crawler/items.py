@@ -92,8 +92,9 @@ class RejectedPage:
 
 @dataclass(frozen=True)
 class Missing:
-    """A stored article's URL no longer serves it (``crawler.removal``): 404 or 410 (``gone``), or a
-    permanent redirect to the home page, a section page or another site (``redirected``). Not an error:
+    """A stored article's URL no longer serves it (``crawler.removal``): 404 or 410 (``gone``), a removal
+    notice in its place (``withdrawn``), or a permanent redirect to the home page, a section page or
+    another site (``redirected``). Not an error:
     the recorder confirms it (a 404, ``final=False``, by the next check) and records the removal."""
 
     url: str  # as held
@@ -101,6 +102,7 @@ class Missing:
     http_status: int
     location: str | None = None  # where a redirect went
     final: bool = True
+    notice: str | None = None  # the notice served in its place (withdrawn)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from crawler.items import (
 )
 from crawler.pool import ExtractionPool, rules_of, workers_setting
 from crawler.reading import Page, Reading, failed, read
-from crawler.removal import redirect_kind, status_kind
+from crawler.removal import WITHDRAWN, notice_of, redirect_kind, status_kind
 from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
 from crawler.spiders.sources import SourceReading
 from crawler.urls import for_site, site_of
@@ -267,7 +267,10 @@ class NewsSpider(SourceReading, scrapy.Spider):
             return
         self._count("fetched/page")
         assert result is not None
-        if _expects_article(entry):
+        notice = notice_of(response.body) if request_meta(response).get("nw_stored") else None
+        if notice is not None:  # a removal notice where a stored article was: no rejection (crawler.removal)
+            yield Missing(entry.url, WITHDRAWN, response.status, notice=notice)
+        elif _expects_article(entry):
             yield self._reject(RejectedPage(reading.url, result.reason, result.detail, result.title, response.body,
                                             response.status))
         if depth is not None:

@@ -50,7 +50,8 @@ class Removals:
             article.missing_since = now  # confirmed, or not, by the next check
             article.next_check_at = now
             return Recorded("missing", article.id, None, article.relevant)
-        return self.remove(session, article, Evidence(item.kind, item.http_status, location=item.location), now)
+        evidence = Evidence(item.kind, item.http_status, notice=item.notice, location=item.location)
+        return self.remove(session, article, evidence, now)
 
     def withdrawn(self, session: Session, article: Article, notice: str, status: int, now: datetime) -> Recorded:
         """A removal notice served in place of the article."""
