@@ -9,7 +9,8 @@
 Layout under ``root``: ``newswatch.toml``, ``seeds/`` (seed documents and ``sources.toml``),
 ``data/newswatch.db`` and ``data/corpus/`` (``changes/`` inside). The config differs from newswatch's
 defaults in two ways, both for replays: every stored article is re-checked on every run
-(``schedule.articles = ["3650d=0s"]``, and ``schedule.removed`` alike, so a second replay sees what changed) and, when replaying,
+(``schedule.articles = ["3650d=0s"]``, and ``schedule.removed`` alike, so a second replay sees what
+changed)
 ``crawl.download_delay = 0`` (a cassette needs no politeness; a recording keeps the polite default).
 
 Sources given to :meth:`Workspace.set_sources` are written to the registry (``seeds/sources.toml``),

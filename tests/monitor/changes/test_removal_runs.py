@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.engine import make_engine, session_factory
-from storage.models import Article, Removal
+from storage.models import Article, Removal, Source
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import figures, newswatch, setup_workspace
 from tests.monitor.changes.test_moments import assert_export_matches_corpus
@@ -34,6 +34,7 @@ def _state(folder: Path) -> dict[str, Any]:
                                    .order_by(Removal.id)).scalars().all()
             out[article.canonical_url.rsplit("/", 1)[-1][0]] = (
                 article.status, tuple((r.kind, r.http_status, r.notice, r.restored_at is not None) for r in rows))
+        out["sources failing"] = sum(s.consecutive_failures for s in session.execute(select(Source)).scalars())
     engine.dispose()
     return out
 
@@ -65,7 +66,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Run]:
     return steps
 
 
-EXPECTED = {
+EXPECTED: dict[int, dict[str, Any]] = {
     1: {p: ("active", ()) for p in "abcdef"},
     2: {"a": ("removed", (("withdrawn", 200, CMS_NOTICE, False),)), "b": ("removed", (("gone", 410, None, False),)),
         "c": ("active", ()), "d": ("active", ()),
@@ -81,7 +82,7 @@ EXPECTED = {
 @pytest.mark.parametrize("moment", [1, 2, 3], ids=lambda m: f"moment-{m}")
 def test_each_run_is_ok_and_records_exactly_the_removals(runs: dict[int, Run], moment: int) -> None:
     result, state, _events = runs[moment]
-    assert state == EXPECTED[moment]
+    assert state == {**EXPECTED[moment], "sources failing": 0}  # a removal is no failure of the source
     numbers = figures(result.stdout)
     assert (numbers["errors"], numbers["anomalies"]) == (0, 0), result.stdout
     assert numbers["removed"] == len(REMOVED.get(moment, {}))
