@@ -32,7 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.items import FetchedArticle, RejectedPage
+from crawler.items import FetchedArticle, Missing, RejectedPage
 from crawler.store import Recorded
 from storage.corpus import Corpus, Staging
 
@@ -70,6 +70,8 @@ def record_one(recorder: Any, session: Session, item: Any, now: datetime) -> Rec
         return recorder.fetched(session, item, now)  # type: ignore[no-any-return]
     if isinstance(item, RejectedPage):
         return recorder.rejected(session, item, now)  # type: ignore[no-any-return]
+    if isinstance(item, Missing):
+        return recorder.missing(session, item, now)  # type: ignore[no-any-return]
     return None
 
 

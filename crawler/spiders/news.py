@@ -23,14 +23,24 @@ from crawler.extract import EMPTY, Article, Rejection
 from crawler.failures import failure_kind
 from crawler.fastpath import PageKeys, same_bytes
 from crawler.frontier import SECTION_LANE, Entry, Frontier
-from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
+from crawler.items import (
+    ArticleTarget,
+    CrawlPlan,
+    FetchedArticle,
+    FetchError,
+    Missing,
+    NotModified,
+    RejectedPage,
+    SiteTarget,
+)
 from crawler.pool import ExtractionPool, rules_of, workers_setting
 from crawler.reading import Page, Reading, failed, read
+from crawler.removal import WITHDRAWN, notice_of, redirect_kind, status_kind
 from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
 from crawler.spiders.sources import SourceReading
 from crawler.urls import for_site, site_of
 
-Item = FetchedArticle | NotModified | RejectedPage | FetchError
+Item = FetchedArticle | NotModified | RejectedPage | FetchError | Missing
 
 
 class NewsSpider(SourceReading, scrapy.Spider):
@@ -158,7 +168,8 @@ class NewsSpider(SourceReading, scrapy.Spider):
             headers["If-None-Match"] = target.etag
         if target.last_modified:
             headers["If-Modified-Since"] = target.last_modified
-        meta = {"handle_httpstatus_list": [304], "nw_url": target.url, "nw_held": True, "nw_page_key": target.page_key}
+        meta = {"handle_httpstatus_list": [304, 404, 410] if target.stored else [304], "nw_url": target.url,
+                "nw_held": True, "nw_page_key": target.page_key, "nw_stored": target.stored}
         return self._request(target.url, self.parse_page, kind="article", headers=headers, meta=meta,
                              dont_filter=True)
 
@@ -218,6 +229,11 @@ class NewsSpider(SourceReading, scrapy.Spider):
             self._count("fetched/not_modified")
             yield NotModified(entry.url)
             return
+        missing = _missing(response, entry.url) if request_meta(response).get("nw_stored") else None
+        if missing is not None:  # a stored article's removal (crawler.removal): no error, no extraction
+            self._count(f"fetched/missing/{missing.kind}")
+            yield missing
+            return
         key = self.page_keys.key(response.url, response.body)
         unchanged = same_bytes(key, response, requested_url(response))
         if unchanged is not None:  # the stored version's bytes: nothing to extract (crawler.fastpath)
@@ -254,7 +270,10 @@ class NewsSpider(SourceReading, scrapy.Spider):
             return
         self._count("fetched/page")
         assert result is not None
-        if _expects_article(entry):
+        notice = notice_of(response.body) if request_meta(response).get("nw_stored") else None
+        if notice is not None:  # a removal notice where a stored article was: no rejection (crawler.removal)
+            yield Missing(entry.url, WITHDRAWN, response.status, notice=notice)
+        elif _expects_article(entry):
             yield self._reject(RejectedPage(reading.url, result.reason, result.detail, result.title, response.body,
                                             response.status))
         if depth is not None:
@@ -349,6 +368,17 @@ class NewsSpider(SourceReading, scrapy.Spider):
         self._settle(meta)
         yield self._failed(meta, url, kind, detail)
         yield from self._release_all()
+
+
+def _missing(response: Response, url: str) -> Missing | None:
+    """A stored article's URL answering 404/410, or permanently redirected away from it."""
+    evidence = status_kind(response.status)
+    if evidence is None:
+        reasons = [int(r) for r in request_meta(response).get("redirect_reasons", []) if isinstance(r, int)]
+        evidence = redirect_kind(url, landed_url(response), reasons)
+    if evidence is None:
+        return None
+    return Missing(url, evidence.kind, evidence.http_status or response.status, evidence.location, evidence.final)
 
 
 def _expects_article(entry: Entry) -> bool:

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_EVENTS = ("article.new", "article.changed", "source.failing", "source.quiet")
+DEFAULT_EVENTS = ("article.new", "article.changed", "article.removed", "article.restored", "source.failing",
+                  "source.quiet")
 DEFAULT_CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion")
 
 

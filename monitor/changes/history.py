@@ -14,7 +14,7 @@ from monitor.changes.ignore import IgnoreRules
 from monitor.changes.template import Template, strip
 from monitor.changes.template_store import known_template
 from storage.errors import NewswatchError
-from storage.models import Anomaly, Article, Change, Version
+from storage.models import Anomaly, Article, Change, Removal, Version
 
 
 class NotFound(NewswatchError):
@@ -38,6 +38,7 @@ class History:
     url: str
     versions: tuple[VersionInfo, ...]
     anomalies: tuple[tuple[datetime, str], ...]
+    removals: tuple[Removal, ...] = ()  # taken down (and restored_at once it answered again)
 
 
 def find_article(session: Session, url: str) -> Article:
@@ -63,7 +64,8 @@ def history(session: Session, url: str) -> History:
     anomalies = session.execute(
         select(Anomaly.detected_at, Anomaly.reason).where(Anomaly.article_id == article.id).order_by(Anomaly.id)
     ).all()
-    return History(article.canonical_url, tuple(versions), tuple((a, r) for a, r in anomalies))
+    removals = session.execute(select(Removal).where(Removal.article_id == article.id).order_by(Removal.id)).scalars()
+    return History(article.canonical_url, tuple(versions), tuple((a, r) for a, r in anomalies), tuple(removals))
 
 
 def version_diff(session: Session, url: str, old: int | None = None, new: int | None = None,

@@ -12,6 +12,7 @@ from monitor.changes.history import history, version_diff
 from monitor.changes.output import export
 from monitor.changes.reextract import SourceRules, reextract_all
 from monitor.changes.relevance import reapply_topic
+from monitor.changes.removal_doc import how
 from monitor.changes.render import to_html, to_json, to_text
 from monitor.cli.common import config_of, storage_of
 from monitor.core.run import keywords
@@ -40,7 +41,7 @@ def relevance(ctx: click.Context) -> None:
 @click.argument("url")
 @click.pass_context
 def history_cmd(ctx: click.Context, url: str) -> None:
-    """List an article's versions (with change classes) and anomalies.
+    """List an article's versions (with change classes), anomalies and removals (删稿).
 
     \b
     Example:
@@ -57,6 +58,10 @@ def history_cmd(ctx: click.Context, url: str) -> None:
                    f"{change}  {v.title or ''}")
     for when, reason in found.anomalies:
         click.echo(f"  anomaly  {when:%Y-%m-%d %H:%M:%S}  {reason}")
+    for removal in found.removals:
+        click.echo(f"  removed  {removal.detected_at:%Y-%m-%d %H:%M:%S}  removed ({how(removal)})")
+        if removal.restored_at is not None:
+            click.echo(f"  restored {removal.restored_at:%Y-%m-%d %H:%M:%S}")
 
 
 @click.command("diff")

@@ -98,6 +98,7 @@ class ScheduleConfig:
     feeds_max_minutes: float = 240.0
     sitemaps_hours: float = 24.0  # sitemaps and sitemap indexes (with robots.txt)
     articles: tuple[str, ...] = ("3h=15m", "1d=1h", "3d=3h", "7d=1d", "30d=7d")  # AGE=EVERY, then stop
+    removed: tuple[str, ...] = ("1d=6h", "7d=1d", "90d=7d")  # removed articles: AGE since removal=EVERY
     recheck_minutes: float = 5.0  # how often the daemon looks for articles due by the ladder
     alerts_seconds: float = 30.0  # the outbox worker's period
     seeds_minutes: float = 60.0  # new seed documents are imported this often
@@ -293,6 +294,7 @@ def _check_ranges(section: Any, prefix: str) -> None:
         from monitor.core.schedule import parse_ladder
 
         parse_ladder(section.articles, prefix + "articles")
+        parse_ladder(section.removed, prefix + "removed")
         if section.prune_hours <= 0:
             raise ConfigError(prefix + "prune_hours", "must be greater than zero")
         if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:

@@ -91,6 +91,7 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.slots = asyncio.Semaphore(1)
         self.ladder = parse_ladder(config.schedule.articles)
+        self.removed_ladder = parse_ladder(config.schedule.removed)
         self.exit_code = 0
         self.started = utcnow()
         self.health_limits = health_limits(config)
@@ -149,7 +150,7 @@ class Daemon:
 
     async def recheck_job(self) -> None:
         with self.storage.sessions() as session:
-            due = due_articles(session, self.ladder)
+            due = due_articles(session, self.ladder, removed_ladder=self.removed_ladder)
         if due:
             await self.crawl("recheck", CrawlPlan(articles=tuple(due), known=self._known()))
 

@@ -66,6 +66,8 @@ class RunSummary:
             "changed": self.count("newswatch/articles/changed") + self.count("newswatch/articles/revert"),
             "baseline": self.count("newswatch/articles/baseline"),
             "anomalies": self.count("newswatch/articles/anomaly"),
+            "removed": self.count("newswatch/articles/removed"),
+            "restored": self.count("newswatch/articles/restored"),
             "unchanged": self.count("newswatch/articles/unchanged") + self.count("newswatch/articles/not_modified"),
             "rejected": self.count("newswatch/rejected/"),
             "refused": self.count("newswatch/errors/refused_"),
@@ -115,7 +117,7 @@ def plan_run(config: Config, storage: Storage) -> CrawlPlan:
     entries, _problems = read_seeds(seeds_dir)
     ladder = parse_ladder(config.schedule.articles)
     with storage.sessions() as session:
-        due = due_articles(session, ladder)
+        due = due_articles(session, ladder, removed_ladder=parse_ladder(config.schedule.removed))
         known = known_urls(session)
         validators = source_validators(session)
     return with_validators(build_plan(entries, load_registry(seeds_dir), due, known), validators)
