@@ -53,6 +53,7 @@ from monitor.core.run import (
     crawl_options,
     finish_run,
     monitor_settings,
+    reapply_rules,
     record_health,
     retry_policy,
 )
@@ -243,6 +244,7 @@ class Daemon:
     async def start(self) -> None:
         if self.owns_runs:
             close_abandoned_runs(self.storage)
+        reapply_rules(self.config, self.storage)  # the registry is read at start: its rule changes apply now
         self.schedule_jobs()
         self.scheduler.start()
         port = self.config.daemon.metrics_port

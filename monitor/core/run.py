@@ -139,9 +139,24 @@ def run_once(config: Config, cassette: Path | None = None, mode: str | None = No
         with run_lock(storage.engine):
             close_abandoned_runs(storage)
             import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
-            return _cycle(config, storage, channels, cassette, mode, log_level, progress)
+            rebaselined = reapply_rules(config, storage)
+            return _cycle(config, storage, channels, cassette, mode, log_level, progress, rebaselined)
     finally:
         storage.close()
+
+
+def reapply_rules(config: Config, storage: Storage) -> int:
+    """Changed ``include``/``exclude`` rules re-applied to stored pages before the crawl (a page answering
+    304 is never fetched in full: without this it kept the text of the old rules); the articles re-baselined."""
+    from monitor.changes.reextract import reapply_selectors
+    from storage.corpus import Corpus
+
+    rules = source_rules(load_registry(config.path(config.storage.seeds_dir)))
+    report = reapply_selectors(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules)
+    if report.checked:
+        log.info("source rules changed: %d stored pages re-extracted, %d re-baselined, %d rejected by the rules",
+                 report.checked, report.rebaselined, report.rejected)
+    return report.rebaselined
 
 
 def close_abandoned_runs(storage: Storage) -> int:
@@ -155,7 +170,7 @@ def close_abandoned_runs(storage: Storage) -> int:
 
 
 def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cassette: Path | None,
-           mode: str | None, log_level: str, progress: str) -> RunSummary:
+           mode: str | None, log_level: str, progress: str, rebaselined: int = 0) -> RunSummary:
     plan = plan_run(config, storage)
     with transaction(storage.sessions) as session:
         run = CrawlRun(kind=mode or "run", stats={"planned_articles": len(plan.articles)})
@@ -166,7 +181,7 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cass
     crawler, error = crawl(plan, settings) if plan.articles or plan.sites else (None, None)
     record_health(storage, plan, crawler, config, channels)
     delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
-    return finish_run(storage, run_id, crawler, error, delivered)
+    return finish_run(storage, run_id, crawler, error, delivered, rebaselined)
 
 
 def run_settings(config: Config, cassette: Path | None, mode: str | None, log_level: str,
@@ -238,10 +253,13 @@ def _news_spider(crawler: Crawler | None) -> NewsSpider | None:
 
 
 def finish_run(storage: Storage, run_id: int, crawler: Crawler | None, error: str | None,
-            delivered: DeliveryReport) -> RunSummary:
-    """Record the run's figures; ``crawler`` None: nothing was planned, so nothing was crawled."""
+            delivered: DeliveryReport, rebaselined: int = 0) -> RunSummary:
+    """Record the run's figures; ``crawler`` None: nothing was planned, so nothing was crawled;
+    ``rebaselined``: stored pages re-baselined under changed rules before the crawl (counted as baselines)."""
     scrapy_stats = crawler.stats.get_stats() if crawler is not None and crawler.stats else {}
     stats: dict[str, Any] = {k: _jsonable(v) for k, v in scrapy_stats.items()}
+    if rebaselined:
+        stats["newswatch/articles/baseline"] = int(stats.get("newswatch/articles/baseline", 0)) + rebaselined
     if crawler is None:
         stats["finish_reason"] = "finished"  # an empty plan: finished without a crawl
     stats.update({"newswatch/alerts/sent": delivered.sent, "newswatch/alerts/failed": delivered.failed,
