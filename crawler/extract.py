@@ -40,7 +40,8 @@ from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
 from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
 from crawler.selectors import Selection, select
-from crawler.titles import choose_title
+from crawler.navtables import strip_leading_navigation
+from crawler.titles import choose_title, fallback_title, strip_label
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
 
@@ -346,8 +347,9 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
     import trafilatura
 
     chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
-    title = clean_title(chosen, page.text)
-    title, markdown = cap_title(title, body.markdown)
+    markdown = strip_leading_navigation(body.markdown, chosen)
+    title = clean_title(strip_label(chosen or fallback_title(meta.titles, markdown)), page.text)
+    title, markdown = cap_title(title, markdown)
     text = "\n".join(body.lines)
     context = Context.build(page.text, title, body.lines)
     return Article(

@@ -42,6 +42,7 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         twitter=_meta(tree, "name", "twitter:title") or _meta(tree, "property", "twitter:title"),
         headline=headline,
         h1=tuple(text for element in tree.xpath("//h1")[:MAX_H1] if (text := _text(element))),
+        h2=tuple(text for element in tree.xpath("//h2")[:MAX_H1] if (text := _text(element))),
         title=title,
         site_name=site_name or application,
     )

@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "title_variants"]
+from crawler.markdown import markdown_to_text
+
+__all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "strip_label", "title_variants"]
 
 MAX_CANDIDATE_CHARS = 1000  # longer "titles" are page text, not headlines
 _SEPARATOR = re.compile(r"\s*(?:[_|｜–—»·]|::|\s[-:：]{1,2}\s|-{1,2}(?=[^-\s]{2,12}$))\s*")
@@ -35,6 +37,7 @@ class TitleCandidates:
     twitter: str | None = None
     headline: str | None = None  # JSON-LD
     h1: tuple[str, ...] = ()
+    h2: tuple[str, ...] = ()  # not a candidate: only a fallback (:func:`fallback_title`)
     title: str | None = None  # <title>, site suffix and all
     site_name: str | None = None  # og:site_name / application-name: never the headline
 
@@ -113,3 +116,59 @@ def _completion(entry: _Entry, entries: list[_Entry], support: dict[_Entry, int]
         and other.flat[len(entry.flat)] not in _SUFFIX_START
     ]  # fmt: skip
     return min(longer, key=lambda e: (-support[e], len(e.flat)), default=None)
+
+
+# --- a title label, and a title for a page that names none ------------------------------------------
+
+STATUS_LABELS = ("原创", "独家", "转载", "首发", "置顶", "精华", "推荐", "热门", "热帖", "荐", "转帖", "原帖", "独家专访")
+CONTENT_LABELS = ("视频", "图", "组图", "图文", "多图", "直播", "音频", "快讯", "专题")
+_LABEL_WORDS = "|".join(sorted(STATUS_LABELS + CONTENT_LABELS, key=len, reverse=True))
+_STATUS_WORDS = "|".join(sorted(STATUS_LABELS, key=len, reverse=True))
+# a label word standing apart (its own element: "原创 标题"), or a status label in brackets ("[原创]标题")
+_LABEL = re.compile(rf"^\s*(?:(?:{_LABEL_WORDS})\s+|[\[【(（〔]\s*(?:{_STATUS_WORDS})\s*[\]】)）〕]\s*)(?=\S)")
+MAX_FALLBACK_CHARS = 80  # a heading line or first sentence longer than this is no headline
+HEADING_LINES = 3  # a strong heading opens the body: one of its first lines
+_HEADING = re.compile(r"^(?:#{1,6}\s+(.+?)\s*#*$|[\s\u3000]*\*\*([^*]+)\*\*|[\s\u3000]*__([^_]+)__)")
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def strip_label(title: str | None) -> str | None:
+    """``title`` without the label a site puts before the headline: a label word standing apart
+    (``原创 最不愁吃肉的国家…``, ``视频 …``) or a status label in brackets (``【原创】…``, ``[转载]…``).  A
+    bracketed content tag glued to the headline (``【视频】石榴花开``) is the headline's own word: kept."""
+    if not title:
+        return title
+    while (match := _LABEL.match(title)) is not None:
+        title = title[match.end() :]
+    return title
+
+
+def fallback_title(found: TitleCandidates, markdown: str) -> str | None:
+    """A title for a page whose markup names none (no ``<title>``, no ``og:title``): its ``<h1>``, an
+    ``<h2>`` the body shows, the first heading line of the body (``# …`` or a bold line of its own),
+    else the body's first sentence -- in that order of evidence."""
+    lines = [line.strip() for line in markdown.splitlines() if line.strip()]
+    plain = {_flat(line) for line in markdown_to_text(markdown).splitlines()}
+    for text in (*found.h1, *(text for text in found.h2 if _flat(text) in plain)):
+        if (cleaned := _clean(text)) is not None and len(cleaned) <= MAX_FALLBACK_CHARS:
+            return cleaned
+    for line in lines[:HEADING_LINES]:
+        heading = _HEADING.match(line)
+        if heading is not None and 2 <= len(text := (heading.group(1) or heading.group(2) or heading.group(3)).strip()) \
+                <= MAX_FALLBACK_CHARS:
+            return text
+    return _first_sentence(lines)
+
+
+def _first_sentence(lines: list[str]) -> str | None:
+    for line in lines:
+        text = " ".join(_MARKDOWN_MARK.sub(lambda match: match.group(1) or "", line).split())
+        if len(_flat(text)) < 2 or text.startswith("|"):
+            continue
+        end = _SENTENCE_END.search(text)
+        sentence = text[: end.start() + 1] if end is not None else text
+        return sentence[:MAX_FALLBACK_CHARS].rstrip()
+    return None
+
+
+_MARKDOWN_MARK = re.compile(r"^(?:#{1,6}\s+|>\s?|[-+*]\s+)|\*\*|__|!?\[([^\]]*)\]\([^)]*\)")

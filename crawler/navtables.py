@@ -1,0 +1,103 @@
+"""Page chrome at the top of an extracted body: the menus and breadcrumbs of table-layout pages.
+
+Old portal pages (the 2005-era ``<table>`` layouts) put everything in table cells: the site's menu
+(``| 首页 - 新闻 - 体育 - … |``), the breadcrumb (``| 当前位置：首页->军事技术 |``), the headline and
+dateline rows, and finally the article itself, often as one long cell.  trafilatura keeps the tables
+(``include_tables``), so the body starts with a stack of Markdown table rows before the first sentence.
+
+:func:`strip_leading_navigation` drops that stack: the blocks before the first prose (a sentence-like
+cell or line) when at least one of them is a menu or a breadcrumb -- the evidence that they are the
+page's chrome and not a data table the article opens with.  The row holding the first prose is kept
+as a plain paragraph (its prose cells).  A body without prose, or whose leading blocks show no menu
+or breadcrumb, is returned unchanged; a heading ends the search (the article has begun).
+
+Pure: ``str`` in, ``str`` out.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["is_breadcrumb", "is_menu", "strip_leading_navigation"]
+
+MENU_MIN_ITEMS = 3  # a menu names at least three places ...
+MENU_ITEM_CHARS = 15  # ... each a short name
+PROSE_MIN_CHARS = 20  # a sentence-like cell: this long, with a full stop ...
+PROSE_CLAUSE_CHARS = 40  # ... or longer than a headline, with clauses
+
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_MENU_SEPARATOR = re.compile(r"\s*(?:\\\||[｜│┃]|\s[-－—·/]\s|\|)\s*|\s{2,}")
+_COPYRIGHT = re.compile(r"^\W*(?:copyright|©|\(c\)|版权所有)", re.I)
+_ARROW = re.compile(r"-+>|>>|＞|»|→|\s>\s|－>")
+_BREADCRUMB_LABEL = re.compile(r"^\W*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]")
+_PROSE = re.compile(r"[，,；;]|[！？!?].*[！？!?]")
+_FULL_STOP = re.compile(r"。|[^\W\d_]\.(?:\s|$)")
+_MARKUP = re.compile(r"\*\*|__|\\(?=.)|!?\[([^\]]*)\]\([^)]*\)")
+_RULE = frozenset("|-: ")
+_LATIN = re.compile(r"[A-Za-z]{2}")
+
+
+def strip_leading_navigation(markdown: str, title: str | None = None) -> str:
+    """``markdown`` without the menu, breadcrumb and header rows before its first prose (a row or line
+    repeating ``title`` is a header row too)."""
+    lines = markdown.split("\n")
+    evidence = False
+    headline = _flat(title or "")
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or (stripped.startswith("|") and set(stripped) <= _RULE):
+            continue
+        if stripped.startswith("#"):  # a heading: the article has begun
+            return _rest(lines, index, line) if evidence else markdown
+        row = stripped.startswith("|")
+        raw = _CELL_SPLIT.split(stripped.strip("|")) if row else [stripped]
+        cells = [_plain(cell) for cell in raw]
+        prose = [cell.strip() for cell, plain in zip(raw, cells, strict=True)
+                 if _is_prose(plain) and not is_menu(plain) and not _COPYRIGHT.search(plain)]
+        if prose:
+            return _rest(lines, index, " ".join(prose) if row else line) if evidence else markdown
+        if any(is_menu(cell) or is_breadcrumb(cell) or _COPYRIGHT.search(cell) or (headline and _flat(cell) == headline)
+               for cell in cells) \
+                or _is_menu_row(cells):
+            evidence = True
+        elif not row and not evidence:
+            return markdown  # a plain line before any chrome: a lead, a byline -- the article
+    return markdown
+
+
+def _rest(lines: list[str], index: int, first: str) -> str:
+    return "\n".join([first, *lines[index + 1 :]]).strip("\n")
+
+
+def is_menu(text: str) -> bool:
+    """A line of short names between separators: ``首页 - 新闻 - 体育``, ``首页 | 滚动 | 国内``."""
+    items = [item for item in _MENU_SEPARATOR.split(text) if item.strip()]
+    if len(items) < MENU_MIN_ITEMS and not _LATIN.search(text):
+        items = text.split()  # Chinese menus are often names between single spaces
+    return len(items) >= MENU_MIN_ITEMS and all(len(_flat(item)) <= MENU_ITEM_CHARS for item in items)
+
+
+def is_breadcrumb(text: str) -> bool:
+    """``当前位置：首页->军事技术``, ``网易首页--> 主频道--> 电力``, ``首页 > 产经资讯 > 正文``."""
+    return bool(_BREADCRUMB_LABEL.search(text)) or len(_ARROW.findall(text)) >= 2
+
+
+def _is_menu_row(cells: list[str]) -> bool:
+    """A table row of at least three short, non-empty cells and nothing else: a menu bar."""
+    filled = [cell for cell in cells if cell]
+    return len(filled) >= MENU_MIN_ITEMS and all(len(_flat(cell)) <= MENU_ITEM_CHARS for cell in filled)
+
+
+def _plain(text: str) -> str:
+    return " ".join(_MARKUP.sub(lambda match: match.group(1) or "", text).split())
+
+
+def _is_prose(cell: str) -> bool:
+    """A sentence: a full stop, or clauses (commas, several ! ?) in a text longer than a headline."""
+    chars = len(_flat(cell))
+    return (chars >= PROSE_MIN_CHARS and bool(_FULL_STOP.search(cell))) or (
+        chars >= PROSE_CLAUSE_CHARS and bool(_PROSE.search(cell)))
+
+
+def _flat(text: str) -> str:
+    return "".join(text.split())
