@@ -36,6 +36,7 @@ from lxml.html import HtmlElement
 
 from crawler.byline import PROSE, Context, clean_title, find_author, find_date, url_date
 from crawler.htmltree import parse_html, without_controls
+from crawler.listpage import item_share, list_items
 from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
 from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
@@ -67,6 +68,7 @@ LIST_MAX_PROSE_SHARE = 0.1  # list pages: almost no sentence-like lines outside 
 LIST_MIN_LINK_COVER = 0.3  # ... and the extraction is mostly link texts,
 LIST_MIN_LINK_DENSITY = 0.5  # ... or the page as a whole is mostly links
 LIST_MIN_REPEATED = 0.5  # ... with a sixth of the extraction link texts or half its lines repeated
+LIST_ITEM_SHARE = 0.6  # or this much of the extraction lies in items opening with a headline link
 LATIN_SENTENCE_WORDS = 6  # a line of this many words ending a sentence is prose (". ", "! ")
 LATIN_LONG_WORDS = 15  # ... and a line of this many words is prose whatever its punctuation
 
@@ -143,6 +145,7 @@ class _Page:
     language: str | None
     link_density: float  # share of visible characters inside <a>
     anchors: dict[str, frozenset[str]]  # link texts (no spaces, >= 4 chars) by their first 4 chars
+    items: tuple[str, ...] = ()  # texts of list items opening with a headline link (crawler.listpage)
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,7 @@ def _read_page(tree: HtmlElement) -> _Page:
         language=_primary_subtag(language),
         link_density=sum(map(len, links)) / visible if visible else 0.0,
         anchors={key: frozenset(group) for key, group in anchors.items()},
+        items=tuple(list_items(root)),
     )
 
 
@@ -306,12 +310,13 @@ def _judge_body(body: _Body, page: _Page, declares_article: bool = False) -> Rej
     cover = sum(covers) / chars
     prose_share = prose / chars
     repeated = 1 - len(set(body.lines)) / len(body.lines)
-    if not declares_article and prose_share < LIST_MAX_PROSE_SHARE and (
+    items = item_share(list(page.items), body.lines) if page.items else 0.0
+    if not declares_article and (items >= LIST_ITEM_SHARE or prose_share < LIST_MAX_PROSE_SHARE and (
         cover >= LIST_MIN_LINK_COVER
         or (page.link_density >= LIST_MIN_LINK_DENSITY and max(cover * 3, repeated) >= LIST_MIN_REPEATED)
-    ):
+    )):
         detail = (f"prose {prose_share:.2f}, link text {cover:.2f}, page link density {page.link_density:.2f}, "
-                  f"repeated lines {repeated:.2f}")
+                  f"repeated lines {repeated:.2f}, in list items {items:.2f}")
         return Rejection(LIST_PAGE, detail, page.title, page.description)
     return None
 

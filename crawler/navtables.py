@@ -34,7 +34,7 @@ _PROSE = re.compile(r"[，,；;]|[！？!?].*[！？!?]")
 _FULL_STOP = re.compile(r"。|[^\W\d_]\.(?:\s|$)")
 _MARKUP = re.compile(r"\*\*|__|\\(?=.)|!?\[([^\]]*)\]\([^)]*\)")
 _RULE = frozenset("|-: ")
-_LATIN = re.compile(r"[A-Za-z]{2}")
+_ALPHABETIC = re.compile(r"[^\W\d_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]{2}")  # a word of letters, not CJK
 
 
 def strip_leading_navigation(markdown: str, title: str | None = None) -> str:
@@ -72,7 +72,7 @@ def _rest(lines: list[str], index: int, first: str) -> str:
 def is_menu(text: str) -> bool:
     """A line of short names between separators: ``首页 - 新闻 - 体育``, ``首页 | 滚动 | 国内``."""
     items = [item for item in _MENU_SEPARATOR.split(text) if item.strip()]
-    if len(items) < MENU_MIN_ITEMS and not _LATIN.search(text):
+    if len(items) < MENU_MIN_ITEMS and not _ALPHABETIC.search(text):
         items = text.split()  # Chinese menus are often names between single spaces
     return len(items) >= MENU_MIN_ITEMS and all(len(_flat(item)) <= MENU_ITEM_CHARS for item in items)
 
