@@ -19,6 +19,8 @@ from crawler.titles import TitleCandidates
 __all__ = ["MAX_H1", "PageMeta", "read_page_meta"]
 
 MAX_H1 = 3
+MAX_STRONG = 40  # bold texts read (outside links): a page without a title may show its headline so
+_STRONG = "//b[not(ancestor::a)]|//strong[not(ancestor::a)]"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         headline=headline,
         h1=tuple(text for element in tree.xpath("//h1")[:MAX_H1] if (text := _text(element))),
         h2=tuple(text for element in tree.xpath("//h2")[:MAX_H1] if (text := _text(element))),
+        strong=tuple(text for element in tree.xpath(_STRONG)[:MAX_STRONG] if (text := _text(element))),
         title=title,
         site_name=site_name or application,
     )

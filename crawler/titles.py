@@ -37,7 +37,8 @@ class TitleCandidates:
     twitter: str | None = None
     headline: str | None = None  # JSON-LD
     h1: tuple[str, ...] = ()
-    h2: tuple[str, ...] = ()  # not a candidate: only a fallback (:func:`fallback_title`)
+    h2: tuple[str, ...] = ()  # not candidates: only fallbacks (:func:`fallback_title`)
+    strong: tuple[str, ...] = ()  # bold texts outside links
     title: str | None = None  # <title>, site suffix and all
     site_name: str | None = None  # og:site_name / application-name: never the headline
 
@@ -128,6 +129,9 @@ _STATUS_WORDS = "|".join(sorted(STATUS_LABELS, key=len, reverse=True))
 _LABEL = re.compile(rf"^\s*(?:(?:{_LABEL_WORDS})\s+|[\[【(（〔]\s*(?:{_STATUS_WORDS})\s*[\]】)）〕]\s*)(?=\S)")
 MAX_FALLBACK_CHARS = 80  # a heading line or first sentence longer than this is no headline
 HEADING_LINES = 3  # a strong heading opens the body: one of its first lines
+HEADING_REACH = 200  # a headline shown above the body is at most this far above it (non-space characters)
+MIN_HEADING_CHARS = 6  # ... and this long ("栏目导航" is a box's label)
+BODY_PROBE_CHARS = 12  # the body's start is found in the page by its first characters
 _HEADING = re.compile(r"^(?:#{1,6}\s+(.+?)\s*#*$|[\s\u3000]*\*\*([^*]+)\*\*|[\s\u3000]*__([^_]+)__)")
 _SENTENCE_END = re.compile(r"[。！？!?]")
 
@@ -143,21 +147,42 @@ def strip_label(title: str | None) -> str | None:
     return title
 
 
-def fallback_title(found: TitleCandidates, markdown: str) -> str | None:
-    """A title for a page whose markup names none (no ``<title>``, no ``og:title``): its ``<h1>``, an
-    ``<h2>`` the body shows, the first heading line of the body (``# …`` or a bold line of its own),
-    else the body's first sentence -- in that order of evidence."""
+def fallback_title(found: TitleCandidates, markdown: str, page_text: str) -> str | None:
+    """A title for a page whose markup names none (no ``<title>``, no ``og:title``): its ``<h1>``; the
+    ``<h2>`` or bold line the page shows just before the body (``page_text``: its visible text); the
+    first heading line of the body (``# …`` or a bold line of its own); else the body's first
+    sentence -- in that order of evidence."""
     lines = [line.strip() for line in markdown.splitlines() if line.strip()]
-    plain = {_flat(line) for line in markdown_to_text(markdown).splitlines()}
-    for text in (*found.h1, *(text for text in found.h2 if _flat(text) in plain)):
-        if (cleaned := _clean(text)) is not None and len(cleaned) <= MAX_FALLBACK_CHARS:
-            return cleaned
+    h1 = next((text for text in map(_clean, found.h1) if text is not None and len(text) <= MAX_FALLBACK_CHARS), None)
+    if h1 is not None:
+        return h1
+    if (above := _heading_above(found.h2 + found.strong, markdown, page_text)) is not None:
+        return above
     for line in lines[:HEADING_LINES]:
         heading = _HEADING.match(line)
         if heading is not None and 2 <= len(text := (heading.group(1) or heading.group(2) or heading.group(3)).strip()) \
                 <= MAX_FALLBACK_CHARS:
             return text
     return _first_sentence(lines)
+
+
+def _heading_above(candidates: tuple[str, ...], markdown: str, page_text: str) -> str | None:
+    """The candidate shown last before the body's first line, at most :data:`HEADING_REACH` characters
+    (whitespace aside) above it."""
+    first = next((_flat(line) for line in markdown_to_text(markdown).splitlines() if line.strip()), "")
+    page = _flat(page_text)
+    start = page.find(first[:BODY_PROBE_CHARS]) if first else -1
+    if start < 0:
+        return None
+    best: tuple[int, str] | None = None
+    for text in candidates:
+        cleaned = _clean(text)
+        if cleaned is None or not MIN_HEADING_CHARS <= len(_flat(cleaned)) <= MAX_FALLBACK_CHARS:
+            continue
+        at = page.rfind(_flat(cleaned), max(0, start - HEADING_REACH), start)
+        if at >= 0 and (best is None or at > best[0]):
+            best = (at, cleaned)
+    return best[1] if best else None
 
 
 def _first_sentence(lines: list[str]) -> str | None:
