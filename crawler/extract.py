@@ -42,7 +42,7 @@ from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
 from crawler.selectors import Selection, select
 from crawler.navtables import strip_leading_navigation
-from crawler.titles import choose_title, fallback_title, strip_label
+from crawler.titles import choose_title, fallback_title, strip_heading_label, strip_label
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
 
@@ -354,6 +354,7 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
     chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
     markdown = strip_leading_navigation(body.markdown, chosen)
     title = clean_title(strip_label(chosen or fallback_title(meta.titles, markdown, page.text)), page.text)
+    markdown = strip_heading_label(markdown, title)
     title, markdown = cap_title(title, markdown)
     text = "\n".join(body.lines)
     context = Context.build(page.text, title, body.lines)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from crawler.markdown import markdown_to_text
 
-__all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "strip_label", "title_variants"]
+__all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "strip_heading_label", "strip_label", "title_variants"]
 
 MAX_CANDIDATE_CHARS = 1000  # longer "titles" are page text, not headlines
 _SEPARATOR = re.compile(r"\s*(?:[_|｜–—»·]|::|\s[-:：]{1,2}\s|-{1,2}(?=[^-\s]{2,12}$))\s*")
@@ -95,7 +95,7 @@ def _entries(found: TitleCandidates) -> list[_Entry]:
 
 
 def _clean(text: str | None) -> str | None:
-    collapsed = " ".join((text or "").split())
+    collapsed = strip_label(" ".join((text or "").split())) or ""
     return collapsed if 2 <= len(collapsed) <= MAX_CANDIDATE_CHARS else None
 
 
@@ -145,6 +145,22 @@ def strip_label(title: str | None) -> str | None:
     while (match := _LABEL.match(title)) is not None:
         title = title[match.end() :]
     return title
+
+
+def strip_heading_label(markdown: str, title: str | None) -> str:
+    """``markdown`` whose leading ``# heading`` is without its label: a label standing apart
+    (:func:`strip_label`), or a label word glued to the ``title`` (``# 原创最不愁…``)."""
+    heading = _LEADING_HEADING.match(markdown)
+    if heading is None:
+        return markdown
+    text = strip_label(heading.group(2)) or ""
+    flat, headline = _flat(text), _flat(title or "")
+    if headline and flat != headline and flat.endswith(headline) and _LABEL.match(f"{flat[: -len(headline)]} x"):
+        text = title or text
+    return f"{heading.group(1)}{text}{markdown[heading.end():]}"
+
+
+_LEADING_HEADING = re.compile(r"(#{1,6}[ \t]+)([^\n]*)")
 
 
 def fallback_title(found: TitleCandidates, markdown: str, page_text: str) -> str | None:
