@@ -310,7 +310,7 @@ def _judge_body(body: _Body, page: _Page, declares_article: bool = False) -> Rej
     cover = sum(covers) / chars
     prose_share = prose / chars
     repeated = 1 - len(set(body.lines)) / len(body.lines)
-    items = item_share(list(page.items), body.lines) if page.items else 0.0
+    items = item_share(page.items, body.lines) if page.items else 0.0
     if not declares_article and (items >= LIST_ITEM_SHARE or prose_share < LIST_MAX_PROSE_SHARE and (
         cover >= LIST_MIN_LINK_COVER
         or (page.link_density >= LIST_MIN_LINK_DENSITY and max(cover * 3, repeated) >= LIST_MIN_REPEATED)

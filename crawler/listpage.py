@@ -28,7 +28,8 @@ LIST_MIN_ITEMS = 6  # a list shows at least this many items of one kind ...
 HEADLINE_MIN_CHARS = 5  # ... each opening with a link text this long ...
 LEAD_MAX_CHARS = 8  # ... after at most this much text (a reply count, a rank, a bullet)
 ITEM_MAX_CHARS = 600  # an item is a teaser, not a chapter
-ITEM_SHARE = 0.8  # of the siblings of that kind, this share open with a headline link
+ITEM_SHARE = 0.8  # of the siblings of that kind, this share open with a headline link ...
+UNIQUE_TARGETS = 0.9  # ... and this share of those links go to pages of their own
 MIN_LINE_CHARS = 4  # extracted lines shorter than this (counts, dates) are not compared
 
 
@@ -41,28 +42,27 @@ def list_items(root: HtmlElement) -> list[str]:
             continue
         kinds: dict[tuple[str, str], list[HtmlElement]] = defaultdict(list)
         for child in children:
-            kinds[child.tag, (child.get("class") or "").split()[0] if (child.get("class") or "").split() else ""].append(child)
+            kinds[child.tag, next(iter((child.get("class") or "").split()), "")].append(child)
         for members in kinds.values():
             if len(members) >= LIST_MIN_ITEMS:
                 found.extend(_headline_items(members))
     return found
 
 
-def item_share(items: list[str], lines: Iterable[str]) -> float:
+def item_share(items: Iterable[str], lines: Iterable[str]) -> float:
     """The share of the extracted text (``lines``, plain text) that lies inside list ``items``."""
     joined = "\n".join(items)
-    total = covered = 0
-    for line in lines:
-        flat = "".join(line.split())
-        total += len(flat)
-        if len(flat) >= MIN_LINE_CHARS and flat in joined:
-            covered += len(flat)
+    flats = [_flat(line) for line in lines]
+    covered = sum(len(flat) for flat in flats if len(flat) >= MIN_LINE_CHARS and flat in joined)
+    total = sum(map(len, flats))
     return covered / total if total else 0.0
 
 
 def _headline_items(members: list[HtmlElement]) -> list[str]:
-    """The members' texts when enough of them open with a headline link, each to a different page."""
-    texts, targets = [], set()
+    """The members' texts when enough of them open with a headline link, each to a page of its own:
+    a forum thread's posts open with their authors' names, who post more than once; a page's teaser
+    boxes name the companies of their press releases, several releases each."""
+    texts, targets = [], []
     for member in members:
         text = _flat(member.text_content())
         if len(text) > ITEM_MAX_CHARS:
@@ -71,8 +71,8 @@ def _headline_items(members: list[HtmlElement]) -> list[str]:
         if link is None or text.find(_flat(link.text_content())) > LEAD_MAX_CHARS:
             continue
         texts.append(text)
-        targets.add(link.get("href") or "")
-    if len(texts) < max(LIST_MIN_ITEMS, ITEM_SHARE * len(members)) or len(targets) < LIST_MIN_ITEMS:
+        targets.append(link.get("href") or "")
+    if len(texts) < max(LIST_MIN_ITEMS, ITEM_SHARE * len(members)) or len(set(targets)) < UNIQUE_TARGETS * len(texts):
         return []
     return texts
 
