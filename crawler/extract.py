@@ -353,7 +353,7 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
 
     chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
     markdown = strip_leading_navigation(body.markdown, chosen)
-    title = clean_title(strip_label(chosen or fallback_title(meta.titles, markdown, page.text)), page.text)
+    title = clean_title(strip_label(chosen or fallback_title(meta.titles, markdown, page.text, body.markdown)), page.text)
     markdown = strip_heading_label(markdown, title)
     title, markdown = cap_title(title, markdown)
     text = "\n".join(body.lines)

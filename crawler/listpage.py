@@ -42,7 +42,7 @@ def list_items(root: HtmlElement) -> list[str]:
             continue
         kinds: dict[tuple[str, str], list[HtmlElement]] = defaultdict(list)
         for child in children:
-            kinds[child.tag, next(iter((child.get("class") or "").split()), "")].append(child)
+            kinds[child.tag, _kind(child)].append(child)
         for members in kinds.values():
             if len(members) >= LIST_MIN_ITEMS:
                 found.extend(_headline_items(members))
@@ -75,6 +75,11 @@ def _headline_items(members: list[HtmlElement]) -> list[str]:
     if len(texts) < max(LIST_MIN_ITEMS, ITEM_SHARE * len(members)) or len(set(targets)) < UNIQUE_TARGETS * len(texts):
         return []
     return texts
+
+
+def _kind(element: HtmlElement) -> str:
+    """An element's first class that names no one item (``post`` of ``post-1200 post type-post``)."""
+    return next((name for name in (element.get("class") or "").split() if not any(c.isdigit() for c in name)), "")
 
 
 def _flat(text: str) -> str:

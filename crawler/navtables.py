@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["is_breadcrumb", "is_menu", "strip_leading_navigation"]
+__all__ = ["headline_row", "is_breadcrumb", "is_menu", "strip_leading_navigation"]
 
 MENU_MIN_ITEMS = 3  # a menu names at least three places ...
 MENU_ITEM_CHARS = 15  # ... each a short name
 PROSE_MIN_CHARS = 20  # a sentence-like cell: this long, with a full stop ...
 PROSE_CLAUSE_CHARS = 40  # ... or longer than a headline, with clauses
+HEADLINE_MIN_CHARS = 6  # a headline row: one text of this many characters ...
+HEADLINE_MAX_CHARS = 60  # ... up to this many
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _MENU_SEPARATOR = re.compile(r"\s*(?:\\\||[｜│┃]|\s[-－—·/]\s|\|)\s*|\s{2,}")
@@ -34,6 +36,7 @@ _PROSE = re.compile(r"[，,；;]|[！？!?].*[！？!?]")
 _FULL_STOP = re.compile(r"。|[^\W\d_]\.(?:\s|$)")
 _MARKUP = re.compile(r"\*\*|__|\\(?=.)|!?\[([^\]]*)\]\([^)]*\)")
 _RULE = frozenset("|-: ")
+_DATELINE = re.compile(r"\d{4}\s*[-年/.]\s*\d{1,2}|来源|作者|发布|编辑|点击")
 _ALPHABETIC = re.compile(r"[^\W\d_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]{2}")  # a word of letters, not CJK
 
 
@@ -67,6 +70,25 @@ def strip_leading_navigation(markdown: str, title: str | None = None) -> str:
 
 def _rest(lines: list[str], index: int, first: str) -> str:
     return "\n".join([first, *lines[index + 1 :]]).strip("\n")
+
+
+def headline_row(markdown: str) -> str | None:
+    """The headline a table-layout page shows in a row of its own before the first prose: the last
+    single-text row there that is no menu, breadcrumb, dateline or copyright line."""
+    found = None
+    for line in markdown.split("\n"):
+        stripped = line.strip()
+        if not stripped.startswith("|"):
+            if stripped:
+                break
+            continue
+        cells = [cell for cell in (_plain(raw) for raw in _CELL_SPLIT.split(stripped.strip("|"))) if cell]
+        if any(_is_prose(cell) for cell in cells):
+            break
+        if len(cells) == 1 and HEADLINE_MIN_CHARS <= len(_flat(cells[0])) <= HEADLINE_MAX_CHARS and not (
+                is_menu(cells[0]) or is_breadcrumb(cells[0]) or _COPYRIGHT.search(cells[0]) or _DATELINE.search(cells[0])):
+            found = cells[0]
+    return found
 
 
 def is_menu(text: str) -> bool:

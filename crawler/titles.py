@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from crawler.markdown import markdown_to_text
+from crawler.navtables import headline_row
 
 __all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "strip_heading_label", "strip_label", "title_variants"]
 
@@ -163,17 +164,20 @@ def strip_heading_label(markdown: str, title: str | None) -> str:
 _LEADING_HEADING = re.compile(r"(#{1,6}[ \t]+)([^\n]*)")
 
 
-def fallback_title(found: TitleCandidates, markdown: str, page_text: str) -> str | None:
+def fallback_title(found: TitleCandidates, markdown: str, page_text: str, extracted: str = "") -> str | None:
     """A title for a page whose markup names none (no ``<title>``, no ``og:title``): its ``<h1>``; the
     ``<h2>`` or bold line the page shows just before the body (``page_text``: its visible text); the
-    first heading line of the body (``# …`` or a bold line of its own); else the body's first
-    sentence -- in that order of evidence."""
+    headline row of a table layout (:func:`crawler.navtables.headline_row` of the ``extracted`` body,
+    before its chrome was removed); the first heading line of the body (``# …`` or a bold line of its
+    own); else the body's first sentence -- in that order of evidence."""
     lines = [line.strip() for line in markdown.splitlines() if line.strip()]
     h1 = next((text for text in map(_clean, found.h1) if text is not None and len(text) <= MAX_FALLBACK_CHARS), None)
     if h1 is not None:
         return h1
     if (above := _heading_above(found.h2 + found.strong, markdown, page_text)) is not None:
         return above
+    if (row := headline_row(extracted)) is not None:
+        return row
     for line in lines[:HEADING_LINES]:
         heading = _HEADING.match(line)
         if heading is not None and 2 <= len(text := (heading.group(1) or heading.group(2) or heading.group(3)).strip()) \
