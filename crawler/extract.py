@@ -146,6 +146,7 @@ class _Page:
     link_density: float  # share of visible characters inside <a>
     anchors: dict[str, frozenset[str]]  # link texts (no spaces, >= 4 chars) by their first 4 chars
     items: tuple[str, ...] = ()  # texts of list items opening with a headline link (crawler.listpage)
+    links: frozenset[str] = frozenset()  # every link text, without whitespace
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ def _read_page(tree: HtmlElement) -> _Page:
         link_density=sum(map(len, links)) / visible if visible else 0.0,
         anchors={key: frozenset(group) for key, group in anchors.items()},
         items=tuple(list_items(root)),
+        links=frozenset(links),
     )
 
 
@@ -352,7 +354,7 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
     import trafilatura
 
     chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
-    markdown = strip_leading_navigation(body.markdown, chosen)
+    markdown = strip_leading_navigation(body.markdown, chosen, page.links)
     title = clean_title(strip_label(chosen or fallback_title(meta.titles, markdown, page.text, body.markdown)), page.text)
     markdown = strip_heading_label(markdown, title)
     title, markdown = cap_title(title, markdown)

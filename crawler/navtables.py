@@ -40,9 +40,10 @@ _DATELINE = re.compile(r"\d{4}\s*[-年/.]\s*\d{1,2}|来源|作者|发布|编辑|
 _ALPHABETIC = re.compile(r"[^\W\d_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]{2}")  # a word of letters, not CJK
 
 
-def strip_leading_navigation(markdown: str, title: str | None = None) -> str:
+def strip_leading_navigation(markdown: str, title: str | None = None, links: frozenset[str] = frozenset()) -> str:
     """``markdown`` without the menu, breadcrumb and header rows before its first prose (a row or line
-    repeating ``title`` is a header row too)."""
+    repeating ``title`` is a header row too; a row of short cells is a menu bar when they are ``links``,
+    the page's link texts without whitespace)."""
     lines = markdown.split("\n")
     evidence = False
     headline = _flat(title or "")
@@ -61,7 +62,7 @@ def strip_leading_navigation(markdown: str, title: str | None = None) -> str:
             return _rest(lines, index, " ".join(prose) if row else line) if evidence else markdown
         if any(is_menu(cell) or is_breadcrumb(cell) or _COPYRIGHT.search(cell) or (headline and _flat(cell) == headline)
                for cell in cells) \
-                or _is_menu_row(cells):
+                or _is_menu_row(cells, links):
             evidence = True
         elif not row and not evidence:
             return markdown  # a plain line before any chrome: a lead, a byline -- the article
@@ -104,10 +105,11 @@ def is_breadcrumb(text: str) -> bool:
     return bool(_BREADCRUMB_LABEL.search(text)) or len(_ARROW.findall(text)) >= 2
 
 
-def _is_menu_row(cells: list[str]) -> bool:
-    """A table row of at least three short, non-empty cells and nothing else: a menu bar."""
-    filled = [cell for cell in cells if cell]
-    return len(filled) >= MENU_MIN_ITEMS and all(len(_flat(cell)) <= MENU_ITEM_CHARS for cell in filled)
+def _is_menu_row(cells: list[str], links: frozenset[str]) -> bool:
+    """A table row of at least three short, non-empty cells, links all: a menu bar (a data table's
+    cells are no links)."""
+    filled = [_flat(cell) for cell in cells if cell]
+    return len(filled) >= MENU_MIN_ITEMS and all(len(cell) <= MENU_ITEM_CHARS and cell in links for cell in filled)
 
 
 def _plain(text: str) -> str:
