@@ -31,7 +31,7 @@ _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _MENU_SEPARATOR = re.compile(r"\s*(?:\\\||[｜│┃]|\s[-－—·/]\s|\|)\s*|\s{2,}")
 _COPYRIGHT = re.compile(r"^\W*(?:copyright|©|\(c\)|版权所有)", re.I)
 _ARROW = re.compile(r"-+>|>>|＞|»|→|\s>\s|－>")
-_BREADCRUMB_LABEL = re.compile(r"^\W*(?:当前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|所在位置|位置)\s*[:：]")
+_BREADCRUMB_LABEL = re.compile(r"^\W*(?:当前位置|[您你](?:现在)?的位置|现在位置|所在位置|位置)\s*[:：]")
 _PROSE = re.compile(r"[，,；;]|[！？!?].*[！？!?]")
 _FULL_STOP = re.compile(r"。|[^\W\d_]\.(?:\s|$)")
 _MARKUP = re.compile(r"\*\*|__|\\(?=.)|!?\[([^\]]*)\]\([^)]*\)")
@@ -86,10 +86,14 @@ def headline_row(markdown: str) -> str | None:
         cells = [cell for cell in (_plain(raw) for raw in _CELL_SPLIT.split(stripped.strip("|"))) if cell]
         if any(_is_prose(cell) for cell in cells):
             break
-        if len(cells) == 1 and HEADLINE_MIN_CHARS <= len(_flat(cells[0])) <= HEADLINE_MAX_CHARS and not (
-                is_menu(cells[0]) or is_breadcrumb(cells[0]) or _COPYRIGHT.search(cells[0]) or _DATELINE.search(cells[0])):
-            found = cells[0]
+        cell = cells[0] if len(cells) == 1 else ""
+        if HEADLINE_MIN_CHARS <= len(_flat(cell)) <= HEADLINE_MAX_CHARS and not _chrome(cell):
+            found = cell
     return found
+
+
+def _chrome(cell: str) -> bool:
+    return is_menu(cell) or is_breadcrumb(cell) or bool(_COPYRIGHT.search(cell) or _DATELINE.search(cell))
 
 
 def is_menu(text: str) -> bool:

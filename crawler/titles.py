@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from crawler.markdown import markdown_to_text
 from crawler.navtables import headline_row
 
-__all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "strip_heading_label", "strip_label", "title_variants"]
+__all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "strip_heading_label",
+           "strip_label", "title_variants"]
 
 MAX_CANDIDATE_CHARS = 1000  # longer "titles" are page text, not headlines
 _SEPARATOR = re.compile(r"\s*(?:[_|｜–—»·]|::|\s[-:：]{1,2}\s|-{1,2}(?=[^-\s]{2,12}$))\s*")
@@ -122,7 +123,8 @@ def _completion(entry: _Entry, entries: list[_Entry], support: dict[_Entry, int]
 
 # --- a title label, and a title for a page that names none ------------------------------------------
 
-STATUS_LABELS = ("原创", "独家", "转载", "首发", "置顶", "精华", "推荐", "热门", "热帖", "荐", "转帖", "原帖", "独家专访")
+STATUS_LABELS = ("原创", "独家", "转载", "首发", "置顶", "精华", "推荐", "热门", "热帖", "荐", "转帖", "原帖",
+                 "独家专访")
 CONTENT_LABELS = ("视频", "图", "组图", "图文", "多图", "直播", "音频", "快讯", "专题")
 _LABEL_WORDS = "|".join(sorted(STATUS_LABELS + CONTENT_LABELS, key=len, reverse=True))
 _STATUS_WORDS = "|".join(sorted(STATUS_LABELS, key=len, reverse=True))
@@ -180,8 +182,8 @@ def fallback_title(found: TitleCandidates, markdown: str, page_text: str, extrac
         return row
     for line in lines[:HEADING_LINES]:
         heading = _HEADING.match(line)
-        if heading is not None and 2 <= len(text := (heading.group(1) or heading.group(2) or heading.group(3)).strip()) \
-                <= MAX_FALLBACK_CHARS:
+        text = (heading.group(1) or heading.group(2) or heading.group(3)).strip() if heading is not None else ""
+        if 2 <= len(text) <= MAX_FALLBACK_CHARS:
             return text
     return _first_sentence(lines)
 
