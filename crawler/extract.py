@@ -1,27 +1,25 @@
 """The extraction stage: decoded HTML in, an :class:`Article` or a :class:`Rejection` out.
 
-``extract(html, url)`` is pure: no network, no clock, no state kept between calls (py3langid
-reads its bundled model once, on first use).  ``html`` is text already
-decoded by :func:`crawler.encoding.decode_body`, never bytes.  A page that is not an article is
-not an error: ``extract`` *returns* a :class:`Rejection` whose ``reason`` is a short code
-(:data:`REASONS`) so callers can count them; ``Rejection.to_error()`` gives the matching
-:class:`storage.errors.ExtractionRejected` for callers that prefer to raise. :func:`extract_tree` is the
-same on a page already parsed (:mod:`crawler.reading` parses each page once for discovery and extraction).
+``extract(html, url)`` is pure: no network, no clock, no state kept between calls (py3langid reads its
+bundled model once, on first use).  ``html`` is text already decoded by :func:`crawler.encoding.decode_body`,
+never bytes.  A page that is not an article is not an error: ``extract`` *returns* a :class:`Rejection`
+whose ``reason`` is a short code (:data:`REASONS`) so callers can count them; ``Rejection.to_error()`` gives
+the matching :class:`storage.errors.ExtractionRejected`. :func:`extract_tree` is the same on a page already
+parsed (:mod:`crawler.reading` parses each page once for discovery and extraction).
 
 The steps: parse (C0 control characters dropped); read what the markup says about the page
 (:mod:`crawler.pagemeta`: headline and publisher candidates, whether it declares itself an article);
 the source's include/exclude selectors when it has any (:mod:`crawler.selectors`); the WeChat site
-step when the page is a WeChat article (:mod:`crawler.wechat`); reject notice pages (error,
-consent/captcha) and empty pages; ONE trafilatura call (``extract_with_metadata``, Markdown,
-formatting and tables kept, dedup off, reader comments off, htmldate without its "extensive"
-free-text guessing, no URL: a date in the URL path is the last resort) -- redone once without
-formatting when what it returned is mostly bold, a trafilatura quirk that drops the plain paragraphs;
-strip the YAML header trafilatura puts in front of the Markdown; reject list pages (no prose, and link
-texts or the same lines over and over; never a page that declares itself an article) and pages with
-too little text; then the headline by agreement (:mod:`crawler.titles`), the publisher
-(:mod:`crawler.publisher`; WeChat: the account), and what trafilatura misses on Chinese pages
-(visible date and byline next to the headline, the site suffix of ``<title>``, the language) with
-:mod:`crawler.byline`.
+step when the page is a WeChat article (:mod:`crawler.wechat`); reject notice pages (error, consent/captcha)
+and empty pages; ONE trafilatura call (``extract_with_metadata``, Markdown, formatting and tables kept, dedup
+off, reader comments off, htmldate without its "extensive" guessing, no URL: a date in the URL path is the
+last resort) -- redone once without formatting when what it returned is mostly bold (a trafilatura quirk
+that drops the plain paragraphs); strip trafilatura's YAML header; reject list pages (no prose, and link texts
+or the same lines over and over; or mostly items opening with headline links, :mod:`crawler.listpage`;
+never a page that declares itself an article) and pages with too little text; drop the menus opening a
+table layout's body (:mod:`crawler.navtables`); the headline by agreement or a fallback, without its label
+(:mod:`crawler.titles`), the publisher (:mod:`crawler.publisher`; WeChat: the account), and what trafilatura
+misses on Chinese pages (date, byline, ``<title>``'s site suffix, language) with :mod:`crawler.byline`.
 Every heuristic is generic: no per-site rules, nothing keyed to a URL or a fixture.
 """
 
@@ -36,11 +34,13 @@ from lxml.html import HtmlElement
 
 from crawler.byline import PROSE, Context, clean_title, find_author, find_date, url_date
 from crawler.htmltree import parse_html, without_controls
+from crawler.listpage import item_share, list_items
 from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
+from crawler.navtables import strip_leading_navigation
 from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
 from crawler.selectors import Selection, select
-from crawler.titles import choose_title
+from crawler.titles import choose_title, fallback_title, strip_heading_label, strip_label
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
 
@@ -66,6 +66,7 @@ LIST_MAX_PROSE_SHARE = 0.1  # list pages: almost no sentence-like lines outside 
 LIST_MIN_LINK_COVER = 0.3  # ... and the extraction is mostly link texts,
 LIST_MIN_LINK_DENSITY = 0.5  # ... or the page as a whole is mostly links
 LIST_MIN_REPEATED = 0.5  # ... with a sixth of the extraction link texts or half its lines repeated
+LIST_ITEM_SHARE = 0.6  # or this much of the extraction lies in items opening with a headline link
 LATIN_SENTENCE_WORDS = 6  # a line of this many words ending a sentence is prose (". ", "! ")
 LATIN_LONG_WORDS = 15  # ... and a line of this many words is prose whatever its punctuation
 
@@ -142,6 +143,8 @@ class _Page:
     language: str | None
     link_density: float  # share of visible characters inside <a>
     anchors: dict[str, frozenset[str]]  # link texts (no spaces, >= 4 chars) by their first 4 chars
+    items: tuple[str, ...] = ()  # texts of list items opening with a headline link (crawler.listpage)
+    links: frozenset[str] = frozenset()  # every link text, without whitespace
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,8 @@ def _read_page(tree: HtmlElement) -> _Page:
         language=_primary_subtag(language),
         link_density=sum(map(len, links)) / visible if visible else 0.0,
         anchors={key: frozenset(group) for key, group in anchors.items()},
+        items=tuple(list_items(root)),
+        links=frozenset(links),
     )
 
 
@@ -305,12 +310,13 @@ def _judge_body(body: _Body, page: _Page, declares_article: bool = False) -> Rej
     cover = sum(covers) / chars
     prose_share = prose / chars
     repeated = 1 - len(set(body.lines)) / len(body.lines)
-    if not declares_article and prose_share < LIST_MAX_PROSE_SHARE and (
+    items = item_share(page.items, body.lines) if page.items else 0.0
+    if not declares_article and (items >= LIST_ITEM_SHARE or (prose_share < LIST_MAX_PROSE_SHARE and (
         cover >= LIST_MIN_LINK_COVER
         or (page.link_density >= LIST_MIN_LINK_DENSITY and max(cover * 3, repeated) >= LIST_MIN_REPEATED)
-    ):
+    ))):
         detail = (f"prose {prose_share:.2f}, link text {cover:.2f}, page link density {page.link_density:.2f}, "
-                  f"repeated lines {repeated:.2f}")
+                  f"repeated lines {repeated:.2f}, in list items {items:.2f}")
         return Rejection(LIST_PAGE, detail, page.title, page.description)
     return None
 
@@ -346,8 +352,11 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
     import trafilatura
 
     chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
-    title = clean_title(chosen, page.text)
-    title, markdown = cap_title(title, body.markdown)
+    markdown = strip_leading_navigation(body.markdown, chosen, page.links)
+    chosen = chosen or fallback_title(meta.titles, markdown, page.text, body.markdown)
+    title = clean_title(strip_label(chosen), page.text)
+    markdown = strip_heading_label(markdown, title)
+    title, markdown = cap_title(title, markdown)
     text = "\n".join(body.lines)
     context = Context.build(page.text, title, body.lines)
     return Article(

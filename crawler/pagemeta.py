@@ -19,6 +19,9 @@ from crawler.titles import TitleCandidates
 __all__ = ["MAX_H1", "PageMeta", "read_page_meta"]
 
 MAX_H1 = 3
+MAX_LABEL_CHARS = 4  # an element this short opening a headline is a label ("原创", "独家", "视频")
+MAX_STRONG = 40  # bold texts read (outside links): a page without a title may show its headline so
+_STRONG = "//b[not(ancestor::a)]|//strong[not(ancestor::a)]"
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,9 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         og=_meta(tree, "property", "og:title"),
         twitter=_meta(tree, "name", "twitter:title") or _meta(tree, "property", "twitter:title"),
         headline=headline,
-        h1=tuple(text for element in tree.xpath("//h1")[:MAX_H1] if (text := _text(element))),
+        h1=tuple(text for element in tree.xpath("//h1")[:MAX_H1] if (text := _heading(element))),
+        h2=tuple(text for element in tree.xpath("//h2")[:MAX_H1] if (text := _text(element))),
+        strong=tuple(text for element in tree.xpath(_STRONG)[:MAX_STRONG] if (text := _text(element))),
         title=title,
         site_name=site_name or application,
     )
@@ -85,6 +90,20 @@ def _first(tree: HtmlElement, xpath: str, **variables: str) -> str | None:
         if text := " ".join(str(value).split()):
             return text
     return None
+
+
+def _heading(element: HtmlElement) -> str | None:
+    """An ``<h1>``'s text; a short element opening it (``<span>原创</span>标题``: a label) stands apart."""
+    first = next(iter(element), None)
+    if first is not None and not (element.text or "").strip() and isinstance(first.tag, str) and first.tag != "a":
+        label = " ".join(first.text_content().split())
+        if 0 < len(label) <= MAX_LABEL_CHARS:
+            return " ".join(f"{label} {' '.join((first.tail or '').split())} {_text_after(first)}".split()) or None
+    return _text(element)
+
+
+def _text_after(first: HtmlElement) -> str:
+    return " ".join("".join(sibling.text_content() + (sibling.tail or "") for sibling in first.itersiblings()).split())
 
 
 def _text(element: HtmlElement) -> str | None:

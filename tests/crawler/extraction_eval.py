@@ -49,6 +49,7 @@ class Scored:
     with_found: int
     without_found: int
     rejected: str | None = None
+    title: str | None = None  # the document's title (the pipeline's only)
 
 
 @dataclass(frozen=True)
@@ -84,11 +85,11 @@ def article_url(index: int) -> str:
     return f"https://news.example.org/2023/11/17/article-{index:04d}.html"
 
 
-def score(page: EvalPage, text: str | None, rejected: str | None = None) -> Scored:
+def score(page: EvalPage, text: str | None, rejected: str | None = None, title: str | None = None) -> Scored:
     flat = _SPACES.sub("", text or "")
     found = sum(1 for snippet in page.with_ if _SPACES.sub("", snippet) in flat)
     shown = sum(1 for snippet in page.without if _SPACES.sub("", snippet) in flat)
-    return Scored(page, found, shown, rejected)
+    return Scored(page, found, shown, rejected, title)
 
 
 def pipeline(page: EvalPage, html: str, index: int) -> tuple[Scored, Scored]:
@@ -97,7 +98,7 @@ def pipeline(page: EvalPage, html: str, index: int) -> tuple[Scored, Scored]:
     if not isinstance(result, Article):
         return score(page, None, result.reason), score(page, None, result.reason)
     body = markdown_to_text(result.body_markdown)
-    return score(page, f"{result.title or ''}\n{body}"), score(page, body)
+    return score(page, f"{result.title or ''}\n{body}", title=result.title), score(page, body, title=result.title)
 
 
 def bare(page: EvalPage, html: str) -> Scored:

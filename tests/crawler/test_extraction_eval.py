@@ -38,6 +38,13 @@ def test_no_real_article_rejected(page: EvalPage) -> None:
     assert result.rejected is None, f"{page.url}: {result.rejected}"
 
 
+def test_every_document_has_a_title() -> None:
+    """A corpus document always has a title (issue 21): the page's headline, or a fallback."""
+    untitled = [item.document.page.url for item in compared().values()
+                if item.document.rejected is None and not (item.document.title or "").strip()]
+    assert not untitled, untitled
+
+
 def test_with_snippets_kept_at_least_as_bare_trafilatura() -> None:
     ours, bare = figures()
     assert ours.with_kept >= bare.with_kept, (ours, bare)

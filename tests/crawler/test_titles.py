@@ -10,7 +10,14 @@ from __future__ import annotations
 import pytest
 
 from crawler.extract import Article, extract
-from crawler.titles import TitleCandidates, choose_title, title_variants
+from crawler.titles import (
+    TitleCandidates,
+    choose_title,
+    fallback_title,
+    strip_heading_label,
+    strip_label,
+    title_variants,
+)
 from tests.crawler.test_encoding import PAGES, crawler_text, fixture_url
 
 CASES = [
@@ -76,3 +83,38 @@ def test_broken_quote_og_title_on_a_real_163_page() -> None:
 def test_intact_163_page_keeps_its_headline() -> None:
     result = extract(crawler_text(NETEASE), fixture_url(_page(NETEASE)))
     assert isinstance(result, Article) and result.title == NETEASE_TITLE
+
+
+@pytest.mark.parametrize(("title", "want"), [
+    ("原创 最不愁吃肉的国家：人口两千多万", "最不愁吃肉的国家：人口两千多万"),
+    ("【原创】标题在此", "标题在此"),
+    ("[转载] 标题在此", "标题在此"),
+    ("独家 原创 标题在此", "标题在此"),
+    ("视频 标题在此", "标题在此"),
+    ("【视频】石榴花开", "【视频】石榴花开"),  # a tag glued to the headline is the headline's word
+    ("原创音乐剧首演", "原创音乐剧首演"),  # a headline word, not a label
+    ("原创", "原创"),
+], ids=["word-apart", "bracketed-status", "square-brackets", "two-labels", "content-word-apart", "glued-tag",
+        "headline-word", "label-only"])
+def test_strip_label(title: str, want: str) -> None:
+    assert strip_label(title) == want
+
+
+def test_a_label_in_h1_does_not_outvote_the_other_sources() -> None:
+    found = TitleCandidates(h1=("原创 最不愁吃肉的国家",), title="最不愁吃肉的国家 - 今日头条")
+    assert choose_title(found) == "最不愁吃肉的国家"
+    assert strip_heading_label("# 原创最不愁吃肉的国家\n\n正文", "最不愁吃肉的国家") == "# 最不愁吃肉的国家\n\n正文"
+
+
+@pytest.mark.parametrize(("found", "markdown", "page_text", "want"), [
+    (TitleCandidates(h1=("页面主标题",)), "正文第一句。", "", "页面主标题"),
+    (TitleCandidates(strong=("栏目导航", "新型主战坦克完成高原寒区试验")), "本报讯 经过三个月的试验，指标达到要求。",
+     "栏目导航\n新型主战坦克完成高原寒区试验\n2005年11月23日\n本报讯 经过三个月的试验，指标达到要求。",
+     "新型主战坦克完成高原寒区试验"),
+    (TitleCandidates(strong=("很远的一个加粗标题",)), "正文开头的一句话。",
+     "很远的一个加粗标题\n" + "侧栏" * 150 + "\n正文开头的一句话。", "正文开头的一句话。"),
+    (TitleCandidates(), "**报告的标题**\n\n正文。", "", "报告的标题"),
+    (TitleCandidates(), "教育局：现将有关事项通知如下。一、加强管理。", "", "教育局：现将有关事项通知如下。"),
+], ids=["h1", "bold-just-above", "bold-too-far-above", "bold-line", "first-sentence"])
+def test_fallback_title(found: TitleCandidates, markdown: str, page_text: str, want: str) -> None:
+    assert fallback_title(found, markdown, page_text) == want
