@@ -12,18 +12,32 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from monitor.cli.main import cli
 from storage.engine import make_engine, session_factory
 from storage.models import Article, Removal, Source
+from tests.crawler.fixture_site import write_workspace
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import figures, newswatch, setup_workspace
+from tests.crawler.test_run import figures, newswatch
 from tests.monitor.changes.test_moments import assert_export_matches_corpus
 from tests.monitor.receiver import Receiver, free_port
 from tests.monitor.removal_site import CMS_NOTICE, REMOVED, RESTORED, WECHAT_NOTICE, build_moment
 
 Run = tuple[subprocess.CompletedProcess[str], dict[str, Any], list[dict[str, Any]]]
 RECHECK = 0.5  # crawl.missing_recheck_seconds of the third run (the first two confirm a 404 on the next run)
+
+
+def in_process(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A ``newswatch`` command that needs no process of its own (``db upgrade``, ``export``, ``history``),
+    run in this one: the runs are the child processes under test."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("NEWSWATCH_DATABASE_URL", raising=False)
+        patch.delenv("NEWSWATCH_CONFIG", raising=False)
+        patch.chdir(config.parent)
+        result = CliRunner().invoke(cli, ["--config", str(config), *args], catch_exceptions=False)
+    return subprocess.CompletedProcess(["newswatch", *args], result.exit_code, result.stdout, result.stderr)
 
 
 def _state(folder: Path) -> dict[str, Any]:
@@ -48,7 +62,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Run]:
     receiver = Receiver(["200"]).start(port)
     steps: dict[int, Run] = {}
     with SiteServer() as server:
-        config = setup_workspace(folder, server.base_url)
+        config = write_workspace(folder, server.base_url)
+        upgraded = in_process(config, "db", "upgrade")
+        assert upgraded.returncode == 0, upgraded.stdout + upgraded.stderr
         text = config.read_text(encoding="utf-8").replace(
             '[schedule]\n', '[schedule]\nremoved = ["3650d=0s"]\n')
         config.write_text(text + (
@@ -66,8 +82,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Run]:
                 steps[moment] = (result, state, [json.loads(b) for _h, b in receiver.seen[before:]])
         finally:
             receiver.stop()
-    assert_export_matches_corpus(folder, config)  # removal documents and removed: keys, redone from storage
-    steps[0] = (newswatch(config, "history", server.base_url + "/2025/05/01/a.html"), {"folder": folder}, [])
+    assert_export_matches_corpus(folder, config, in_process)  # removal documents, removed: keys, from storage
+    steps[0] = (in_process(config, "history", server.base_url + "/2025/05/01/a.html"), {"folder": folder}, [])
     return steps
 
 
