@@ -74,6 +74,7 @@ class CrawlOptions:
     download_timeout: float = 30.0
     retries: int = 2
     retry_after_max: float = 120.0
+    missing_recheck_seconds: float = 0.0  # a stored article's first 404 asked again in the crawl; 0: off
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
     max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit
@@ -112,6 +113,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": options.retries,
         "NEWSWATCH_RETRY_AFTER_MAX": options.retry_after_max,
+        "NEWSWATCH_MISSING_RECHECK": options.missing_recheck_seconds,  # crawler.missing
         "SCHEDULER": "crawler.scheduler.RetryScheduler",  # retries wait on a timer, not in a download slot
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": options.closespider_timeout,

@@ -33,9 +33,10 @@ from crawler.items import (
     RejectedPage,
     SiteTarget,
 )
+from crawler.missing import missing_of, recheck_request
 from crawler.pool import ExtractionPool, rules_of, workers_setting
 from crawler.reading import Page, Reading, failed, read
-from crawler.removal import WITHDRAWN, notice_of, redirect_kind, status_kind
+from crawler.removal import WITHDRAWN, notice_of
 from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
 from crawler.spiders.sources import SourceReading
 from crawler.urls import for_site, site_of
@@ -229,10 +230,15 @@ class NewsSpider(SourceReading, scrapy.Spider):
             self._count("fetched/not_modified")
             yield NotModified(entry.url)
             return
-        missing = _missing(response, entry.url) if request_meta(response).get("nw_stored") else None
+        missing = missing_of(response, entry.url) if request_meta(response).get("nw_stored") else None
         if missing is not None:  # a stored article's removal (crawler.removal): no error, no extraction
             self._count(f"fetched/missing/{missing.kind}")
             yield missing
+            delay = self.settings.getfloat("NEWSWATCH_MISSING_RECHECK")
+            again = recheck_request(response.request, missing, delay) if response.request else None
+            if again is not None:  # a first 404, asked again in this crawl (crawler.missing)
+                self._count("fetched/missing/recheck")
+                yield again
             return
         key = self.page_keys.key(response.url, response.body)
         unchanged = same_bytes(key, response, requested_url(response))
@@ -368,17 +374,6 @@ class NewsSpider(SourceReading, scrapy.Spider):
         self._settle(meta)
         yield self._failed(meta, url, kind, detail)
         yield from self._release_all()
-
-
-def _missing(response: Response, url: str) -> Missing | None:
-    """A stored article's URL answering 404/410, or permanently redirected away from it."""
-    evidence = status_kind(response.status)
-    if evidence is None:
-        reasons = [int(r) for r in request_meta(response).get("redirect_reasons", []) if isinstance(r, int)]
-        evidence = redirect_kind(url, landed_url(response), reasons)
-    if evidence is None:
-        return None
-    return Missing(url, evidence.kind, evidence.http_status or response.status, evidence.location, evidence.final)
 
 
 def _expects_article(entry: Entry) -> bool:

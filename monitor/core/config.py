@@ -70,6 +70,9 @@ class CrawlConfig:
     download_timeout: float = 30.0
     retries: int = 2
     retry_after_max: float = 120.0  # seconds; a longer Retry-After is not waited for (the next run retries)
+    # seconds; a stored article's first 404 is asked again this much later in the same crawl (a second 404
+    # removes it); 0: the next check confirms it
+    missing_recheck_seconds: float = 0.0
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
     max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit (uncompressed, .gz too)

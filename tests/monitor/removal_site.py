@@ -1,7 +1,7 @@
 """A news site whose articles are taken down (删稿), built from real pages (tests/fixtures/zh_news) and
 real notice pages (tests/crawler/notice_pages.py), at three moments:
 
-    moment 1   six articles a..f (the pages of tests/monitor/moments_site.py), all answering
+    moment 1   articles a..f (the pages of tests/monitor/moments_site.py) and g, h, all answering
     moment 2   a: China Daily's "该文章已删除" notice in its own page template (withdrawn)
                b: 410 Gone (gone at once)
                c: 404 (a flaky answer: not confirmed)
@@ -9,11 +9,14 @@ real notice pages (tests/crawler/notice_pages.py), at three moments:
                e: WeChat's notice page "该内容已被发布者删除" (withdrawn)
                f: 301 to the home page (redirected)
     moment 3   a: the article again, unchanged (restored); c: answers again (never removed);
-               d: 404 again (gone); b, e, f as moment 2
+               d: 404 again (gone); b, e, f as moment 2;
+               run with ``crawl.missing_recheck_seconds`` (a first 404 asked again in the same run):
+               g: 404, then the article when asked again (a flaky answer: not removed)
+               h: 404 when asked again too (gone in this run)
 
-The home page keeps listing all six. ``python -m tests.monitor.removal_site`` records moments 1 and 2 of
-the pages a, b, e, f on 127.0.0.1:38529 into ``tests/cassettes/removal_<n>.yaml`` (for the pytest
-plugin's replay of a withdrawal).
+The home page keeps listing all eight (g, h: two more real pages, answering at moments 1 and 2).
+``python -m tests.monitor.removal_site`` records moments 1 and 2 of the pages a, b, e, f on
+127.0.0.1:38529 into ``tests/cassettes/removal_<n>.yaml`` (for the pytest plugin's replay of a withdrawal).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import tempfile
 from pathlib import Path
 
 from tests.conftest import ROOT
+from tests.crawler.fixture_site import fixture_bytes
 from tests.crawler.notice_pages import cms_notice_page, wechat_notice_page
 from tests.crawler.site_server import Route, SiteServer
 from tests.crawler.test_run import newswatch, setup_workspace
@@ -31,12 +35,22 @@ from tests.monitor.moments_site import PAGES, page_bytes, path
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 CMS_NOTICE = "该文章已删除"
 WECHAT_NOTICE = "该内容已被发布者删除"
-REMOVED = {2: {"a": "withdrawn", "b": "gone", "e": "withdrawn", "f": "redirected"}, 3: {"d": "gone"}}
+REMOVED = {2: {"a": "withdrawn", "b": "gone", "e": "withdrawn", "f": "redirected"}, 3: {"d": "gone", "h": "gone"}}
 RESTORED = {3: {"a"}}
 NOT_FOUND = b"<!doctype html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
 
 
-def _page(page: str, moment: int) -> Route | bytes:
+EXTRA = {"g": "readability-youth", "h": "goose3-bbc_chinese"}  # tests/fixtures/zh_news, no canonical URL
+ALL_PAGES = "".join(PAGES) + "".join(EXTRA)
+
+
+def _page(page: str, moment: int) -> Route | bytes | list[Route]:
+    if page in EXTRA:
+        article = Route(200, tuple(HTML.items()), fixture_bytes(EXTRA[page]))
+        if moment < 3:
+            return article
+        gone = Route(404, tuple(HTML.items()), NOT_FOUND)
+        return [gone, article] if page == "g" else gone
     if moment == 1 or (page == "c" and moment == 3) or (page == "a" and moment == 3):
         return page_bytes(page, 1)
     if page == "a":
@@ -50,7 +64,7 @@ def _page(page: str, moment: int) -> Route | bytes:
     return Route(404, tuple(HTML.items()), NOT_FOUND)  # c (moment 2), d
 
 
-def build_moment(server: SiteServer, moment: int, pages: str = "".join(PAGES)) -> None:
+def build_moment(server: SiteServer, moment: int, pages: str = ALL_PAGES) -> None:
     links = "".join(f'<li><a href="{path(p)}">{p}</a></li>' for p in pages)
     home = f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>要闻</title></head>' \
            f"<body><ul>{links}</ul></body></html>"
@@ -58,7 +72,9 @@ def build_moment(server: SiteServer, moment: int, pages: str = "".join(PAGES)) -
     server.add_robots("User-agent: *\nAllow: /\n")
     for page in pages:
         answer = _page(page, moment)
-        if isinstance(answer, Route):
+        if isinstance(answer, list):
+            server.add_sequence(path(page), answer)
+        elif isinstance(answer, Route):
             server.route(path(page), answer)
         else:
             server.add(path(page), answer, headers=HTML, gzip=True)

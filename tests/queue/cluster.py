@@ -75,6 +75,12 @@ class Sites:
                    headers={"Content-Type": "text/html; charset=utf-8"})
         return server.url(article_path(n))
 
+    def take_down(self, site: int, n: int) -> str:
+        """Article ``n`` of a site answers 410 Gone from now on (removed at once when re-checked)."""
+        server = self.servers[site]
+        server.route(article_path(n), (410, (("Content-Type", "text/html; charset=utf-8"),), b"<h1>Gone</h1>"))
+        return server.url(article_path(n))
+
     def stop(self) -> None:
         for server in self.servers:
             server.stop()

@@ -1,5 +1,6 @@
 """Scheduler + two workers as real processes over three loopback sites (127.0.0.1/.2/.3), real Redis and
-PostgreSQL: every article stored once, the one edit found once, every event delivered once by id, and
+PostgreSQL: every article stored once, the one edit found once, the one article taken down (410) removed
+once, every event delivered once by id, and
 the requests of each site all inside one crawl at a time (from the sites' request logs and the runs)."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.engine import make_engine, session_factory
-from storage.models import AlertOutbox, Article, Change, CrawlRun, Version
+from storage.models import AlertOutbox, Article, Change, CrawlRun, Removal, Version
 from tests.monitor.receiver import Receiver, free_port
 from tests.queue.cluster import Proc, Sites, newswatch, stop_all, wait_for, write_config
 
@@ -40,11 +41,11 @@ def scrape(port: int) -> str:
         return str(response.read().decode())
 
 
-def counts(url: str) -> tuple[int, int, int]:
+def counts(url: str) -> tuple[int, int, int, int]:
     engine = make_engine(url)
     with session_factory(engine)() as session:
         found = tuple(int(session.execute(select(func.count()).select_from(model)).scalar_one())
-                      for model in (Article, Version, Change))
+                      for model in (Article, Version, Change, Removal))
     engine.dispose()
     return found  # type: ignore[return-value]
 
@@ -72,6 +73,8 @@ def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
         wait_for("every article stored", lambda: counts(postgres_url)[0] == SITES * ARTICLES, 120, procs)
         edited = sites.edit(1, 2, edition=2)
         wait_for("the edit found", lambda: counts(postgres_url)[2] == 1, 90, procs)
+        gone = sites.take_down(2, 0)
+        wait_for("the removal recorded", lambda: counts(postgres_url)[3] == 1, 90, procs)
         wait_for("every alert delivered", lambda: outbox_settled(postgres_url), 60, procs)
         status = newswatch(config, "status")
         wait_for("both workers in /metrics", lambda: all(f'worker="{w}"' in scrape(metrics) for w in ("w1", "w2")),
@@ -86,6 +89,7 @@ def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
         articles = {a.canonical_url: a.id for a in session.execute(select(Article)).scalars()}
         versions = Counter(v.article_id for v in session.execute(select(Version)).scalars())
         changes = session.execute(select(Change)).scalars().all()
+        removals = [(r.article_id, r.kind, r.http_status) for r in session.execute(select(Removal)).scalars()]
         outbox = session.execute(select(AlertOutbox)).scalars().all()
         runs = session.execute(select(CrawlRun).where(CrawlRun.job_id.is_not(None))).scalars().all()
     engine.dispose()
@@ -94,9 +98,11 @@ def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
     assert set(articles) == expected
     assert versions == Counter({aid: 2 if url == edited else 1 for url, aid in articles.items()})
     assert [c.article_id for c in changes] == [articles[edited]]
+    assert removals == [(articles[gone], "gone", 410)]
     events = Counter((row.event_id, row.channel) for row in outbox)
     assert all(n == 1 for n in events.values())
-    assert len(outbox) == SITES * ARTICLES + 1  # one article.new each, one article.changed
+    assert Counter(row.payload["type"] for row in outbox) == {"article.new": SITES * ARTICLES, "article.changed": 1,
+                                                         "article.removed": 1}
     assert sorted(receiver.delivered) == sorted(row.event_id for row in outbox), "each delivered once by id"
     assert {r.stats["worker"] for r in runs} == {"w1", "w2"}, procs[0].log()[-3000:]
     assert_one_crawl_per_site_at_a_time(sites, runs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import filecmp
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,9 +37,10 @@ def state(folder: Path) -> dict[str, tuple[int, tuple[str, ...], int]]:
     return out
 
 
-def assert_export_matches_corpus(folder: Path, config: Path) -> None:
+def assert_export_matches_corpus(folder: Path, config: Path,
+                                 run: Callable[..., subprocess.CompletedProcess[str]] = newswatch) -> None:
     exported = folder / "export"
-    result = newswatch(config, "export", str(exported))
+    result = run(config, "export", str(exported))
     assert result.returncode == 0, result.stderr
     corpus = folder / "data" / "corpus"
     for sub in ("", "changes"):
