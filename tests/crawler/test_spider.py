@@ -146,7 +146,9 @@ def test_robots_sitemaps_and_sitemap_index_are_followed() -> None:
              f"<sitemap><loc>{BASE}/news.xml</loc></sitemap></sitemapindex>").encode()
     found = requests_of(made.parse_sitemap(XmlResponse(BASE + "/index.xml", body=index)))
     assert [r.url for r in found] == [BASE + "/news.xml"]
-    assert found[0].meta["download_maxsize"] == 2 * 1024 * 1024, "feeds and sitemaps have their own cap"
+    assert found[0].meta["download_maxsize"] == 50 * 1024 * 1024, "sitemaps have the protocol's cap (50 MiB)"
+    feed = requests_of(made._feed_request(BASE + "/rss.xml"))
+    assert feed[0].meta["download_maxsize"] == 2 * 1024 * 1024, "feeds have their own cap"
 
 
 def test_article_requests_carry_validators_for_conditional_get() -> None:
