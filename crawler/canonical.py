@@ -38,7 +38,8 @@ from crawler.urls import same_site, split_url, try_canonical_url, url_host
 __all__ = ["MAX_CANONICAL_CHARS", "accepted_canonical", "canonical_of", "declared_canonical", "registrable_domain"]
 
 MAX_CANONICAL_CHARS = 2048
-_CANONICAL = "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIC', 'canonic')), ' '), ' canonical ')]/@href"
+_CANONICAL = ("//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONIC', 'canonic')), ' '), "
+              "' canonical ')]/@href")
 _OG_URL = "//meta[@property='og:url']/@content"
 _SCHEMELESS_HOST = re.compile(r"(?:www\d*|m|wap|news)\.[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[:/]|$)", re.I)
 _ENCODED_ABSOLUTE = re.compile(r"https?%3a%2f%2f", re.I)
@@ -85,7 +86,7 @@ def accepted_canonical(declared: str, page_url: str) -> str | None:
         return url
     if _DOUBLE_ENCODED.search(url) and not _DOUBLE_ENCODED.search(page):
         return None
-    if not _same_domain(url, page) or _is_home(url) and not _is_home(page) or _is_section(url, page):
+    if not _same_domain(url, page) or (_is_home(url) and not _is_home(page)) or _is_section(url, page):
         return None
     return url
 
