@@ -17,7 +17,8 @@ So it is used only when all of these hold (:func:`accepted_canonical`):
   ``com.cn`` or ``co.uk``); an IP address only as itself;
 - it is not the site's home page (``/``, ``/index.html``, ``/en/``) unless the page is one, and not a
   section or list page: an index file of a folder (``news/index.shtml``), a folder above the page that does
-  not look like an article while the page does (:func:`crawler.discovery.looks_like_article`), or the page's
+  not look like an article while the page does (:func:`crawler.discovery.looks_like_article`; a date's folder
+such as ``/2025/02/11/`` never does), or the page's
   own path without the id-like query parameter (``?id=``, ``?newsID=``, ``?p=``) that selects the article.
 
 Two pages whose canonicals are accepted and equal are still two articles when their content says so: that
@@ -46,6 +47,7 @@ _ENCODED_ABSOLUTE = re.compile(r"https?%3a%2f%2f", re.I)
 _EMBEDDED_URL = re.compile(r"(?:https?:|%3a%2f%2f)", re.I)  # in a relative reference: a URL pasted as a path
 _DOUBLE_ENCODED = re.compile(r"%25[0-9a-f]{2}", re.I)
 _INDEX_FILE = re.compile(r"(?:index|default|home|main)(?:\.(?:s?html?|php\d?|aspx?|jsp|cgi))?", re.I)
+_ARCHIVE = re.compile(r"(?:/\d{1,4})+/?")  # a date's or a number's folder: /2025/02/11/
 _LANGUAGE_DIR = re.compile(r"/[a-z]{2}(?:[-_][a-z]{2,4})?/?", re.I)
 _ID_PARAM = re.compile(r"p|.*id", re.I)  # a query parameter selecting an article: ?id=, ?newsID=, ?p= ...
 _SESSION_PARAM = re.compile(r"sid|.*sess(?:ion)?_?id", re.I)  # ... not a session (sid, jsessionid, PHPSESSID)
@@ -79,8 +81,8 @@ def accepted_canonical(declared: str, page_url: str) -> str | None:
     elif _SCHEMELESS_HOST.match(raw):
         raw = f"//{raw}"  # "www.sohu.com/a/1" names a host, not a path under the page
     parts = split_url(raw)
-    if parts is None or (not parts.scheme and not parts.netloc and _EMBEDDED_URL.search(raw)):
-        return None
+    if parts is None or (parts.scheme and not parts.netloc) or (not parts.netloc and _EMBEDDED_URL.search(raw)):
+        return None  # "https:/x" (a scheme and no host), or an absolute URL pasted into a relative path
     url = try_canonical_url(raw, page_url)
     if url is None or url == page:
         return url
@@ -131,7 +133,7 @@ def _is_section(url: str, page: str) -> bool:
         return True
     above = path.rstrip("/")
     if page_path.startswith(above + "/") and page_path.rstrip("/") != above:
-        return looks_like_article(page) and not looks_like_article(url)
+        return looks_like_article(page) and (not looks_like_article(url) or _ARCHIVE.fullmatch(path) is not None)
     if path == page_path and not parts.query:
         return any(_ID_PARAM.fullmatch(key) and not _SESSION_PARAM.fullmatch(key) and value
                    for key, value in parse_qsl(page_parts.query))
