@@ -56,7 +56,7 @@ _DATE = re.compile(
 )
 _TIME = re.compile(r"\s*(?:[-–,]\s*)?(?:\d{1,2}:\d\d(?::\d\d)?(?:\s*[ap]\.?m\.?)?|[ap]m)?", re.I)
 _PUBLISHED = re.compile(
-    r"(?:发布|发表|刊发|出版|上传|录入|首发|原创)\s*(?:时间|日期|于)?|(?<![更修])(?:时间|日期)|发稿"
+    r"(?:发布|发表|刊发|出版|上传|录入|首发|原创)\s*(?:时间|日期|于)?|(?<![新改订用问索阅])(?:时间|日期)|发稿"
     r"|\b(?:published|posted|first published|date|veröffentlicht|erschienen|publié|publicado)(?:\s+(?:on|am|le|el))?",
     re.I,
 )
@@ -81,6 +81,8 @@ _BODY_LABEL = re.compile(  # not a reference's access date (引用日期)
     r"(?<!引用)(?<!访问)(?<!检索)(?<!查阅)(?:发布|发表|更新|出版|成文|刊发|日期|时间)\s*(?:日期|时间|于)?\s*[:：]?\s*$"
 )
 _LABEL_GAP = re.compile(r"\s*[:：]?\s*(?:\[|【|（|\()?\s*$")  # between a label and its date
+# Han sentence punctuation, or two Latin sentences
+_SENTENCE = re.compile(r"[。！？]|[^\W\d_]{2}[.!?]\s+\w.*[^\W\d_][.!?]\s*$")
 _CLAUSE = re.compile(r"^\s*[，,、]\s*[^\d\s]|[。！？；!?]|[，,]\s*[^\d\s].*[，,]")  # a caption or sentence goes on
 _SOURCE_NOTE = re.compile(r"^(?:——|--|原载|原文载|载于|来源|转载自|出处)|《[^》]{1,30}》")
 _DATELINE_CHARS = 80  # a dateline is short ...
@@ -154,18 +156,19 @@ def _headline_rows(visible: Sequence[str], headlines: Sequence[str]) -> list[tup
     return rows
 
 
-def _until_prose(window: tuple[str, ...]) -> tuple[str, ...]:
+def _until_prose(window: Sequence[str]) -> tuple[str, ...]:
+    """The lines before the first paragraph: a long line, or a sentence (the body has begun)."""
     for index, line in enumerate(window):
-        if len(line) > _DATELINE_CHARS * 2 or (len(line) > _DATELINE_CHARS and "。" in line):
-            return window[:index]
-    return window
+        if len(line) > _DATELINE_CHARS * 2 or _SENTENCE.search(line):
+            return tuple(window[:index])
+    return tuple(window)
 
 
 def _window_date(window: Sequence[str], plain_forms: str) -> str | None:
     """The dateline of the lines under a headline: a publication label first, then a dateline-shaped
     line, then an update label; nothing when the window is a list of dated lines, or when its dateline-shaped
     date is not of ``plain_forms`` (``any``, ``numeric``: written year first, ``none``)."""
-    dated = [(line, dates_in(line)) for line in window]
+    dated = [(line, dates_in(line)) for line in _until_prose(window)]
     if sum(1 for _line, found in dated if found) >= _LIST_LINES:
         return None
     kinds: dict[str, str] = {}
