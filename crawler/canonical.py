@@ -14,7 +14,7 @@ So it is used only when all of these hold (:func:`accepted_canonical`):
   encoded again) is refused;
 - it stays on the page's site: the same host, a parent or child domain of it, or the same registrable domain
   (:func:`registrable_domain`: the last two labels, three under a country's second-level domain such as
-  ``com.cn`` or ``co.uk``); an IP address only as itself;
+  ``com.cn`` or ``co.uk`` or under a blog platform such as ``blogspot.com``); an IP address only as itself;
 - it is not the site's home page (``/``, ``/index.html``, ``/en/``) unless the page is one, and not a
   section or list page: an index file of a folder (``news/index.shtml``), a folder above the page that does
   not look like an article while the page does (:func:`crawler.discovery.looks_like_article`; a date's folder
@@ -51,6 +51,10 @@ _ARCHIVE = re.compile(r"(?:/\d{1,4})+/?")  # a date's or a number's folder: /202
 _LANGUAGE_DIR = re.compile(r"/[a-z]{2}(?:[-_][a-z]{2,4})?/?", re.I)
 _ID_PARAM = re.compile(r"p|.*id", re.I)  # a query parameter selecting an article: ?id=, ?newsID=, ?p= ...
 _SESSION_PARAM = re.compile(r"sid|.*sess(?:ion)?_?id", re.I)  # ... not a session (sid, jsessionid, PHPSESSID)
+_SHARED_HOSTS = frozenset((
+    "blogspot.com", "wordpress.com", "github.io", "tumblr.com", "substack.com", "pixnet.net", "lofter.com",
+    "weebly.com", "wixsite.com", "netlify.app", "vercel.app", "herokuapp.com", "livejournal.com", "over-blog.com",
+))  # fmt: skip
 _SECOND_LEVEL = frozenset(("ac", "co", "com", "edu", "gov", "net", "org", "or", "ne", "go", "mil", "gob", "nic"))
 
 
@@ -101,6 +105,7 @@ def registrable_domain(host: str) -> str:
     if ":" in host or all(label.isdigit() for label in labels):
         return host.lower()
     keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    keep += ".".join(labels[-keep:]) in _SHARED_HOSTS  # one blog of a blog platform is its own domain
     return ".".join(labels[-keep:])
 
 

@@ -76,6 +76,13 @@ def test_accepted_canonical_rules(declared: str, expected: str | None) -> None:
     assert accepted_canonical(declared, PAGE) == expected
 
 
+def test_a_blog_on_a_blog_platform_cannot_claim_another_blogs_url() -> None:
+    page = "http://stevenhgm.pixnet.net/blog/post/39926056"
+    assert accepted_canonical("http://someone.pixnet.net/blog/post/1", page) is None
+    assert accepted_canonical("https://stevenhgm.pixnet.net/blog/post/39926056-x", page) == (
+        "https://stevenhgm.pixnet.net/blog/post/39926056-x")
+
+
 def test_a_canonical_dropping_the_id_query_is_the_list_page_and_a_session_id_is_no_id() -> None:
     page = "https://www.example.ch/de/medien/mitteilungen.html?newsID=c3aa546f"
     assert accepted_canonical("/de/medien/mitteilungen.html", page) is None
@@ -84,8 +91,9 @@ def test_a_canonical_dropping_the_id_query_is_the_list_page_and_a_session_id_is_
 
 
 @pytest.mark.parametrize(("host", "domain"), [("news.sina.com.cn", "sina.com.cn"), ("edition.cnn.com", "cnn.com"),
-                                              ("www.bbc.co.uk", "bbc.co.uk"), ("127.0.0.1", "127.0.0.1")],
-                         ids=["com.cn", "com", "co.uk", "ip"])
+                                              ("www.bbc.co.uk", "bbc.co.uk"), ("127.0.0.1", "127.0.0.1"),
+                                              ("stevenhgm.pixnet.net", "stevenhgm.pixnet.net")],
+                         ids=["com.cn", "com", "co.uk", "ip", "blog-platform"])
 def test_registrable_domain(host: str, domain: str) -> None:
     assert registrable_domain(host) == domain
 
