@@ -33,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.identity import claimed_identity
-from crawler.items import FetchedArticle, RejectedPage
+from crawler.items import FetchedArticle, Missing, RejectedPage
 from crawler.store import Recorded
 from storage.corpus import Corpus, Staging
 
@@ -71,6 +71,8 @@ def record_one(recorder: Any, session: Session, item: Any, now: datetime) -> Rec
         return recorder.fetched(session, claimed_identity(session, item), now)  # type: ignore[no-any-return]
     if isinstance(item, RejectedPage):
         return recorder.rejected(session, item, now)  # type: ignore[no-any-return]
+    if isinstance(item, Missing):
+        return recorder.missing(session, item, now)  # type: ignore[no-any-return]
     return None
 
 

@@ -146,7 +146,8 @@ def mark_checked(session: Session, checks: Sequence[Check]) -> None:
     assert isinstance(table, Table)
     rows: list[dict[str, Any]] = [{"url": c.url, "at": c.at} for c in checks]
     statement = (update(table).where(table.c.canonical_url == bindparam("url"))
-                 .values(last_checked_at=bindparam("at", type_=table.c.last_checked_at.type), next_check_at=None))
+                 .values(last_checked_at=bindparam("at", type_=table.c.last_checked_at.type), next_check_at=None,
+                         missing_since=None))  # an answer: a first 404 is not confirmed
     session.connection().execute(statement, rows)
     for check in checks:
         if check.etag or check.last_modified:

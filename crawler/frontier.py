@@ -31,13 +31,15 @@ class Entry:
     depth: int | None = None  # hops from a configured page, when a section page led to it
     listed: bool = False  # a feed or a sitemap lists it: evidence of an article
     held: bool = False  # a seed, a stored article's re-check, a configured page: its failure is an error
+    article: bool = False  # held as an article (a seed, a stored article's re-check), whatever else links it
     discovered_from: str | None = None
 
     def merged(self, other: Entry) -> Entry:
         """This entry with the evidence of ``other`` (another route to the same URL) added."""
         depths = [d for d in (self.depth, other.depth) if d is not None]
         return replace(self, depth=min(depths) if depths else None, listed=self.listed or other.listed,
-                       held=self.held or other.held, discovered_from=self.discovered_from or other.discovered_from)
+                       held=self.held or other.held, article=self.article or other.article,
+                       discovered_from=self.discovered_from or other.discovered_from)
 
 
 class Frontier:

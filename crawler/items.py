@@ -15,6 +15,7 @@ class ArticleTarget:
     etag: str | None = None
     last_modified: str | None = None
     page_key: str | None = None  # of the version stored (``crawler.fastpath``): same bytes, no extraction
+    stored: bool = False  # storage holds it: a 404/410 or a redirect away is its removal (``crawler.removal``)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,21 @@ class RejectedPage:
     title: str | None = None
     raw_body: bytes = b""
     http_status: int = 200
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A stored article's URL no longer serves it (``crawler.removal``): 404 or 410 (``gone``), a removal
+    notice in its place (``withdrawn``), or a permanent redirect to the home page, a section page or
+    another site (``redirected``). Not an error:
+    the recorder confirms it (a 404, ``final=False``, by the next check) and records the removal."""
+
+    url: str  # as held
+    kind: str  # gone | redirected
+    http_status: int
+    location: str | None = None  # where a redirect went
+    final: bool = True
+    notice: str | None = None  # the notice served in its place (withdrawn)
 
 
 @dataclass(frozen=True)

@@ -9,25 +9,29 @@ IPv6 addresses that carry an IPv4 address are judged by it as well: IPv4-mapped 
 6to4 (``2002:7f00:1::``) and NAT64 (``64:ff9b::7f00:1``, RFC 6052), so no spelling of a private IPv4
 address passes; NAT64's local-use prefix ``64:ff9b:1::/48`` and Teredo (``2001::/32``) are not global.
 The address checks are pure; only :meth:`SSRFGuardMiddleware.process_request` resolves names.
-Known gap: a name that resolves differently at connect time (DNS rebinding) is not re-checked.
+Names are resolved once, by :class:`crawler.resolver.GuardedResolver` (installed on the reactor): the
+middleware's check and the connection use the same checked, pinned answer, so a name that answers
+differently on a second query (DNS rebinding) cannot reach a private address; a failed lookup is a
+failed request, never a pass.
 When replaying a cassette (``NEWSWATCH_GUARD_DNS`` false) names are not looked up: a replay makes no
 network traffic at all; IP literals are still checked.
 """
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import socket
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from crawler.urls import split_url
-from storage.errors import FetchRefused
+from storage.errors import CrawlError, FetchRefused
 
 if TYPE_CHECKING:  # the address checks are used outside Scrapy too (crawler.fetch): Scrapy only for the middleware
     from scrapy import Request
     from scrapy.crawler import Crawler
     from scrapy.statscollectors import StatsCollector
+
+    from crawler.resolver import GuardedResolver
 
 STAT_REFUSED = "newswatch/refused/private_address"
 
@@ -96,6 +100,17 @@ def parse_networks(values: list[str] | tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in values)
 
 
+def parse_servers(values: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """``host:port`` (or ``host``, port 53) strings as pairs; ValueError names a bad one."""
+    servers = []
+    for value in values:
+        host, _, port = value.strip().rpartition(":") if value.count(":") == 1 else (value.strip(), "", "53")
+        if literal_address(host) is None or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected an IP address and port like 127.0.0.1:53, got {value!r}")
+        servers.append((host, int(port)))
+    return tuple(servers)
+
+
 def is_allowed(address: str, allowed: tuple[Network, ...]) -> bool:
     """True for a public address, or one inside an explicitly allowed network (an IPv4-mapped IPv6
     address, the same destination as its IPv4 address, is allowed when either form is inside)."""
@@ -121,20 +136,28 @@ def check_addresses(host: str, addresses: list[str], allowed: tuple[Network, ...
 class SSRFGuardMiddleware:
     """Downloader middleware that refuses requests to private, loopback and link-local addresses."""
 
-    def __init__(self, stats: StatsCollector, allowed: tuple[Network, ...], lookups: bool = True) -> None:
+    def __init__(self, stats: StatsCollector, allowed: tuple[Network, ...], lookups: bool = True,
+                 resolver: GuardedResolver | None = None) -> None:
         self.stats = stats
         self.allowed = allowed
         self.lookups = lookups
+        self.resolver = resolver  # the reactor's: its check is the connection's (see crawler.resolver)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SSRFGuardMiddleware:
+        from twisted.internet import reactor
+
+        from crawler.resolver import ensure_installed
+
         assert crawler.stats is not None
         settings = crawler.settings
         allowed = parse_networks(settings.getlist("NEWSWATCH_ALLOW_NETWORKS"))
-        return cls(crawler.stats, allowed, settings.getbool("NEWSWATCH_GUARD_DNS", True))
+        lookups = settings.getbool("NEWSWATCH_GUARD_DNS", True)
+        return cls(crawler.stats, allowed, lookups, ensure_installed(reactor, settings) if lookups else None)
 
     async def process_request(self, request: Request) -> None:
         from scrapy.exceptions import IgnoreRequest
+        from scrapy.utils.defer import maybe_deferred_to_future
 
         parts = split_url(request.url)
         if parts is None:
@@ -144,19 +167,15 @@ class SSRFGuardMiddleware:
         literal = literal_address(host)
         if literal is None and not self.lookups:
             return
-        addresses = [literal] if literal is not None else await _resolve(host, parts.port)
-        if addresses is None:
-            return  # unresolvable: the download fails with its own DNS error
         try:
-            check_addresses(host, addresses, self.allowed)
+            if literal is not None:
+                check_addresses(host, [literal], self.allowed)
+            elif self.resolver is not None:
+                await maybe_deferred_to_future(self.resolver.checked(host))
         except FetchRefused as exc:
             self.stats.inc_value(STAT_REFUSED)
             raise IgnoreRequest(f"refused {request.url}: {exc}") from exc
+        except CrawlError as exc:  # no address: the request fails as the download would have
+            from twisted.internet.error import DNSLookupError
 
-
-async def _resolve(host: str, port: int | None) -> list[str] | None:
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return None
-    return [str(info[4][0]) for info in infos]
+            raise DNSLookupError(str(exc)) from exc

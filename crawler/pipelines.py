@@ -3,7 +3,7 @@
 The recorder decides what a fetch means for storage. ``NEWSWATCH_RECORDER`` names its class (loaded by
 path, as Scrapy loads components, so the crawler never imports the monitor); the default,
 ``crawler.store.Recorder``, keeps versions by content hash. The monitor plugs in its change detector.
-A recorder has ``from_settings(settings)`` and ``fetched``/``not_modified``/``rejected`` methods that
+A recorder has ``from_settings(settings)`` and ``fetched``/``not_modified``/``rejected``/``missing`` methods that
 take a session, the record and the time, and return a ``crawler.store.Recorded`` (and may have
 ``recover(session)``, run when the spider opens: ``crawler.store.recover_corpus``).
 
@@ -41,7 +41,7 @@ from twisted.python.threadpool import ThreadPool
 
 from crawler.batch import Outcome, record_batch
 from crawler.fastpath import Check, CheckBatch, mark_checked
-from crawler.items import FetchedArticle, FetchError, NotModified, RejectedPage
+from crawler.items import FetchedArticle, FetchError, Missing, NotModified, RejectedPage
 from crawler.store import Recorded
 from storage.corpus import Corpus
 from storage.engine import session_factory, transaction, worker_engine
@@ -143,7 +143,7 @@ class StoragePipeline:
         if isinstance(item, NotModified):
             self._check(item)
             return item
-        if not isinstance(item, (FetchedArticle, RejectedPage)):
+        if not isinstance(item, (FetchedArticle, RejectedPage, Missing)):
             return item
         done: Deferred[Outcome] = Deferred()
         self.filling.append((item, datetime.now(UTC), done))

@@ -67,6 +67,7 @@ class CrawlOptions:
     contact_url: str = ""
     obey_robots: bool = True
     allow_networks: tuple[str, ...] = ()
+    dns_servers: tuple[str, ...] = ()  # host:port of DNS servers to ask; empty: the system's resolver
     concurrency: int = 16
     concurrency_per_domain: int = 2
     download_delay: float = 1.0
@@ -75,6 +76,7 @@ class CrawlOptions:
     retry_after_max: float = 120.0
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
+    max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit
     max_depth: int = 2
     max_pages_per_site: int = 200
     closespider_timeout: int = 900
@@ -114,8 +116,9 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": options.closespider_timeout,
         "COOKIES_ENABLED": False,
-        # the default resolver (CachingThreadedResolver) is IPv4-only: an IPv6 literal would not resolve
-        "TWISTED_DNS_RESOLVER": "scrapy.resolver.CachingHostnameResolver",
+        # names resolved once, checked by the SSRF guard, pinned for the connection (IPv4 and IPv6)
+        "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
+        "NEWSWATCH_DNS_SERVERS": list(options.dns_servers),
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
@@ -126,6 +129,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "EXTENSIONS": dict(EXTENSIONS),
         "NEWSWATCH_ALLOW_NETWORKS": list(options.allow_networks),
         "NEWSWATCH_MAX_FEED_BYTES": options.max_feed_bytes,
+        "NEWSWATCH_MAX_SITEMAP_BYTES": options.max_sitemap_bytes,
         "NEWSWATCH_MAX_DEPTH": options.max_depth,
         "NEWSWATCH_MAX_PAGES_PER_SITE": options.max_pages_per_site,
         "NEWSWATCH_DATABASE_URL": options.database_url,

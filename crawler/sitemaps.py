@@ -18,21 +18,21 @@ midnight UTC; a time without an offset is taken as UTC); an unreadable date beco
 from __future__ import annotations
 
 import re
-import zlib
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
+from crawler.compression import CHUNK, GZIP_MAGIC, gunzip_chunks
 from crawler.urls import join_url, split_url, url_host
 from storage.errors import ParseError
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # the sitemaps.org limit, uncompressed
 DEFAULT_MAX_URLS = 50_000  # the sitemaps.org limit
-GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1024 * 1024
+_CHUNK = CHUNK
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 _BARE_AMPERSAND = re.compile(rb"&(?!(?:[A-Za-z_][\w.-]*|#\d+|#x[0-9A-Fa-f]+);)")
 _HTML_ROOTS = frozenset({"html", "head", "body"})
@@ -129,15 +129,18 @@ def parse_sitemap(
     if len(body) > max_bytes:
         raise ParseError(f"sitemap {url}: body of {len(body)} bytes exceeds the {max_bytes}-byte cap")
     gzipped = body[:2] == GZIP_MAGIC
-    data = gunzip(body, max_bytes, url) if gzipped else body
+
+    def chunks() -> Iterator[bytes]:
+        return gunzip_chunks(body, max_bytes, url) if gzipped else _slices(body)
+
     check = _Filter(_bare(url_host(url)), allow_other_hosts, max_urls)
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = next(chunks(), b"").lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<"):
-        sitemap = _parse_xml(data, url, check)
+        sitemap, check = _parse_xml(chunks, url, check)
     elif not head:
         sitemap = Sitemap(url=url, kind="text", warnings=("empty sitemap",))
     else:
-        sitemap = _parse_text(data, url, check)
+        sitemap = _parse_text(b"".join(chunks()), url, check)
     return replace(
         sitemap,
         gzipped=gzipped,
@@ -147,29 +150,10 @@ def parse_sitemap(
     )
 
 
-def gunzip(body: bytes, max_bytes: int, url: str = "") -> bytes:
-    """Decompress gzip ``body`` (all members), refusing output beyond ``max_bytes``."""
-    out = bytearray()
-    data = body
-    try:
-        while data:
-            inflater = zlib.decompressobj(wbits=31)
-            pending = data
-            while not inflater.eof:
-                chunk = inflater.decompress(pending, max(1, min(_CHUNK, max_bytes + 1 - len(out))))
-                out += chunk
-                if len(out) > max_bytes:
-                    raise ParseError(f"sitemap {url}: gzip expands beyond the {max_bytes}-byte cap")
-                pending = inflater.unconsumed_tail
-                if not pending and not chunk:
-                    break
-            if not inflater.eof:
-                raise ParseError(f"sitemap {url}: truncated gzip stream")
-            rest = inflater.unused_data.lstrip(b"\0")  # trailing zero padding is common
-            data = rest if rest[:2] == GZIP_MAGIC else b""  # another member, or trailing junk
-    except zlib.error as exc:
-        raise ParseError(f"sitemap {url}: broken gzip stream: {exc}") from exc
-    return bytes(out)
+def _slices(body: bytes) -> Iterator[bytes]:
+    view = memoryview(body)
+    for start in range(0, len(body), _CHUNK):
+        yield bytes(view[start:start + _CHUNK])
 
 
 def _parse_text(data: bytes, url: str, check: _Filter) -> Sitemap:
@@ -186,44 +170,108 @@ def _parse_text(data: bytes, url: str, check: _Filter) -> Sitemap:
     return Sitemap(url=url, kind="text", entries=tuple(entries))
 
 
-def _parse_xml(data: bytes, url: str, check: _Filter) -> Sitemap:
-    root, warnings = _xml_root(data, url)
-    name = _local(root).lower()
-    if name == "urlset":
-        entries = tuple(e for e in (_url_entry(el, url, check) for el in _kids(root, "url")) if e)
-        return Sitemap(url=url, kind="urlset", entries=entries, warnings=warnings)
-    if name == "sitemapindex":
-        refs = tuple(r for r in (_sitemap_ref(el, check) for el in _kids(root, "sitemap")) if r)
-        return Sitemap(url=url, kind="index", sitemaps=refs, warnings=warnings)
-    if name in _HTML_ROOTS:
-        raise ParseError(f"sitemap {url}: the body is an HTML page, not a sitemap")
-    raise ParseError(f"sitemap {url}: root element <{name}> is neither <urlset> nor <sitemapindex>")
-
-
-def _xml_root(data: bytes, url: str) -> tuple[Any, tuple[str, ...]]:
-    """Parse strictly; if that fails, escape bare ``&`` (the usual fault) and let lxml recover the rest."""
+def _parse_xml(chunks: Callable[[], Iterator[bytes]], url: str, check: _Filter) -> tuple[Sitemap, _Filter]:
+    """Stream the XML (strictly; if that fails, again with bare ``&`` escaped and lxml recovering)."""
     try:
-        return etree.fromstring(data, parser=_parser(recover=False)), ()
+        return _stream(chunks(), url, check, recover=False), check
     except etree.XMLSyntaxError as exc:
         first_error = str(exc)
+    again = _Filter(check.host, check.allow_other_hosts, check.max_urls)
+    try:
+        sitemap = _stream(escape_ampersands(chunks()), url, again, recover=True)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"sitemap {url}: not parseable XML: {exc}") from exc
+    return replace(sitemap, warnings=(f"ill-formed XML, recovered: {first_error}",)), again
+
+
+def escape_ampersands(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """``chunks`` with every bare ``&`` escaped; a chunk is cut after its last ``>`` so that no
+    reference is split between two chunks."""
+    carry = b""
+    for chunk in chunks:
+        data = carry + chunk
+        cut = data.rfind(b">") + 1
+        if cut == 0 and len(data) < 4 * _CHUNK:
+            carry = data
+            continue
+        cut = cut or len(data)
+        carry = data[cut:]
+        yield _BARE_AMPERSAND.sub(b"&amp;", data[:cut])
+    if carry:
+        yield _BARE_AMPERSAND.sub(b"&amp;", carry)
+
+
+def _stream(chunks: Iterator[bytes], url: str, check: _Filter, *, recover: bool) -> Sitemap:
+    """Read the document element by element; each ``<url>``/``<sitemap>`` is dropped once read, so a
+    50,000-URL sitemap never stands whole as a tree."""
+    parser = etree.XMLPullParser(events=("start", "end"), **_PARSER_OPTIONS, recover=recover)
+    state = _Reading(url, check)
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            state.take(parser.read_events())
+        parser.close()
     except ValueError as exc:
         raise ParseError(f"sitemap {url}: not parseable XML: {exc}") from exc
-    parser = _parser(recover=True)
-    try:
-        root = etree.fromstring(_BARE_AMPERSAND.sub(b"&amp;", data), parser=parser)
-    except (etree.XMLSyntaxError, ValueError) as exc:
-        raise ParseError(f"sitemap {url}: not parseable XML: {exc}") from exc
-    if root is None:
-        raise ParseError(f"sitemap {url}: not parseable XML: {first_error}")
-    return root, (f"ill-formed XML, recovered: {first_error}",)
+    state.take(parser.read_events())
+    return state.sitemap()
 
 
-def _parser(*, recover: bool) -> Any:
-    """lxml's parser without network, entity expansion, DTD loading or huge trees."""
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-        recover=recover, remove_comments=True, remove_pis=True,
-    )
+@dataclass(slots=True)
+class _Reading:
+    """What the stream has read so far: the root's name, the entries or the child sitemaps."""
+
+    url: str
+    check: _Filter
+    root: str | None = None
+    entries: list[SitemapEntry] = field(default_factory=list)
+    refs: list[SitemapRef] = field(default_factory=list)
+
+    def take(self, events: Any) -> None:
+        for event, el in events:
+            if event == "start":
+                if self.root is None:
+                    self.root = self._root_name(el)
+                continue
+            parent = el.getparent()
+            if parent is None or parent.getparent() is not None:
+                continue  # the root itself, or a field inside a <url>: read with its <url>
+            self._read(el)
+            parent.remove(el)
+
+    def _root_name(self, el: Any) -> str:
+        name = _local(el).lower()
+        if name in _HTML_ROOTS:
+            raise ParseError(f"sitemap {self.url}: the body is an HTML page, not a sitemap")
+        if name not in ("urlset", "sitemapindex"):
+            raise ParseError(f"sitemap {self.url}: root element <{name}> is neither <urlset> nor <sitemapindex>")
+        return name
+
+    def _read(self, el: Any) -> None:
+        if not isinstance(el.tag, str):
+            return
+        name = _local(el)
+        if self.root == "urlset" and name == "url":
+            entry = _url_entry(el, self.url, self.check)
+            if entry is not None:
+                self.entries.append(entry)
+        elif self.root == "sitemapindex" and name == "sitemap":
+            ref = _sitemap_ref(el, self.check)
+            if ref is not None:
+                self.refs.append(ref)
+
+    def sitemap(self) -> Sitemap:
+        if self.root is None:
+            raise ParseError(f"sitemap {self.url}: not parseable XML: no root element")
+        if self.root == "urlset":
+            return Sitemap(url=self.url, kind="urlset", entries=tuple(self.entries))
+        return Sitemap(url=self.url, kind="index", sitemaps=tuple(self.refs))
+
+
+_PARSER_OPTIONS = {  # lxml's parser without network, entity expansion, DTD loading or huge trees
+    "resolve_entities": False, "no_network": True, "huge_tree": False, "load_dtd": False,
+    "remove_comments": True, "remove_pis": True,
+}
 
 
 def _url_entry(el: Any, base: str, check: _Filter) -> SitemapEntry | None:

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, defer
 
 from crawler.fastpath import META_KEY
-from crawler.items import FetchedArticle, RejectedPage
+from crawler.items import FetchedArticle, Missing, RejectedPage
 from crawler.publisher import publisher_name
 from crawler.topic import Topic
 from crawler.urls import site_of, url_hash
@@ -125,6 +125,8 @@ def article_document(article: Article, version: Version) -> Document:
     if article.discovered_from:
         extra.append(("discovered_from", article.discovered_from))
     extra.append(("content_hash", version.content_hash))
+    if article.removed_at is not None:  # taken down: the document keeps its last text (crawler.removal)
+        extra.append(("removed", article.removed_at.astimezone(UTC).isoformat(timespec="seconds")))
     return Document(
         title=version.title, url=article.canonical_url, source=corpus_source(meta, article.canonical_url),
         date=meta.get("date"), fetch_date=version.fetched_at.astimezone(UTC).isoformat(timespec="seconds"),
@@ -213,6 +215,10 @@ class Recorder:
 
     def rejected(self, session: Session, page: RejectedPage, now: datetime) -> Recorded:
         return Recorded("rejected")
+
+    def missing(self, session: Session, item: Missing, now: datetime) -> Recorded:
+        """A stored article's URL no longer serves it: checked (the monitor's recorder records removals)."""
+        return Recorded("missing")
 
     def recover(self, session: Session) -> int:
         """Corpus documents a killed crawl left unwritten, rewritten from storage."""

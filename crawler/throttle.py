@@ -6,9 +6,11 @@ lower it: an error page is small and fast and would otherwise pull the delay dow
 trouble. A 304 is small and fast too, yet it is the site answering normally: under that rule a re-check
 made of 304s keeps whatever delay its first (slow) answers set, however fast the site answers now.
 
-:class:`Throttle` keeps AutoThrottle's formula and bounds for every answer but a ``304 Not Modified``.
-Every other status (errors, redirects) still only raises the delay, and a slow 200 raises it as before. A
-304 is judged as what it is, an answer with nothing to send:
+:class:`Throttle` keeps AutoThrottle's formula and bounds for every answer but a ``304 Not Modified``,
+a dead link and a request to slow down. A 404 or 410 may lower the delay as a 200 does (the site is
+answering normally); a 429 or 503 doubles it, however fast it came; every other status (other errors,
+redirects) still only raises the delay, and a slow answer raises it as before. A 304 is judged as what it
+is, an answer with nothing to send:
 
 - its target is ``latency / concurrency``, the slot's configured per-domain concurrency
   (``CONCURRENT_REQUESTS_PER_DOMAIN``) instead of AutoThrottle's target concurrency: with nothing to
@@ -33,7 +35,11 @@ from scrapy.crawler import Crawler
 from scrapy.extensions.throttle import AutoThrottle
 from scrapy.http import Response
 
-LOWERING_STATUSES = frozenset({200, 304})  # a normal answer: its latency may lower the delay
+# a normal answer: its latency may lower the delay. A dead link (404, 410) is the site answering normally
+# about a page it does not have: 99 dead links of a big sitemap must not each wait a delay set by slower
+# answers before them
+LOWERING_STATUSES = frozenset({200, 304, 404, 410})
+BACKOFF_STATUSES = frozenset({429, 503})  # the site asks for less: the delay doubles, however fast the answer
 
 
 @dataclass(frozen=True)
@@ -47,8 +53,10 @@ class DelayBounds:
 def next_delay(current: float, latency: float, status: int, bounds: DelayBounds) -> float:
     """The domain's delay after an answer with ``status`` that took ``latency`` seconds, within the
     bounds: AutoThrottle's formula (towards ``latency / target concurrency``, at once when that is
-    higher); only a 200 or a 304 may lower it, and a 304 lowers it at once to ``latency / conditional
-    concurrency``."""
+    higher); only a 200, a 304 or a dead link (404, 410) may lower it, and a 304 lowers it at once to
+    ``latency / conditional concurrency``; a 429 or 503 doubles it (at least to the floor)."""
+    if status in BACKOFF_STATUSES:
+        return _bounded(max(current * 2.0, latency / bounds.target_concurrency, bounds.min_delay, 0.05), bounds)
     if status == 304 and latency / bounds.conditional_concurrency < current:
         return _bounded(latency / bounds.conditional_concurrency, bounds)
     target = latency / bounds.target_concurrency

@@ -24,7 +24,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for any SQLAlchemy URL; SQLite files get their folder created and their pragmas."""
     parsed = _parse(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder {folder} of the SQLite database: {exc}") from exc
     kwargs.setdefault("pool_pre_ping", True)  # a connection lost mid-run is replaced, not reused
     try:
         engine = create_engine(parsed, **kwargs)

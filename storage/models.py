@@ -8,6 +8,8 @@ alert_outbox one row per event and channel (unique), delivered by the outbox wor
 crawl_runs   one row per crawl: start, end, stats, outcome (a worker's: unique per job and attempt)
 documents    the corpus files imported into storage (unique per file name)
 anomalies    fetches not accepted as versions (empty, shrunk, error pages), re-checked next visit
+removals     an article taken down (gone, withdrawn, redirected, hidden), with its evidence; restored_at
+             once it answers with its text again
 template_lines  per site: how many articles have each line key (site templates are learned from it)
 article_lines   the line keys each article contributed to its site's counts
 site_templates  the template lines a version was compared under (by digest), to replay the decision
@@ -107,7 +109,9 @@ class Article(Base):
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_checked_at: Mapped[datetime | None]
     next_check_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="active")  # active | gone | rejected
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | removed
+    removed_at: Mapped[datetime | None]  # when its removal was confirmed (None: it answers)
+    missing_since: Mapped[datetime | None]  # a first 404, confirmed (or not) by the next check
 
     versions: Mapped[list[Version]] = relationship(back_populates="article", order_by="Version.number")
 
@@ -164,6 +168,22 @@ class Anomaly(Base):
     raw_html: Mapped[bytes | None] = mapped_column(LargeBinary)
     http_status: Mapped[int | None] = mapped_column(Integer)
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Removal(Base):
+    """An article taken down (``crawler.removal``): the kind, the evidence, the last version held."""
+
+    __tablename__ = "removals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(16))  # gone | withdrawn | redirected | hidden
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    notice: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(2048))  # where a redirect went
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    restored_at: Mapped[datetime | None]
 
 
 class AlertOutbox(Base):

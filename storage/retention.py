@@ -2,7 +2,8 @@
 
 - Raw pages: the compressed response bodies kept with versions and anomalies. Per article, the newest
   ``raw_pages`` of them (versions and anomalies together, by fetch time) are kept, and always the latest
-  version's (re-extraction starts from it); older ones are set to NULL. The versions' text and the
+  version's (re-extraction starts from it) and every version's of a removed article (its last text is
+  the evidence of what was taken down); older ones are set to NULL. The versions' text and the
   changes' diffs are never touched.
 - Sent outbox rows delivered more than ``outbox_days`` ago are deleted, except those of the event kinds
   in ``keep_event_kinds``: events that are raised again while their condition lasts (an article still
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import delete, func, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
-from storage.models import AlertOutbox, Anomaly, CrawlRun, Version
+from storage.models import AlertOutbox, Anomaly, Article, CrawlRun, Version
 
 CHUNK = 500  # ids per UPDATE ... WHERE id IN (...)
 
@@ -73,7 +74,8 @@ def _latest_versions(session: Session) -> set[int]:
     newest = latest.subquery()
     query = select(Version.id).join(newest, (Version.article_id == newest.c.article_id)
                                     & (Version.number == newest.c.number))
-    return set(session.execute(query).scalars())
+    removed = select(Version.id).join(Article, Article.id == Version.article_id).where(Article.removed_at.is_not(None))
+    return set(session.execute(query).scalars()) | set(session.execute(removed).scalars())
 
 
 def old_raw_pages(session: Session, keep: int) -> tuple[list[int], list[int], int]:

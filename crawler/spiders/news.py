@@ -23,14 +23,24 @@ from crawler.extract import EMPTY, Article, Rejection
 from crawler.failures import failure_kind
 from crawler.fastpath import PageKeys, same_bytes
 from crawler.frontier import SECTION_LANE, Entry, Frontier
-from crawler.items import ArticleTarget, CrawlPlan, FetchedArticle, FetchError, NotModified, RejectedPage, SiteTarget
+from crawler.items import (
+    ArticleTarget,
+    CrawlPlan,
+    FetchedArticle,
+    FetchError,
+    Missing,
+    NotModified,
+    RejectedPage,
+    SiteTarget,
+)
 from crawler.pool import ExtractionPool, rules_of, workers_setting
 from crawler.reading import Page, Reading, failed, read
+from crawler.removal import WITHDRAWN, notice_of, redirect_kind, status_kind
 from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
 from crawler.spiders.sources import SourceReading
 from crawler.urls import for_site, site_of
 
-Item = FetchedArticle | NotModified | RejectedPage | FetchError
+Item = FetchedArticle | NotModified | RejectedPage | FetchError | Missing
 
 
 class NewsSpider(SourceReading, scrapy.Spider):
@@ -109,7 +119,8 @@ class NewsSpider(SourceReading, scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.plan.articles:
-            held = Entry(target.url, site_of(target.url), "held", discovered_from=target.discovered_from)
+            held = Entry(target.url, site_of(target.url), "held", discovered_from=target.discovered_from,
+                         article=True)
             if self.frontier.hold(held):
                 yield self._article_request(target)
         for site in self.plan.sites:
@@ -157,7 +168,8 @@ class NewsSpider(SourceReading, scrapy.Spider):
             headers["If-None-Match"] = target.etag
         if target.last_modified:
             headers["If-Modified-Since"] = target.last_modified
-        meta = {"handle_httpstatus_list": [304], "nw_url": target.url, "nw_held": True, "nw_page_key": target.page_key}
+        meta = {"handle_httpstatus_list": [304, 404, 410] if target.stored else [304], "nw_url": target.url,
+                "nw_held": True, "nw_page_key": target.page_key, "nw_stored": target.stored}
         return self._request(target.url, self.parse_page, kind="article", headers=headers, meta=meta,
                              dont_filter=True)
 
@@ -169,15 +181,17 @@ class NewsSpider(SourceReading, scrapy.Spider):
     def _feed_request(self, url: str, held: bool = False) -> Iterator[Request]:
         """A feed, with its stored validators (a 304 offers nothing: ``crawler.sourceledger``)."""
         return self._source_request(url, self.parse_feed, kind="feed", held=held, gate=held,
-                                    meta=self._conditional_meta(url), headers=self.validator_headers(url))
+                                    meta=self._conditional_meta(url, "NEWSWATCH_MAX_FEED_BYTES"),
+                                    headers=self.validator_headers(url))
 
     def _sitemap_request(self, url: str, held: bool = False) -> Iterator[Request]:
         """A sitemap, with the validators stored for it (only a leaf ``<urlset>`` ever has some)."""
         return self._source_request(url, self.parse_sitemap, kind="sitemap", held=held,
-                                    meta=self._conditional_meta(url), headers=self.validator_headers(url))
+                                    meta=self._conditional_meta(url, "NEWSWATCH_MAX_SITEMAP_BYTES"),
+                                    headers=self.validator_headers(url))
 
-    def _conditional_meta(self, url: str) -> dict[str, Any]:
-        return {"download_maxsize": self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"),
+    def _conditional_meta(self, url: str, cap: str) -> dict[str, Any]:
+        return {"download_maxsize": self.settings.getint(cap),
                 "handle_httpstatus_list": [304], "nw_source_url": url}
 
     def _release(self, site: str) -> Iterator[Request]:
@@ -189,7 +203,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
         count is settled here."""
         meta = request_meta(response)
         url = meta.get("nw_url") or requested_url(response)
-        entry = self.frontier.answered(url) or Entry(url, site_of(url), "held", held=True)
+        entry = self.frontier.answered(url) or Entry(url, site_of(url), "held", held=True, article=True)
         self.fetched.add(requested_url(response))
         return entry
 
@@ -214,6 +228,11 @@ class NewsSpider(SourceReading, scrapy.Spider):
         if response.status == 304:  # the held URL as planned (canonical): no canonicalising per answer
             self._count("fetched/not_modified")
             yield NotModified(entry.url)
+            return
+        missing = _missing(response, entry.url) if request_meta(response).get("nw_stored") else None
+        if missing is not None:  # a stored article's removal (crawler.removal): no error, no extraction
+            self._count(f"fetched/missing/{missing.kind}")
+            yield missing
             return
         key = self.page_keys.key(response.url, response.body)
         unchanged = same_bytes(key, response, requested_url(response))
@@ -251,7 +270,10 @@ class NewsSpider(SourceReading, scrapy.Spider):
             return
         self._count("fetched/page")
         assert result is not None
-        if _expects_article(entry):
+        notice = notice_of(response.body) if request_meta(response).get("nw_stored") else None
+        if notice is not None:  # a removal notice where a stored article was: no rejection (crawler.removal)
+            yield Missing(entry.url, WITHDRAWN, response.status, notice=notice)
+        elif _expects_article(entry):
             yield self._reject(RejectedPage(reading.url, result.reason, result.detail, result.title, response.body,
                                             response.status))
         if depth is not None:
@@ -348,10 +370,22 @@ class NewsSpider(SourceReading, scrapy.Spider):
         yield from self._release_all()
 
 
+def _missing(response: Response, url: str) -> Missing | None:
+    """A stored article's URL answering 404/410, or permanently redirected away from it."""
+    evidence = status_kind(response.status)
+    if evidence is None:
+        reasons = [int(r) for r in request_meta(response).get("redirect_reasons", []) if isinstance(r, int)]
+        evidence = redirect_kind(url, landed_url(response), reasons)
+    if evidence is None:
+        return None
+    return Missing(url, evidence.kind, evidence.http_status or response.status, evidence.location, evidence.final)
+
+
 def _expects_article(entry: Entry) -> bool:
     """Something other than the page says it is an article: a feed or sitemap lists it, the user holds it
-    (a seed, a stored article), or its URL has an article's shape."""
-    return entry.listed or (entry.held and entry.depth is None) or looks_like_article(entry.url)
+    (a seed, a stored article: even when a section page links it too, whichever answered first), or its
+    URL has an article's shape."""
+    return entry.listed or entry.article or (entry.held and entry.depth is None) or looks_like_article(entry.url)
 
 
 def _configured_section(entry: Entry, meta: dict[str, Any]) -> bool:

@@ -124,7 +124,7 @@ class SourceReading:
         self._count("fetched/sitemap")
         try:
             sitemap = parse_sitemap(response.body, response.url,
-                                    max_bytes=self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"))
+                                    max_bytes=self.settings.getint("NEWSWATCH_MAX_SITEMAP_BYTES"))
         except ParseError as exc:
             self.validators.unusable(_source_url(response))
             yield self._failed(request_meta(response), response.url, "bad_sitemap", str(exc))
@@ -133,6 +133,8 @@ class SourceReading:
             url = try_canonical_url(child.loc)
             if url is not None:
                 yield from self._sitemap_request(url)
+        if sitemap.truncated:  # beyond the protocol's 50,000 URLs: counted, not an error
+            self._count("sitemaps/urls_beyond_limit", sitemap.truncated)
         listed = self._articles_from((entry.loc for entry in sitemap.entries), response.url, "sitemap:")
         if sitemap.kind == "index" or sitemap.sitemaps:  # its children may change while it does not
             self.validators.unusable(_source_url(response))

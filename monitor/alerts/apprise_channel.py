@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from monitor.alerts.channels import Channel
 
 DEFAULT_TIMEOUT = 30.0  # seconds for the whole notify() call, when the channel's ``timeout`` is not usable
-WARNING_TYPES = frozenset({"article.anomaly", "source.failing", "source.quiet"})
+WARNING_TYPES = frozenset({"article.anomaly", "article.removed", "source.failing", "source.quiet"})
 ERROR_CHARS = 600  # of Apprise's log lines, quoted in the DeliveryError
 _LOG_PREFIX = re.compile(r"^\S+ \S+ - [A-Z]+ - ")  # LogCapture's "date time - LEVEL - "
 

@@ -1,6 +1,7 @@
 """Alert events, pure: what happened, self-contained, with an id that never changes.
 
 Types: ``article.new``, ``article.changed`` (a change or a revert), ``article.anomaly``,
+``article.removed`` (taken down: gone, withdrawn, redirected, hidden), ``article.restored``,
 ``source.failing`` (N consecutive failed runs), ``source.quiet`` (no new article for a while).
 The event id is derived from what happened (type, article URL and version, or source and the start of
 its streak), so a re-run never creates a second event for the same thing and receivers de-duplicate on
@@ -15,7 +16,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-EVENT_TYPES = ("article.new", "article.changed", "article.anomaly", "source.failing", "source.quiet")
+EVENT_TYPES = ("article.new", "article.changed", "article.anomaly", "article.removed", "article.restored",
+               "source.failing", "source.quiet")
 SCHEMA_VERSION = 1
 
 
@@ -51,6 +53,18 @@ class ChangeInfo:
 
 
 @dataclass(frozen=True)
+class RemovalInfo:
+    """How an article was taken down (``crawler.removal``): for article.removed and article.restored."""
+
+    kind: str  # gone | withdrawn | redirected | hidden
+    http_status: int | None
+    notice: str | None  # the notice served in its place (withdrawn)
+    location: str | None  # where a redirect went (redirected)
+    removed_at: str  # ISO time the removal was confirmed
+    restored_at: str | None = None  # article.restored: when it answered with its text again
+
+
+@dataclass(frozen=True)
 class Event:
     id: str
     type: str
@@ -60,6 +74,7 @@ class Event:
     change: ChangeInfo | None = None
     anomaly: str | None = None  # the reason, for article.anomaly
     detail: str | None = None  # a sentence for people (source events, anomalies)
+    removal: RemovalInfo | None = None  # article.removed / article.restored
 
     @property
     def text(self) -> str:
@@ -80,6 +95,7 @@ class Event:
             "change": asdict(self.change) if self.change else None,
             "anomaly": self.anomaly,
             "detail": self.detail,
+            "removal": asdict(self.removal) if self.removal else None,
         }
         if data["change"] is not None:
             data["change"]["changed_fields"] = list(self.change.changed_fields) if self.change else []
@@ -96,5 +112,5 @@ class Event:
         return cls(
             id=data["id"], type=data["type"], occurred_at=datetime.fromisoformat(data["occurred_at"]),
             source=data.get("source"), article=article, change=change, anomaly=data.get("anomaly"),
-            detail=data.get("detail"),
+            detail=data.get("detail"), removal=RemovalInfo(**data["removal"]) if data.get("removal") else None,
         )

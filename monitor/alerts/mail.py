@@ -45,9 +45,11 @@ SECURITY = ("starttls", "tls", "none")
 POLICY = default_policy.clone(cte_type="7bit")
 
 HEADLINES = {"article.new": "新文章", "article.changed": "更新", "article.anomaly": "异常",
-             "source.failing": "来源故障", "source.quiet": "来源沉寂"}
+             "article.removed": "删稿", "article.restored": "恢复", "source.failing": "来源故障",
+             "source.quiet": "来源沉寂"}
 DIGEST_LABELS = {"article.new": "new", "article.changed": "changed", "article.anomaly": "anomalous",
-                 "source.failing": "failing", "source.quiet": "quiet"}
+                 "article.removed": "removed", "article.restored": "restored", "source.failing": "failing",
+                 "source.quiet": "quiet"}
 INS_STYLE = "background-color:#e6ffec;color:#116329;text-decoration:underline"
 DEL_STYLE = "background-color:#ffebe9;color:#82071e;text-decoration:line-through"
 BODY_STYLE = "font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;line-height:1.6;color:#1f2328"
@@ -110,6 +112,8 @@ def headline(event: Event, limit: int | None = None) -> str:
         return f"{label}：{title} ({change.change_class})"
     if event.type == "article.anomaly":
         return f"{label}：{title} ({event.anomaly or 'anomaly'})"
+    if event.type in ("article.removed", "article.restored") and event.removal is not None:
+        return f"{label}：{title} ({event.removal.kind})"
     if event.type in ("source.failing", "source.quiet") and event.detail:
         return f"{label}：{title} ({_one_line(event.detail)})"
     return f"{label}：{title}"
@@ -148,6 +152,11 @@ def _facts(event: Event) -> list[tuple[str, str]]:
         facts.append(("Changed", ", ".join(change.changed_fields) or "-"))
     if event.anomaly:
         facts.append(("Anomaly", event.anomaly))
+    if event.removal is not None:
+        removal = event.removal
+        how = " · ".join(p for p in (removal.kind, f"HTTP {removal.http_status}" if removal.http_status else None,
+                                     removal.notice, removal.location) if p)
+        facts.append(("Removed", how))
     facts.append(("When", event.occurred_at.strftime("%Y-%m-%d %H:%M %Z").strip()))
     return facts
 

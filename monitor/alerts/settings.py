@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_EVENTS = ("article.new", "article.changed", "source.failing", "source.quiet")
+DEFAULT_EVENTS = ("article.new", "article.changed", "article.removed", "article.restored", "source.failing",
+                  "source.quiet")
 DEFAULT_CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion")
 
 
@@ -26,7 +27,7 @@ class ChannelConfig:
     include: tuple[str, ...] = ()  # keywords: at least one in the title or body (Chinese: no word boundaries)
     exclude: tuple[str, ...] = ()  # keywords: none in the title or body
     sources: tuple[str, ...] = ()  # source names or sites; empty: all
-    change_classes: tuple[str, ...] = DEFAULT_CHANGE_CLASSES  # minor and metadata_only are off by default
+    change_classes: tuple[str, ...] = DEFAULT_CHANGE_CLASSES  # reordered, minor and metadata_only are off by default
     min_change_chars: int = 0  # inserted + deleted characters at least
     # webhook
     url: str = ""

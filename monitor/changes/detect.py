@@ -7,21 +7,32 @@ near-empty text, a sharp shrink, a language switch, an error/consent/bot page â€
 never reported as a change).
 
 Change classes, most significant first: ``title``, ``body_edit``, ``addition`` (text appended or
-inserted, nothing removed), ``deletion``, ``minor`` (punctuation/typo-sized), ``metadata_only``
+inserted, nothing removed), ``deletion``, ``reordered`` (sentences moved within the body, none added,
+removed or edited: NewsEdits' "refactor"), ``minor`` (punctuation/typo-sized), ``metadata_only``
 (author or dates only). An edit of a number (``9488`` to ``9688`` cases) is never minor: it changes a fact.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from monitor.changes.diff import Diff, diff_texts, similarity
-from monitor.changes.normalize import fingerprint, flat_text, normalize_body, significant_length
+from monitor.changes.normalize import (
+    fingerprint,
+    flat_text,
+    normalize_body,
+    normalize_line,
+    significant_length,
+    steady_pair,
+)
 
 SEED_EXTRACTOR = "seed"  # the extractor of version 0: a seed document imported as it is
 
 FIELDS = ("title", "author", "date", "updated", "body")
+CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion", "reordered", "minor", "metadata_only")  # see above
 MIN_BODY_CHARS = 60
 MINOR_MAX_CHARS = 6
 
@@ -82,13 +93,20 @@ def detect(
         return Detection("baseline", similarity=similarity(previous.body, current.body))
     if previous.fingerprint == current.fingerprint:
         return Detection("unchanged")
+    reverted = (earlier or {}).get(current.fingerprint)
+    previous, current = steady(previous, current)
     changed = tuple(name for name in FIELDS if previous.field(name) != current.field(name))
     if not changed:  # only noise differs: fingerprints of raw parts matched after normalization
-        return Detection("unchanged")
+        return Detection("unchanged")  # (or a block of one fetch took lines along that the other has)
     diff = diff_texts(previous.body, current.body)
-    reverted = (earlier or {}).get(current.fingerprint)
     outcome = "revert" if reverted is not None else "changed"
     return Detection(outcome, changed, classify(changed, diff, options), diff, reverted_to=reverted)
+
+
+def steady(previous: Snapshot, current: Snapshot) -> tuple[Snapshot, Snapshot]:
+    """The two snapshots with their bodies as compared (:func:`monitor.changes.normalize.steady_pair`)."""
+    old, new = steady_pair(previous.body, current.body)
+    return dataclasses.replace(previous, body=old), dataclasses.replace(current, body=new)
 
 
 def anomaly_of(
@@ -114,6 +132,8 @@ def classify(changed: tuple[str, ...], diff: Diff, options: DetectOptions) -> st
         return "title"
     if "body" not in changed or diff.is_empty:
         return "metadata_only"
+    if _only_moved(diff):
+        return "reordered"
     inserted, deleted = diff.inserted_chars, diff.deleted_chars
     if inserted + deleted <= options.minor_max_chars and all(op.kind == "edit" for op in diff.changed) \
             and not _edits_a_number(diff):
@@ -129,3 +149,10 @@ def _edits_a_number(diff: Diff) -> bool:
     """True when a changed fragment of ``diff`` has a digit in it."""
     return any(ch.isdigit() for op in diff.changed for fragment in op.fragments if fragment.op != "="
                for ch in fragment.text)
+
+
+def _only_moved(diff: Diff) -> bool:
+    """True when the sentences ``diff`` takes out are exactly those it puts in elsewhere (as many times)."""
+    taken = Counter(normalize_line(op.old) for op in diff.changed if op.kind in ("delete", "edit"))
+    put = Counter(normalize_line(op.new) for op in diff.changed if op.kind in ("insert", "edit"))
+    return bool(taken) and taken == put

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import fast_diff_match_patch as dmp
 
-from monitor.changes.normalize import content_lines, normalize_line
+from monitor.changes.normalize import content_lines, normalize_line, steady_pair
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])(?=\s)|(?<=[”」』])(?=[^，,、。！？；!?”」』])")
 PAIR_THRESHOLD = 0.5  # replaced sentences this similar are shown as an edit, others as delete + insert
@@ -77,7 +77,9 @@ def sentences(text: str) -> list[str]:
 
 
 def diff_texts(old: str, new: str) -> Diff:
-    """The sentence-level diff of two texts, with character detail inside edited sentences."""
+    """The sentence-level diff of two texts, with character detail inside edited sentences; the page's own
+    volatile furniture left out as change detection leaves it out (:func:`steady_pair`)."""
+    old, new = steady_pair(old, new)
     a, b = sentences(old), sentences(new)
     keys_a, keys_b = [normalize_line(s) for s in a], [normalize_line(s) for s in b]
     ops: list[Op] = []

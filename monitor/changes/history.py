@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from crawler.urls import site_of, try_canonical_url
 from monitor.changes.diff import Diff, diff_texts
+from monitor.changes.ignore import IgnoreRules
 from monitor.changes.template import Template, strip
 from monitor.changes.template_store import known_template
 from storage.errors import NewswatchError
-from storage.models import Anomaly, Article, Change, Version
+from storage.models import Anomaly, Article, Change, Removal, Version
 
 
 class NotFound(NewswatchError):
@@ -37,6 +38,7 @@ class History:
     url: str
     versions: tuple[VersionInfo, ...]
     anomalies: tuple[tuple[datetime, str], ...]
+    removals: tuple[Removal, ...] = ()  # taken down (and restored_at once it answered again)
 
 
 def find_article(session: Session, url: str) -> Article:
@@ -62,11 +64,15 @@ def history(session: Session, url: str) -> History:
     anomalies = session.execute(
         select(Anomaly.detected_at, Anomaly.reason).where(Anomaly.article_id == article.id).order_by(Anomaly.id)
     ).all()
-    return History(article.canonical_url, tuple(versions), tuple((a, r) for a, r in anomalies))
+    removals = session.execute(select(Removal).where(Removal.article_id == article.id).order_by(Removal.id)).scalars()
+    return History(article.canonical_url, tuple(versions), tuple((a, r) for a, r in anomalies), tuple(removals))
 
 
-def version_diff(session: Session, url: str, old: int | None = None, new: int | None = None) -> tuple[int, int, Diff]:
-    """The diff between versions ``old`` and ``new`` (default: the last two)."""
+def version_diff(session: Session, url: str, old: int | None = None, new: int | None = None,
+                 ignore: IgnoreRules | None = None) -> tuple[int, int, Diff]:
+    """The diff between versions ``old`` and ``new`` (default: the last two), compared as change detection
+    compares them: without the site template's lines and without the source's ``ignore`` matches, so it
+    says what the change document and the alert said."""
     article = find_article(session, url)
     numbers = list(session.execute(
         select(Version.number).where(Version.article_id == article.id).order_by(Version.number)
@@ -83,7 +89,7 @@ def version_diff(session: Session, url: str, old: int | None = None, new: int | 
         ).scalars().first()
         if version is None:
             raise NotFound(f"{article.canonical_url} has no version {number}")
-        texts[number] = version.body
+        texts[number] = ignore.strip(version.body).text if ignore is not None else version.body
         template = template.union(known_template(session, site_of(article.canonical_url), version.meta))
     assert old is not None
     return old, new, diff_texts(strip(texts[old], template), strip(texts[new], template))

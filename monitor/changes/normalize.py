@@ -9,7 +9,9 @@ Removed before fingerprinting (and before diffing, so diffs show only real edits
 - Markdown decoration: link targets (``[text](url)`` becomes ``text``, signed/tracking URLs vary per
   request), images, emphasis markers, heading and list markers;
 - lines that vary per request: view/like/comment counters, bare timestamps, "updated N minutes ago",
-  share and ad prompts, and a trailing "related articles" block.
+  share and ad prompts, and a trailing "related articles" block;
+- the page's own volatile furniture: stamp lines, ad lines and a block of them after the article
+  (``monitor.changes.volatile``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import unicodedata
 from collections.abc import Iterable
 
 import regex
+
+from monitor.changes.volatile import volatile_lines
 
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
@@ -66,14 +70,37 @@ def normalize_line(line: str) -> str:
 
 
 def content_lines(body: str) -> list[str]:
-    """The body's lines as displayed, without noise lines and without a trailing related-links block."""
-    pairs = [(display_line(line), normalize_line(line)) for line in body.splitlines()]
-    pairs = [(shown, key) for shown, key in pairs if key]
-    for index in range(len(pairs) - 1, max(len(pairs) - 40, 0) - 1, -1):
-        if _RELATED.match(pairs[index][1]) and index >= len(pairs) // 2:
-            pairs = pairs[:index]
+    """The body's lines as displayed, without noise lines, without a trailing related-links block and
+    without the page's own volatile furniture (``monitor.changes.volatile``)."""
+    return [shown for _raw, shown, _key in _content(body)]
+
+
+def _content(body: str, keep: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
+    """(raw, shown, key) of the lines :func:`content_lines` keeps; a volatile line whose key is in
+    ``keep`` is kept too."""
+    lines = [(line, display_line(line), normalize_line(line)) for line in body.splitlines()]
+    lines = [line for line in lines if line[2]]
+    for index in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
+        if _RELATED.match(lines[index][2]) and index >= len(lines) // 2:
+            lines = lines[:index]
             break
-    return [shown for shown, key in pairs if not _NOISE_LINE.match(key)]
+    noise = [bool(_NOISE_LINE.match(key)) for _raw, _shown, key in lines]
+    volatile = volatile_lines([(raw, shown, noisy) for (raw, shown, _key), noisy in zip(lines, noise, strict=True)])
+    return [line for index, line in enumerate(lines)
+            if not noise[index] and (index not in volatile or line[2] in keep)]
+
+
+def steady_pair(old: str, new: str) -> tuple[str, str]:
+    """Two bodies of one page as they are compared: without the volatile lines of each (the page's own
+    furniture, ``monitor.changes.volatile``) — except those the other body has as text. A block that
+    appears in one fetch and not the other takes nothing of what stands in both (the lines after it)."""
+    kept_old = {key for _raw, _shown, key in _content(old)}
+    kept_new = {key for _raw, _shown, key in _content(new)}
+    return _joined(_content(old, frozenset(kept_new))), _joined(_content(new, frozenset(kept_old)))
+
+
+def _joined(lines: list[tuple[str, str, str]]) -> str:
+    return "\n\n".join(raw for raw, _shown, _key in lines)
 
 
 def is_noise_line(key: str) -> bool:

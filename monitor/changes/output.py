@@ -3,7 +3,8 @@
 An article in the corpus is ``<corpus>/NNN_<hex>.txt`` at its latest version; every change of it is
 ``<corpus>/changes/NNN_<hex>.vNNN.txt``: the article's keys plus ``version``, ``previous_fetch_date``,
 ``changed_fields`` and ``change_class``, with the readable diff as body. Rule: an article in the
-corpus has a document for every one of its changes (joining the corpus back-fills them), so
+corpus has a document for every one of its changes and removals (``monitor.changes.removal_doc``;
+joining the corpus back-fills them), so
 ``newswatch export`` can rewrite the whole corpus from storage, identical to what the runs wrote.
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.store import article_document, save_to_corpus
+from monitor.changes.removal_doc import removals_of, write_removal
 from storage.corpus import Corpus, write_document
 from storage.document import Document
 from storage.models import Article, Change, Version
@@ -74,8 +76,10 @@ def join_corpus(session: Session, corpus: Corpus, article: Article, latest: Vers
     document for each of its changes (``first``: its first version, so it has none)."""
     if save_to_corpus(session, corpus, article, latest) is None:
         return 0
-    changes = () if first else changes_of(session, article)
-    return 1 + sum(1 for change in changes if write_change(session, corpus, article, change))
+    if first:
+        return 1
+    written = sum(1 for change in changes_of(session, article) if write_change(session, corpus, article, change))
+    return 1 + written + sum(write_removal(session, corpus, article, r) for r in removals_of(session, article))
 
 
 def export(session: Session, folder: Path) -> Written:
@@ -92,4 +96,5 @@ def export(session: Session, folder: Path) -> Written:
         write_document(folder / article.corpus_file, article_document(article, version))
         articles += 1
         changes += sum(1 for change in changes_of(session, article) if write_change(session, corpus, article, change))
+        changes += sum(write_removal(session, corpus, article, r) for r in removals_of(session, article))
     return Written(articles, changes)

@@ -4,7 +4,8 @@ Plugged into the crawler's storage pipeline with ``NEWSWATCH_RECORDER = "monitor
 Per fetch, in the pipeline's one transaction: the version row, the change row (fields, class, text and
 structured diff), or the anomaly row; and the corpus files (article document, change document).
 A page the extractor rejects for an article we hold (an error or consent page where the article was)
-is an anomaly of that article, not a change.
+is an anomaly of that article, not a change -- unless it is a removal notice: an article taken down
+(a notice in its place, 404/410, a redirect away) is recorded by ``monitor.changes.removal``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from scrapy.settings import BaseSettings
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from crawler.items import FetchedArticle, RejectedPage
+from crawler.items import FetchedArticle, Missing, RejectedPage
+from crawler.removal import mentions_notice, notice_of
 from crawler.store import (
     Recorded,
     corpus_source,
@@ -42,6 +44,7 @@ from monitor.alerts.settings import AlertsConfig, channels_from_plain
 from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
 from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
+from monitor.changes.removal import Removals
 from monitor.changes.render import fields_text, to_json, to_text
 from monitor.changes.template import Template, TemplateRules, inherit, line_keys, templated
 from monitor.changes.template_store import contribute, known_template, save_template, site_template
@@ -125,6 +128,7 @@ class ChangeRecorder:
         self.ignores = dict(ignores or {})  # site -> the source's ignore patterns
         self.selectors: dict[str, str] = {}  # site -> digest of the source's include/exclude selectors
         self.template_rules = TemplateRules()
+        self.removals = Removals(corpus, self._event, article_info)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
@@ -201,8 +205,23 @@ class ChangeRecorder:
         enqueue(session, event, self.channels, event.occurred_at)
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
+        """A page that yielded an article: a removal notice in its place (a page extracted as a short
+        article saying "该文章已删除"), a restoration of a removed article, and the change detection."""
         relevant = self.topic.matches(item.title, item.body)
         article, versions = fetched_history(session, item, relevant, now)
+        article.missing_since = None
+        latest = versions[-1] if versions else None
+        if latest is not None and mentions_notice(item.body) and (notice := notice_of(item.raw_body)):
+            return self.removals.withdrawn(session, article, notice, item.http_status, now)
+        if article.removed_at is None:
+            return self._detected(session, item, now, relevant, article, versions)
+        restored = self.removals.restore(session, article, now)
+        recorded = self._detected(session, item, now, relevant, article, versions)
+        outcome = "restored" if recorded.outcome == "unchanged" else recorded.outcome
+        return dataclasses.replace(recorded, outcome=outcome, corpus_files=recorded.corpus_files + restored)
+
+    def _detected(self, session: Session, item: FetchedArticle, now: datetime, relevant: bool, article: Article,
+                  versions: list[Version] | None) -> Recorded:
         created = versions is None
         history = History.of(versions or ())
         latest = history.latest
@@ -303,7 +322,7 @@ class ChangeRecorder:
         if article is None:
             return Recorded("unknown")
         article.last_checked_at = now
-        article.next_check_at = None
+        article.next_check_at = article.missing_since = None
         return Recorded("not_modified", article.id, None, article.relevant)
 
     def rejected(self, session: Session, page: RejectedPage, now: datetime) -> Recorded:
@@ -312,8 +331,21 @@ class ChangeRecorder:
             select(Version.id).where(Version.article_id == article.id).limit(1)
         ).first():
             return Recorded("rejected")
+        notice = notice_of(page.raw_body) if page.raw_body else None
+        if notice is not None:
+            return self.removals.withdrawn(session, article, notice, page.http_status, now)
+        if article.removed_at is not None:  # still down (a page that is no article): re-checked, no anomaly
+            article.last_checked_at = now
+            return Recorded("still_removed", article.id, None, article.relevant)
         return self._anomaly(session, article, page.reason, page.detail, page.raw_body, page.http_status, now,
                              page.title)
+
+    def missing(self, session: Session, item: Missing, now: datetime) -> Recorded:
+        """A stored article's URL answers 404/410 or redirects away: its removal, confirmed first."""
+        article = session.execute(select(Article).where(Article.canonical_url == item.url)).scalars().first()
+        if article is None:
+            return Recorded("unknown")
+        return self.removals.missing(session, article, item, now)
 
     def recover(self, session: Session) -> int:
         """Corpus documents a killed crawl left unwritten, rewritten from storage (with their changes)."""

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.encoding import decode_body
@@ -119,3 +119,53 @@ def reextract_all(sessions: sessionmaker[Session], corpus: Corpus,
                 if article.corpus_file is not None:
                     save_to_corpus(session, corpus, article)
     return ReextractReport(**counts)
+
+
+def stale_selectors(session: Session, digests: Mapping[str, str | None]) -> list[int]:
+    """Articles whose latest version was extracted under other include/exclude selectors than their
+    source's today (``digests``: site -> digest, see ``record.selectors_digest``). One query of the latest
+    versions' metadata: cheap enough for every run."""
+    latest = (select(Version.article_id, func.max(Version.number).label("number"))
+              .group_by(Version.article_id).subquery())
+    rows = session.execute(
+        select(Article.id, Article.canonical_url, Version.meta, Version.extractor)
+        .join(latest, latest.c.article_id == Article.id)
+        .join(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
+    ).all()
+    return [article_id for article_id, url, meta, extractor in rows
+            if extractor != SEED_EXTRACTOR and (meta or {}).get("selectors") != for_site(digests, url)]
+
+
+def reapply_selectors(sessions: sessionmaker[Session], corpus: Corpus,
+                      plain: Mapping[str, Mapping[str, Sequence[str]]]) -> ReextractReport:
+    """A rule change applied at the next run even to pages that answer 304: every article extracted under
+    other selectors is re-extracted from its stored raw page with today's rules and re-baselined (a new
+    version of the same fetch, no change, no alert), stamped with the new selectors."""
+    from monitor.changes.record import selectors_digest
+
+    rules = SourceRules.from_plain(plain)
+    digests = {site: selectors_digest(raw) for site, raw in plain.items()}
+    counts = {"checked": 0, "rebaselined": 0, "same": 0, "rejected": 0, "no_raw": 0}
+    with transaction(sessions) as session:
+        for article_id in stale_selectors(session, digests):
+            article = session.get(Article, article_id)
+            latest = latest_version(session, article_id)
+            if article is None or latest is None:
+                continue
+            counts["checked"] += 1
+            _restamp(session, corpus, article, latest, rules, for_site(digests, article.canonical_url), counts)
+    return ReextractReport(**counts)
+
+
+def _restamp(session: Session, corpus: Corpus, article: Article, latest: Version, rules: SourceRules,
+             digest: str | None, counts: dict[str, int]) -> None:
+    result = reextract_version(article, latest, rules)
+    if isinstance(result, str):  # no raw page, or today's rules select nothing: the next fetch decides
+        counts["no_raw" if result == "no_raw" else "rejected"] += 1
+        return
+    version = _rebaseline(session, article, latest, result, rules)
+    stamped = version or latest
+    stamped.meta = {**(stamped.meta or {}), "selectors": digest}
+    counts["same" if version is None else "rebaselined"] += 1
+    if version is not None and article.corpus_file is not None:
+        save_to_corpus(session, corpus, article)

@@ -39,21 +39,18 @@ from dataclasses import dataclass
 
 from monitor.changes.detect import MIN_BODY_CHARS, Snapshot
 from monitor.changes.normalize import display_line, is_noise_line, normalize_body, normalize_line, significant_length
+from monitor.changes.volatile import FURNITURE_CHARS, is_furniture
 
 KEY_CHARS = 16
 MAX_KEYS = 1000  # lines per body that count (a page with more is cut at that many lines)
 SITE_KEY = "*"  # the key every article contributes once: the per-site count of articles
 _DIGITS = re.compile(r"\d+")
-_SENTENCE_END = re.compile(r"[。！？!?；;…]$|[。！？!?][”」』\"')）]$")
-_EDITORIAL = re.compile(r"^(?:更正|勘误|更新|补充|编者按|编者注|注[:：]|声明|correction|update|editor'?s note)",
-                        re.IGNORECASE)  # a short line saying so is the newsroom speaking, never furniture
-_LINK_LINE = re.compile(r"^\s{0,3}(?:[-+*]\s+|\d{1,3}[.)]\s+)?\[[^\]]*\]\([^)]*\)\s*$")
 
 
 @dataclass(frozen=True)
 class TemplateRules:
     min_articles: int = 3  # a line is template when at least this many *other* articles of the site have it
-    furniture_chars: int = 40  # a line this short, not ending a sentence, may belong to a template block
+    furniture_chars: int = FURNITURE_CHARS  # a line this short, not ending a sentence, may belong to a template block
 
 
 @dataclass(frozen=True)
@@ -127,9 +124,7 @@ def _lines(body: str, template: Template, rules: TemplateRules) -> list[_Line]:
     for raw in body.splitlines():
         key = line_key(raw)
         shown = display_line(raw)
-        furniture = not key or is_noise_line(normalize_line(raw)) or bool(_LINK_LINE.match(raw)) or (
-            len(shown) <= rules.furniture_chars and not _SENTENCE_END.search(shown)
-            and not _EDITORIAL.match(shown))
+        furniture = is_furniture(raw, shown, not key or is_noise_line(normalize_line(raw)), rules.furniture_chars)
         out.append(_Line(raw, key, bool(key) and key in template.keys, furniture))
     return out
 

@@ -12,6 +12,7 @@ from monitor.changes.history import history, version_diff
 from monitor.changes.output import export
 from monitor.changes.reextract import SourceRules, reextract_all
 from monitor.changes.relevance import reapply_topic
+from monitor.changes.removal_doc import how
 from monitor.changes.render import to_html, to_json, to_text
 from monitor.cli.common import config_of, storage_of
 from monitor.core.run import keywords
@@ -40,7 +41,7 @@ def relevance(ctx: click.Context) -> None:
 @click.argument("url")
 @click.pass_context
 def history_cmd(ctx: click.Context, url: str) -> None:
-    """List an article's versions (with change classes) and anomalies.
+    """List an article's versions (with change classes), anomalies and removals (删稿).
 
     \b
     Example:
@@ -57,6 +58,10 @@ def history_cmd(ctx: click.Context, url: str) -> None:
                    f"{change}  {v.title or ''}")
     for when, reason in found.anomalies:
         click.echo(f"  anomaly  {when:%Y-%m-%d %H:%M:%S}  {reason}")
+    for removal in found.removals:
+        click.echo(f"  removed  {removal.detected_at:%Y-%m-%d %H:%M:%S}  removed ({how(removal)})")
+        if removal.restored_at is not None:
+            click.echo(f"  restored {removal.restored_at:%Y-%m-%d %H:%M:%S}")
 
 
 @click.command("diff")
@@ -73,13 +78,20 @@ def diff_cmd(ctx: click.Context, url: str, old: int | None, new: int | None, for
       newswatch diff https://example.com/2025/02/11/a.html
       newswatch diff https://example.com/2025/02/11/a.html --from 1 --to 3 --format html
     """
+    from monitor.core.sources import ignore_rules, load_registry
+
+    config = config_of(ctx)
+    ignore = ignore_rules(load_registry(config.path(config.storage.seeds_dir)), url)
     with storage_of(ctx) as storage, storage.sessions() as session:
-        old_n, new_n, diff = version_diff(session, url, old, new)
+        old_n, new_n, diff = version_diff(session, url, old, new, ignore)
     if form == "json":
         click.echo(json.dumps({"from": old_n, "to": new_n, **to_json(diff)}, ensure_ascii=False, indent=2))
+    elif form == "html":  # a fragment to embed: the versions as data attributes, no plain-text header
+        click.echo(to_html(diff).replace('<div class="newswatch-diff">',
+                                         f'<div class="newswatch-diff" data-from="{old_n}" data-to="{new_n}">', 1))
     else:
         click.echo(f"--- v{old_n}\n+++ v{new_n}")
-        click.echo(to_html(diff) if form == "html" else to_text(diff) or "(no difference)")
+        click.echo(to_text(diff) or "(no difference)")
 
 
 @click.command("export")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import click
 from monitor.cli.common import accept_config, accept_config_everywhere, config_of, remember_root_config, storage_of
 from monitor.cli.lazy import LazyGroup
 from monitor.core.preflight import preflight
+from monitor.core.redact import redact_tree
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
 from storage.errors import NewswatchError
 from storage.lock import RunLocked
@@ -160,7 +160,8 @@ def config_show(ctx: click.Context) -> None:
     """Validate the configuration with every check `run` makes (channels and their secrets, folders,
     the database URL and one connection), exit status 2 with the message `run` would print when one
     fails; then print the effective values, and where each came from ("origins": file, env
-    NEWSWATCH_<SECTION>__<KEY>, or default). Secrets are never in it; a database password is shown as ***.
+    NEWSWATCH_<SECTION>__<KEY>, or default). Secrets are never in it: URL passwords and the values of
+    token/key/secret/sig query parameters are shown as ***.
 
     \b
     Examples:
@@ -170,15 +171,10 @@ def config_show(ctx: click.Context) -> None:
     config = config_of(ctx)
     preflight(config)
     data = dataclasses.asdict(config)
-    data["storage"]["database_url"] = hide_password(config.storage.database_url)
-    data["database_url"] = hide_password(config.database_url)
+    data["database_url"] = config.database_url
+    data = redact_tree(data)  # passwords, token/key/secret/sig query values, header values: ***
     data["origins"] = dict(config.origins)  # file / env NEWSWATCH_... / default, for every key
     click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
-
-
-def hide_password(url: str) -> str:
-    """A database URL as shown: its password replaced by ``***``."""
-    return re.sub(r"(?<=://)([^:/@]*):[^@/]*@", r"\1:***@", url)
 
 
 accept_config_everywhere(cli)  # the commands defined here; LazyGroup prepares the others as they load

@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from monitor.cli.common import config_of, storage_of
 from monitor.cli.queue import queue_lines
+from monitor.core.columns import display_width, pad
+from monitor.core.config import Config
 from monitor.core.run import RunSummary, run_once
-from monitor.core.status import status
+from monitor.core.status import Status, digest_waits, status
 
 DROPPED_EXAMPLES = 20  # the summary and the JSON list this many dropped URLs; count and kinds cover all
 
@@ -146,23 +149,55 @@ def status_cmd(ctx: click.Context, queue: bool) -> None:
     Example:
       newswatch status
     """
+    from monitor.core.sources import load_registry
     from monitor.queue.beats import configured
 
     config = config_of(ctx)
+    registered = [source.name for source in load_registry(config.path(config.storage.seeds_dir)).sources]
     with storage_of(ctx) as storage, storage.sessions() as session:
-        found = status(session, config.alerts.quiet_days)
-    for source in found.sources:
-        last = f"{source.last_checked_at:%Y-%m-%d %H:%M}" if source.last_checked_at else "-"
-        nxt = f"{source.next_check_at:%Y-%m-%d %H:%M}" if source.next_check_at else "-"
-        click.echo(f"{source.name:<16} last {last:<16} next {nxt:<16} every {source.interval_seconds:>6}s  "
-                   f"{source.articles:>5} articles  {source.health}")
-    run = f"{found.last_run[0]:%Y-%m-%d %H:%M} ({found.last_run[1]})" if found.last_run else "never"
-    box = found.outbox
-    click.echo(f"articles {found.articles}  last run {run}  alerts pending {box['pending']}  dead {box['dead']}  "
-               f"sent {box['sent']}")
+        found = status(session, config.alerts.quiet_days, registered=registered)
+        waits = digest_waits(session)
+    for line in status_lines(found):
+        click.echo(line)
+    for line in digest_lines(config, waits, datetime.now(UTC)):
+        click.echo(line)
     if queue or configured(config):
         for line in queue_lines(config):
             click.echo(line)
+
+
+def status_lines(found: Status) -> list[str]:
+    """One line per source, names padded by display width (Chinese names keep the columns), then totals."""
+    width = max((display_width(source.name) for source in found.sources), default=0)
+    lines = []
+    for source in found.sources:
+        last = f"{source.last_checked_at:%Y-%m-%d %H:%M}" if source.last_checked_at else "-"
+        nxt = f"{source.next_check_at:%Y-%m-%d %H:%M}" if source.next_check_at else "-"
+        lines.append(f"{pad(source.name, max(width, 16))} last {last:<16} next {nxt:<16} "
+                     f"every {source.interval_seconds:>6}s  {source.articles:>5} articles  {source.health}")
+    run = f"{found.last_run[0]:%Y-%m-%d %H:%M} ({found.last_run[1]})" if found.last_run else "never"
+    box = found.outbox
+    lines.append(f"articles {found.articles}  last run {run}  alerts pending {box['pending']}  dead {box['dead']}  "
+                 f"sent {box['sent']}")
+    return lines
+
+
+def digest_lines(config: Config, waits: dict[str, tuple[int, datetime | None]], now: datetime) -> list[str]:
+    """Each scheduled digest: its schedule, the alerts it holds and when it next sends (in its time zone)."""
+    from monitor.alerts.digest import parse_digest, zone_of
+
+    lines = []
+    for channel in config.alerts.channels:
+        schedule = parse_digest(channel.digest, channel.digest_timezone)[1]
+        if schedule is None:
+            continue
+        held, due = waits.get(channel.name, (0, None))
+        if due is not None and due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)
+        when = (due if held and due is not None else schedule.next_due(now)).astimezone(zone_of(schedule.timezone))
+        lines.append(f"digest {channel.name}: {schedule.describe()}, next {when:%Y-%m-%d %H:%M %Z}, "
+                     f"{held} alert{'s' if held != 1 else ''} waiting")
+    return lines
 
 
 COMMANDS = (run, daemon, status_cmd)

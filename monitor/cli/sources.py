@@ -16,6 +16,7 @@ from monitor.core.config import Config
 from monitor.core.opml import MAX_BYTES, parse_opml, render_opml
 from monitor.core.plan import source_statuses
 from monitor.core.proposal import Proposal, propose
+from monitor.core.redact import redact_tree
 from monitor.core.seeds import read_seeds
 from monitor.core.sourcefile import add_sources, import_sources, plan_import, registry_text, remove_source
 from monitor.core.sources import REGISTRY_FILE, load_registry, parse_registry
@@ -77,7 +78,7 @@ def _health(ctx: click.Context, config: Config) -> dict[str, SourceStatus]:
 def _record(entry: CatalogEntry) -> dict[str, Any]:
     source = entry.registered
     health = entry.health
-    return {
+    shown: dict[str, Any] = redact_tree({  # a private feed's ?token= is not shown (``sources export`` keeps it)
         "name": entry.name, "state": entry.state, "aliases": list(source.aliases) if source else [],
         "site": source.site if source else entry.site, "pages": list(source.pages) if source else [],
         "feeds": list(source.feeds) if source else [], "sitemaps": list(source.sitemaps) if source else [],
@@ -87,7 +88,8 @@ def _record(entry: CatalogEntry) -> dict[str, Any]:
         "health": health.health if health else "never checked",
         "last_checked": health.last_checked_at.isoformat() if health and health.last_checked_at else None,
         "articles": health.articles if health else 0,
-    }
+    })
+    return shown
 
 
 def _text(entry: CatalogEntry) -> str:

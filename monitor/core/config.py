@@ -63,6 +63,7 @@ class CrawlConfig:
     contact_url: str = "https://github.com/newswatch/newswatch"
     obey_robots: bool = True
     allow_networks: tuple[str, ...] = ()  # private networks that may be fetched (tests: 127.0.0.0/8)
+    dns_servers: tuple[str, ...] = ()  # "host:port" DNS servers the crawl asks; empty: the system's resolver
     concurrency: int = 16  # requests in flight at once, all sites together (a waiting retry takes none)
     concurrency_per_domain: int = 2
     download_delay: float = 1.0  # seconds between requests to one domain (AutoThrottle start)
@@ -71,6 +72,7 @@ class CrawlConfig:
     retry_after_max: float = 120.0  # seconds; a longer Retry-After is not waited for (the next run retries)
     max_page_bytes: int = 5 * 1024 * 1024
     max_feed_bytes: int = 2 * 1024 * 1024
+    max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit (uncompressed, .gz too)
     max_depth: int = 2  # link following from section pages
     max_pages_per_site: int = 200
     closespider_timeout: int = 900  # a crawl that hangs is bounded
@@ -96,6 +98,7 @@ class ScheduleConfig:
     feeds_max_minutes: float = 240.0
     sitemaps_hours: float = 24.0  # sitemaps and sitemap indexes (with robots.txt)
     articles: tuple[str, ...] = ("3h=15m", "1d=1h", "3d=3h", "7d=1d", "30d=7d")  # AGE=EVERY, then stop
+    removed: tuple[str, ...] = ("1d=6h", "7d=1d", "90d=7d")  # removed articles: AGE since removal=EVERY
     recheck_minutes: float = 5.0  # how often the daemon looks for articles due by the ladder
     alerts_seconds: float = 30.0  # the outbox worker's period
     seeds_minutes: float = 60.0  # new seed documents are imported this often
@@ -272,11 +275,13 @@ def _check_ranges(section: Any, prefix: str) -> None:
         if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
             raise ConfigError(prefix + f.name, f"must not be negative, got {value}")
     if isinstance(section, CrawlConfig):
-        for name in ("concurrency", "concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "download_timeout"):
+        for name in ("concurrency", "concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "max_sitemap_bytes",
+                     "download_timeout"):
             if getattr(section, name) <= 0:
                 raise ConfigError(prefix + name, "must be greater than zero")
     if isinstance(section, CrawlConfig):
         _check_networks(section.allow_networks, prefix + "allow_networks")
+        _check_servers(section.dns_servers, prefix + "dns_servers")
     if isinstance(section, ChannelConfig):
         _check_channel(section, prefix)
     if isinstance(section, MonitorConfig) and not 0 < section.max_shrink < 1:
@@ -289,6 +294,7 @@ def _check_ranges(section: Any, prefix: str) -> None:
         from monitor.core.schedule import parse_ladder
 
         parse_ladder(section.articles, prefix + "articles")
+        parse_ladder(section.removed, prefix + "removed")
         if section.prune_hours <= 0:
             raise ConfigError(prefix + "prune_hours", "must be greater than zero")
         if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:
@@ -332,6 +338,15 @@ def _check_networks(values: tuple[str, ...], key: str) -> None:
             ipaddress.ip_network(value, strict=False)
         except ValueError as exc:
             raise ConfigError(key, f"not a network (CIDR like 127.0.0.0/8): {value!r}") from exc
+
+
+def _check_servers(values: tuple[str, ...], key: str) -> None:
+    from crawler.netguard import parse_servers
+
+    try:
+        parse_servers(values)
+    except ValueError as exc:
+        raise ConfigError(key, str(exc)) from exc
 
 
 def _check_channel(channel: ChannelConfig, prefix: str) -> None:

@@ -30,6 +30,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
 
@@ -41,6 +42,7 @@ from monitor.alerts.outbox import deliver_pending
 from monitor.core import logs
 from monitor.core.config import Config
 from monitor.core.endpoints import daemon_app
+from monitor.core.healthcheck import HealthFacts, gather, health_limits, judge
 from monitor.core.http import HttpServer, credential
 from monitor.core.metrics import Metrics, SourceState, State
 from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets, source_validators, with_validators
@@ -51,6 +53,7 @@ from monitor.core.run import (
     crawl_options,
     finish_run,
     monitor_settings,
+    reapply_rules,
     record_health,
     retry_policy,
 )
@@ -60,8 +63,9 @@ from monitor.core.seeds import import_seeds, read_seeds
 from monitor.core.sources import load_registry
 from monitor.core.status import outbox_counts
 from storage.engine import transaction
+from storage.errors import NewswatchError
 from storage.lock import run_lock
-from storage.models import CrawlRun, Source
+from storage.models import CrawlRun, Source, utcnow
 from storage.repository import ensure_source
 
 log = logging.getLogger("newswatch.daemon")
@@ -88,7 +92,11 @@ class Daemon:
         self.stopping = asyncio.Event()
         self.slots = asyncio.Semaphore(1)
         self.ladder = parse_ladder(config.schedule.articles)
+        self.removed_ladder = parse_ladder(config.schedule.removed)
         self.exit_code = 0
+        self.started = utcnow()
+        self.health_limits = health_limits(config)
+        self.health_status = "ok"
 
     def _settings(self) -> dict[str, Any]:
         options = crawl_options(self.config, None, None)
@@ -143,7 +151,7 @@ class Daemon:
 
     async def recheck_job(self) -> None:
         with self.storage.sessions() as session:
-            due = due_articles(session, self.ladder)
+            due = due_articles(session, self.ladder, removed_ladder=self.removed_ladder)
         if due:
             await self.crawl("recheck", CrawlPlan(articles=tuple(due), known=self._known()))
 
@@ -236,6 +244,7 @@ class Daemon:
     async def start(self) -> None:
         if self.owns_runs:
             close_abandoned_runs(self.storage)
+        reapply_rules(self.config, self.storage)  # the registry is read at start: its rule changes apply now
         self.schedule_jobs()
         self.scheduler.start()
         port = self.config.daemon.metrics_port
@@ -247,9 +256,20 @@ class Daemon:
             log.info("serving %s (/healthz, /metrics%s)", self.server.url, ", the web view" if rest else "")
         log.info("daemon started: %d jobs", len(self.scheduler.get_jobs()))
 
-    def _health(self) -> tuple[bool, dict[str, Any]]:
-        ok = self.scheduler.running and not self.stopping.is_set()
-        return ok, {"jobs": len(self.scheduler.get_jobs()), "crawls": self.metrics.crawls}
+    def _health(self) -> tuple[int, dict[str, Any]]:
+        """``/healthz``: ok, degraded (reasons) or unhealthy (see monitor.core.healthcheck)."""
+        running = self.scheduler.running and not self.stopping.is_set()
+        try:
+            with self.storage.sessions() as session:
+                facts = gather(session, utcnow(), self.health_limits, running, self.started)
+        except (SQLAlchemyError, NewswatchError) as exc:
+            facts = HealthFacts(running, storage_error=type(exc).__name__ + ": " + str(exc).split("\n")[0][:200])
+        verdict = judge(facts, self.health_limits)
+        if verdict.status != self.health_status:
+            level = logging.INFO if verdict.status == "ok" else logging.WARNING
+            log.log(level, "health: %s%s", verdict.status, "".join(f"; {r}" for r in verdict.reasons))
+            self.health_status = verdict.status
+        return verdict.code, verdict.body(jobs=len(self.scheduler.get_jobs()), crawls=self.metrics.crawls)
 
     def _state(self) -> State:
         with self.storage.sessions() as session:

@@ -17,15 +17,16 @@ from starlette.types import ASGIApp
 
 from monitor.core.metrics import Metrics
 
-Health = Callable[[], tuple[bool, dict[str, Any]]]
+Health = Callable[[], tuple[int, dict[str, Any]]]  # the status code and the JSON body
 
 
 def daemon_app(health: Health, metrics: Metrics, rest: ASGIApp | None = None) -> ASGIApp:
-    """``/healthz`` (200 ok / 503 failing, JSON), ``/metrics``, and ``rest`` (or 404) for other paths."""
+    """``/healthz`` (JSON: 200 ok or degraded, 503 unhealthy; see :mod:`monitor.core.healthcheck`),
+    ``/metrics``, and ``rest`` (or 404) for other paths."""
 
     def healthz(request: Request) -> Response:
-        ok, details = health()
-        return JSONResponse({"status": "ok" if ok else "failing", **details}, status_code=200 if ok else 503)
+        code, body = health()
+        return JSONResponse(body, status_code=code)
 
     def scrape(request: Request) -> Response:
         body, content_type = metrics.exposition(request.headers.get("accept"))

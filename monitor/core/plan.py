@@ -21,6 +21,10 @@ from storage.models import Article, SourceValidator, Version
 
 NO_DISCOVERY_SITES = frozenset({"mp.weixin.qq.com"})  # WeChat has no sections, feeds or sitemaps
 BATCH = 1_000  # rows fetched at a time when the plan reads the stored articles
+# a removed article (crawler.removal) is re-checked, more slowly, for a while: withdrawn articles are
+# sometimes restored or edited (``schedule.removed``, AGE=EVERY counted from the removal)
+REMOVED_LADDER = ((timedelta(days=1), timedelta(hours=6)), (timedelta(days=7), timedelta(days=1)),
+                  (timedelta(days=90), timedelta(days=7)))
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,11 @@ def known_urls(session: Session) -> frozenset[str]:
     return frozenset(session.execute(query).scalars())
 
 
-def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]],
-                 now: datetime | None = None) -> list[ArticleTarget]:
-    """Stored articles due for a re-check by the age ``ladder`` (or flagged after an anomaly), with the
-    validators of their latest version for a conditional GET.
+def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]], now: datetime | None = None,
+                 removed_ladder: Sequence[tuple[timedelta, timedelta]] = REMOVED_LADDER) -> list[ArticleTarget]:
+    """Stored articles due for a re-check by the age ``ladder`` (or flagged after an anomaly or a first
+    404), with the validators of their latest version for a conditional GET; removed articles by the
+    slower ``removed_ladder``, counted from their removal, without validators (a restoration must be read).
 
     One query, streamed in batches, reading only the columns a target needs: no ORM objects, and no
     version bodies or stored pages in memory (a query per article used to load each latest version whole)."""
@@ -98,18 +103,21 @@ def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]]
               .group_by(Version.article_id).subquery())
     query = (
         select(Article.canonical_url, Article.discovered_from, Article.first_seen_at, Article.last_checked_at,
-               Article.next_check_at, Version.etag, Version.last_modified, Version.meta)
-        .where(Article.status == "active")
+               Article.next_check_at, Article.removed_at, Version.etag, Version.last_modified, Version.meta)
+        .where(Article.status.in_(("active", "removed")))
         .outerjoin(latest, latest.c.article_id == Article.id)
         .outerjoin(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
         .order_by(Article.id)
         .execution_options(yield_per=BATCH)
     )
     targets = []
-    for url, origin, first_seen, last_checked, next_check, etag, modified, meta in session.execute(query):
+    for url, origin, first_seen, last_checked, next_check, removed, etag, modified, meta in session.execute(query):
         flagged = next_check is not None and next_check <= now
-        if flagged or is_due(ladder, first_seen, last_checked, now):
-            targets.append(ArticleTarget(url, origin, etag, modified, key_of_meta(meta)))
+        if removed is not None:
+            if flagged or is_due(removed_ladder, removed, last_checked, now):
+                targets.append(ArticleTarget(url, origin, stored=True))
+        elif flagged or is_due(ladder, first_seen, last_checked, now):
+            targets.append(ArticleTarget(url, origin, etag, modified, key_of_meta(meta), stored=True))
     return targets
 
 

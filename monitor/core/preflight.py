@@ -3,8 +3,9 @@
 One function, :func:`preflight`, so ``config`` says exactly what ``run`` and ``daemon`` would: the alert
 channels are built (kinds known, URLs usable, secrets present in the environment), the folders are
 usable (``storage.data_dir`` and ``storage.corpus_dir`` are folders, or can be created, and can be
-written), and the database URL works (scheme known, driver importable, one connection made within
-``CONNECT_TIMEOUT`` seconds; a SQLite file that does not exist yet needs only a folder that can hold it).
+written), the database URL works (scheme known, driver importable, one connection made within
+``CONNECT_TIMEOUT`` seconds; a SQLite file that does not exist yet needs only a folder that can hold it),
+and the source registry and topic keywords load (every noise rule compiled).
 The first failure is a :class:`~storage.errors.ConfigError` naming its key, one line, nothing crawled.
 Only the probes touch the disk: a temporary file created and removed in each folder (the only honest
 test of "writable", also for root and read-only mounts); nothing is created otherwise.
@@ -41,7 +42,32 @@ def preflight(config: Config, environ: Mapping[str, str] | None = None,
     check_folder(config.path(config.storage.data_dir), "storage.data_dir")
     check_folder(config.path(config.storage.corpus_dir), "storage.corpus_dir")
     check_database(config, connect_timeout)
+    check_sources(config)
     return Ready(channels)
+
+
+def check_sources(config: Config) -> None:
+    """The registry (``sources.toml``: every rule compiled) and the topic keywords load as ``run`` loads
+    them; their errors name the file and the entry."""
+    from monitor.core.run import keywords
+    from monitor.core.sources import load_registry
+
+    load_registry(config.path(config.storage.seeds_dir))
+    keywords(config)
+
+
+def check_storage_paths(config: Config) -> None:
+    """The folders storage needs are folders (or can be made): ``storage.data_dir`` and, for SQLite, the
+    database file's folder; the database file, when it exists, is a file. Nothing is created or written
+    (a read-only command such as ``status`` or ``serve`` works on a read-only mount)."""
+    check_folder(config.path(config.storage.data_dir), "storage.data_dir", writable=False)
+    path = database_path(config.database_url)
+    if path is None:
+        return
+    key = "storage.database_url" if config.storage.database_url else "storage.data_dir"
+    if path.exists() and not path.is_file():
+        raise ConfigError(key, f"the SQLite database {path} is not a file")
+    check_folder(path.parent, key, writable=False)
 
 
 def check_database(config: Config, timeout: float) -> None:
@@ -62,15 +88,15 @@ def check_database(config: Config, timeout: float) -> None:
         check_folder(path.parent, key)  # the first run creates the file there
 
 
-def check_folder(path: Path, key: str) -> None:
-    """``path`` is a writable folder, or can be created as one; ConfigError naming ``key`` otherwise."""
+def check_folder(path: Path, key: str, writable: bool = True) -> None:
+    """``path`` is a (``writable``) folder, or can be created as one; ConfigError naming ``key`` otherwise."""
     existing = path
     while not existing.exists() and existing.parent != existing:
         existing = existing.parent
     if not existing.is_dir():
         where = f"{path} is" if existing == path else f"{path} cannot be created: {existing} is"
         raise ConfigError(key, f"{where} a file, not a folder")
-    problem = _write_problem(existing)
+    problem = _write_problem(existing) if writable else None
     if problem:
         where = f"{path} is" if existing == path else f"{path} cannot be created: {existing} is"
         raise ConfigError(key, f"{where} not writable ({problem})")

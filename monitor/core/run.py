@@ -66,6 +66,8 @@ class RunSummary:
             "changed": self.count("newswatch/articles/changed") + self.count("newswatch/articles/revert"),
             "baseline": self.count("newswatch/articles/baseline"),
             "anomalies": self.count("newswatch/articles/anomaly"),
+            "removed": self.count("newswatch/articles/removed"),
+            "restored": self.count("newswatch/articles/restored"),
             "unchanged": self.count("newswatch/articles/unchanged") + self.count("newswatch/articles/not_modified"),
             "rejected": self.count("newswatch/rejected/"),
             "refused": self.count("newswatch/errors/refused_"),
@@ -91,11 +93,11 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
     return CrawlOptions(
         database_url=config.database_url, corpus_dir=str(config.path(config.storage.corpus_dir)),
         keywords=keywords(config), user_agent=crawl.user_agent, contact_url=crawl.contact_url,
-        obey_robots=crawl.obey_robots, allow_networks=crawl.allow_networks,
+        obey_robots=crawl.obey_robots, allow_networks=crawl.allow_networks, dns_servers=crawl.dns_servers,
         concurrency=crawl.concurrency, concurrency_per_domain=crawl.concurrency_per_domain,
         download_delay=crawl.download_delay, download_timeout=crawl.download_timeout, retries=crawl.retries,
         retry_after_max=crawl.retry_after_max, max_page_bytes=crawl.max_page_bytes,
-        max_feed_bytes=crawl.max_feed_bytes, max_depth=crawl.max_depth,
+        max_feed_bytes=crawl.max_feed_bytes, max_sitemap_bytes=crawl.max_sitemap_bytes, max_depth=crawl.max_depth,
         max_pages_per_site=crawl.max_pages_per_site, closespider_timeout=crawl.closespider_timeout,
         extract_workers=crawl.extract_workers,
         cassette=str(cassette) if cassette else None, cassette_mode=mode,
@@ -115,7 +117,7 @@ def plan_run(config: Config, storage: Storage) -> CrawlPlan:
     entries, _problems = read_seeds(seeds_dir)
     ladder = parse_ladder(config.schedule.articles)
     with storage.sessions() as session:
-        due = due_articles(session, ladder)
+        due = due_articles(session, ladder, removed_ladder=parse_ladder(config.schedule.removed))
         known = known_urls(session)
         validators = source_validators(session)
     return with_validators(build_plan(entries, load_registry(seeds_dir), due, known), validators)
@@ -137,9 +139,24 @@ def run_once(config: Config, cassette: Path | None = None, mode: str | None = No
         with run_lock(storage.engine):
             close_abandoned_runs(storage)
             import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
-            return _cycle(config, storage, channels, cassette, mode, log_level, progress)
+            rebaselined = reapply_rules(config, storage)
+            return _cycle(config, storage, channels, cassette, mode, log_level, progress, rebaselined)
     finally:
         storage.close()
+
+
+def reapply_rules(config: Config, storage: Storage) -> int:
+    """Changed ``include``/``exclude`` rules re-applied to stored pages before the crawl (a page answering
+    304 is never fetched in full: without this it kept the text of the old rules); the articles re-baselined."""
+    from monitor.changes.reextract import reapply_selectors
+    from storage.corpus import Corpus
+
+    rules = source_rules(load_registry(config.path(config.storage.seeds_dir)))
+    report = reapply_selectors(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules)
+    if report.checked:
+        log.info("source rules changed: %d stored pages re-extracted, %d re-baselined, %d rejected by the rules",
+                 report.checked, report.rebaselined, report.rejected)
+    return report.rebaselined
 
 
 def close_abandoned_runs(storage: Storage) -> int:
@@ -153,7 +170,7 @@ def close_abandoned_runs(storage: Storage) -> int:
 
 
 def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cassette: Path | None,
-           mode: str | None, log_level: str, progress: str) -> RunSummary:
+           mode: str | None, log_level: str, progress: str, rebaselined: int = 0) -> RunSummary:
     plan = plan_run(config, storage)
     with transaction(storage.sessions) as session:
         run = CrawlRun(kind=mode or "run", stats={"planned_articles": len(plan.articles)})
@@ -164,7 +181,7 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cass
     crawler, error = crawl(plan, settings) if plan.articles or plan.sites else (None, None)
     record_health(storage, plan, crawler, config, channels)
     delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
-    return finish_run(storage, run_id, crawler, error, delivered)
+    return finish_run(storage, run_id, crawler, error, delivered, rebaselined)
 
 
 def run_settings(config: Config, cassette: Path | None, mode: str | None, log_level: str,
@@ -236,10 +253,13 @@ def _news_spider(crawler: Crawler | None) -> NewsSpider | None:
 
 
 def finish_run(storage: Storage, run_id: int, crawler: Crawler | None, error: str | None,
-            delivered: DeliveryReport) -> RunSummary:
-    """Record the run's figures; ``crawler`` None: nothing was planned, so nothing was crawled."""
+            delivered: DeliveryReport, rebaselined: int = 0) -> RunSummary:
+    """Record the run's figures; ``crawler`` None: nothing was planned, so nothing was crawled;
+    ``rebaselined``: stored pages re-baselined under changed rules before the crawl (counted as baselines)."""
     scrapy_stats = crawler.stats.get_stats() if crawler is not None and crawler.stats else {}
     stats: dict[str, Any] = {k: _jsonable(v) for k, v in scrapy_stats.items()}
+    if rebaselined:
+        stats["newswatch/articles/baseline"] = int(stats.get("newswatch/articles/baseline", 0)) + rebaselined
     if crawler is None:
         stats["finish_reason"] = "finished"  # an empty plan: finished without a crawl
     stats.update({"newswatch/alerts/sent": delivered.sent, "newswatch/alerts/failed": delivered.failed,

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.core.config import Config
+from monitor.core.preflight import check_storage_paths
 from storage.engine import make_engine, session_factory
 from storage.migrate_state import require_current
 
@@ -27,7 +28,11 @@ class Storage:
 
 
 def open_storage(config: Config, check_schema: bool = True) -> Storage:
-    """The configured database; with ``check_schema`` it must be migrated to the newest revision."""
+    """The configured database; with ``check_schema`` it must be migrated to the newest revision.
+
+    Every command opens storage here, so every command checks its paths alike (``storage.data_dir`` a
+    folder or creatable, a SQLite file's folder too): a ConfigError naming the key, never a traceback."""
+    check_storage_paths(config)
     engine = make_engine(config.database_url)
     if check_schema:
         try:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from crawler.selectors import Selection
-from crawler.urls import site_of, try_canonical_url
-from monitor.changes.ignore import compile_patterns
+from crawler.urls import for_site, site_of, try_canonical_url
+from monitor.changes.ignore import IgnoreRules, compile_patterns
 from storage.errors import ConfigError
 
 REGISTRY_FILE = "sources.toml"
@@ -113,6 +113,12 @@ def source_rules(registry: Registry) -> dict[str, dict[str, tuple[str, ...]]]:
             for key, values in rules.items():
                 merged[key] = tuple(dict.fromkeys((*merged.get(key, ()), *values)))
     return by_site
+
+
+def ignore_rules(registry: Registry, url: str) -> IgnoreRules | None:
+    """The compiled ``ignore`` patterns of the source(s) of ``url``'s site (None: none)."""
+    rules = for_site(source_rules(registry), url)
+    return compile_patterns(rules.get("ignore", ())) if rules else None
 
 
 def source_names(registry: Registry) -> dict[str, str]:

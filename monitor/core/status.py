@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,6 +31,13 @@ class Status:
     last_run: tuple[datetime, str] | None
 
 
+def digest_waits(session: Session) -> dict[str, tuple[int, datetime | None]]:
+    """Per channel: the pending alerts and the earliest time one is due (a scheduled digest's next send)."""
+    rows = session.execute(select(AlertOutbox.channel, func.count(), func.min(AlertOutbox.next_attempt_at))
+                           .where(AlertOutbox.state == "pending").group_by(AlertOutbox.channel)).all()
+    return {channel: (int(count), due) for channel, count, due in rows}
+
+
 def outbox_counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(AlertOutbox.state, func.count()).group_by(AlertOutbox.state)).all()
     counts = {"pending": 0, "sent": 0, "dead": 0}
@@ -48,7 +56,9 @@ def _health(source: Source, last_new: datetime | None, quiet_days: float, now: d
     return "quiet" if now - reference > timedelta(days=quiet_days) else "ok"
 
 
-def status(session: Session, quiet_days: float, now: datetime | None = None) -> Status:
+def status(session: Session, quiet_days: float, now: datetime | None = None,
+           registered: Sequence[str] = ()) -> Status:
+    """Every source storage knows, then every ``registered`` one it does not (never checked yet)."""
     now = now or datetime.now(UTC)
     sources = []
     for source in session.execute(select(Source).order_by(Source.name)).scalars():
@@ -60,6 +70,9 @@ def status(session: Session, quiet_days: float, now: datetime | None = None) -> 
             ).one()
         sources.append(SourceStatus(source.name, source.url, source.last_checked_at, source.next_check_at,
                                     source.interval_seconds, _health(source, last_new, quiet_days, now), int(count)))
+    known = {source.name for source in sources}
+    sources += [SourceStatus(name, None, None, None, 0, "never checked", 0)
+                for name in registered if name not in known]
     total = int(session.execute(select(func.count()).select_from(Article)).scalar_one())
     run = session.execute(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).scalars().first()
     last = (run.started_at, run.outcome) if run is not None else None

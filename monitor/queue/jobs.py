@@ -59,7 +59,8 @@ class CrawlJob:
         return {
             "schema": SCHEMA, "site": self.site, "planned_by": list(self.planned_by),
             "articles": [{"url": a.url, "discovered_from": a.discovered_from, "etag": a.etag,
-                          "last_modified": a.last_modified} for a in self.articles],
+                          "last_modified": a.last_modified, **({"stored": True} if a.stored else {})}
+                         for a in self.articles],
             "targets": [{"name": t.name, "pages": list(t.pages), "feeds": list(t.feeds),
                          "sitemaps": list(t.sitemaps), "robots": t.robots, "roots": list(t.roots)}
                         for t in self.targets],
@@ -87,11 +88,15 @@ def read_crawl_job(data: Any) -> CrawlJob:
 
 
 def _article(data: Any) -> ArticleTarget:
-    fields = _exact(data, "articles[]", {"url", "discovered_from", "etag", "last_modified"})
+    keys = {"url", "discovered_from", "etag", "last_modified"}
+    fields = _exact(data, "articles[]", keys | ({"stored"} if isinstance(data, dict) and "stored" in data else set()))
+    stored = fields.get("stored", False)  # a stored article (its 404 is its removal); absent in older jobs
+    if not isinstance(stored, bool):
+        raise JobRejected("articles[].stored: expected true or false")
     return ArticleTarget(_url(fields["url"], "articles[].url"),
                          _optional(fields["discovered_from"], "articles[].discovered_from", MAX_URL),
                          _optional(fields["etag"], "articles[].etag", MAX_TEXT),
-                         _optional(fields["last_modified"], "articles[].last_modified", MAX_TEXT))
+                         _optional(fields["last_modified"], "articles[].last_modified", MAX_TEXT), stored=stored)
 
 
 def _target(data: Any) -> SiteTarget:

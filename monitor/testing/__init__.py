@@ -42,6 +42,7 @@ _EXPORTS = {
     "ChangeRecord": "monitor.testing.records",
     "CorpusFile": "monitor.testing.records",
     "OutboxEntry": "monitor.testing.records",
+    "RemovalRecord": "monitor.testing.records",
     "ReplayResult": "monitor.testing.records",
     "ReplaySummary": "monitor.testing.records",
     "RunError": "monitor.testing.records",
@@ -51,7 +52,7 @@ _EXPORTS = {
 }
 __all__ = [
     "AnomalyRecord", "ArticleRecord", "ChangeRecord", "ChannelSpec", "CorpusFile", "Delivery", "OutboxEntry",
-    "ReplayResult", "ReplaySummary", "Replayer", "RunError", "Source", "WebhookReceiver", "Workspace",
+    "RemovalRecord", "ReplayResult", "ReplaySummary", "Replayer", "RunError", "Source", "WebhookReceiver", "Workspace",
 ]
 
 

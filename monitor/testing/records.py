@@ -1,8 +1,8 @@
 """What one replayed run left behind, as frozen records (pure: no I/O here).
 
 :class:`ReplayResult` is what ``newswatch_replay(...)`` returns: the run summary that
-``newswatch run --json`` printed, the articles that run stored as new, the changes and anomalies it
-recorded, the corpus documents it wrote and the outbox rows (events per channel) it created, plus the
+``newswatch run --json`` printed, the articles that run stored as new, the changes, anomalies and
+removals (删稿) it recorded, the corpus documents it wrote and the outbox rows (events per channel) it created, plus the
 webhook deliveries the replay's receivers got while it ran.
 """
 
@@ -71,7 +71,7 @@ class ChangeRecord:
 
     url: str
     title: str | None  # the title of the new version
-    change_class: str  # title | body_edit | addition | deletion | minor | metadata_only
+    change_class: str  # title | body_edit | addition | deletion | reordered | minor | metadata_only
     changed_fields: tuple[str, ...]
     from_version: int
     to_version: int
@@ -87,6 +87,19 @@ class AnomalyRecord:
     reason: str
     detail: str | None
     http_status: int | None
+
+
+@dataclass(frozen=True)
+class RemovalRecord:
+    """An article the run found taken down (docs/removal.md): how, with what evidence, the last version held."""
+
+    url: str
+    title: str | None  # of the last version held
+    kind: str  # gone | withdrawn | redirected | hidden
+    http_status: int | None
+    notice: str | None  # the notice served in place of the article (withdrawn)
+    location: str | None  # where the redirect went (redirected)
+    version: int | None  # the last version held
 
 
 @dataclass(frozen=True)
@@ -128,6 +141,14 @@ class ReplayResult:
     deliveries: tuple[Delivery, ...]  # what this replay's webhook receivers got during the run
     stdout: str = field(repr=False)
     stderr: str = field(repr=False)
+    removed_articles: tuple[RemovalRecord, ...] = ()  # articles this run found taken down
+
+    def removed(self, url: str) -> RemovalRecord:
+        """The removal recorded for ``url`` in this run; KeyError when there is none."""
+        found = {r.url: r for r in self.removed_articles}
+        if url not in found:
+            raise KeyError(_missing("removal", url, found))
+        return found[url]
 
     def new_article(self, url: str) -> ArticleRecord:
         """The new article stored for ``url``; KeyError naming the URLs there are when there is none."""

@@ -127,4 +127,5 @@ class Replayer:
         deliveries = tuple(d for log, start in zip(logs, received, strict=True)
                            for d in log.deliveries[start:])
         return ReplayResult(cassette, summary, found.new_articles, found.baselines, found.changed_articles,
-                            found.anomalies, found.documents, found.events, deliveries, done.stdout, done.stderr)
+                            found.anomalies, found.documents, found.events, deliveries, done.stdout, done.stderr,
+                            removed_articles=found.removed_articles)

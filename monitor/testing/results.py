@@ -20,11 +20,18 @@ from sqlalchemy.orm import Session
 
 from monitor.alerts.events import Event
 from monitor.changes.detect import SEED_EXTRACTOR
-from monitor.testing.records import AnomalyRecord, ArticleRecord, ChangeRecord, CorpusFile, OutboxEntry
+from monitor.testing.records import (
+    AnomalyRecord,
+    ArticleRecord,
+    ChangeRecord,
+    CorpusFile,
+    OutboxEntry,
+    RemovalRecord,
+)
 from storage.corpus import read_document
 from storage.engine import make_engine, session_factory
 from storage.errors import ReplayError
-from storage.models import AlertOutbox, Anomaly, Article, Change, Version
+from storage.models import AlertOutbox, Anomaly, Article, Change, Removal, Version
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ class Marks:
     anomalies: int
     outbox: int
     corpus: Mapping[str, str]  # file name (relative to the corpus folder) -> SHA-256 of its bytes
+    removals: int = 0
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class Found:
     anomalies: tuple[AnomalyRecord, ...]
     events: tuple[OutboxEntry, ...]
     documents: tuple[CorpusFile, ...]
+    removed_articles: tuple[RemovalRecord, ...] = ()
 
 
 def corpus_hashes(folder: Path) -> Mapping[str, str]:
@@ -61,13 +70,13 @@ def take_marks(database_url: str, corpus_dir: Path) -> Marks:
     try:
         with session_factory(engine)() as session:
             tops = [int(session.execute(select(func.max(table.id))).scalar() or 0)
-                    for table in (Version, Change, Anomaly, AlertOutbox)]
+                    for table in (Version, Change, Anomaly, AlertOutbox, Removal)]
     except SQLAlchemyError as exc:
         raise ReplayError(f"cannot read the workspace database {database_url}: {exc}") from exc
     finally:
         engine.dispose()
-    versions, changes, anomalies, outbox = tops
-    return Marks(versions, changes, anomalies, outbox, corpus_hashes(corpus_dir))
+    versions, changes, anomalies, outbox, removals = tops
+    return Marks(versions, changes, anomalies, outbox, corpus_hashes(corpus_dir), removals)
 
 
 def read_results(database_url: str, corpus_dir: Path, marks: Marks) -> Found:
@@ -76,7 +85,8 @@ def read_results(database_url: str, corpus_dir: Path, marks: Marks) -> Found:
         with session_factory(engine)() as session:
             new, baselines = _versions(session, marks.versions)
             return Found(new, baselines, _changes(session, marks.changes), _anomalies(session, marks.anomalies),
-                         _outbox(session, marks.outbox), _documents(corpus_dir, marks.corpus))
+                         _outbox(session, marks.outbox), _documents(corpus_dir, marks.corpus),
+                         _removals(session, marks.removals))
     except SQLAlchemyError as exc:
         raise ReplayError(f"cannot read the workspace database {database_url}: {exc}") from exc
     finally:
@@ -129,6 +139,15 @@ def _anomalies(session: Session, mark: int) -> tuple[AnomalyRecord, ...]:
              .where(Anomaly.id > mark).order_by(Anomaly.id))
     return tuple(AnomalyRecord(article.canonical_url, anomaly.reason, anomaly.detail, anomaly.http_status)
                  for anomaly, article in session.execute(query).all())
+
+
+def _removals(session: Session, mark: int) -> tuple[RemovalRecord, ...]:
+    query = (select(Removal, Article, Version).join(Article, Removal.article_id == Article.id)
+             .outerjoin(Version, Version.id == Removal.version_id).where(Removal.id > mark).order_by(Removal.id))
+    return tuple(RemovalRecord(article.canonical_url, version.title if version else None, removal.kind,
+                               removal.http_status, removal.notice, removal.location,
+                               version.number if version else None)
+                 for removal, article, version in session.execute(query).all())
 
 
 def _outbox(session: Session, mark: int) -> tuple[OutboxEntry, ...]:

@@ -9,7 +9,8 @@
 Layout under ``root``: ``newswatch.toml``, ``seeds/`` (seed documents and ``sources.toml``),
 ``data/newswatch.db`` and ``data/corpus/`` (``changes/`` inside). The config differs from newswatch's
 defaults in two ways, both for replays: every stored article is re-checked on every run
-(``schedule.articles = ["3650d=0s"]``, so a second replay sees what changed) and, when replaying,
+(``schedule.articles = ["3650d=0s"]``, and ``schedule.removed`` alike, so a second replay sees what
+changed)
 ``crawl.download_delay = 0`` (a cassette needs no politeness; a recording keeps the polite default).
 
 Sources given to :meth:`Workspace.set_sources` are written to the registry (``seeds/sources.toml``),
@@ -41,7 +42,7 @@ CALLER_ENV_PREFIX = "NEWSWATCH_"  # the caller's config file, database, override
 _MAIN = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
 DEFAULTS: Mapping[str, Mapping[str, ConfigValue]] = MappingProxyType({
     "storage": {"data_dir": "data", "corpus_dir": "data/corpus", "seeds_dir": "seeds"},
-    "schedule": {"articles": ("3650d=0s",)},  # re-check every stored article on every run
+    "schedule": {"articles": ("3650d=0s",), "removed": ("3650d=0s",)},  # re-check every stored article every run
 })
 _PLACE = "the workspace keeps its database, corpus and seeds under its root (results are read from there)"
 OWNED: Mapping[str, Mapping[str, str]] = MappingProxyType({  # keys configure() refuses, and why

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from monitor.web import queries
-from monitor.web.deps import change_filter, paging, read, settings_of
+from monitor.web.deps import MAX_PAGE, StoredId, change_filter, paging, read, settings_of
 from monitor.web.queries import MAX_PER_PAGE, AnomalyRow, ArticleRow, ChangeRow, Paging, SourceRow, VersionRow
 
-PageQuery = Annotated[int, Query(ge=1, description="Page number, from 1.")]
+PageQuery = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 SizeQuery = Annotated[int | None, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")]
 
 
@@ -75,7 +75,7 @@ def router() -> APIRouter:
         return ChangesPage(found.items, paged.page, paged.per_page, found.total, _next(request, paged, found.total))
 
     @api.get("/articles/{article_id}", summary="An article, its changes and anomalies, its latest text")
-    def article(request: Request, article_id: int) -> ArticleDetail:
+    def article(request: Request, article_id: StoredId) -> ArticleDetail:
         found = read(request, queries.article, article_id)
         if found is None:
             raise HTTPException(404, f"no article {article_id}")
@@ -87,7 +87,8 @@ def router() -> APIRouter:
                              latest[0] if latest else None, latest[1] if latest else "")
 
     @api.get("/articles/{article_id}/versions", summary="An article's versions, oldest first")
-    def versions(request: Request, article_id: int, page: PageQuery = 1, per_page: SizeQuery = None) -> VersionsPage:
+    def versions(request: Request, article_id: StoredId, page: PageQuery = 1,
+                 per_page: SizeQuery = None) -> VersionsPage:
         if read(request, queries.article, article_id) is None:
             raise HTTPException(404, f"no article {article_id}")
         paged = paging(request, page, per_page)

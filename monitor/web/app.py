@@ -9,6 +9,7 @@ and the pages send a Content-Security-Policy that allows no script at all.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,7 +28,10 @@ from monitor.web import api, feed_routes, pages
 from monitor.web.deps import BadInput, WebSettings, root
 from monitor.web.format import datetime_text, page_query
 from monitor.web.links import safe_url
+from monitor.web.once import OncePerCause
+from storage.errors import StorageError
 
+log = logging.getLogger("newswatch.web")
 HERE = Path(__file__).parent
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -50,6 +55,7 @@ def create_app(sessions: sessionmaker[Session], settings: WebSettings | None = N
                   version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.sessions = sessions
     app.state.settings = settings or WebSettings()
+    app.state.storage_errors = OncePerCause(log)
     views = templates()
     app.state.templates = views
     app.include_router(pages.router())
@@ -93,6 +99,12 @@ def _errors(app: FastAPI, views: Jinja2Templates) -> None:
         response = answer(request, exc.status_code, str(exc.detail))
         response.headers.update(exc.headers or {})
         return response
+
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(StorageError)
+    async def storage_down(request: Request, exc: Exception) -> Response:
+        app.state.storage_errors.report(exc)
+        return answer(request, 503, "storage is not available; try again later")
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -10,13 +10,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
-from fastapi import Request
+from fastapi import Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.core.config import Config
 from monitor.web.queries import MAX_PER_PAGE, ChangeFilter, Paging
+
+MAX_ID = 2**31 - 1  # the largest id any database of ours stores (PostgreSQL ``integer``)
+MAX_PAGE = 1_000_000  # page x MAX_PER_PAGE stays far below every database's offset limit
+StoredId = Annotated[int, Path(ge=1, le=MAX_ID, description="An id as storage gives it.")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_ID, description="A version number, from 1.")]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,8 +55,8 @@ def settings_of(request: Request) -> WebSettings:
 
 
 def paging(request: Request, page: int, per_page: int | None) -> Paging:
-    if page < 1:
-        raise BadInput(f"page: must be 1 or more, got {page}")
+    if not 1 <= page <= MAX_PAGE:
+        raise BadInput(f"page: must be between 1 and {MAX_PAGE}, got {page}")
     size = settings_of(request).page_size if per_page is None else per_page
     if not 1 <= size <= MAX_PER_PAGE:
         raise BadInput(f"per_page: must be between 1 and {MAX_PER_PAGE}, got {size}")

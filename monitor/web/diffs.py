@@ -46,12 +46,18 @@ def diff_view(change: ChangeRow, old: Text, new: Text, diff: Diff | None = None)
 
 
 def load_diff(session: Session, article_id: int, to_version: int) -> DiffView | None:
-    """The diff of the change that made ``to_version``; ``None`` when there is no such change."""
+    """The diff of the change that made ``to_version`` — the one stored with it, which the change document
+    and the alert show (ignore rules and template applied) — ``None`` when there is no such change."""
     change = queries.change_of(session, article_id, to_version)
     if change is None:
         return None
-    old = queries.version_text(session, article_id, change.from_version)
-    new = queries.version_text(session, article_id, change.to_version)
+    return load_stored_diff(session, change)
+
+
+def _recomputed(session: Session, change: ChangeRow) -> DiffView | None:
+    """The diff of the two versions' stored texts (a change recorded before diffs were stored)."""
+    old = queries.version_text(session, change.article_id, change.from_version)
+    new = queries.version_text(session, change.article_id, change.to_version)
     if old is None or new is None:
         return None
     return diff_view(change, old, new)
@@ -62,5 +68,5 @@ def load_stored_diff(session: Session, change: ChangeRow) -> DiffView:
     data, old_title, new_title = queries.stored_diff(session, change.article_id, change.to_version) or (None, None,
                                                                                                       None)
     if data is None:
-        return load_diff(session, change.article_id, change.to_version) or diff_view(change, (None, ""), (None, ""))
+        return _recomputed(session, change) or diff_view(change, (None, ""), (None, ""))
     return diff_view(change, (old_title, ""), (new_title, ""), from_json(data))

@@ -1,4 +1,5 @@
-"""The Atom feed routes: changes (all, per source, per article) and new articles (all, per source)."""
+"""The Atom feed routes: changes (all, per source, per article), new articles (all, per source), and
+removed articles."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 
-from monitor.web import queries
-from monitor.web.deps import absolute, read, settings_of
+from monitor.web import queries, removals
+from monitor.web.deps import StoredId, absolute, read, settings_of
 from monitor.web.diffs import DiffView, load_stored_diff
-from monitor.web.feeds import FeedInfo, articles_feed, changes_feed
+from monitor.web.feeds import FeedInfo, articles_feed, changes_feed, removals_feed
 from monitor.web.queries import ChangeFilter, Paging
 
 ATOM = "application/atom+xml; charset=utf-8"
@@ -48,7 +49,7 @@ def router() -> APIRouter:
         return _changes(request, ChangeFilter(source=name), info)
 
     @feeds.get("/articles/{article_id}/changes.atom")
-    def article_changes(request: Request, article_id: int) -> Response:
+    def article_changes(request: Request, article_id: StoredId) -> Response:
         found = read(request, queries.article, article_id)
         if found is None:
             raise HTTPException(404, f"no article {article_id}")
@@ -65,6 +66,13 @@ def router() -> APIRouter:
     def source_new_articles(request: Request, name: str) -> Response:
         _known_source(request, name)
         return _articles(request, name)
+
+    @feeds.get("/removed.atom")
+    def removed_articles(request: Request) -> Response:
+        info = FeedInfo("urn:newswatch:feed:removed", "newswatch: removed articles", str(request.url),
+                        absolute(request, "/removed"))
+        found = read(request, removals.recent_removals, Paging(1, settings_of(request).feed_size)).items
+        return Response(removals_feed(info, found, absolute(request, "/articles/{article_id}")), media_type=ATOM)
 
     return feeds
 

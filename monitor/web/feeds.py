@@ -2,7 +2,8 @@
 
 Every change is its own entry, with the id of its alert event (``urn:newswatch:event:<id>``: derived from
 the article's URL and version number, so it is stable across restarts and rebuilt databases) and the
-escaped HTML diff as its content. New articles are entries with the id of their ``article.new`` event.
+escaped HTML diff as its content. New articles are entries with the id of their ``article.new`` event,
+removals with the id of their ``article.removed`` event.
 Fetched text is untrusted: characters XML cannot hold are dropped before it reaches the XML writer.
 """
 
@@ -19,6 +20,7 @@ from feedgen.feed import FeedGenerator
 from monitor.web.diffs import DiffView
 from monitor.web.links import safe_url
 from monitor.web.queries import ArticleRow
+from monitor.web.removals import RemovalRow
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -102,3 +104,23 @@ def articles_feed(info: FeedInfo, articles: Sequence[ArticleRow], link: str) -> 
 def _link(url: str) -> str:
     href = safe_url(url)
     return f'<a href="{escape(href)}">{escape(url)}</a>' if href else escape(url)
+
+
+def removals_feed(info: FeedInfo, removals: Sequence[RemovalRow], link: str) -> bytes:
+    """An Atom feed of removed articles (newest first); ``link`` formats with ``{article_id}``."""
+    feed = _feed(info, removals[0].detected_at if removals else EPOCH)
+    for removal in removals:
+        entry = feed.add_entry(order="append")
+        entry.id(entry_id(removal.event_id))
+        entry.title(xml_text(f"[removed: {removal.kind}] {removal.title or removal.url}"))
+        entry.link(href=link.format(article_id=removal.article_id), rel="alternate")
+        entry.updated(removal.restored_at or removal.detected_at)
+        entry.published(removal.detected_at)
+        entry.category(term="removed")
+        evidence = "".join(f" {part}" for part in (f"HTTP {removal.http_status}" if removal.http_status else "",
+                                                    f"“{removal.notice}”" if removal.notice else "") if part)
+        where = f" to {_link(removal.location)}" if removal.location else ""
+        restored = f" Restored {removal.restored_at.isoformat()}." if removal.restored_at else ""
+        entry.content(xml_text(f"<p>{escape(removal.kind)}:{escape(evidence)}{where}. Last text held: "
+                               f"v{removal.version or 0} of {_link(removal.url)}.{restored}</p>"), type="html")
+    return bytes(feed.atom_str(pretty=True))

@@ -1,5 +1,5 @@
 """The HTML pages (Jinja2, autoescaped, no JavaScript): recent changes, an article, a diff, new articles
-per source, sources, the outbox, and the list of feeds."""
+per source, removed articles, sources, the outbox, and the list of feeds."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from monitor.web import queries
-from monitor.web.deps import BadInput, change_filter, paging, parse_int, read, settings_of
+from monitor.web import queries, removals
+from monitor.web.deps import BadInput, StoredId, VersionNumber, change_filter, paging, parse_int, read, settings_of
 from monitor.web.diffs import load_diff
 
 PER_SOURCE = 10  # newest articles shown for each source on /new
@@ -40,17 +40,25 @@ def changes(request: Request, source: str | None = None, change_class: str | Non
                          "until": until or ""})
 
 
-def article(request: Request, article_id: int) -> HTMLResponse:
+def article(request: Request, article_id: StoredId) -> HTMLResponse:
     found = read(request, queries.article, article_id)
     if found is None:
         raise HTTPException(404, f"no article {article_id}")
     versions = read(request, queries.versions, article_id)
     latest = read(request, queries.version_text, article_id, versions[-1].number) if versions else None
     return render(request, "article.html", article=found, versions=versions,
-                  anomalies=read(request, queries.anomalies, article_id), body=latest[1] if latest else "")
+                  anomalies=read(request, queries.anomalies, article_id), body=latest[1] if latest else "",
+                  removals=read(request, removals.removals_of, article_id))
 
 
-def diff(request: Request, article_id: int, version: int) -> HTMLResponse:
+def removed(request: Request, still: str | None = None, page: str | None = None) -> HTMLResponse:
+    """Removed articles, newest first; ``still=1``: only those not restored (the "removed" filter)."""
+    paged = _page(request, page)
+    return render(request, "removed.html", found=read(request, removals.recent_removals, paged, bool(still)),
+                  paging=paged, still=bool(still))
+
+
+def diff(request: Request, article_id: StoredId, version: VersionNumber) -> HTMLResponse:
     view = read(request, load_diff, article_id, version)
     if view is None:
         raise HTTPException(404, f"article {article_id} has no change to version {version}")
@@ -86,7 +94,7 @@ def feeds(request: Request) -> HTMLResponse:
 
 ROUTES: dict[str, Callable[..., HTMLResponse]] = {
     "/": changes, "/articles/{article_id}": article, "/articles/{article_id}/changes/{version}": diff,
-    "/new": new, "/sources": sources, "/outbox": outbox, "/feeds": feeds,
+    "/new": new, "/removed": removed, "/sources": sources, "/outbox": outbox, "/feeds": feeds,
 }
 
 

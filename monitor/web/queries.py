@@ -15,11 +15,12 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from monitor.alerts.events import event_id
+from monitor.changes.detect import CHANGE_CLASSES
 from monitor.core.status import status
 from storage.models import AlertOutbox, Anomaly, Article, Change, Source, Version
 
 MAX_PER_PAGE = 200
-CHANGE_CLASSES = ("title", "body_edit", "addition", "deletion", "minor", "metadata_only")  # README
+
 T = TypeVar("T")
 
 

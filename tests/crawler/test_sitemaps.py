@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.sitemaps import Sitemap, SitemapEntry, gunzip, parse_sitemap, sitemaps_from_robots, w3c_datetime
+from crawler.compression import gunzip
+from crawler.sitemaps import Sitemap, SitemapEntry, parse_sitemap, sitemaps_from_robots, w3c_datetime
 from storage.errors import ParseError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sitemaps"

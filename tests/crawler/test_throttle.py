@@ -22,13 +22,19 @@ BOUNDS = DelayBounds(min_delay=0.0, max_delay=60.0)
 @pytest.mark.parametrize(("current", "latency", "status", "expected"), [
     (0.4, 0.002, 200, 0.201),
     (0.4, 0.002, 304, 0.002),
-    (0.4, 0.002, 503, 0.4),
+    (0.4, 0.002, 503, 0.8),
+    (0.4, 0.002, 429, 0.8),
+    (0.4, 0.002, 500, 0.4),
     (0.4, 0.002, 301, 0.4),
+    (0.4, 0.002, 404, 0.201),
+    (0.4, 0.002, 410, 0.201),
+    (0.01, 0.5, 404, 0.5),
     (0.01, 0.5, 200, 0.5),
     (0.01, 0.5, 304, 0.5),
     (0.01, 0.5, 503, 0.5),
     (0.4, 90.0, 200, 60.0),
-], ids=["200-lowers-halfway", "304-lowers-at-once", "error-holds", "redirect-holds", "slow-200-raises",
+], ids=["200-lowers-halfway", "304-lowers-at-once", "503-doubles", "429-doubles", "error-holds",
+        "redirect-holds", "dead-link-lowers", "gone-lowers", "slow-dead-link-raises", "slow-200-raises",
         "slow-304-raises", "slow-error-raises", "capped"])
 def test_next_delay(current: float, latency: float, status: int, expected: float) -> None:
     assert next_delay(current, latency, status, BOUNDS) == pytest.approx(expected)
@@ -121,3 +127,19 @@ def test_a_slow_200_still_raises_the_delay(site_server: SiteServer, tmp_path: Pa
     assert result.count("newswatch/fetched/article") + result.count("newswatch/fetched/page") == len(targets)
     assert result.delays["127.0.0.1"] >= SLOW_SECONDS * 0.8
     assert result.stats["newswatch/throttle/final_delay_ms"] >= SLOW_SECONDS * 0.8 * 1000
+
+
+@pytest.mark.parametrize("status", [404, 410], ids=["404", "410"])
+def test_dead_links_bring_the_delay_down(site_server: SiteServer, tmp_path: Path, status: int) -> None:
+    """A big sitemap's dead links after a few slow answers: each used to wait the delay those set."""
+    late = slow_at_first()
+    targets = []
+    for i in range(12):
+        path = f"/2025/04/03/{status}-{i}.html"
+        site_server.route(path, Route(status, (("Content-Type", "text/html"),), b"<p>gone</p>", late_headers=late))
+        targets.append(ArticleTarget(site_server.url(path)))
+
+    result = crawl_plan(tmp_path, settings_for(tmp_path, OURS), targets)
+
+    assert result.stats["newswatch/throttle/peak_delay_ms"] >= SLOW_SECONDS * 0.5 * 1000
+    assert result.delays["127.0.0.1"] < 0.05

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
+from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, RemovalInfo, event_id
 from monitor.changes.diff import diff_texts
 from monitor.changes.render import to_json, to_text
 
@@ -43,3 +43,15 @@ def failing_event() -> Event:
 
 def all_events() -> list[Event]:
     return [new_event(), changed_event(), anomaly_event(), failing_event()]
+
+
+def removed_event() -> Event:
+    removal = RemovalInfo("withdrawn", 200, "该内容已被发布者删除", None, WHEN.isoformat())
+    return Event(event_id("article.removed", URL, 2, 1), "article.removed", WHEN, "新华网", article(2),
+                 removal=removal, detail="withdrawn: 该内容已被发布者删除")
+
+
+def restored_event() -> Event:
+    removal = RemovalInfo("gone", 404, None, None, WHEN.isoformat(), WHEN.isoformat())
+    return Event(event_id("article.restored", URL, 1), "article.restored", WHEN, "新华网", article(2),
+                 removal=removal)

@@ -35,6 +35,14 @@ def test_a_job_survives_the_codec_unchanged() -> None:
     assert read_crawl_job(data["a"][0]) == GOOD
 
 
+def test_a_stored_article_keeps_its_flag_and_older_jobs_without_it_are_read() -> None:
+    """``stored`` (a 404 of it is its removal, docs/removal.md) travels with the job; a job enqueued by
+    an older scheduler has no such key and is read as not stored."""
+    stored = CrawlJob("news.cn", (ArticleTarget("http://news.cn/a.htm", stored=True),), (), ("recheck",))
+    assert read_crawl_job(codec.loads(codec.dumps(envelope(args=[stored.to_json()])))["a"][0]) == stored
+    assert "stored" not in GOOD.to_json()["articles"][0]
+
+
 def with_job(**changes: Any) -> dict[str, Any]:
     return envelope(args=[{**GOOD.to_json(), **changes}])
 
@@ -54,6 +62,8 @@ BAD: list[tuple[str, bytes]] = [
     ("url-too-long", codec.dumps(with_job(articles=[{"url": "http://x/" + "a" * 3000, "discovered_from": None,
                                                       "etag": None, "last_modified": None}]))),
     ("nothing-to-crawl", codec.dumps(with_job(articles=[], targets=[]))),
+    ("stored-not-bool", codec.dumps(with_job(articles=[{"url": "http://news.cn/a.htm", "discovered_from": None,
+                                                         "etag": None, "last_modified": None, "stored": "yes"}]))),
     ("alerts-with-args", codec.dumps(envelope("deliver_alerts", [1]))),
 ]
 

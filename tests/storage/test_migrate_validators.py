@@ -8,7 +8,7 @@ from sqlalchemy import Engine, inspect
 
 from storage.engine import session_factory, transaction
 from storage.migrate import downgrade, upgrade
-from storage.migrate_state import current_revision
+from storage.migrate_state import HEAD_REVISION, current_revision
 from storage.models import SourceValidator
 
 
@@ -22,6 +22,6 @@ def test_the_validators_table_comes_with_0005_and_goes_with_its_downgrade(engine
     assert current_revision(engine) == "0004"
     assert "source_validators" not in inspect(engine).get_table_names()
     upgrade(engine)
-    assert current_revision(engine) == "0005"
+    assert current_revision(engine) == HEAD_REVISION
     with session_factory(engine)() as session:
         assert session.get(SourceValidator, "https://example.com/feed.xml") is None  # a fresh, empty table

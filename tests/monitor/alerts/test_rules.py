@@ -33,6 +33,8 @@ CASES = {
     "anomaly-opt-in": ({"events": ("article.anomaly",)}, all_events()[2], True),
     "default-minor-off": ({}, with_class(changed_event(), "minor"), False),
     "default-metadata-off": ({}, with_class(changed_event(), "metadata_only"), False),
+    "default-reordered-off": ({}, with_class(changed_event(), "reordered"), False),
+    "reordered-opt-in": ({"change_classes": ("reordered",)}, with_class(changed_event(), "reordered"), True),
     "addition-on": ({}, with_class(changed_event(), "addition"), True),
     "include-chinese-substring": ({"include": ("药品",)}, new_event(), True),
     "include-misses": ({"include": ("深度求索",)}, new_event(), False),

@@ -33,7 +33,7 @@ from monitor.alerts.webhook import (
     sign,
     verify_signature,
 )
-from monitor.changes.detect import FIELDS
+from monitor.changes.detect import CHANGE_CLASSES, FIELDS
 from monitor.core.config import ChannelConfig
 from storage.errors import ConfigError, DeliveryError
 from tests.conftest import ROOT
@@ -250,6 +250,7 @@ def test_the_schema_is_valid_and_names_every_event_type_and_field() -> None:
     Draft202012Validator.check_schema(schema)
     assert tuple(schema["properties"]["type"]["enum"]) == EVENT_TYPES
     assert tuple(schema["$defs"]["change"]["properties"]["changed_fields"]["items"]["enum"]) == FIELDS
+    assert tuple(schema["$defs"]["change"]["properties"]["change_class"]["enum"]) == CHANGE_CLASSES
 
 
 @pytest.mark.parametrize("event", EVENTS, ids=EVENT_IDS)

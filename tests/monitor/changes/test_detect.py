@@ -79,6 +79,13 @@ CLASSES = {
     "minor-typo": (Snapshot("标题", BODY.replace("业内人士", "业界人士")), "minor"),
     "changed-number-is-an-edit": (Snapshot("标题", BODY.replace("不到600万美元", "不到800万美元")), "body_edit"),
     "metadata-only": (Snapshot("标题", BODY, author="新作者"), "metadata_only"),
+    "paragraphs-moved": (Snapshot("标题", "\n\n".join(BODY.split("\n\n")[::-1])), "reordered"),
+    "sentence-moved": (Snapshot("标题", BODY.replace("未来仍需观察其商业化进展。", "")
+                                .replace("专家指出，", "未来仍需观察其商业化进展。专家指出，")), "reordered"),
+    "moved-and-edited": (Snapshot("标题", "\n\n".join(BODY.split("\n\n")[::-1]).replace("600万", "700万")),
+                         "body_edit"),
+    "moved-and-added": (Snapshot("标题", "\n\n".join(BODY.split("\n\n")[::-1]) + "\n\n更正：数据已更新。"),
+                        "body_edit"),
 }
 
 

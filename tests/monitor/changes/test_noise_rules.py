@@ -63,20 +63,21 @@ def workspace(folder: Path, base: str, rules: str) -> Path:
     return config
 
 
-def serve(server: SiteServer, page: bytes) -> None:
+def serve(server: SiteServer, page: bytes, etag: str | None = None) -> None:
     server.add("/", f'<html><body><a href="{PATH}">短缺药品保供稳价</a></body></html>'.encode(),
                headers={"Content-Type": "text/html; charset=utf-8"})
-    server.add(PATH, page, headers={"Content-Type": "text/html; charset=utf-8"})
+    headers = {"Content-Type": "text/html; charset=utf-8", **({"ETag": etag} if etag else {})}
+    server.add(PATH, page, headers=headers)
 
 
 def two_runs(tmp_path: Path, rules: str, before: bytes, after: bytes,
-             rules_after: str | None = None) -> tuple[dict[str, int], Path]:
+             rules_after: str | None = None, etag: str | None = None) -> tuple[dict[str, int], Path]:
     with SiteServer() as server:
-        serve(server, before)
+        serve(server, before, etag)
         config = workspace(tmp_path, server.base_url, rules)
         first = newswatch(config, "run", env={"K": "k"})
         assert first.returncode in (0, 1) and figures(first.stdout)["new"] == 1, first.stdout + first.stderr
-        serve(server, after)
+        serve(server, after, etag)
         if rules_after is not None:
             (tmp_path / "seeds" / "sources.toml").write_text(
                 f'[[source]]\nname = "新华网"\nsite = "{server.base_url}/"\n{rules_after}', encoding="utf-8")
@@ -113,6 +114,8 @@ def test_noise_rules_decide_what_a_change_is(tmp_path: Path, case: str) -> None:
     if changed and rules:
         assert "零售药店" in diffs[0], "the diff shows the real edit"
         assert "王小明" not in diffs[0] and "12,987" not in diffs[0], "... and not the noise"
+    if case == "ignore-pattern-real-edit-is-a-change":
+        assert_every_diff_agrees(tmp_path / "newswatch.toml", database, diffs[0])
 
 
 def test_changing_a_sources_selectors_rebaselines_instead_of_reporting(tmp_path: Path) -> None:
@@ -128,6 +131,23 @@ def test_changing_a_sources_selectors_rebaselines_instead_of_reporting(tmp_path:
     assert events == ["article.new"], "the re-baseline raises no article.changed"
 
 
+def test_a_rule_change_applies_to_a_page_that_answers_304(tmp_path: Path) -> None:
+    """The page answers 304 at the second run: the new ``exclude`` is applied to the stored raw page before
+    the crawl (a re-baseline, no change, no alert), not only when the page next answers 200."""
+    numbers, database = two_runs(tmp_path, "", ORIGINAL, ORIGINAL, rules_after=EXCLUDE, etag='"v1"')
+    assert numbers["changed"] == 0 and numbers["new"] == 0, numbers
+    engine = make_engine(f"sqlite:///{database}")
+    with session_factory(engine)() as session:
+        versions = session.execute(select(Version).order_by(Version.number)).scalars().all()
+        events = [r.event_kind for r in session.execute(select(AlertOutbox)).scalars()]
+    engine.dispose()
+    assert len(versions) == 2 and "张樵苏" in versions[0].body and "张樵苏" not in versions[1].body
+    assert versions[1].meta.get("selectors") and versions[1].fetched_at == versions[0].fetched_at
+    assert events == ["article.new"], "the re-baseline raises no article.changed"
+    corpus = next((tmp_path / "data" / "corpus").rglob("*.txt")).read_text(encoding="utf-8")
+    assert "张樵苏" not in corpus.split("\n---\n", 1)[-1], "the corpus document follows the new rules"
+
+
 @pytest.mark.parametrize("rules", [EXCLUDE, IGNORE], ids=["exclude", "ignore"])
 def test_reextract_applies_the_sources_rules_as_the_fetch_did(tmp_path: Path, rules: str) -> None:
     """Re-extracting the stored page of an unchanged article re-baselines nothing, whatever its rules."""
@@ -136,3 +156,28 @@ def test_reextract_applies_the_sources_rules_as_the_fetch_did(tmp_path: Path, ru
     result = newswatch(tmp_path / "newswatch.toml", "reextract")
     assert result.returncode == 0, result.stderr
     assert "checked 1  re-baselined 0  same 1" in result.stdout, result.stdout
+
+
+def assert_every_diff_agrees(config: Path, database: Path, stored: object) -> None:
+    """``newswatch diff`` (text, json, html) and the web view show the diff the change document and the
+    alert show: the real edit, not the ignored counter (they used to recompute it without the rules)."""
+    import json
+
+    from monitor.web.diffs import load_diff
+    from storage.models import Article
+
+    engine = make_engine(f"sqlite:///{database}")
+    with session_factory(engine)() as session:
+        article = session.execute(select(Article)).scalars().one()
+        url, view = article.canonical_url, load_diff(session, article.id, 2)
+    engine.dispose()
+    assert view is not None and "零售药店" in view.text and "12,987" not in view.text
+    outputs = {form: newswatch(config, "diff", url, "--format", form, env={"K": "k"})
+               for form in ("text", "json", "html")}
+    for form, result in outputs.items():
+        assert result.returncode == 0, result.stderr
+        assert "零售药店" in result.stdout and "12,987" not in result.stdout and "12,345" not in result.stdout, form
+    assert outputs["html"].stdout.startswith('<div class="newswatch-diff" data-from="1" data-to="2">')
+    assert isinstance(stored, dict)
+    shown = json.loads(outputs["json"].stdout)
+    assert (shown["inserted_chars"], shown["deleted_chars"]) == (stored["inserted_chars"], stored["deleted_chars"])

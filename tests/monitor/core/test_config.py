@@ -87,8 +87,8 @@ def test_database_from_environment_and_channels_from_file(tmp_path: Path) -> Non
     assert config.database_url == "postgresql+psycopg://u@h/db"
     ops, desk = config.alerts.channels
     assert (ops.name, ops.kind, ops.secret_env, ops.events) == ("ops", "webhook", "OPS_SECRET",
-                                                                ("article.new", "article.changed", "source.failing",
-                                                                 "source.quiet"))
+                                                                ("article.new", "article.changed", "article.removed",
+                                                                 "article.restored", "source.failing", "source.quiet"))
     assert (desk.kind, desk.digest, desk.change_classes) == ("email", True, ("title", "body_edit", "addition",
                                                                             "deletion"))
 

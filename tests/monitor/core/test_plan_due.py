@@ -23,11 +23,11 @@ def version(number: int, etag: str | None, modified: str | None) -> Version:
 
 
 def add(session: Session, url: str, *, age: timedelta, checked_ago: timedelta | None, versions: list[Version],
-        status: str = "active", flagged: bool = False) -> None:
+        status: str = "active", flagged: bool = False, removed_ago: timedelta | None = None) -> None:
     session.add(Article(canonical_url=url, first_seen_at=NOW - age, discovered_from="seed:000.txt",
                         last_checked_at=NOW - checked_ago if checked_ago is not None else None,
                         next_check_at=NOW - timedelta(minutes=1) if flagged else None, status=status,
-                        versions=versions))
+                        versions=versions, removed_at=NOW - removed_ago if removed_ago is not None else None))
 
 
 @pytest.fixture
@@ -42,6 +42,12 @@ def stored(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
         add(session, "https://a.example/4", age=timedelta(hours=1), checked_ago=None, versions=[])  # never checked
         add(session, "https://a.example/5", age=timedelta(hours=5), checked_ago=timedelta(hours=2),
             versions=[version(1, '"g"', None)], status="gone")
+        # removed two days ago, last checked then: due on the removed ladder (daily), without validators
+        add(session, "https://a.example/6", age=timedelta(days=90), checked_ago=timedelta(days=2),
+            versions=[version(1, '"r"', "Sat, 01 Mar 2025 00:00:00 GMT")], status="removed",
+            removed_ago=timedelta(days=2))
+        add(session, "https://a.example/7", age=timedelta(hours=5), checked_ago=timedelta(hours=2),
+            versions=[version(1, '"r"', None)], status="removed", removed_ago=timedelta(hours=3))  # 6-hourly
     return sessions
 
 
@@ -49,12 +55,13 @@ def test_due_articles_carry_the_latest_versions_validators(stored: sessionmaker[
     with stored() as session:
         due = due_articles(session, LADDER, NOW)
     assert due == [
-        ArticleTarget("https://a.example/1", "seed:000.txt", '"new"', "Sat, 01 Mar 2025 00:00:00 GMT"),
-        ArticleTarget("https://a.example/3", "seed:000.txt", None, None),
-        ArticleTarget("https://a.example/4", "seed:000.txt", None, None),
+        ArticleTarget("https://a.example/1", "seed:000.txt", '"new"', "Sat, 01 Mar 2025 00:00:00 GMT", stored=True),
+        ArticleTarget("https://a.example/3", "seed:000.txt", None, None, stored=True),
+        ArticleTarget("https://a.example/4", "seed:000.txt", None, None, stored=True),
+        ArticleTarget("https://a.example/6", "seed:000.txt", stored=True),
     ]
 
 
 def test_known_urls_are_every_stored_url(stored: sessionmaker[Session]) -> None:
     with stored() as session:
-        assert known_urls(session) == {f"https://a.example/{i}" for i in range(1, 6)}
+        assert known_urls(session) == {f"https://a.example/{i}" for i in range(1, 8)}

@@ -61,6 +61,17 @@ def read_only(path: Path) -> Iterator[None]:
         path.chmod(0o755)
 
 
+def _bad_source(rule: str) -> Setup:
+    """A source whose noise rule ``rule`` (a TOML key = value) does not compile, added to the registry."""
+    def make(folder: Path) -> None:
+        registry = folder / "seeds" / "sources.toml"
+        text = registry.read_text(encoding="utf-8") if registry.exists() else ""
+        registry.write_text(text + f'\n[[source]]\nname = "坏规则"\nsite = "https://bad.example.cn/"\n{rule}\n',
+                            encoding="utf-8")
+
+    return make
+
+
 def _writable(path: Path) -> bool:
     probe = path / ".probe"
     try:
@@ -103,6 +114,9 @@ CASES = {
     "corpus-dir-under-a-file": Case("storage.corpus_dir: {folder}/corpusfile/corpus cannot be created: "
                                     "{folder}/corpusfile is a file", storage='corpus_dir = "corpusfile/corpus"\n',
                                     setup=_file("corpusfile")),
+    "registry-bad-ignore": Case("'(unclosed': not a regular expression", daemon=True,
+                                setup=_bad_source('ignore = ["(unclosed"]')),
+    "registry-bad-selector": Case("'div[[[': not a CSS selector", setup=_bad_source('exclude = ["div[[["]')),
     "corpus-dir-read-only": Case("storage.corpus_dir: {folder}/ro is not writable", daemon=True,
                                  storage='corpus_dir = "ro"\n'),
 }

@@ -122,7 +122,7 @@ def routes(found: list[Any]) -> list[Any]:
 def test_no_endpoint_changes_state(engine: Engine, sessions: sessionmaker[Session],
                                    hostile: dict[str, int]) -> None:
     web = create_app(sessions)
-    app = daemon_app(lambda: (True, {}), Metrics(), web)
+    app = daemon_app(lambda: (200, {"status": "ok"}), Metrics(), web)
     values = {"article_id": str(hostile["article"]), "version": "2", "name": "x"}
     paths = ["/healthz", "/metrics"]
     for route in routes(web.routes):
@@ -140,7 +140,7 @@ def test_no_endpoint_changes_state(engine: Engine, sessions: sessionmaker[Sessio
 
 
 def test_a_token_guards_everything_but_healthz(sessions: sessionmaker[Session]) -> None:
-    app = daemon_app(lambda: (True, {}), Metrics(), create_app(sessions))
+    app = daemon_app(lambda: (200, {"status": "ok"}), Metrics(), create_app(sessions))
     basic = "Basic " + base64.b64encode(b"reader:s3cret").decode()
     with in_thread(app, token="s3cret") as base:
         status, headers, _body = fetch(base + "/")
