@@ -9,7 +9,8 @@ as an edit of the first, and each fetch would report the other's text as a chang
 The rule (:func:`claimed_identity`, run once per fetched article before it is recorded): the first page
 to claim a canonical URL keeps it, and its version remembers the URL it landed on (``meta["landed"]``).  A
 later page that lands elsewhere and claims the same canonical shares that article only when it is the same
-story -- the same page (same landed URL), the same headline, or mostly the same lines of text; otherwise it
+story -- the same page (same landed URL), or mostly the same lines of text (fewer with the same headline);
+otherwise it
 keeps its own landed URL as its identity and gets a history of its own.  So a retitled story reached
 through the URL it was first seen at stays one article (a change), and a second story stays a second
 article.  What this cannot undo: when a page claiming another page's URL is recorded first, the page that
@@ -28,10 +29,11 @@ from crawler.items import FetchedArticle
 from crawler.urls import try_canonical_url
 from storage.models import Article, Version
 
-__all__ = ["LANDED_KEY", "SAME_STORY_LINES", "claimed_identity", "same_story"]
+__all__ = ["LANDED_KEY", "SAME_STORY_LINES", "SAME_TITLE_LINES", "claimed_identity", "same_story"]
 
 LANDED_KEY = "landed"  # in a version's meta: the canonical URL it landed on, when it differs from the article's
 SAME_STORY_LINES = 0.5  # share of the shorter text's lines found in the other: the same story
+SAME_TITLE_LINES = 0.2  # ... or this share and the same headline
 
 
 def claimed_identity(session: Session, item: FetchedArticle) -> FetchedArticle:
@@ -53,14 +55,15 @@ def claimed_identity(session: Session, item: FetchedArticle) -> FetchedArticle:
 
 
 def same_story(one: tuple[str | None, str], other: tuple[str | None, str]) -> bool:
-    """Two (title, body) pairs tell one story: the same headline (spaces and case aside), or at least
-    :data:`SAME_STORY_LINES` of the shorter body's lines found in the other."""
+    """Two (title, body) pairs tell one story: at least :data:`SAME_STORY_LINES` of the shorter body's lines
+    are found in the other, or :data:`SAME_TITLE_LINES` with the same headline (spaces and case aside: a
+    headline alone may be a site's name that a template shows on every page)."""
     (title, body), (other_title, other_body) = one, other
-    if title and other_title and _squeezed(title) == _squeezed(other_title):
-        return True
     lines, other_lines = _lines(body), _lines(other_body)
     shorter = min(len(lines), len(other_lines))
-    return shorter > 0 and len(lines & other_lines) >= SAME_STORY_LINES * shorter
+    shared = len(lines & other_lines) / shorter if shorter else 0.0
+    titled = bool(title and other_title and _squeezed(title) == _squeezed(other_title))
+    return shared >= SAME_STORY_LINES or (titled and shared >= SAME_TITLE_LINES)
 
 
 def _squeezed(text: str) -> str:

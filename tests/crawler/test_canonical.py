@@ -136,9 +136,11 @@ def test_the_chinese_pages_canonicals_hold_at_their_own_urls_and_never_elsewhere
 
 
 def test_same_story() -> None:
-    body = "第一段，足够长的一行文字。\n第二段，足够长的一行文字。\n第三段，足够长的一行文字。"
-    assert same_story(("标题", body), ("标题 ", "完全不同的一段文字内容"))
+    body = "\n".join(f"第{n}段，足够长的一行文字。" for n in "一二三四五")
     assert same_story(("旧标题", body), ("新标题", body + "\n补充的一段文字，足够长。"))
+    rewritten = "第一段，足够长的一行文字。\n改写的第二段文字内容。\n改写的第三段文字内容。"
+    assert same_story(("标题", body), ("标题 ", rewritten))
+    assert not same_story(("松花江网", body), ("松花江网", "另一篇文章的第一段文字。\n另一篇文章的第二段文字。"))
     assert not same_story(("标题一", body), ("标题二", "另一篇文章的第一段文字。\n另一篇文章的第二段文字。"))
 
 
