@@ -165,6 +165,9 @@ def test_the_second_story_claiming_a_canonical_keeps_its_own_url(tmp_path: Path)
         again = claimed_identity(session, _fetched(claimed, "https://example.com/a/1.html?from=home", "改过的标题",
                                                    "改过的正文。"))
         assert again.url == claimed  # the first page, retitled: still its article (a change)
+        amp = claimed_identity(session, _fetched(claimed, "https://example.com/a/1/amp", "第一篇",
+                                                 "第一篇文章的正文，足够长的一段。"))
+        assert amp.url == claimed  # the same story at another URL: what a canonical is for
 
 
 def test_a_crawl_of_real_pages_files_them_under_trusted_canonicals_only(tmp_path: Path) -> None:
