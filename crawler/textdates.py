@@ -5,18 +5,23 @@ Pure functions over ``str``: no markup, no clock.  :func:`page_date` is the extr
 (``YYYY-MM-DD``, or ``YYYY-MM`` when the page gives only a month), most explicit evidence first:
 
 1. the dateline next to the headline: the rest of the headline's line and the few lines after it, up to the
-   first paragraph of prose (:class:`crawler.byline.Context` ``header``; then any visible line showing a
-   headline candidate -- the headline may be split over two lines or the ``<title>`` carry a site suffix).
-   A date there counts when a label marks it as the publication or update time (``发布时间：``,
-   ``来源：X 时间：``, ``发表于``, ``更新时间``, ``Published``, ``Updated``, ...) or when the line is
-   shaped like a dateline: the date (and time) alone or with a source or name, not a sentence and not a
-   caption (``2014年11月，金锺国在…`` is a caption).  A window holding three dated lines is a list, not
-   a dateline.  A publication label wins over an update label in the same window;
-2. a labelled date in the first or last lines of the extracted body, or just after it;
-3. a "last updated" statement anywhere on the page (``本页面最后修订于…``, ``最近更新：``, ``last edited
-   on …``): what an encyclopedia-style page has instead of a publication date, so it wins over the
-   markup's date (there, the creation of the page or an old edit);
-4. the date in the page's markup (trafilatura/htmldate), then the date of a closing source note
+   first sentence (:class:`crawler.byline.Context` ``header``; then the first two visible lines showing a
+   headline candidate -- the headline may be split over two lines or the ``<title>`` carry a site suffix;
+   later showings are teasers, citations and comments).  A date there counts when a label marks it as the
+   publication or update time (``发布时间：``, ``来源：X 时间：``, ``发表于``, ``更新时间``, ``Published``,
+   ``Updated``, ...) or when the line is shaped like a dateline: the date (and time) alone or with a source
+   or name, not a sentence and not a caption (``2014年11月，金锺国在…`` is a caption).  A window holding
+   three dated lines is a list, not a dateline.  A publication label wins over a dateline-shaped line, and
+   that over an update label.  Here, before the markup, only labelled dates and dateline-shaped dates written
+   year first (``2005-07-18``, ``2005年7月18日``: never ambiguous, the common Chinese forms) count;
+2. a labelled date in the first or last lines of the extracted body, or just after it (not a reference's
+   access date, ``引用日期``);
+3. an encyclopedia-style page's statement of its last revision (``本页面最后修订于…``, ``最近更新：``,
+   ``This page was last edited on …``): it has no publication date, and its markup's date is the page's
+   creation or an old edit;
+4. the date in the page's markup (trafilatura/htmldate, without its free-text guessing);
+5. when the markup has none: the other dateline-shaped dates of rule 1 (``18. Juli 2005``, ``July 18,
+   2005``), then a page's "last updated" line, then the date of a closing source note
    (``——《北京之春》1998年3月号``), last the date in the URL's path (often a section's or a
    re-publication's date, not the article's).
 
