@@ -22,7 +22,7 @@ such as ``/2025/02/11/`` never does), or the page's
   own path without the id-like query parameter (``?id=``, ``?newsID=``, ``?p=``) that selects the article.
 
 Two pages whose canonicals are accepted and equal are still two articles when their content says so: that
-is decided where articles are stored (:func:`crawler.store.claimed_identity`).
+is decided where articles are stored (:func:`crawler.identity.claimed_identity`).
 """
 
 from __future__ import annotations
