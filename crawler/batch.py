@@ -32,6 +32,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.identity import claimed_identity
 from crawler.items import FetchedArticle, Missing, RejectedPage
 from crawler.store import Recorded
 from storage.corpus import Corpus, Staging
@@ -66,8 +67,8 @@ class _Lost(Exception):
 
 
 def record_one(recorder: Any, session: Session, item: Any, now: datetime) -> Recorded | None:
-    if isinstance(item, FetchedArticle):
-        return recorder.fetched(session, item, now)  # type: ignore[no-any-return]
+    if isinstance(item, FetchedArticle):  # under its canonical, unless another story holds that (crawler.identity)
+        return recorder.fetched(session, claimed_identity(session, item), now)  # type: ignore[no-any-return]
     if isinstance(item, RejectedPage):
         return recorder.rejected(session, item, now)  # type: ignore[no-any-return]
     if isinstance(item, Missing):

@@ -3,15 +3,14 @@
 Pure functions over ``str``: no markup, no network, no state.  :class:`Context` gathers the lines
 where these sit (what follows the headline, the start and end of the extracted body, the visible
 lines just after it, every visible line); :func:`clean_title` drops a ``<title>`` site suffix
-("_新浪网") when the headline is shown without it; :func:`find_date` reads the dateline
-(``YYYY-MM-DD``, or ``YYYY-MM``); :func:`find_author` reads the byline (names joined by ``"; "``).
+("_新浪网") when the headline is shown without it; :func:`find_author` reads the byline (names joined
+by ``"; "``); the date is :mod:`crawler.textdates`' (over the same :class:`Context`).
 :data:`PROSE` tells a sentence-like line from a headline, byline or link text.
 
 Precision over recall: a wrong date or author is worse than none.  Each reader tries the most
 explicit evidence first, accepts only text whose position and shape mark it as a dateline or
-byline, and otherwise returns ``None`` (or the value trafilatura read from the markup).  A date
-must be a real calendar date, under the headline, after a label (发布日期, 时间, ...) or in a
-closing source note.  A name must follow a label (作者, 记者, 来源, ...) or sit in a closing credit
+byline, and otherwise returns ``None`` (or the value trafilatura read from the markup).  A name must
+follow a label (作者, 记者, 来源, ...) or sit in a closing credit
 ("（记者 X）"); an unlabelled name alone on a line or after the dateline must start with a common
 surname; publisher and site words, page furniture (导语, 分享, ...) and four-Han-character words
 are never names.  Every rule is generic: no per-site rules, nothing keyed to a URL or a fixture.
@@ -27,7 +26,7 @@ from datetime import date
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-__all__ = ["PROSE", "Context", "clean_title", "find_author", "find_date", "url_date"]
+__all__ = ["PROSE", "Context", "clean_title", "find_author", "url_date"]
 
 PROSE = re.compile(r"[。！？；!?]|[，,].*[，,]")  # a sentence-like line: not a headline, byline or link
 _TITLE_SEPARATOR = re.compile(r"\s*(?:[_|｜–—]|\s-{1,2}\s|-{1,2}(?=[^-\s]{2,12}$))\s*")
@@ -38,8 +37,6 @@ _DATE = re.compile(
     re.I,
 )
 _TIME = re.compile(r"^\s*(?:\d{1,2}:\d\d(?::\d\d)?(?:\s*[ap]m)?)?\s*", re.I)
-_DATE_LABEL = re.compile(r"(?:发布|发表|更新|出版|成文|刊发|日期|时间)\s*(?:日期|时间|于)?\s*[:：]?\s*$")
-_SOURCE_NOTE = re.compile(r"^(?:——|--|原载|原文载|载于|来源|转载自|出处)|《[^》]{1,30}》")
 _NAME_STOP = re.compile(
     r"[\d(（\[【|:：。，,!！?？<>]|来源|责任编辑|编辑|责编|报道|摄影?|发布|发表|时间|日期|出处|转载"
 )
@@ -141,22 +138,6 @@ def clean_title(title: str | None, text: str) -> str | None:
         if len(head) >= 4 and head in shown:
             return head
     return title
-
-
-def find_date(context: Context, trafilatura_date: str | None) -> str | None:
-    """Dateline under the headline, else a labelled date in the body, else htmldate's (markup
-    only), else the date of a closing source note ("——《北京之春》1998年3月号")."""
-    for line in context.header:
-        if found := _first_date(line):
-            return found
-    for line in (*context.head, *context.last, *context.after):
-        for match in _DATE.finditer(line):
-            if _DATE_LABEL.search(line[: match.start()][-12:]) and (found := _iso(match)):
-                return found
-    if trafilatura_date:
-        return str(trafilatura_date)
-    notes = [line for line in context.last if _SOURCE_NOTE.search(line)]
-    return next((found for line in notes if (found := _first_date(line))), None)
 
 
 def _first_date(text: str) -> str | None:

@@ -1,6 +1,6 @@
 """Discovery on HTML pages, pure: links to follow, which of them look like articles, the feeds the page
-announces, the page's own canonical URL (``rel=canonical`` / ``og:url``). Each has a str form (which parses
-the page, :func:`crawler.htmltree.parse_text`) and a tree form (``canonical_of``, ``feeds_of``, ``hrefs_of``
+announces (the page's own canonical URL: :mod:`crawler.canonical`). Each has a str form (which parses
+the page, :func:`crawler.htmltree.parse_text`) and a tree form (``feeds_of``, ``hrefs_of``
 then ``links_of``/``site_links_of``) for the worker's one reading of a page (:mod:`crawler.reading`).
 
 Whether a fetched page is an article is judged on its content (the spider extracts every page); the URL
@@ -120,39 +120,6 @@ def site_links_of(hrefs: Hrefs, base_url: str) -> tuple[str, ...]:
     page = try_canonical_url(base_url)
     return tuple(url for url in links_of(hrefs, base_url)
                  if url != page and same_site(url, base_url) and worth_fetching(url))
-
-
-def declared_canonical(html: str, page_url: str) -> str | None:
-    """The page's own canonical URL (``<link rel=canonical>``, else ``og:url``), when on its site."""
-    tree = parse_text(html)
-    return canonical_of(tree, page_url) if tree is not None else None
-
-
-def canonical_of(tree: HtmlElement, page_url: str) -> str | None:
-    """:func:`declared_canonical` of a parsed page."""
-    candidates = (_first(tree, "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"),
-                  _first(tree, "//meta[@property='og:url']/@content"))
-    for candidate in candidates:
-        if candidate and _SCHEMELESS_HOST.match(candidate):
-            candidate = f"//{candidate}"  # "www.sohu.com/a/1" names a host, not a path under the page
-        url = try_canonical_url(candidate, page_url) if candidate else None
-        root = _is_root(url or "")
-        if url is not None and same_site(url, page_url) and not (root and not _is_root(page_url)):
-            return url
-    return None
-
-
-_SCHEMELESS_HOST = re.compile(r"(?:www\d*|m|wap|news)\.[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:[:/]|$)", re.I)
-
-
-def _first(tree: HtmlElement, xpath: str) -> str | None:
-    found = next(iter(tree.xpath(xpath)), None)
-    return str(found) if found is not None else None
-
-
-def _is_root(url: str) -> bool:
-    parts = split_url(url)
-    return parts is not None and parts.path in ("", "/")
 
 
 def discover_feeds(html: str, base_url: str, *, allow_external: bool = False) -> tuple[str, ...]:

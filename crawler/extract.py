@@ -19,7 +19,8 @@ or the same lines over and over; or mostly items opening with headline links, :m
 never a page that declares itself an article) and pages with too little text; drop the menus opening a
 table layout's body (:mod:`crawler.navtables`); the headline by agreement or a fallback, without its label
 (:mod:`crawler.titles`), the publisher (:mod:`crawler.publisher`; WeChat: the account), and what trafilatura
-misses on Chinese pages (date, byline, ``<title>``'s site suffix, language) with :mod:`crawler.byline`.
+misses on Chinese pages (byline, ``<title>``'s site suffix, language) with :mod:`crawler.byline`, and the
+date from the text near the headline with :mod:`crawler.textdates`.
 Every heuristic is generic: no per-site rules, nothing keyed to a URL or a fixture.
 """
 
@@ -32,7 +33,7 @@ from typing import Any
 import lxml.html
 from lxml.html import HtmlElement
 
-from crawler.byline import PROSE, Context, clean_title, find_author, find_date, url_date
+from crawler.byline import PROSE, Context, clean_title, find_author
 from crawler.htmltree import parse_html, without_controls
 from crawler.listpage import item_share, list_items
 from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
@@ -40,6 +41,7 @@ from crawler.navtables import strip_leading_navigation
 from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
 from crawler.selectors import Selection, select
+from crawler.textdates import page_date
 from crawler.titles import choose_title, fallback_title, strip_heading_label, strip_label
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
@@ -193,7 +195,7 @@ def extract_tree(tree: HtmlElement | None, html: str, url: str, selection: Selec
 
 def _trafilatura(document: str) -> Any:
     """The trafilatura call, without the page's URL: trafilatura would only take its host as the site's
-    name and let htmldate prefer a date in its path to every date on the page (:func:`url_date` is the
+    name and let htmldate prefer a date in its path to every date on the page (:func:`crawler.byline.url_date` is the
     last resort instead).  With ``include_formatting`` trafilatura sometimes keeps only the bold parts
     of a page (a bold lead, bold recipe quantities) and drops the plain paragraphs around them; when most
     of what it returned is bold, it is asked once more without formatting and the longer text is kept."""
@@ -363,7 +365,7 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
         title=title,
         body_markdown=markdown,
         author=step.author if step else find_author(context, result.author),
-        date=(step.date if step else None) or _date(context, result.date, url),
+        date=(step.date if step else None) or page_date(context, result.date, url, _headlines(chosen, meta)),
         site_name=(step.account if step else None)
         or choose_publisher(meta.publisher)
         or publisher_name(result.sitename),
@@ -377,12 +379,11 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
     )
 
 
-def _date(context: Context, markup_date: str | None, url: str) -> str | None:
-    """The page's date (:func:`crawler.byline.find_date`); a date that only the URL gives comes last: a
-    path's ``/2023/11/17/`` is often a section's or a re-publication's date, not the article's."""
-    in_url = url_date(url)
-    found = find_date(context, None if markup_date and markup_date == in_url else markup_date)
-    return found or in_url
+def _headlines(chosen: str | None, meta: PageMeta) -> tuple[str, ...]:
+    """The headline candidates a dateline sits under (:func:`crawler.textdates.page_date`), not the site's name."""
+    titles = meta.titles
+    found = (chosen, titles.og, titles.headline, *titles.h1, titles.title)
+    return tuple(text for text in found if text and text != titles.site_name)
 
 
 def _language(declared: str | None, text: str) -> str | None:

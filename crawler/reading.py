@@ -4,7 +4,7 @@ The spider hands every article or section page to a worker (:mod:`crawler.pool`)
 (plain data: the body, the Content-Type, the URLs, what it will use); the worker decodes the body once
 (:func:`crawler.encoding.decode_body`), parses it once (:func:`crawler.htmltree.parse_html`), and reads
 off that one tree what the spider needs: the canonical URL the page declares
-(:func:`crawler.discovery.declared_canonical` semantics), the feeds it announces
+(:func:`crawler.canonical.declared_canonical` semantics), the feeds it announces
 (:func:`~crawler.discovery.discover_feeds`), its same-site links (:func:`~crawler.discovery.site_links`,
 only when they may be followed and the page is no article), and the extraction
 (:func:`crawler.extract.extract`). The reactor's process neither decodes nor parses an article; it reads
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crawler.discovery import canonical_of, feeds_of, hrefs_of, site_links_of
+from crawler.canonical import canonical_of
+from crawler.discovery import feeds_of, hrefs_of, site_links_of
 from crawler.encoding import decode_body
 from crawler.extract import Article, Rejection, extract_tree
 from crawler.htmltree import parse_html, without_controls

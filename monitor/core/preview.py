@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
-from crawler.discovery import declared_canonical
+from crawler.canonical import declared_canonical
 from crawler.encoding import decode_body, looks_binary
 from crawler.extract import LIST_PAGE, Article, extract
 from crawler.fetch import Fetched, FetchLimits, fetch

@@ -42,7 +42,7 @@ class ChildCrawl:
 # what decodes or parses a page, module by module (a module imported before the next binds the spy)
 SPIED = (("lxml.html", "document_fromstring"), ("parsel.selector", "create_root_node"),
          ("crawler.encoding", "decode_body"), ("crawler.htmltree", "parse_html"), ("crawler.htmltree", "parse_text"),
-         ("crawler.discovery", "declared_canonical"), ("crawler.discovery", "discover_feeds"),
+         ("crawler.canonical", "declared_canonical"), ("crawler.discovery", "discover_feeds"),
          ("crawler.discovery", "site_links"), ("crawler.discovery", "page_links"), ("crawler.extract", "extract"),
          ("crawler.extract", "extract_tree"), ("crawler.reading", "read"))
 

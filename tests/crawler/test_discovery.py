@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.discovery import declared_canonical, follow_links, looks_like_article, page_links
+from crawler.canonical import declared_canonical
+from crawler.discovery import follow_links, looks_like_article, page_links
 
 URLS = {
     "date-path": ("https://news.163.com/25/0211/09/JNBHQ5JO000189FH.html", True),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from crawler.discovery import declared_canonical
+from crawler.canonical import declared_canonical
 from crawler.encoding import decode_body
 from crawler.extract import Article, extract
 from storage.engine import make_engine, session_factory

@@ -56,7 +56,8 @@ XFAIL = {
     ("date", "cwced-c3f7d079"): "page shows the posting time 2005-03-06 16:17 under the headline; the "
     "annotation takes the report's own date (2003年5月) from its first paragraph",
     ("date", "cwced-d5bced5e"): "Wikipedia article: the annotated date is a maintenance template's "
-    "'(2020年4月17日)'; there is no publication date",
+    "'(2020年4月17日)'; there is no publication date, and the extractor reports the page's last revision "
+    "(本页面最后修订于2022年2月9日, crawler.textdates)",
     ("date", "cwced-e8847578"): "two dates: annotation = 成文日期 2022-01-27 (document date); the "
     "extractor reports 发布日期 2022-01-28, the publication date shown under the headline",
 }

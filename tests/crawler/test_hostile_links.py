@@ -17,7 +17,8 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
-from crawler.discovery import declared_canonical, discover_feeds, follow_links, looks_like_article, page_links
+from crawler.canonical import declared_canonical
+from crawler.discovery import discover_feeds, follow_links, looks_like_article, page_links
 from crawler.feeds import parse_feed
 from crawler.items import FetchedArticle
 from crawler.redirects import is_loop

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.discovery import declared_canonical, discover_feeds, site_links
+from crawler.canonical import declared_canonical
+from crawler.discovery import discover_feeds, site_links
 from crawler.encoding import decode_body
 from crawler.extract import Article, extract
 from crawler.items import ArticleTarget
