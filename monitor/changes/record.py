@@ -11,8 +11,6 @@ is an anomaly of that article, not a change -- unless it is a removal notice: an
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import logging
 import zlib
 from collections.abc import Mapping, Sequence
@@ -46,21 +44,13 @@ from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
 from monitor.changes.removal import Removals
 from monitor.changes.render import fields_text, to_json, to_text
+from monitor.changes.ruleset import selectors_digest
 from monitor.changes.template import Template, TemplateRules, inherit, line_keys, templated
 from monitor.changes.template_store import contribute, known_template, save_template, site_template
 from storage.corpus import Corpus
 from storage.models import Anomaly, Article, Change, Version
 
 log = logging.getLogger(__name__)
-
-
-def selectors_digest(rules: Mapping[str, Sequence[str]]) -> str | None:
-    """A short digest of a source's include/exclude selectors (None without any), kept in each version's
-    ``meta`` so a change of the selectors is told apart from a change of the page."""
-    chosen = {key: list(rules.get(key, ())) for key in ("include", "exclude")}
-    if not any(chosen.values()):
-        return None
-    return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def snapshot_of_item(item: FetchedArticle) -> Snapshot:

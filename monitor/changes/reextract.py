@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.encoding import decode_body
@@ -27,6 +27,7 @@ from crawler.store import latest_version, save_to_corpus
 from crawler.urls import for_site, site_of
 from monitor.changes.detect import SEED_EXTRACTOR, Snapshot
 from monitor.changes.ignore import IgnoreRules, compile_patterns
+from monitor.changes.ruleset import selectors_digest, stale_selectors
 from monitor.changes.template import templated
 from monitor.changes.template_store import load_template
 from storage.corpus import Corpus
@@ -121,28 +122,11 @@ def reextract_all(sessions: sessionmaker[Session], corpus: Corpus,
     return ReextractReport(**counts)
 
 
-def stale_selectors(session: Session, digests: Mapping[str, str | None]) -> list[int]:
-    """Articles whose latest version was extracted under other include/exclude selectors than their
-    source's today (``digests``: site -> digest, see ``record.selectors_digest``). One query of the latest
-    versions' metadata: cheap enough for every run."""
-    latest = (select(Version.article_id, func.max(Version.number).label("number"))
-              .group_by(Version.article_id).subquery())
-    rows = session.execute(
-        select(Article.id, Article.canonical_url, Version.meta, Version.extractor)
-        .join(latest, latest.c.article_id == Article.id)
-        .join(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
-    ).all()
-    return [article_id for article_id, url, meta, extractor in rows
-            if extractor != SEED_EXTRACTOR and (meta or {}).get("selectors") != for_site(digests, url)]
-
-
 def reapply_selectors(sessions: sessionmaker[Session], corpus: Corpus,
                       plain: Mapping[str, Mapping[str, Sequence[str]]]) -> ReextractReport:
     """A rule change applied at the next run even to pages that answer 304: every article extracted under
     other selectors is re-extracted from its stored raw page with today's rules and re-baselined (a new
     version of the same fetch, no change, no alert), stamped with the new selectors."""
-    from monitor.changes.record import selectors_digest
-
     rules = SourceRules.from_plain(plain)
     digests = {site: selectors_digest(raw) for site, raw in plain.items()}
     counts = {"checked": 0, "rebaselined": 0, "same": 0, "rejected": 0, "no_raw": 0}
