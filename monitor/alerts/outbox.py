@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.redact import redact_text
 from monitor.alerts.channels import Channel
 from monitor.alerts.events import Event
 from storage.engine import transaction
@@ -115,8 +116,8 @@ def _settle(session: Session, row_ids: Sequence[int], error: str | None, now: da
 def _send(channel: Channel, events: Sequence[Event]) -> str | None:
     try:
         channel.send(events)
-    except DeliveryError as exc:
-        return str(exc)[:2000]
+    except DeliveryError as exc:  # kept in the outbox, shown by `alerts list` and the web view: no secrets
+        return redact_text(str(exc))[:2000]
     return None
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
+from crawler.redact import redact_tree
 from monitor.cli.common import accept_config, accept_config_everywhere, config_of, remember_root_config, storage_of
 from monitor.cli.lazy import LazyGroup
 from monitor.core.preflight import preflight
-from monitor.core.redact import redact_tree
 from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
 from storage.errors import NewswatchError
 from storage.lock import RunLocked

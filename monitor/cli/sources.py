@@ -10,13 +10,13 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
+from crawler.redact import redact_tree
 from monitor.cli.common import config_of, storage_of
 from monitor.core.catalog import CatalogEntry, catalog
 from monitor.core.config import Config
 from monitor.core.opml import MAX_BYTES, parse_opml, render_opml
 from monitor.core.plan import source_statuses
 from monitor.core.proposal import Proposal, propose
-from monitor.core.redact import redact_tree
 from monitor.core.seeds import read_seeds
 from monitor.core.sourcefile import add_sources, import_sources, plan_import, registry_text, remove_source
 from monitor.core.sources import REGISTRY_FILE, load_registry, parse_registry

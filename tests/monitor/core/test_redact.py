@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler.redact import redact_text, redact_tree, redact_url
 from monitor.cli.main import cli
-from monitor.core.redact import redact_text, redact_tree, redact_url
 
 URLS = {
     "password": ("https://user:hunter2@hooks.example.org/in", "https://user:***@hooks.example.org/in"),
@@ -55,3 +55,19 @@ def test_config_masks_a_webhook_token_and_apprise_passwords(tmp_path: Path, monk
     channels = json.loads(result.output)["alerts"]["channels"]
     assert channels[0]["url"] == "https://hooks.example.org/in?token=***"
     assert channels[1]["urls"] == ["mailtos://bot:***@smtp.example.org"]
+
+
+def test_a_failed_delivery_keeps_no_secret_in_the_outbox() -> None:
+    """An Apprise or webhook error quoting its target URL: the outbox (shown by `alerts list` and the web
+    view) keeps the message with the token masked."""
+    from monitor.alerts.outbox import _send
+    from storage.errors import DeliveryError
+
+    class Failing:
+        name = "hook"
+
+        def send(self, events: object) -> None:
+            raise DeliveryError("POST https://hooks.example.org/in?token=T0KEN failed: 500")
+
+    error = _send(Failing(), [])  # type: ignore[arg-type]
+    assert error == "POST https://hooks.example.org/in?token=*** failed: 500"
