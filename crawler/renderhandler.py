@@ -24,6 +24,7 @@ of a rendered page (see docs).
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from typing import Any
 
@@ -42,7 +43,25 @@ from crawler.urls import split_url
 from storage.errors import CrawlError, FetchRefused, RenderTimeout
 
 
+CONTEXT = {"service_workers": "block", "accept_downloads": False}  # a worker's requests pass no interception
+_SHARED: weakref.WeakKeyDictionary[Crawler, RenderHandler] = weakref.WeakKeyDictionary()
+
+
 class RenderHandler(ScrapyPlaywrightDownloadHandler):
+    """One instance per crawl for both schemes: one browser (Scrapy builds a handler per scheme)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RenderHandler:
+        shared = _SHARED.get(crawler)
+        if shared is None:
+            shared = _SHARED[crawler] = cls(crawler)
+        return shared
+
+    async def close(self) -> None:
+        if not self.closing:
+            self.closing = True
+            await super().close()
+
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         from twisted.internet import reactor
@@ -54,6 +73,9 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):
         self.resolver = ensure_installed(reactor, settings) if settings.getbool("NEWSWATCH_GUARD_DNS", True) else None
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         self.abort_request = self.refuse
+        self.closing = False
+        # scrapy-playwright logs each failed page with its traceback; the crawl reports it as one error line
+        logging.getLogger("scrapy-playwright").setLevel(logging.ERROR)
         self.subrequests: weakref.WeakKeyDictionary[Page, int] = weakref.WeakKeyDictionary()
 
     def _count(self, key: str) -> None:
@@ -102,6 +124,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):
             await self.resolver.checked(host).asFuture(asyncio.get_running_loop())
 
     async def _create_page(self, request: Request, spider: Spider) -> Page:
+        request.meta["playwright_context_kwargs"] = CONTEXT  # the context made with the first page, not at start
         page = await super()._create_page(request, spider)
         await page.route_web_socket("**", _no_websocket)
         return page
