@@ -42,6 +42,13 @@ def paragraphs() -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
 
 
+def expected_sentences() -> list[str]:
+    """The sentences the reference extraction of the original page holds (``index.json``)."""
+    entries = json.loads((FIXTURES / "index.json").read_text(encoding="utf-8"))
+    entry = next(e for e in entries if e["id"] == "n4k-chinese_article")
+    return list(entry["expected"]["body_sentences"])
+
+
 def blob() -> str:
     data = {"title": TITLE, "date": "2012-12-10", "paragraphs": paragraphs()}
     return json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
@@ -51,7 +58,7 @@ def shell(script: str, data: str | None = None) -> bytes:
     """An empty page: ``<div id="app">`` filled by ``script`` (a JSON blob in ``#data`` when given)."""
     inline = f'<script type="application/json" id="data">{data}</script>' if data else ""
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>新闻</title></head>'
-            f'<body><header><a href="/">首页</a></header><article id="app"></article>{inline}'
+            f'<body><header><a href="/">首页</a></header><img src="/img/121210.jpg" alt=""><article id="app"></article>{inline}'
             f'<script>{RENDER}{script}</script></body></html>').encode()
 
 
@@ -69,6 +76,7 @@ def build_render_site(server: SiteServer) -> None:
     server.add(url_of("private"), body=shell(private, blob()), headers=html)
     server.add(url_of(NEVER), body=shell("setInterval(function () { fetch('/api/poll?' + Date.now()); }, 100);"),
                headers=html)
+    server.add("/img/121210.jpg", body=b"\xff\xd8\xff\xe0", headers={"Content-Type": "image/jpeg"})
     server.add("/api/poll", body=b"{}", headers={"Content-Type": "application/json"})
     links = "".join(f'<li><a href="{url_of(n)}">{n}</a></li>' for n in ARTICLES)
     server.add("/", body=f"<!doctype html><html><body><ul>{links}</ul></body></html>".encode(), headers=html)
@@ -84,6 +92,6 @@ def write_render_workspace(folder: Path, base_url: str) -> Path:
     config = folder / "newswatch.toml"
     config.write_text(
         '[storage]\ndata_dir = "data"\ncorpus_dir = "data/corpus"\nseeds_dir = "seeds"\n'
-        '[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = 0.0\ndownload_timeout = 4.0\n'
+        '[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = 0.0\ndownload_timeout = 2.0\n'
         'retries = 0\n[schedule]\narticles = ["3650d=0s"]\n', encoding="utf-8")
     return config
