@@ -183,3 +183,36 @@ def test_settings_name_nothing_of_the_browser_without_a_render_site() -> None:
     rendered = json.dumps(crawl_settings(CrawlOptions("sqlite://", "/tmp", render_sites=("example.com",))))
     assert "playwright" not in plain.lower() and "render" not in plain.lower()
     assert "crawler.renderhandler.RenderHandler" in rendered
+
+
+def test_extract_preview_renders_with_the_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli.main import cli
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("NEWSWATCH_DATABASE_URL", "NEWSWATCH_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    with SiteServer() as server:
+        build_render_site(server)
+        write_render_workspace(tmp_path, server.base_url)
+
+        def extract(name: str, *more: str) -> dict[str, object]:
+            result = CliRunner().invoke(cli, ["extract", server.url(url_of(name)), *more, "--json"],
+                                        catch_exceptions=False, standalone_mode=False)
+            return dict(json.loads(result.output.strip().splitlines()[-1]))
+
+        plain = extract("private")
+        rendered = extract("private", "--render", "browser")
+        assert server.hits("/img/121210.jpg") == 0
+    assert plain["judgement"] != "article", "the shell holds no article"
+    assert rendered["judgement"] == "article", rendered
+    assert all(sentence in str(rendered["body"]) for sentence in expected_sentences())
+
+
+def test_render_takes_one_value() -> None:
+    from monitor.core.sources import parse_registry
+    from storage.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"source\[0\]\.render: expected 'browser', got 'chrome'"):
+        parse_registry('[[source]]\nname = "甲"\nsite = "https://a.example.cn/"\nrender = "chrome"\n')
