@@ -42,12 +42,11 @@ from crawler.render import MAX_SUBREQUESTS, STAT_PREFIX, refusal
 from crawler.urls import split_url
 from storage.errors import CrawlError, FetchRefused, RenderTimeout
 
-
 CONTEXT = {"service_workers": "block", "accept_downloads": False}  # a worker's requests pass no interception
 _SHARED: weakref.WeakKeyDictionary[Crawler, RenderHandler] = weakref.WeakKeyDictionary()
 
 
-class RenderHandler(ScrapyPlaywrightDownloadHandler):
+class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
     """One instance per crawl for both schemes: one browser (Scrapy builds a handler per scheme)."""
 
     @classmethod
@@ -56,6 +55,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):
         if shared is None:
             shared = _SHARED[crawler] = cls(crawler)
         return shared
+
+    closing = False
 
     async def close(self) -> None:
         if not self.closing:
@@ -73,7 +74,6 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):
         self.resolver = ensure_installed(reactor, settings) if settings.getbool("NEWSWATCH_GUARD_DNS", True) else None
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         self.abort_request = self.refuse
-        self.closing = False
         # scrapy-playwright logs each failed page with its traceback; the crawl reports it as one error line
         logging.getLogger("scrapy-playwright").setLevel(logging.ERROR)
         self.subrequests: weakref.WeakKeyDictionary[Page, int] = weakref.WeakKeyDictionary()
@@ -125,13 +125,13 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):
 
     async def _create_page(self, request: Request, spider: Spider) -> Page:
         request.meta["playwright_context_kwargs"] = CONTEXT  # the context made with the first page, not at start
-        page = await super()._create_page(request, spider)
+        page: Page = await super()._create_page(request, spider)
         await page.route_web_socket("**", _no_websocket)
         return page
 
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
         try:
-            response = await super()._download_request(request, spider)
+            response: Response = await super()._download_request(request, spider)
         except PlaywrightTimeout as exc:
             seconds = ((request.meta.get("playwright_page_goto_kwargs") or {}).get("timeout") or 0) / 1000
             raise RenderTimeout(f"{request.url}: the page did not settle within {seconds:g} s") from exc

@@ -18,6 +18,8 @@ readers ignore them, newswatch reads them back, so export then import gives the 
 
 from __future__ import annotations
 
+from typing import Any
+
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -159,7 +161,7 @@ def _extra(name: str, value: str) -> object:
 
 
 def _source(draft: _Draft) -> RegisteredSource:
-    lists: dict[str, tuple[str, ...]] = {k: v for k, v in draft.extras.items() if isinstance(v, tuple)}
+    lists: dict[str, Any] = {k: v for k, v in draft.extras.items() if isinstance(v, tuple)}
     discover = draft.extras.get("discover", True)
     return RegisteredSource(draft.name, site=draft.site, feeds=tuple(draft.feeds), discover=discover is not False,
                             **lists)

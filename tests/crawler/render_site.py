@@ -58,7 +58,8 @@ def shell(script: str, data: str | None = None) -> bytes:
     """An empty page: ``<div id="app">`` filled by ``script`` (a JSON blob in ``#data`` when given)."""
     inline = f'<script type="application/json" id="data">{data}</script>' if data else ""
     return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>新闻</title></head>'
-            f'<body><header><a href="/">首页</a></header><img src="/img/121210.jpg" alt=""><article id="app"></article>{inline}'
+            '<body><header><a href="/">首页</a></header><img src="/img/121210.jpg" alt="">'
+            f'<article id="app"></article>{inline}'
             f'<script>{RENDER}{script}</script></body></html>').encode()
 
 
