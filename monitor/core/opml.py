@@ -18,13 +18,12 @@ readers ignore them, newswatch reads them back, so export then import gives the 
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
