@@ -183,6 +183,9 @@ def test_settings_name_nothing_of_the_browser_without_a_render_site() -> None:
     rendered = json.dumps(crawl_settings(CrawlOptions("sqlite://", "/tmp", render_sites=("example.com",))))
     assert "playwright" not in plain.lower() and "render" not in plain.lower()
     assert "crawler.renderhandler.RenderHandler" in rendered
+    replay = crawl_settings(CrawlOptions("sqlite://", "/tmp", render_sites=("example.com",), cassette="c.yaml",
+                                         cassette_mode="replay"))
+    assert "playwright" not in json.dumps(replay).lower(), "a cassette holds plain HTTP: no browser"
 
 
 def test_extract_preview_renders_with_the_guard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
