@@ -59,6 +59,7 @@ def fetched_item(response: Response, url: str, discovered_from: str | None, arti
             "language": article.language, "description": article.description, "image": article.image,
             "content_type": (headers.get("Content-Type") or b"").decode("latin-1") or None,
             META_KEY: key,
+            **({"rendered": "browser"} if "playwright" in response.flags else {}),
         },
         fingerprint=article.fingerprint,
         extractor=article.extractor,

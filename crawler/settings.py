@@ -89,6 +89,8 @@ class CrawlOptions:
     source_rules: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     # the registered source's name by site: the corpus ``source`` of the site's articles
     source_names: Mapping[str, str] = field(default_factory=dict)
+    # sites whose pages are rendered in headless Chromium (``render = "browser"``: crawler.render)
+    render_sites: tuple[str, ...] = ()
 
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
@@ -147,6 +149,11 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         mode = options.cassette_mode or "replay"
         settings.update(cassette_settings(options.cassette, mode))
         settings["NEWSWATCH_GUARD_DNS"] = mode != "replay"  # a replay makes no lookups either
+    elif options.render_sites:  # a cassette holds plain HTTP only: with one, render sites are fetched plainly
+        from crawler.render import render_settings
+
+        settings.update(render_settings(options.render_sites, options.download_timeout,
+                                        settings["DOWNLOADER_MIDDLEWARES"]))
     return settings
 
 

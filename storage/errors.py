@@ -15,6 +15,7 @@ where they occur and re-raised as one of these with ``raise ... from exc``::
     ├── CrawlError             a fetch or a crawl run failed
     │   ├── FetchRefused           SSRF guard, robots.txt, size cap: refused before or while fetching
     │   ├── ParseError             a feed, sitemap or page could not be parsed
+    │   ├── RenderTimeout          a page rendered in the browser never settled within its time
     │   └── CassetteError          record/replay: request missing from a cassette, bad cassette
     ├── ExtractionRejected     a page yields no article (list, error, consent page, too little text)
     ├── AlertError             rendering or delivering an alert failed
@@ -73,6 +74,10 @@ class FetchRefused(CrawlError):
 
 class ParseError(CrawlError):
     """A feed, sitemap or page could not be parsed."""
+
+
+class RenderTimeout(CrawlError):
+    """A page rendered in the browser (``render = "browser"``) did not settle within its time."""
 
 
 class CassetteError(CrawlError):

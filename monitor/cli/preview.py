@@ -15,9 +15,11 @@ from monitor.core.preview import Preview, preview_target
 @click.command("extract")
 @click.argument("target", metavar="URL|FILE")
 @click.option("--url", "page_url", help="For a FILE: the URL it was saved from (canonical URL, source rules).")
+@click.option("--render", type=click.Choice(["browser"]), help="Load the URL in headless Chromium (pages built by "
+              "JavaScript), through the same guard and caps.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 @click.pass_context
-def extract_cmd(ctx: click.Context, target: str, page_url: str | None, as_json: bool) -> int:
+def extract_cmd(ctx: click.Context, target: str, page_url: str | None, render: str | None, as_json: bool) -> int:
     """Show what newswatch would store for a page, storing nothing: the judgement (article, list or
     error, and why), title, date, author, language, source and the Markdown body. A URL is fetched
     through the crawler's guard and caps; a FILE is decoded as the crawler decodes. Exit status 1
@@ -26,9 +28,10 @@ def extract_cmd(ctx: click.Context, target: str, page_url: str | None, as_json: 
     \b
     Examples:
       newswatch extract https://www.thepaper.cn/newsDetail_forward_30000000
+      newswatch extract https://www.toutiao.com/article/7400000000000000000/ --render browser
       newswatch extract saved.html --url https://news.example.com/2025/02/11/a.html --json
     """
-    preview = preview_target(config_of(ctx), target, page_url)
+    preview = preview_target(config_of(ctx), target, page_url, render)
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(preview), ensure_ascii=False))
     else:

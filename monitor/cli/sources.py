@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,10 +121,12 @@ def _text(entry: CatalogEntry) -> str:
 @click.option("--feed", "feeds", multiple=True, help="A feed URL (repeatable); none given: discovered on the page.")
 @click.option("--sitemap", "sitemaps", multiple=True,
               help="A sitemap URL (repeatable); none given: the Sitemap: lines of robots.txt.")
+@click.option("--render", type=click.Choice(["browser"]),
+              help="Load the site's pages in headless Chromium (pages built by JavaScript).")
 @click.option("-y", "--yes", is_flag=True, help="Save without asking.")
 @click.pass_context
 def add_cmd(ctx: click.Context, url: str, name: str | None, feeds: tuple[str, ...], sitemaps: tuple[str, ...],
-            yes: bool) -> int:
+            render: str | None, yes: bool) -> int:
     """Add a site: look at it once (feeds announced on the page, sitemaps in robots.txt), show what was
     found, and save it to sources.toml after you confirm (exit status 1 when not saved). The next run
     crawls it.
@@ -136,6 +139,8 @@ def add_cmd(ctx: click.Context, url: str, name: str | None, feeds: tuple[str, ..
     config = config_of(ctx)
     path = _registry_path(config)
     proposal = propose(config, parse_registry(registry_text(path), str(path)), url, name, feeds, sitemaps)
+    if render:
+        proposal = dataclasses.replace(proposal, source=dataclasses.replace(proposal.source, render=render))
     click.echo(_proposal_text(proposal))
     if not yes and not _confirmed(f"Save it to {path}?"):
         click.echo("not saved (--yes saves without asking)")
@@ -161,6 +166,7 @@ def _proposal_text(proposal: Proposal) -> str:
     lines += [f"feed:     {feed}{tag('feeds')}" for feed in source.feeds] or [f"feed:     none found{tag('feeds')}"]
     lines += [f"sitemap:  {sitemap}{tag('sitemaps')}" for sitemap in source.sitemaps] or \
         [f"sitemap:  none found{tag('sitemaps')}"]
+    lines += [f"render:   {source.render} (pages loaded in headless Chromium)"] if source.render else []
     lines += [f"note:     {note}" for note in proposal.notes]
     return "\n".join(lines)
 

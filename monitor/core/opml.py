@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
@@ -159,7 +160,7 @@ def _extra(name: str, value: str) -> object:
 
 
 def _source(draft: _Draft) -> RegisteredSource:
-    lists: dict[str, tuple[str, ...]] = {k: v for k, v in draft.extras.items() if isinstance(v, tuple)}
+    lists: dict[str, Any] = {k: v for k, v in draft.extras.items() if isinstance(v, tuple)}
     discover = draft.extras.get("discover", True)
     return RegisteredSource(draft.name, site=draft.site, feeds=tuple(draft.feeds), discover=discover is not False,
                             **lists)

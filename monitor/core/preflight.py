@@ -21,6 +21,7 @@ from pathlib import Path
 
 from monitor.alerts.channels import Channel, build_channels
 from monitor.core.config import Config
+from monitor.core.sources import Registry
 from storage.engine import database_path, probe_database
 from storage.errors import ConfigError, StorageError
 
@@ -52,8 +53,18 @@ def check_sources(config: Config) -> None:
     from monitor.core.run import keywords
     from monitor.core.sources import load_registry
 
-    load_registry(config.path(config.storage.seeds_dir))
+    registry = load_registry(config.path(config.storage.seeds_dir))
     keywords(config)
+    check_browser(registry)
+
+
+def check_browser(registry: Registry) -> None:
+    """A source with ``render = "browser"`` needs the system's Chromium (never downloaded by newswatch)."""
+    from crawler.render import NO_CHROMIUM, find_chromium
+
+    rendered = [i for i, source in enumerate(registry.sources) if source.render == "browser"]
+    if rendered and find_chromium() is None:
+        raise ConfigError(f"sources.toml: source[{rendered[0]}].render", NO_CHROMIUM)
 
 
 def check_storage_paths(config: Config) -> None:

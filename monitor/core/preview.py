@@ -28,7 +28,7 @@ from monitor.changes.ignore import compile_patterns
 from monitor.core.config import Config
 from monitor.core.runtime import fetch_limits
 from monitor.core.sources import Registry, load_registry
-from storage.errors import CrawlError, FetchRefused
+from storage.errors import CrawlError, FetchRefused, RenderTimeout
 
 ROBOTS_MAX_BYTES = 512 * 1024
 
@@ -54,25 +54,33 @@ class Preview:
     size: int = 0  # bytes of the page
 
 
-def preview_target(config: Config, target: str, url: str | None = None) -> Preview:
-    """A URL (http or https) is fetched; anything else must be a readable file."""
+def preview_target(config: Config, target: str, url: str | None = None, render: str | None = None) -> Preview:
+    """A URL (http or https) is fetched (``render="browser"``: rendered in headless Chromium,
+    :mod:`crawler.renderpage`); anything else must be a readable file."""
     registry = load_registry(config.path(config.storage.seeds_dir))
     if try_canonical_url(target) is not None and urlsplit(target).scheme in ("http", "https"):
-        return preview_url(config, registry, target)
+        return preview_url(config, registry, target, render)
     path = Path(target)
     if not path.is_file():
         return Preview(target, "error", "not_found", "neither an http(s) URL nor a readable file")
     return preview_file(config, registry, path, url)
 
 
-def preview_url(config: Config, registry: Registry, url: str) -> Preview:
+def preview_url(config: Config, registry: Registry, url: str, render: str | None = None) -> Preview:
     limits = fetch_limits(config)
     try:
         if config.crawl.obey_robots and not _robots_allow(url, limits):
             return Preview(url, "error", "refused_robots", "robots.txt disallows this URL for newswatch")
-        page = fetch(url, limits)
+        if render == "browser":
+            from crawler.renderpage import render_page
+
+            page = render_page(url, limits)
+        else:
+            page = fetch(url, limits)
     except FetchRefused as exc:
         return Preview(url, "error", "refused", str(exc))
+    except RenderTimeout as exc:
+        return Preview(url, "error", "render_timeout", str(exc))
     except CrawlError as exc:
         return Preview(url, "error", "fetch_failed", str(exc))
     if page.status != 200:

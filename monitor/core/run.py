@@ -30,7 +30,7 @@ from monitor.core.preflight import preflight
 from monitor.core.runtime import Storage, open_storage
 from monitor.core.schedule import parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
-from monitor.core.sources import load_registry, source_names, source_rules
+from monitor.core.sources import load_registry, render_sites, source_names, source_rules
 from storage.engine import transaction
 from storage.errors import StorageError
 from storage.lock import run_lock
@@ -103,6 +103,7 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
         extract_workers=crawl.extract_workers,
         cassette=str(cassette) if cassette else None, cassette_mode=mode,
         source_rules=source_rules(registry), source_names=source_names(registry),
+        render_sites=render_sites(registry),
     )
 
 

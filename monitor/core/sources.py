@@ -21,7 +21,8 @@ from storage.errors import ConfigError
 REGISTRY_FILE = "sources.toml"
 URL_LISTS = ("pages", "feeds", "sitemaps")
 RULE_LISTS = ("include", "exclude", "ignore")
-_KEYS = {"name", "aliases", "site", "discover", *URL_LISTS, *RULE_LISTS}
+_KEYS = {"name", "aliases", "site", "discover", "render", *URL_LISTS, *RULE_LISTS}
+RENDER_VALUES = ("browser",)  # ``render = "browser"``: pages loaded in headless Chromium (crawler.render)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class RegisteredSource:
     include: tuple[str, ...] = ()  # CSS/XPath selectors: extract only these parts of a page
     exclude: tuple[str, ...] = ()  # CSS/XPath selectors: drop these parts before extraction
     ignore: tuple[str, ...] = ()  # regular expressions: matches never count as a change
+    render: str | None = None  # "browser": article and section pages rendered in headless Chromium
 
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
@@ -131,6 +133,12 @@ def source_names(registry: Registry) -> dict[str, str]:
     return names
 
 
+def render_sites(registry: Registry) -> tuple[str, ...]:
+    """The sites whose pages are rendered in a browser (``render = "browser"``), as plain data."""
+    rendered = (s for s in registry.sources if s.render == "browser")
+    return tuple(dict.fromkeys(site_of(u) for source in rendered for u in source.urls()))
+
+
 def _entry(raw: Any, index: int) -> RegisteredSource:
     where = f"{REGISTRY_FILE}: source[{index}]"
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"].strip():
@@ -143,10 +151,13 @@ def _entry(raw: Any, index: int) -> RegisteredSource:
     discover = raw.get("discover", True)
     if not isinstance(discover, bool):
         raise ConfigError(f"{where}.discover", "expected true or false")
+    render = raw.get("render")
+    if render is not None and render not in RENDER_VALUES:
+        raise ConfigError(f"{where}.render", f"expected {' or '.join(map(repr, RENDER_VALUES))}, got {render!r}")
     aliases = tuple(_strings(raw, "aliases", where))
     rules = {key: tuple(_strings(raw, key, where)) for key in RULE_LISTS}
     _check_rules(rules, where)
-    return RegisteredSource(raw["name"].strip(), aliases, site, discover=discover, **lists, **rules)
+    return RegisteredSource(raw["name"].strip(), aliases, site, discover=discover, render=render, **lists, **rules)
 
 
 def _check_rules(rules: Mapping[str, tuple[str, ...]], where: str) -> None:

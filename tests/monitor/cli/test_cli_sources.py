@@ -118,3 +118,11 @@ def test_import_refuses_a_hostile_file(workspace: Path) -> None:
     result = CliRunner().invoke(cli, ["sources", "import", str(bad)])
     assert result.exit_code != 0 and "refused" in str(result.exception)
     assert not (workspace / "seeds" / "sources.toml").exists()
+
+
+def test_add_with_render_browser_saves_the_switch(workspace: Path) -> None:
+    out = invoke("sources", "add", "https://news.example.cn/", "--name", "渲染", "--feed", "https://news.example.cn/rss",
+                 "--sitemap", "https://news.example.cn/sitemap.xml", "--render", "browser", "--yes").output
+    assert "render:   browser" in out
+    assert 'render = "browser"' in (workspace / "seeds" / "sources.toml").read_text(encoding="utf-8")
+    assert [s.render for s in load_registry(workspace / "seeds").sources] == ["browser"]

@@ -116,6 +116,9 @@ CASES = {
                                     setup=_file("corpusfile")),
     "registry-bad-ignore": Case("'(unclosed': not a regular expression", daemon=True,
                                 setup=_bad_source('ignore = ["(unclosed"]')),
+    "render-without-chromium": Case("source[1].render: needs Chromium, which is not installed: install the package "
+                                    "chromium", daemon=True, setup=_bad_source('render = "browser"'),
+                                    env={"NEWSWATCH_CHROMIUM": "/nonexistent/chromium"}),
     "registry-bad-selector": Case("'div[[[': not a CSS selector", setup=_bad_source('exclude = ["div[[["]')),
     "corpus-dir-read-only": Case("storage.corpus_dir: {folder}/ro is not writable", daemon=True,
                                  storage='corpus_dir = "ro"\n'),

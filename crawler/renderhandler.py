@@ -1,0 +1,145 @@
+"""The download handler of a crawl with render sites: scrapy-playwright's, with the crawl's guarantees.
+
+Requests without ``meta["playwright"]`` (everything but a render site's page after its plain 200, see
+:mod:`crawler.render`) go to Scrapy's own HTTP/1.1 handler unchanged. For a rendered page:
+
+- every request the browser makes (the page, its redirects, scripts, XHR, frames) is intercepted and judged
+  before it leaves: schemes other than http(s) refused; images, media and fonts not loaded; the host
+  resolved by the crawl's :class:`~crawler.resolver.GuardedResolver` and refused (``IgnoreRequest``-like
+  abort, counted as ``newswatch/refused/private_address`` and ``newswatch/render/refused``) when an address
+  is private, loopback or link-local outside ``crawl.allow_networks``; at most ``MAX_SUBREQUESTS`` per page;
+  WebSockets are never connected; service workers are blocked (their requests would pass no interception);
+- the page's time is the navigation's (``wait_until="networkidle"``): a page that never settles fails as
+  :class:`~storage.errors.RenderTimeout` (one ``error render_timeout`` line), and its page is closed;
+- the rendered DOM is capped at ``DOWNLOAD_MAXSIZE`` like a plain body;
+- one browser per crawl, at most ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages open, closed with the crawl
+  (the handler's ``close``). The browser is a child of playwright's driver, which ends it when its pipe to
+  this process closes: a killed run leaves no browser behind.
+
+A name the guard resolved is pinned for the crawl's own connections; Chromium resolves names itself, so a
+name whose answers change between the check and Chromium's lookup (DNS rebinding) is the residual risk
+of a rendered page (see docs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page, WebSocketRoute
+from playwright.async_api import Request as PlaywrightRequest
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+
+from crawler.netguard import STAT_REFUSED, literal_address, parse_networks
+from crawler.render import MAX_SUBREQUESTS, STAT_PREFIX, refusal
+from crawler.urls import split_url
+from storage.errors import CrawlError, FetchRefused, RenderTimeout
+
+CONTEXT = {"service_workers": "block", "accept_downloads": False}  # a worker's requests pass no interception
+_SHARED: weakref.WeakKeyDictionary[Crawler, RenderHandler] = weakref.WeakKeyDictionary()
+
+
+class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
+    """One instance per crawl for both schemes: one browser (Scrapy builds a handler per scheme)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RenderHandler:
+        shared = _SHARED.get(crawler)
+        if shared is None:
+            shared = _SHARED[crawler] = cls(crawler)
+        return shared
+
+    closing = False
+
+    async def close(self) -> None:
+        if not self.closing:
+            self.closing = True
+            await super().close()
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        from twisted.internet import reactor
+
+        from crawler.resolver import ensure_installed
+
+        settings = crawler.settings
+        self.allowed = parse_networks(settings.getlist("NEWSWATCH_ALLOW_NETWORKS"))
+        self.resolver = ensure_installed(reactor, settings) if settings.getbool("NEWSWATCH_GUARD_DNS", True) else None
+        self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self.abort_request = self.refuse
+        # scrapy-playwright logs each failed page with its traceback; the crawl reports it as one error line
+        logging.getLogger("scrapy-playwright").setLevel(logging.ERROR)
+        self.subrequests: weakref.WeakKeyDictionary[Page, int] = weakref.WeakKeyDictionary()
+
+    def _count(self, key: str) -> None:
+        self.stats.inc_value(STAT_PREFIX + key)
+
+    async def refuse(self, request: PlaywrightRequest) -> bool:
+        """True: the browser's request is aborted (see the module)."""
+        reason = refusal(request.url, request.resource_type)
+        if reason == "resource":
+            self._count("skipped_resources")
+            return True
+        if reason is not None or not self._within_budget(request):
+            self._count(f"refused/{reason or 'too_many_requests'}")
+            return True
+        parts = split_url(request.url)
+        host = parts.hostname if parts is not None else None
+        if not host:
+            self._count("refused/bad_url")
+            return True
+        try:
+            await self._check(host)
+        except FetchRefused:
+            self.stats.inc_value(STAT_REFUSED)
+            self._count("refused/private_address")
+            return True
+        except CrawlError:
+            self._count("refused/dns_failed")
+            return True
+        return False
+
+    def _within_budget(self, request: PlaywrightRequest) -> bool:
+        try:
+            page = request.frame.page
+        except PlaywrightError:  # a service worker's request has no frame (blocked anyway)
+            return False
+        self.subrequests[page] = self.subrequests.get(page, 0) + 1
+        return self.subrequests[page] <= MAX_SUBREQUESTS
+
+    async def _check(self, host: str) -> None:
+        from crawler.netguard import check_addresses
+
+        literal = literal_address(host)
+        if literal is not None:
+            check_addresses(host, [literal], self.allowed)
+        elif self.resolver is not None:
+            await self.resolver.checked(host).asFuture(asyncio.get_running_loop())
+
+    async def _create_page(self, request: Request, spider: Spider) -> Page:
+        request.meta["playwright_context_kwargs"] = CONTEXT  # the context made with the first page, not at start
+        page: Page = await super()._create_page(request, spider)
+        await page.route_web_socket("**", _no_websocket)
+        return page
+
+    async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
+        try:
+            response: Response = await super()._download_request(request, spider)
+        except PlaywrightTimeout as exc:
+            seconds = ((request.meta.get("playwright_page_goto_kwargs") or {}).get("timeout") or 0) / 1000
+            raise RenderTimeout(f"{request.url}: the page did not settle within {seconds:g} s") from exc
+        if self.maxsize and len(response.body) > self.maxsize:
+            raise FetchRefused(f"the rendered page is larger than DOWNLOAD_MAXSIZE ({self.maxsize} bytes)")
+        self._count("pages")
+        return response
+
+
+async def _no_websocket(socket: WebSocketRoute) -> Any:
+    await socket.close(code=1008, reason="newswatch: no WebSockets from rendered pages")
