@@ -112,27 +112,39 @@ class Daemon:
     # -- crawling -------------------------------------------------------------------------------
 
     async def crawl(self, kind: str, plan: CrawlPlan) -> dict[str, Any]:
-        """One crawl on the shared loop, recorded as a crawl run; returns its stats."""
-        async with self.slots:
+        """One crawl on the shared loop, recorded as a crawl run; returns its stats (none when the daemon
+        stops first: a job still waiting for the slot is cancelled by the scheduler's shutdown, quietly)."""
+        try:
+            await self.slots.acquire()
+        except asyncio.CancelledError:
             if self.stopping.is_set():
                 return {}
-            with transaction(self.storage.sessions) as session:
-                run = CrawlRun(kind=kind, stats={"planned_articles": len(plan.articles)})
-                session.add(run)
-                session.flush()
-                run_id = run.id
-                plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
-            crawler = self.runner.create_crawler(NewsSpider)
-            started, error = time.monotonic(), None
-            try:
-                await self.runner.crawl(crawler, plan=plan)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            record_health(self.storage, plan, crawler, self.config, self.channels)
-            summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
-            self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
-            log.info("%s crawl: %s %s", kind, summary.outcome, summary.figures)
-            return summary.stats
+            raise
+        try:
+            return await self._crawl(kind, plan)
+        finally:
+            self.slots.release()
+
+    async def _crawl(self, kind: str, plan: CrawlPlan) -> dict[str, Any]:
+        if self.stopping.is_set():
+            return {}
+        with transaction(self.storage.sessions) as session:
+            run = CrawlRun(kind=kind, stats={"planned_articles": len(plan.articles)})
+            session.add(run)
+            session.flush()
+            run_id = run.id
+            plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
+        crawler = self.runner.create_crawler(NewsSpider)
+        started, error = time.monotonic(), None
+        try:
+            await self.runner.crawl(crawler, plan=plan)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        record_health(self.storage, plan, crawler, self.config, self.channels)
+        summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
+        self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
+        log.info("%s crawl: %s %s", kind, summary.outcome, summary.figures)
+        return summary.stats
 
     async def source_job(self, name: str) -> None:
         site = self._site(name)
