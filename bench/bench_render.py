@@ -9,8 +9,8 @@ Two fresh workspaces crawl it with ``newswatch run`` in a child process, the sam
 
 Per run: pages fetched, articles stored, pages per second over the crawl (the crawl run's own start and
 finish, start-up excluded) and over the child's wall time (start-up included), and the peak PSS, sampled
-every 0.2 s, of the newswatch process alone, of its extraction pool, of Chromium's processes (``chromium`` and its zygote,
-renderers, GPU and utility processes) and of playwright's driver (``node``).
+every 0.2 s, of the newswatch process alone, of its extraction pool, of Chromium's processes (``chromium``
+and its zygote, renderers, GPU and utility processes) and of playwright's driver (``node``).
 """
 
 from __future__ import annotations
@@ -150,8 +150,8 @@ def table(runs: list[Run], count: int) -> str:
     for r in runs:
         p = r.peaks
         lines.append(f"| {r.name} | {r.code} | {r.fetched} | {r.stored} | {r.fetched / r.crawl:.1f} | "
-                     f"{r.fetched / r.wall:.1f} | {p.main / mib:.0f} MiB | {p.other / mib:.0f} MiB | {p.chromium / mib:.0f} MiB | "
-                     f"{p.driver / mib:.0f} MiB | {p.processes} |")
+                     f"{r.fetched / r.wall:.1f} | {p.main / mib:.0f} MiB | {p.other / mib:.0f} MiB | "
+                     f"{p.chromium / mib:.0f} MiB | {p.driver / mib:.0f} MiB | {p.processes} |")
     return "\n".join(lines)
 
 
