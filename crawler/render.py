@@ -7,10 +7,12 @@ neither playwright nor scrapy-playwright is imported (``crawler.settings``).
 
 How a rendered page is fetched (:class:`RenderMiddleware`): the page is first requested as any page, plain
 HTTP with the stored validators, so a server that supports conditional GET answers 304 and no browser is
-involved; a 200 from a render site's page is then requested again with ``meta["playwright"]``, without the
-validators, and that request goes through every downloader middleware again (the SSRF guard, robots.txt,
-the site's download slot: a rendered page costs the site two requests of the document, spaced by the
-crawl's per-site delay). Feeds, sitemaps and robots.txt are never rendered. The browser's own requests
+involved; a 200 from a render site's page (after redirects, decoded) is then requested again with
+``meta["playwright"]``, carrying that answer (``meta["nw_document"]``: status, headers, body), and that
+request goes through every downloader middleware again (the SSRF guard, robots.txt, the site's download
+slot). The browser's navigation to the page is served from the answer held (``route.fulfill``), so the
+site sees one GET of the document; the page's own requests (scripts, XHR, frames) go out. Feeds, sitemaps
+and robots.txt are never rendered. The browser's own requests
 (scripts, XHR, frames) are judged by :func:`refusal` and the guard in ``crawler.renderhandler``.
 """
 
@@ -35,12 +37,15 @@ PACKAGE = "chromium"  # the Debian package that provides the browser
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 HANDLER = "crawler.renderhandler.RenderHandler"
 MIDDLEWARE = "crawler.render.RenderMiddleware"
-MIDDLEWARE_ORDER = 620  # above redirects (600): sees each hop's answer; a 3xx is followed plainly first
+# below redirects (600), the integrity check (595) and decompression (590): sees the final 200, decoded
+MIDDLEWARE_ORDER = 585
 RENDERED_KINDS = ("article", "page")  # never feeds, sitemaps or robots.txt
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 MAX_PAGES = 4  # pages open at once in the one browser of a crawl
 MAX_SUBREQUESTS = 200  # the browser's own requests per page; past this, refused
 VALIDATORS = (b"If-None-Match", b"If-Modified-Since")
+DOCUMENT = "nw_document"  # meta: the plain 200 (status, headers, body) the browser's navigation is served from
+HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie"})
 STAT_PREFIX = "newswatch/render/"
 NO_CHROMIUM = f"needs Chromium, which is not installed: install the package {PACKAGE} (apt-get install {PACKAGE})"
 # Chromium's own traffic (component updates, safe browsing, DNS prefetch, WebRTC's STUN) does not pass
@@ -102,6 +107,17 @@ def render_settings(sites: Sequence[str], timeout: float, middlewares: dict[str,
     }
 
 
+def document_headers(response: Response) -> tuple[tuple[str, str], ...]:
+    """The plain 200's headers as the browser is served them: the body is already decoded (no
+    ``Content-Encoding``, its own length), no cookies (a crawl keeps none)."""
+    pairs = []
+    for name, values in response.headers.items():
+        text = name.decode("latin-1")
+        if text.lower() not in HOP_HEADERS:
+            pairs.append((text, ", ".join(v.decode("latin-1") for v in values)))
+    return tuple(pairs)
+
+
 class RenderMiddleware:
     """A render site's page answered 200 in plain HTTP: requested again, in the browser (see the module)."""
 
@@ -130,5 +146,6 @@ class RenderMiddleware:
         for name in VALIDATORS:
             headers.pop(name, None)
         goto = {"wait_until": "networkidle", "timeout": int(self.timeout * 1000)}
-        meta = {**request.meta, "playwright": True, "playwright_page_goto_kwargs": goto}
+        meta = {**request.meta, "playwright": True, "playwright_page_goto_kwargs": goto,
+                DOCUMENT: (response.status, document_headers(response), response.body)}
         return request.replace(headers=headers, meta=meta, dont_filter=True)

@@ -3,7 +3,9 @@
 Requests without ``meta["playwright"]`` (everything but a render site's page after its plain 200, see
 :mod:`crawler.render`) go to Scrapy's own HTTP/1.1 handler unchanged. For a rendered page:
 
-- every request the browser makes (the page, its redirects, scripts, XHR, frames) is intercepted and judged
+- the page's own navigation is served from the plain 200 the crawl already fetched (``route.fulfill``:
+  the site sees one GET of the document, counted as ``newswatch/render/documents_reused``);
+- every other request the browser makes (redirects, scripts, XHR, frames) is intercepted and judged
   before it leaves: schemes other than http(s) refused; images, media and fonts not loaded; the host
   resolved by the crawl's :class:`~crawler.resolver.GuardedResolver` and refused (``IgnoreRequest``-like
   abort, counted as ``newswatch/refused/private_address`` and ``newswatch/render/refused``) when an address
@@ -26,10 +28,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, WebSocketRoute
+from playwright.async_api import Page, Route, WebSocketRoute
 from playwright.async_api import Request as PlaywrightRequest
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from scrapy import Request, Spider
@@ -38,12 +42,15 @@ from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.netguard import STAT_REFUSED, literal_address, parse_networks
-from crawler.render import MAX_SUBREQUESTS, STAT_PREFIX, refusal
+from crawler.render import DOCUMENT, MAX_SUBREQUESTS, STAT_PREFIX, refusal
 from crawler.urls import split_url
 from storage.errors import CrawlError, FetchRefused, RenderTimeout
 
 CONTEXT = {"service_workers": "block", "accept_downloads": False}  # a worker's requests pass no interception
 _SHARED: weakref.WeakKeyDictionary[Crawler, RenderHandler] = weakref.WeakKeyDictionary()
+Document = tuple[int, tuple[tuple[str, str], ...], bytes]  # the plain 200 held: status, headers, body
+# the document of the request being set up: read when its page's route handler is made (same task)
+_DOCUMENT: ContextVar[Document | None] = ContextVar("nw_render_document", default=None)
 
 
 class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
@@ -129,7 +136,27 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         await page.route_web_socket("**", _no_websocket)
         return page
 
+    def _make_request_handler(self, *args: Any, **kwargs: Any) -> Callable[[Route, PlaywrightRequest], Any]:
+        """scrapy-playwright's route handler (the judgement of :meth:`refuse`, then ``continue_``), except
+        for the page's own navigation, served from the plain 200 already fetched (see crawler.render)."""
+        inner = super()._make_request_handler(*args, **kwargs)
+        document, url = _DOCUMENT.get(), kwargs["url"]
+        served = asyncio.Event()
+
+        async def handler(route: Route, request: PlaywrightRequest) -> None:
+            if (document is not None and not served.is_set() and request.is_navigation_request()
+                    and request.frame.parent_frame is None and request.url.rstrip("/") == url.rstrip("/")):
+                served.set()
+                status, headers, body = document
+                await route.fulfill(status=status, headers=dict(headers), body=body)
+                self._count("documents_reused")
+                return
+            await inner(route, request)
+
+        return handler
+
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
+        _DOCUMENT.set(request.meta.pop(DOCUMENT, None))
         try:
             response: Response = await super()._download_request(request, spider)
         except PlaywrightTimeout as exc:
