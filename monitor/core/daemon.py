@@ -135,16 +135,29 @@ class Daemon:
             run_id = run.id
             plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
         crawler = self.runner.create_crawler(NewsSpider)
-        started, error = time.monotonic(), None
-        try:
-            await self.runner.crawl(crawler, plan=plan)
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        started = time.monotonic()
+        error = await self._run_crawler(crawler, plan)
         record_health(self.storage, plan, crawler, self.config, self.channels)
         summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
         self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
         log.info("%s crawl: %s %s", kind, summary.outcome, summary.figures)
         return summary.stats
+
+    async def _run_crawler(self, crawler: Any, plan: CrawlPlan) -> str | None:
+        """The crawl's error, or None. Shielded from the scheduler's shutdown, which cancels running jobs:
+        a stopping daemon ends its crawls through ``runner.stop()`` (pipelines closed, the run recorded)."""
+        task = asyncio.ensure_future(self.runner.crawl(crawler, plan=plan))
+        try:
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if not self.stopping.is_set():
+                    task.cancel()
+                    raise
+                await task  # shutdown's runner.stop() ends it
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
 
     async def source_job(self, name: str) -> None:
         site = self._site(name)

@@ -1,7 +1,8 @@
 """A ``render = "browser"`` source through ``newswatch daemon``: the daemon's source job renders the
 loopback site's script-built articles (``tests/crawler/render_site.py``) and stores them; SIGTERM (the crawl may
 still be rendering: the page that never settles) exits 0, with no traceback (a job still waiting for the
-crawl slot is dropped quietly), and leaves no browser process behind."""
+crawl slot is dropped quietly; a crawl in flight is stopped and recorded, not cancelled by the scheduler),
+and leaves no browser process behind."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from storage.engine import make_engine, session_factory
-from storage.models import Article, Version
+from storage.models import Article, CrawlRun, Version
 from tests.crawler.render_site import ARTICLES, build_render_site, expected_sentences, url_of, write_render_workspace
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_render import _tagged
@@ -37,6 +38,14 @@ def _bodies(url: str) -> dict[str, tuple[str, object]]:
     return {u.rsplit("/", 1)[-1].removesuffix(".html"): (body, (meta or {}).get("rendered")) for u, body, meta in rows}
 
 
+def _open_runs(url: str) -> list[str]:
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        kinds = list(session.execute(select(CrawlRun.kind).where(CrawlRun.finished_at.is_(None))).scalars())
+    engine.dispose()
+    return kinds
+
+
 def test_the_daemon_renders_stores_and_stops_leaving_no_browser(tmp_path: Path) -> None:
     tag = f"NEWSWATCH_RENDER_TEST_TAG={os.getpid()}-{time.monotonic_ns()}"
     with SiteServer() as server:
@@ -58,6 +67,7 @@ def test_the_daemon_renders_stores_and_stops_leaving_no_browser(tmp_path: Path) 
         assert server.hits(url_of("script")) == 1, "one GET: the browser is served the plain 200 held"
     assert "Traceback" not in err, err[-3000:]
     assert set(stored) == set(ARTICLES), err[-3000:]
+    assert _open_runs(url) == [], "a crawl in flight at SIGTERM is closed and recorded, not cancelled"
     body, rendered = stored["script"]
     assert rendered == "browser"
     assert all(sentence in body for sentence in expected_sentences())
