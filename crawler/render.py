@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -82,6 +83,16 @@ def refusal(url: str, resource_type: str) -> str | None:
     if resource_type in SKIPPED_RESOURCES:
         return "resource"
     return None
+
+
+async def abandon_pages(crawlers: Iterable[Crawler]) -> None:
+    """Before a graceful stop (the daemon's SIGTERM): every crawl's browser closes its open pages, so a page
+    that never settles does not hold the stop for its whole timeout. Imports nothing of the browser when no
+    crawl has rendered."""
+    module = sys.modules.get("crawler.renderhandler")
+    if module is not None:
+        for crawler in crawlers:
+            await module.abandon_pages(crawler)
 
 
 def render_settings(sites: Sequence[str], timeout: float, middlewares: dict[str, int | None]) -> dict[str, Any]:

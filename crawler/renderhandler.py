@@ -26,6 +26,7 @@ of a rendered page (see docs).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections.abc import Callable
@@ -64,6 +65,16 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         return shared
 
     closing = False
+    abandoning = False  # a stopping daemon: open pages closed, no new page made (see abandon_pages)
+
+    async def abandon(self) -> None:
+        """Close the pages open: their navigations fail now instead of holding the crawl's stop (Scrapy's
+        graceful stop waits for every download in progress, a page that never settles included)."""
+        self.abandoning = True
+        for wrapper in list(self.context_wrappers.values()):
+            for page in list(wrapper.context.pages):
+                with contextlib.suppress(PlaywrightError):
+                    await page.close()
 
     async def close(self) -> None:
         if not self.closing:
@@ -131,6 +142,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
             await self.resolver.checked(host).asFuture(asyncio.get_running_loop())
 
     async def _create_page(self, request: Request, spider: Spider) -> Page:
+        if self.abandoning:
+            raise CrawlError(f"{request.url}: not rendered, the crawl is stopping")
         request.meta["playwright_context_kwargs"] = CONTEXT  # the context made with the first page, not at start
         page: Page = await super()._create_page(request, spider)
         await page.route_web_socket("**", _no_websocket)
@@ -166,6 +179,13 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
             raise FetchRefused(f"the rendered page is larger than DOWNLOAD_MAXSIZE ({self.maxsize} bytes)")
         self._count("pages")
         return response
+
+
+async def abandon_pages(crawler: Crawler) -> None:
+    """The crawl's browser closes its open pages (:meth:`RenderHandler.abandon`); nothing without one."""
+    handler = _SHARED.get(crawler)
+    if handler is not None:
+        await handler.abandon()
 
 
 async def _no_websocket(socket: WebSocketRoute) -> Any:

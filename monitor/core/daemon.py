@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
 
 from crawler.items import CrawlPlan, SiteTarget
+from crawler.render import abandon_pages
 from crawler.settings import crawl_settings, require_plain
 from crawler.spiders.news import NewsSpider
 from monitor.alerts.channels import Channel, build_channels
@@ -314,7 +315,9 @@ class Daemon:
         self.scheduler.shutdown(wait=False)
         limit = self.config.daemon.shutdown_seconds
         try:
+            await asyncio.wait_for(abandon_pages(self.runner.crawlers), limit)
             await asyncio.wait_for(self.runner.stop(), limit)
+            await asyncio.wait_for(self.slots.acquire(), limit)  # the crawl stopped has recorded its run
             await asyncio.wait_for(self.alerts_job(), limit)
         except TimeoutError:
             log.warning("shutdown: in-flight work abandoned after %.0f s", limit)
