@@ -48,13 +48,20 @@ VALIDATORS = (b"If-None-Match", b"If-Modified-Since")
 DOCUMENT = "nw_document"  # meta: the plain 200 (status, headers, body) the browser's navigation is served from
 HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie"})
 STAT_PREFIX = "newswatch/render/"
+# the browser's own requests, fetched by the crawl (crawler.renderhandler): one download slot for all of them,
+# no delay (a page's scripts wait for each other), a bounded concurrency
+SUBREQUEST_SLOT = "newswatch-render-subrequests"
+SUBREQUEST_KIND = "subrequest"
+SUBREQUEST_CONCURRENCY = 4
 NO_CHROMIUM = f"needs Chromium, which is not installed: install the package {PACKAGE} (apt-get install {PACKAGE})"
 # Chromium's own traffic (component updates, safe browsing, DNS prefetch, WebRTC's STUN) does not pass
 # playwright's request interception: turned off. The sandbox needs user namespaces, absent for root.
 ARGS = ("--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-default-apps", "--disable-extensions", "--no-first-run", "--disable-gpu", "--mute-audio",
         "--dns-prefetch-disable", "--disable-dev-shm-usage", "--disable-quic",
-        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp")
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        # every request is answered through interception (crawler.renderhandler): Chromium resolves nothing
+        "--host-resolver-rules=MAP * ~NOTFOUND")
 
 
 def find_chromium() -> str | None:
@@ -110,6 +117,8 @@ def render_settings(sites: Sequence[str], timeout: float, middlewares: dict[str,
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": chromium, "headless": True, "args": launch_args(),
                                       "timeout": 30_000, "handle_sigint": False},
+        "DOWNLOAD_SLOTS": {SUBREQUEST_SLOT: {"concurrency": SUBREQUEST_CONCURRENCY, "delay": 0.0,
+                                             "jitter": 0.0}},
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": MAX_PAGES,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(timeout * 1000),

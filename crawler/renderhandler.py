@@ -39,11 +39,20 @@ from playwright.async_api import Request as PlaywrightRequest
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
 from crawler.netguard import STAT_REFUSED, literal_address, parse_networks
-from crawler.render import DOCUMENT, MAX_SUBREQUESTS, STAT_PREFIX, refusal
+from crawler.render import (
+    DOCUMENT,
+    MAX_SUBREQUESTS,
+    STAT_PREFIX,
+    SUBREQUEST_KIND,
+    SUBREQUEST_SLOT,
+    document_headers,
+    refusal,
+)
 from crawler.urls import split_url
 from storage.errors import CrawlError, FetchRefused, RenderTimeout
 
@@ -91,6 +100,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         self.allowed = parse_networks(settings.getlist("NEWSWATCH_ALLOW_NETWORKS"))
         self.resolver = ensure_installed(reactor, settings) if settings.getbool("NEWSWATCH_GUARD_DNS", True) else None
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self.crawler = crawler
         self.abort_request = self.refuse
         # scrapy-playwright logs each failed page with its traceback; the crawl reports it as one error line
         logging.getLogger("scrapy-playwright").setLevel(logging.ERROR)
@@ -150,9 +160,9 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         return page
 
     def _make_request_handler(self, *args: Any, **kwargs: Any) -> Callable[[Route, PlaywrightRequest], Any]:
-        """scrapy-playwright's route handler (the judgement of :meth:`refuse`, then ``continue_``), except
-        for the page's own navigation, served from the plain 200 already fetched (see crawler.render)."""
-        inner = super()._make_request_handler(*args, **kwargs)
+        """The page's route handler (replacing scrapy-playwright's ``continue_``): the page's own navigation
+        is served from the plain 200 already fetched (see crawler.render), every other request by
+        :meth:`_fulfil`."""
         document, url = _DOCUMENT.get(), kwargs["url"]
         served = asyncio.Event()
 
@@ -164,9 +174,33 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
                 await route.fulfill(status=status, headers=dict(headers), body=body)
                 self._count("documents_reused")
                 return
-            await inner(route, request)
+            await self._fulfil(route, request)
 
         return handler
+
+    async def _fulfil(self, route: Route, request: PlaywrightRequest) -> None:
+        """One of the browser's requests, judged (:meth:`refuse`), then fetched by the crawl's downloader:
+        the SSRF guard with its pinned resolver, robots.txt, ``DOWNLOAD_MAXSIZE``; a redirect is handed to
+        the browser, whose next request comes here again. Chromium opens no connection of its own."""
+        if await self.refuse(request):
+            await route.abort("blockedbyclient")
+            return
+        fetch = Request(request.url, method=request.method, headers=_forwarded(await request.all_headers()),
+                        body=request.post_data_buffer or b"", dont_filter=True, priority=100,
+                        meta={"nw_kind": SUBREQUEST_KIND, "download_slot": SUBREQUEST_SLOT, "dont_redirect": True,
+                              "dont_retry": True, "handle_httpstatus_all": True})
+        try:
+            response = await self.crawler.engine.download_async(fetch)
+        except IgnoreRequest as exc:
+            self._count("refused/robots" if "robots" in str(exc).lower() else "refused/fetch")
+            await route.abort("blockedbyclient")
+            return
+        except Exception:  # the site's failure is the page's: the browser sees a failed request
+            self._count("subrequests/failed")
+            await route.abort("failed")
+            return
+        self._count("subrequests/fetched")
+        await route.fulfill(status=response.status, headers=dict(document_headers(response)), body=response.body)
 
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
         _DOCUMENT.set(request.meta.pop(DOCUMENT, None))
@@ -179,6 +213,12 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
             raise FetchRefused(f"the rendered page is larger than DOWNLOAD_MAXSIZE ({self.maxsize} bytes)")
         self._count("pages")
         return response
+
+
+def _forwarded(headers: dict[str, str]) -> dict[str, str]:
+    """The browser's request headers the crawl sends on (no cookies: a crawl keeps none)."""
+    return {k: v for k, v in headers.items() if k.lower() not in ("cookie", "host", "content-length")
+            and not k.startswith(":")}
 
 
 async def abandon_pages(crawler: Crawler) -> None:

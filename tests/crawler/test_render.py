@@ -25,6 +25,7 @@ from storage.models import Article, CrawlRun, Version
 from tests.conftest import ROOT
 from tests.crawler.render_site import (
     ARTICLES,
+    BLOCKED,
     NEVER,
     PRIVATE_TARGET,
     build_render_site,
@@ -114,6 +115,16 @@ def test_a_script_reaching_a_private_address_is_refused_and_counted(runs: Runs) 
     assert stats[0].get("newswatch/render/refused/private_address") == 1
     assert stats[0].get("newswatch/refused/private_address") == 1
     assert PRIVATE_TARGET not in runs.first.stdout
+
+
+def test_the_browser_requests_are_fetched_by_the_crawl_under_robots(runs: Runs) -> None:
+    """Chromium opens no connection: the XHR and the poller's requests were fetched by the crawl's
+    downloader (counted), and the one robots.txt disallows was never made."""
+    _versions, stats = _stored(runs.folder)
+    fetched = stats[0].get("newswatch/render/subrequests/fetched", 0)
+    assert fetched == runs.hits_first["/api/121210.json"] + runs.hits_first.get("/api/poll", 0)
+    assert stats[0].get("newswatch/render/refused/robots") == 1
+    assert BLOCKED not in runs.hits_first
 
 
 def test_a_page_that_never_settles_is_one_render_timeout_error(runs: Runs) -> None:
