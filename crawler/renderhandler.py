@@ -6,11 +6,17 @@ Requests without ``meta["playwright"]`` (everything but a render site's page aft
 - the page's own navigation is served from the plain 200 the crawl already fetched (``route.fulfill``:
   the site sees one GET of the document, counted as ``newswatch/render/documents_reused``);
 - every other request the browser makes (redirects, scripts, XHR, frames) is intercepted and judged
-  before it leaves: schemes other than http(s) refused; images, media and fonts not loaded; the host
-  resolved by the crawl's :class:`~crawler.resolver.GuardedResolver` and refused (``IgnoreRequest``-like
-  abort, counted as ``newswatch/refused/private_address`` and ``newswatch/render/refused``) when an address
-  is private, loopback or link-local outside ``crawl.allow_networks``; at most ``MAX_SUBREQUESTS`` per page;
-  WebSockets are never connected; service workers are blocked (their requests would pass no interception);
+  first (schemes other than http(s) refused; images, media and fonts not loaded; the host checked by the
+  crawl's :class:`~crawler.resolver.GuardedResolver`: a private, loopback or link-local address outside
+  ``crawl.allow_networks`` is refused, counted as ``newswatch/refused/private_address`` and
+  ``newswatch/render/refused/private_address``; at most ``MAX_SUBREQUESTS`` per page), then *made by the
+  crawl*: ``engine.download_async`` through every downloader middleware (the SSRF guard and the pinned
+  resolver, robots.txt: ``newswatch/render/refused/robots``, ``DOWNLOAD_MAXSIZE``), in one download slot
+  (``SUBREQUEST_SLOT``: no delay, bounded concurrency), without following redirects (the browser is handed
+  the 3xx and asks again, judged again) and handed to the browser with ``route.fulfill``. Chromium's own
+  resolver maps every name to NOTFOUND (``crawler.render.ARGS``): it opens no connection of its own, so
+  there is no second lookup to rebind. WebSockets are never connected; service workers are blocked (their
+  requests would pass no interception);
 - the page's time is the navigation's (``wait_until="networkidle"``): a page that never settles fails as
   :class:`~storage.errors.RenderTimeout` (one ``error render_timeout`` line), and its page is closed;
 - the rendered DOM is capped at ``DOWNLOAD_MAXSIZE`` like a plain body;
@@ -18,9 +24,6 @@ Requests without ``meta["playwright"]`` (everything but a render site's page aft
   (the handler's ``close``). The browser is a child of playwright's driver, which ends it when its pipe to
   this process closes: a killed run leaves no browser behind.
 
-A name the guard resolved is pinned for the crawl's own connections; Chromium resolves names itself, so a
-name whose answers change between the check and Chromium's lookup (DNS rebinding) is the residual risk
-of a rendered page (see docs).
 """
 
 from __future__ import annotations
