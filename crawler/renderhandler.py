@@ -191,7 +191,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         fetch = Request(request.url, method=request.method, headers=_forwarded(await request.all_headers()),
                         body=request.post_data_buffer or b"", dont_filter=True, priority=100,
                         meta={"nw_kind": SUBREQUEST_KIND, "download_slot": SUBREQUEST_SLOT, "dont_redirect": True,
-                              "dont_retry": True, "handle_httpstatus_all": True})
+                              "dont_retry": True, "handle_httpstatus_all": True,
+                              "autothrottle_dont_adjust_delay": True})
         try:
             response = await self.crawler.engine.download_async(fetch)
         except IgnoreRequest as exc:
