@@ -32,7 +32,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
@@ -186,7 +186,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         the SSRF guard with its pinned resolver, robots.txt, ``DOWNLOAD_MAXSIZE``; a redirect is handed to
         the browser, whose next request comes here again. Chromium opens no connection of its own."""
         if await self.refuse(request):
-            await route.abort("blockedbyclient")
+            await _answer(route.abort("blockedbyclient"))
             return
         fetch = Request(request.url, method=request.method, headers=_forwarded(await request.all_headers()),
                         body=request.post_data_buffer or b"", dont_filter=True, priority=100,
@@ -197,14 +197,15 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
             response = await self.crawler.engine.download_async(fetch)
         except IgnoreRequest as exc:
             self._count("refused/robots" if "robots" in str(exc).lower() else "refused/fetch")
-            await route.abort("blockedbyclient")
+            await _answer(route.abort("blockedbyclient"))
             return
         except Exception:  # the site's failure is the page's: the browser sees a failed request
             self._count("subrequests/failed")
-            await route.abort("failed")
+            await _answer(route.abort("failed"))
             return
         self._count("subrequests/fetched")
-        await route.fulfill(status=response.status, headers=dict(document_headers(response)), body=response.body)
+        await _answer(route.fulfill(status=response.status, headers=dict(document_headers(response)),
+                                    body=response.body))
 
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
         _DOCUMENT.set(request.meta.pop(DOCUMENT, None))
@@ -219,10 +220,20 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         return response
 
 
+# not sent on: no cookies (a crawl keeps none); the crawl's own User-Agent (robots.txt is read for it) and
+# Accept-Encoding (only what it decodes); what the HTTP client sets itself
+UNFORWARDED = frozenset({"cookie", "host", "content-length", "user-agent", "accept-encoding", "connection"})
+
+
 def _forwarded(headers: dict[str, str]) -> dict[str, str]:
-    """The browser's request headers the crawl sends on (no cookies: a crawl keeps none)."""
-    return {k: v for k, v in headers.items() if k.lower() not in ("cookie", "host", "content-length")
-            and not k.startswith(":")}
+    """The browser's request headers the crawl sends on."""
+    return {k: v for k, v in headers.items() if k.lower() not in UNFORWARDED and not k.startswith(":")}
+
+
+async def _answer(reply: Awaitable[None]) -> None:
+    """A route answered; its page may have closed meanwhile (a timeout, a stopping crawl): nothing to do."""
+    with contextlib.suppress(PlaywrightError):
+        await reply
 
 
 async def abandon_pages(crawler: Crawler) -> None:
