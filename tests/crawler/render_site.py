@@ -89,8 +89,9 @@ def build_render_site(server: SiteServer) -> None:
     server.add("/", body=f"<!doctype html><html><body><ul>{links}</ul></body></html>".encode(), headers=html)
 
 
-def write_render_workspace(folder: Path, base_url: str) -> Path:
-    """Seeds (the registry: one ``render = "browser"`` source) and a config; the config path."""
+def write_render_workspace(folder: Path, base_url: str, dns: str | None = None) -> Path:
+    """Seeds (the registry: one ``render = "browser"`` source) and a config (``dns``: the crawl's DNS
+    server, ``host:port``); the config path."""
     seeds = folder / "seeds"
     seeds.mkdir(parents=True, exist_ok=True)
     (seeds / "sources.toml").write_text(
@@ -100,5 +101,6 @@ def write_render_workspace(folder: Path, base_url: str) -> Path:
     config.write_text(
         '[storage]\ndata_dir = "data"\ncorpus_dir = "data/corpus"\nseeds_dir = "seeds"\n'
         '[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = 0.0\ndownload_timeout = 2.0\n'
+        + (f'dns_servers = ["{dns}"]\n' if dns else '') +
         'retries = 0\n[schedule]\narticles = ["3650d=0s"]\n', encoding="utf-8")
     return config

@@ -2,7 +2,9 @@
 articles only exist once the page's script ran (``tests/crawler/render_site.py``), in headless Chromium.
 
 One workspace for the module: the first run renders and stores, the second re-checks (a 304 starts no
-render). Each run is a child process (the reactor cannot restart inside pytest), warnings as errors.
+render). The site is ``render.test``, a name only the crawl's own DNS server answers: Chromium (whose
+resolver is switched off anyway) could not load a script, an XHR or the page itself; the crawl made them.
+Each run is a child process (the reactor cannot restart inside pytest), warnings as errors.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from storage.engine import make_engine, session_factory
 from storage.models import Article, CrawlRun, Version
 from tests.conftest import ROOT
+from tests.crawler.dns_server import RebindingDNS
 from tests.crawler.render_site import (
     ARTICLES,
     BLOCKED,
@@ -36,6 +39,8 @@ from tests.crawler.render_site import (
 )
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import figures, newswatch
+
+NAME = "render.test"  # the site's name in the run fixture, answered by the crawl's own DNS server
 
 
 @dataclass(frozen=True)
@@ -58,14 +63,15 @@ def _hits(server: SiteServer, since: int) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     folder = tmp_path_factory.mktemp("render")
-    with SiteServer() as server:
+    with RebindingDNS(["127.0.0.1"]) as dns, SiteServer() as server:
         build_render_site(server)
-        config = write_render_workspace(folder, server.base_url)
+        base = f"http://{NAME}:{server.port}"  # only the crawl's DNS server knows the name: not Chromium
+        config = write_render_workspace(folder, base, dns.address)
         assert newswatch(config, "db", "upgrade").returncode == 0
         first = newswatch(config, "run")
         middle = len(server.requests)
         second = newswatch(config, "run")
-        yield Runs(folder, server.base_url, first, second, _first_hits(server, middle), _hits(server, middle))
+        yield Runs(folder, base, first, second, _first_hits(server, middle), _hits(server, middle))
 
 
 def _first_hits(server: SiteServer, until: int) -> dict[str, int]:
