@@ -1,9 +1,10 @@
 """No real article rejected, nothing lost against bare trafilatura: trafilatura's 949-page evaluation set.
 
 The pages (tests/fixtures/extraction_eval/, see its README) are real news, blog, recipe, shop and
-institutional pages with main text; every one must yield a document.  Through the pipeline the share of
-``with`` snippets kept is at least bare trafilatura's on the same decoded text, and the share of
-``without`` snippets shown (navigation, footers, comments) no higher.  Scoring:
+institutional pages with main text; every one must yield a document, stored under a URL of its own (the
+canonical URL it declares, else its own).  Through the pipeline (the worker's reading) the share of
+``with`` snippets kept is at least bare trafilatura's on the same decoded text, the share of ``without``
+snippets shown (navigation, footers, comments) no higher, and so upstream's F1 no lower.  Scoring:
 tests/crawler/extraction_eval.py; the figures are printed by ``python -m bench.bench_extraction``.
 Both extractors run once over the whole set (about a minute), shared by the tests below.
 """
@@ -53,6 +54,19 @@ def test_with_snippets_kept_at_least_as_bare_trafilatura() -> None:
 def test_without_snippets_shown_no_more_than_bare_trafilatura() -> None:
     ours, bare = figures()
     assert ours.without_shown <= bare.without_shown, (ours, bare)
+
+
+def test_f1_at_least_bare_trafilatura() -> None:
+    ours, bare = figures()
+    assert ours.f1 >= bare.f1, (ours.f1, bare.f1, ours, bare)
+
+
+def test_every_document_is_stored_under_a_url_of_its_own() -> None:
+    """Matched by the stored URL (the canonical URL the page declares, else its own), every page finds its
+    own document: no two pages stored under one URL, where one document would replace the other."""
+    stored = [item.document.stored_url for item in compared().values()]
+    assert None not in stored
+    assert len(set(stored)) == len(stored), len(stored) - len(set(stored))
 
 
 def test_the_set_is_complete() -> None:
