@@ -148,20 +148,22 @@ def run_once(config: Config, cassette: Path | None = None, mode: str | None = No
 
 
 def reapply_rules(config: Config, storage: Storage) -> int:
-    """Changed ``include``/``exclude`` rules re-applied to stored pages before the crawl (a page answering
-    304 is never fetched in full: without this it kept the text of the old rules); the articles re-baselined."""
-    from monitor.changes.ruleset import selectors_digest, stale_selectors
+    """Changed ``include``/``exclude`` rules and a new extraction revision (:mod:`crawler.revision`) applied
+    to stored pages before the crawl (a page answering 304 is never fetched in full: without this it kept
+    the old text, and its next change would be reported with the difference of the extractors mixed in);
+    the articles re-baselined."""
+    from monitor.changes.ruleset import selectors_digest, stale_articles
 
     rules = source_rules(load_registry(config.path(config.storage.seeds_dir)))
     with storage.sessions() as session:  # the cheap question first: a run with nothing to crawl stays light
-        if not stale_selectors(session, {site: selectors_digest(raw) for site, raw in rules.items()}):
+        if not stale_articles(session, {site: selectors_digest(raw) for site, raw in rules.items()}):
             return 0
-    from monitor.changes.reextract import reapply_selectors
+    from monitor.changes.reextract import reapply_rules as reapply
     from storage.corpus import Corpus
 
-    report = reapply_selectors(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules)
+    report = reapply(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules)
     if report.checked:
-        log.info("source rules changed: %d stored pages re-extracted, %d re-baselined, %d rejected by the rules",
+        log.info("rules or extraction changed: %d stored pages re-extracted, %d re-baselined, %d rejected",
                  report.checked, report.rebaselined, report.rejected)
     return report.rebaselined
 
