@@ -5,27 +5,29 @@ institutional pages with main text; every one must yield a document.  Through th
 ``with`` snippets kept is at least bare trafilatura's on the same decoded text, and the share of
 ``without`` snippets shown (navigation, footers, comments) no higher.  Scoring:
 tests/crawler/extraction_eval.py; the figures are printed by ``python -m bench.bench_extraction``.
-Both extractors run once over the whole set (about a minute), shared by the tests below.
+Both extractors run once over the whole set (a session fixture, one process per core), shared by the tests below.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
 import pytest
 
-from tests.crawler.extraction_eval import Compared, EvalPage, Rates, compare, eval_pages, rates
+from tests.crawler.extraction_eval import Compared, EvalPage, Rates, compare_all, eval_pages, rates
 
 PAGES = eval_pages()
+# the session fixture's set-up (about two CPU-minutes over 949 pages) is charged to the first case: the
+# hang guard is set for that, not for the cases, which only look up a result
+pytestmark = pytest.mark.timeout(900)
 
 
-@cache
+@pytest.fixture(scope="session")
 def compared() -> dict[str, Compared]:
-    return {item.document.page.url: item for item in compare(PAGES)}
+    """Every page through both extractors, once per session: page URL -> the comparison."""
+    return {item.document.page.url: item for item in compare_all(PAGES)}
 
 
-def figures() -> tuple[Rates, Rates]:
-    items = compared().values()
+def figures(compared: dict[str, Compared]) -> tuple[Rates, Rates]:
+    items = compared.values()
     return rates([item.document for item in items]), rates([item.bare for item in items])
 
 
@@ -33,18 +35,18 @@ IDS = [page.file.removeprefix("pages/").removesuffix(".html.gz") for page in PAG
 
 
 @pytest.mark.parametrize("page", PAGES, ids=IDS)
-def test_no_real_article_rejected(page: EvalPage) -> None:
-    result = compared()[page.url].document
+def test_no_real_article_rejected(compared: dict[str, Compared], page: EvalPage) -> None:
+    result = compared[page.url].document
     assert result.rejected is None, f"{page.url}: {result.rejected}"
 
 
-def test_with_snippets_kept_at_least_as_bare_trafilatura() -> None:
-    ours, bare = figures()
+def test_with_snippets_kept_at_least_as_bare_trafilatura(compared: dict[str, Compared]) -> None:
+    ours, bare = figures(compared)
     assert ours.with_kept >= bare.with_kept, (ours, bare)
 
 
-def test_without_snippets_shown_no_more_than_bare_trafilatura() -> None:
-    ours, bare = figures()
+def test_without_snippets_shown_no_more_than_bare_trafilatura(compared: dict[str, Compared]) -> None:
+    ours, bare = figures(compared)
     assert ours.without_shown <= bare.without_shown, (ours, bare)
 
 
