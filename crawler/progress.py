@@ -65,7 +65,7 @@ class Progress:
             sys.stderr.write(f"\r\x1b[2K{line}" + ("\n" if final else ""))
             sys.stderr.flush()
         else:
-            logger.warning("progress: %s", line)
+            logger.info("progress: %s", line)
 
     def closed(self) -> None:
         if self.task is not None:

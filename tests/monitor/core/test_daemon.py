@@ -122,5 +122,6 @@ def test_daemon_schedules_backs_off_serves_metrics_and_stops_cleanly(tmp_path: P
     assert interval > round(0.02 * 60), "the interval backed off after crawls with nothing new"
     assert states == {"sent"}, "SIGTERM flushed the outbox"
     assert len(receiver.unique) == 5 and len(receiver.delivered) == 5
-    crawled = [line for line in err.splitlines() if "[newswatch.daemon] INFO:" in line and " crawl: " in line]
-    assert len(crawled) >= 3 and len(crawled) == len(all_runs), "one INFO line per crawl, after every crawl"
+    crawled = [line for line in err.splitlines() if "[newswatch.daemon] " in line and " crawl: " in line]
+    assert len(crawled) >= 3 and len(crawled) == len(all_runs), "one line per crawl, after every crawl"
+    assert all(("] INFO: " in line) == (" crawl: ok, " in line) for line in crawled), crawled  # else WARNING
