@@ -1,7 +1,7 @@
 """The daemon's log: one handler on the root logger, installed once, that Scrapy never replaces.
 
 Scrapy re-installs *its* root handler at the crawl's ``LOG_LEVEL`` whenever a ``Crawler`` is set up, if
-one is installed (DESIGN.md, "Scrapy's own habits"); the daemon installs none of Scrapy's
+one is installed; the daemon installs none of Scrapy's
 (``LOG_INSTALL_ROOT_HANDLER = False``) and uses this one instead: newswatch's own lines
 (``newswatch.*``) from ``level``, everybody else's (Scrapy, Twisted, uvicorn) from ``others``.
 ``text`` is the classic one-line format; ``json`` is one JSON object per line (for journald, Loki, ...).

@@ -17,7 +17,7 @@ from typing import Any
 from tests.conftest import ROOT
 from tests.crawler.test_run import newswatch
 
-EVAL = ROOT / "tests" / "fixtures" / "extraction_eval"  # a copy of ../shared/fixtures/extraction_eval (README there)
+EVAL = ROOT / "tests" / "fixtures" / "extraction_eval"  # trafilatura's evaluation set (provenance: its README)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RAW_HTML = {"Content-Type": "text/html"}  # the page's own bytes: its own meta charset decides
 

@@ -94,17 +94,19 @@ def source_tree(target: Path) -> Path:
     return target
 
 
-def pip(python: Path, *args: str) -> None:
+def pip(python: Path, *args: str) -> str:
     done = subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", *args],
                           capture_output=True, text=True, check=False, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout + done.stderr
 
 
 @pytest.mark.timeout(1200)  # pip builds and installs everything; minutes on a loaded machine
 def test_fresh_virtualenv_gets_the_fixtures_from_pip_install(tmp_path: Path) -> None:
     venv.create(tmp_path / "venv", with_pip=True, clear=True)
     python = tmp_path / "venv" / "bin" / "python"
-    pip(python, str(source_tree(tmp_path / "src")))
+    built = pip(python, "-v", str(source_tree(tmp_path / "src")))  # -v: the build backend's warnings too
+    assert "Building wheel" in built and "would be ignored" not in built, built[-4000:]  # setuptools is content
     probe = ("import importlib.metadata as m, importlib.util as u, monitor.testing\n"
              "print([e.value for e in m.entry_points(group='pytest11') if e.name == 'newswatch'], "
              "u.find_spec('pytest') is None)")
