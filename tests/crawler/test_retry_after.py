@@ -17,7 +17,7 @@ from storage.engine import make_engine, session_factory
 from storage.models import CrawlRun
 from tests.crawler.fixture_site import ARTICLES, fixture_bytes
 from tests.crawler.site_server import HeaderPairs, Route, SeenRequest, SiteServer
-from tests.crawler.test_run import figures, newswatch, stored
+from tests.crawler.test_run import figures, migrate, newswatch, stored
 
 NOW = datetime(2025, 2, 11, 8, 30, tzinfo=UTC)
 HTML = (("Content-Type", "text/html; charset=utf-8"),)
@@ -92,7 +92,7 @@ def busy_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
     with SiteServer() as server:
         _serve(server)
         config = _workspace(folder, server.base_url)
-        assert newswatch(config, "db", "upgrade").returncode == 0
+        migrate(config)
         result = newswatch(config, "run")
         log = server.requests
     return folder, result, log
