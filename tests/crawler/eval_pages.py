@@ -53,12 +53,10 @@ def urlset(base: str, links: list[str]) -> bytes:
 
 
 def discovery_workspace(folder: Path, base_url: str, *, max_pages_per_site: int = 200, recheck: bool = False,
-                        feeds: tuple[str, ...] = (), sitemaps: tuple[str, ...] = (), max_depth: int = 2,
-                        extract_workers: int | None = None) -> Path:
+                        feeds: tuple[str, ...] = (), sitemaps: tuple[str, ...] = (), max_depth: int = 2) -> Path:
     """A seeds folder (one registry source: the site's home page, and ``feeds``/``sitemaps`` when
     configured) and a config allowing loopback; stored articles are re-checked on every run only when
-    ``recheck``; ``extract_workers`` 1 extracts in the crawl's process (a run of a few pages spends more
-    starting the pool than extracting). The database is upgraded; returns the config path."""
+    ``recheck``. The database is upgraded; returns the config path."""
     seeds = folder / "seeds"
     seeds.mkdir(parents=True, exist_ok=True)
     lists = "".join(f"{key} = {json.dumps([base_url + p for p in paths])}\n"
@@ -71,7 +69,6 @@ def discovery_workspace(folder: Path, base_url: str, *, max_pages_per_site: int 
         '[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = 0.0\ndownload_timeout = 10.0\n'
         f"retries = 0\nconcurrency = 8\nconcurrency_per_domain = 4\nmax_depth = {max_depth}\n"
         f"max_pages_per_site = {max_pages_per_site}\n"
-        + (f"extract_workers = {extract_workers}\n" if extract_workers is not None else "") +
         f'[schedule]\narticles = ["3650d={"0s" if recheck else "3650d"}"]\n',
         encoding="utf-8",
     )

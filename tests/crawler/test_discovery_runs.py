@@ -75,8 +75,7 @@ def test_new_articles_of_every_url_shape_are_new_on_the_first_run_that_sees_them
     links: list[str] = []
     with SiteServer() as server:
         server.add_robots(f"User-agent: *\nSitemap: {server.base_url}/sitemap.xml\n")
-        # twenty runs of five pages each: extracted in the crawl's process, no pool started twenty times
-        config = discovery_workspace(tmp_path, server.base_url, max_pages_per_site=1000, extract_workers=1)
+        config = discovery_workspace(tmp_path, server.base_url, max_pages_per_site=1000)
         for round_ in range(ROUNDS):
             fresh = [shape.format(slug=f"story-{round_}-{i}", n=round_ * 10 + i) for i, shape in enumerate(SHAPES)]
             for link in fresh:
