@@ -16,13 +16,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from tests.crawler.extraction_eval import Scored, compare, eval_pages, rates
+from tests.crawler.extraction_eval import Scored, compare_all, eval_pages, rates
 
 
 def main() -> None:
     pages = eval_pages()
     start = time.process_time()
-    items = list(compare(pages))
+    items = compare_all(pages)
     cpu = time.process_time() - start
     rows: dict[str, list[Scored]] = {
         "pipeline: document (title + body)": [item.document for item in items],

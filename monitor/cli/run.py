@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -34,9 +35,11 @@ def _progress_mode(quiet: bool, as_json: bool) -> str:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object summarizing the run.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the whole log to this file (from DEBUG: failed fetches with their tracebacks).")
 @click.pass_context
 def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: bool, as_json: bool,
-        verbose: bool) -> int:
+        verbose: bool, log_file: Path | None) -> int:
     """One full cycle: import new seeds, discover, fetch what is due, extract, detect, write the corpus,
     deliver alerts, record the run. Exit status 0 ok, 1 finished with errors, 2 configuration error,
     75 another run is in progress.
@@ -44,7 +47,8 @@ def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: boo
     \b
     Examples:
       newswatch run
-      newswatch run --quiet            # in a crontab
+      newswatch run --quiet            # in a crontab: only the failed URLs, on stderr
+      newswatch run --quiet --log-file /var/log/newswatch.log
       newswatch run --json | jq .figures
       newswatch run --record tests/cassettes/site.yaml
       newswatch run --replay tests/cassettes/site.yaml
@@ -52,8 +56,11 @@ def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: boo
     if record and replay:
         raise click.UsageError("--record and --replay exclude each other")
     cassette, mode = (record, "record") if record else (replay, "replay") if replay else (None, None)
-    summary = run_once(config_of(ctx), cassette, mode, "INFO" if verbose else "WARNING",
-                       progress=_progress_mode(quiet, as_json))
+    if quiet and not verbose:
+        logging.getLogger().addHandler(logging.NullHandler())  # before the crawl's handler: no last resort
+    level = "INFO" if verbose else "OFF" if quiet else "WARNING"
+    summary = run_once(config_of(ctx), cassette, mode, level, progress=_progress_mode(quiet, as_json),
+                       log_file=log_file)
     if as_json:
         click.echo(json.dumps(summary_json(summary), ensure_ascii=False))
     else:

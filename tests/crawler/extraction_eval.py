@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing
+import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,11 +149,32 @@ class Compared:
     bare: Scored  # bare trafilatura's text (it has no title)
 
 
-def compare(pages: list[EvalPage]) -> Iterator[Compared]:
-    for index, page in enumerate(pages):
+def compare(pages: list[EvalPage], start: int = 0, step: int = 1) -> Iterator[Compared]:
+    """Both extractors over ``pages[start::step]`` (each page through the pipeline at its own URL)."""
+    for index in range(start, len(pages), step):
+        page = pages[index]
         body = raw(page)
         document, alone, markdown = pipeline(page, body, index)
         yield Compared(document, alone, markdown, bare(page, decode_body(body, CONTENT_TYPE)))
+
+
+def _compare_slice(pages: list[EvalPage], start: int, step: int) -> list[Compared]:
+    return list(compare(pages, start, step))
+
+
+def compare_all(pages: list[EvalPage], workers: int | None = None) -> list[Compared]:
+    """:func:`compare` over every page, in order, the pages dealt out to one process per core (the
+    extraction is pure and CPU-bound: two cores halve the wall time). Spawned, not forked: a test
+    process may hold threads."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(pages)))
+    if workers == 1:
+        return list(compare(pages))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        slices = list(pool.map(_compare_slice, [pages] * workers, range(workers), [workers] * workers))
+    merged: list[Compared] = []
+    for index in range(len(pages)):
+        merged.append(slices[index % workers][index // workers])
+    return merged
 
 
 def rates(scored: list[Scored]) -> Rates:
