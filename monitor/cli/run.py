@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from crawler.redact import redact_text, redact_url
 from monitor.cli.common import config_of, storage_of
 from monitor.cli.queue import queue_lines
 from monitor.core.columns import display_width, pad
@@ -71,10 +72,12 @@ def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: boo
 def summary_json(summary: RunSummary) -> dict[str, object]:
     return {
         "run": summary.run_id, "outcome": summary.outcome, "figures": summary.figures,
-        "errors": [{"kind": e.kind, "url": e.url, "detail": e.detail} for e in summary.errors],
+        "errors": [{"kind": e.kind, "url": redact_url(e.url), "detail": redact_text(e.detail)}
+                   for e in summary.errors],
         "rejected": [{"reason": reason, "url": url} for reason, url in summary.rejected],
         "dropped": {"count": len(summary.dropped), "kinds": dict(Counter(e.kind for e in summary.dropped)),
-                    "examples": [{"kind": e.kind, "url": e.url} for e in summary.dropped[:DROPPED_EXAMPLES]]},
+                    "examples": [{"kind": e.kind, "url": redact_url(e.url)}
+                                 for e in summary.dropped[:DROPPED_EXAMPLES]]},
         "cassette_missing": summary.stats.get("cassette/missing", 0),
     }
 
@@ -87,8 +90,8 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
         refused = error.kind.startswith("refused_")
         if quiet and refused:
             continue
-        click.echo(f"  {'refused' if refused else 'error'} {error.kind}: {error.url} ({error.detail[:160]})",
-                   err=quiet)
+        click.echo(f"  {'refused' if refused else 'error'} {error.kind}: {redact_url(error.url)} "
+                   f"({redact_text(error.detail[:160])})", err=quiet)
     if not quiet:
         for reason, url in summary.rejected:
             click.echo(f"  rejected {reason}: {url}")
@@ -101,7 +104,7 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
 def _print_dropped(summary: RunSummary) -> None:
     """Failures of discovered URLs: the first few, then the count by kind (not errors: exit 0)."""
     for error in summary.dropped[:DROPPED_EXAMPLES]:
-        click.echo(f"  dropped {error.kind}: {error.url} ({error.detail[:160]})")
+        click.echo(f"  dropped {error.kind}: {redact_url(error.url)} ({redact_text(error.detail[:160])})")
     if len(summary.dropped) > DROPPED_EXAMPLES:
         kinds = Counter(e.kind for e in summary.dropped)
         click.echo(f"  dropped {len(summary.dropped)} discovered URLs in all: "
