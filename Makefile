@@ -21,7 +21,8 @@ run: $(STAMP)
 	$(BIN)/newswatch run
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	bash scripts/system-deps.sh
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # the offline demo: two replayed runs with a change in between, signed webhooks to a local receiver
 demo: $(STAMP)

@@ -40,6 +40,7 @@ from crawler.markdown import MAX_TITLE_CHARS, cap_title, markdown_to_text
 from crawler.navtables import strip_leading_navigation
 from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
+from crawler.revision import extraction_mark
 from crawler.selectors import Selection, select
 from crawler.textdates import page_date
 from crawler.titles import choose_title, fallback_title, strip_heading_label, strip_label
@@ -351,7 +352,6 @@ def _link_cover(line: str, anchors: dict[str, frozenset[str]]) -> int:
 def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str, meta: PageMeta) -> Article:
     """The article record: the headline by agreement (:mod:`crawler.titles`), the publisher named by the
     page (:mod:`crawler.publisher`; WeChat: the account), the rest from trafilatura and :mod:`crawler.byline`."""
-    import trafilatura
 
     chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
     markdown = strip_leading_navigation(body.markdown, chosen, page.links)
@@ -375,7 +375,7 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
         fingerprint=result.fingerprint or "",
         url=url,
         extractor=EXTRACTOR,
-        extractor_version=f"{trafilatura.__version__}+{WECHAT_STEP}" if step else trafilatura.__version__,
+        extractor_version=f"{extraction_mark()}+{WECHAT_STEP}" if step else extraction_mark(),
     )
 
 

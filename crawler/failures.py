@@ -28,6 +28,7 @@ def failure_kind(failure: Failure) -> str:
         "TimeoutError": "timeout", "TCPTimedOutError": "timeout", "DownloadTimeoutError": "timeout",
         "ResponseDataLossError": "truncated_body", "ConnectionRefusedError": "connection_refused",
         "DownloadConnectionRefusedError": "connection_refused", "CannotResolveHostError": "dns_failed",
+        "DNSLookupError": "dns_failed",
         "CassetteError": "not_in_cassette", "RenderTimeout": "render_timeout",
     }
     return aliases.get(name, name)

@@ -28,6 +28,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from crawler.items import NotModified
+from crawler.revision import REVISION
 from crawler.urls import for_site
 from storage.models import Article, Version
 
@@ -55,7 +56,8 @@ def page_key(body: bytes, context: str) -> str:
 
 def extractor_versions() -> str:
     """The versions whose change changes an extraction (read from the installed metadata: no import)."""
-    return "+".join(f"{name}={importlib.metadata.version(name)}" for name in ("newswatch", "trafilatura"))
+    return "+".join([*(f"{name}={importlib.metadata.version(name)}" for name in ("newswatch", "trafilatura")),
+                     f"r{REVISION}"])
 
 
 class PageKeys:

@@ -51,6 +51,7 @@ EXTENSIONS_BASE: dict[str, int] = {
 }
 EXTENSIONS: dict[str, int | None] = {
     "crawler.progress.Progress": 500,
+    "crawler.fetchlog.FetchFailureLog": 0,  # Scrapy's lines about failed fetches at DEBUG: the run reports them
     # AutoThrottle's rule except for a 304, which lowers the delay at once (crawler.throttle)
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.throttle.Throttle": 0,

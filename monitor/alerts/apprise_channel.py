@@ -26,7 +26,7 @@ from apprise.manager_plugins import NotificationManager
 
 from monitor.alerts.digest import DigestSchedule, digest_label, digest_of
 from monitor.alerts.events import Event
-from monitor.alerts.mail import subject, text_body
+from monitor.alerts.mailtext import subject, text_body
 from monitor.alerts.rules import Rules
 from monitor.alerts.settings import ChannelConfig
 from storage.errors import ConfigError, DeliveryError

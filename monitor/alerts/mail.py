@@ -1,6 +1,7 @@
 """The email channel: alert events as UTF-8 mails with a plain-text and an HTML part, sent over SMTP.
 
-Rendering is pure (:func:`render_email` builds an :class:`~email.message.EmailMessage`); only
+Rendering is pure (:func:`render_email` builds an :class:`~email.message.EmailMessage` from the words of
+:mod:`monitor.alerts.mailtext` and the HTML part of :mod:`monitor.alerts.mailhtml`); only
 :meth:`EmailChannel.send` talks SMTP: STARTTLS, implicit TLS (SMTP over SSL) or plain, with a login
 when a username is configured (the password comes from the environment variable ``password_env``).
 
@@ -17,17 +18,17 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from email.utils import format_datetime, parseaddr
-from html import escape
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from monitor.alerts.digest import DigestSchedule, digest_label, digest_of
-from monitor.alerts.events import EVENT_TYPES, Event, event_id
+from monitor.alerts.events import Event, event_id
+from monitor.alerts.mailhtml import html_body
+from monitor.alerts.mailtext import one_line, subject, text_body
 from monitor.alerts.rules import Rules
 from monitor.alerts.settings import ChannelConfig
 from storage.errors import ConfigError, DeliveryError
@@ -35,25 +36,12 @@ from storage.errors import ConfigError, DeliveryError
 if TYPE_CHECKING:
     from monitor.alerts.channels import Channel
 
-PREFIX = "[newswatch]"
 EVENT_ID_HEADER = "X-Newswatch-Event-Id"
 EVENT_TYPE_HEADER = "X-Newswatch-Event-Type"
-MAX_TITLE = 80  # characters of a title in a subject line
 DEFAULT_TIMEOUT = 30.0  # seconds, when the channel's ``timeout`` is not usable
 SECURITY = ("starttls", "tls", "none")
 # 7bit: non-ASCII parts are base64 or quoted-printable, so any SMTP server carries them unchanged
 POLICY = default_policy.clone(cte_type="7bit")
-
-HEADLINES = {"article.new": "新文章", "article.changed": "更新", "article.anomaly": "异常",
-             "article.removed": "删稿", "article.restored": "恢复", "source.failing": "来源故障",
-             "source.quiet": "来源沉寂"}
-DIGEST_LABELS = {"article.new": "new", "article.changed": "changed", "article.anomaly": "anomalous",
-                 "article.removed": "removed", "article.restored": "restored", "source.failing": "failing",
-                 "source.quiet": "quiet"}
-INS_STYLE = "background-color:#e6ffec;color:#116329;text-decoration:underline"
-DEL_STYLE = "background-color:#ffebe9;color:#82071e;text-decoration:line-through"
-BODY_STYLE = "font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;line-height:1.6;color:#1f2328"
-MUTED_STYLE = "color:#656d76;font-size:12px"
 
 
 # -- rendering (pure) ---------------------------------------------------------------------------------
@@ -88,181 +76,6 @@ def message_id(events: Sequence[Event], sender: str) -> str:
     if len(events) == 1:
         return f"<{events[0].id}.newswatch@{domain}>"
     return f"<digest.{event_id(*sorted(event.id for event in events))}.newswatch@{domain}>"
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _title(event: Event, limit: int | None = None) -> str:
-    if event.article is None:
-        return _one_line(event.source or "?")
-    title = _one_line(event.article.title or "") or event.article.url
-    return title if limit is None or len(title) <= limit else title[: limit - 1] + "…"
-
-
-def headline(event: Event, limit: int | None = None) -> str:
-    """What happened, in one line: ``更新：<title> (addition)``."""
-    label = HEADLINES.get(event.type, event.type)
-    title = _title(event, limit)
-    if event.type == "article.changed" and event.change is not None:
-        change = event.change
-        if change.reverted_to is not None:
-            return f"恢复旧版：{title} (back to v{change.reverted_to})"
-        return f"{label}：{title} ({change.change_class})"
-    if event.type == "article.anomaly":
-        return f"{label}：{title} ({event.anomaly or 'anomaly'})"
-    if event.type in ("article.removed", "article.restored") and event.removal is not None:
-        return f"{label}：{title} ({event.removal.kind})"
-    if event.type in ("source.failing", "source.quiet") and event.detail:
-        return f"{label}：{title} ({_one_line(event.detail)})"
-    return f"{label}：{title}"
-
-
-def summary(events: Sequence[Event]) -> str:
-    """``3 events: 1 new, 2 changed`` (types in their documented order)."""
-    counts = Counter(event.type for event in events)
-    order = [t for t in EVENT_TYPES if t in counts] + sorted(t for t in counts if t not in EVENT_TYPES)
-    parts = ", ".join(f"{counts[t]} {DIGEST_LABELS.get(t, t)}" for t in order)
-    noun = "event" if len(events) == 1 else "events"
-    return f"{len(events)} {noun}: {parts}"
-
-
-def subject(events: Sequence[Event], label: str | None = None) -> str:
-    if label is not None:
-        return f"{PREFIX} {label}: {summary(events)}"
-    if len(events) == 1:
-        return f"{PREFIX} {headline(events[0], MAX_TITLE)}"
-    return f"{PREFIX} {summary(events)}"
-
-
-def _facts(event: Event) -> list[tuple[str, str]]:
-    """The label/value lines shown above an event's details."""
-    facts: list[tuple[str, str]] = []
-    article, change = event.article, event.change
-    if article is not None:
-        facts.append(("URL", article.url))
-        if article.author or article.published:
-            facts.append(("Article", " · ".join(p for p in (article.author, article.published) if p)))
-    if event.source:
-        facts.append(("Source", event.source))
-    if change is not None:
-        facts.append(("Version", f"v{change.from_version} → v{change.to_version}"
-                                 f" (+{change.inserted_chars} / -{change.deleted_chars} characters)"))
-        facts.append(("Changed", ", ".join(change.changed_fields) or "-"))
-    if event.anomaly:
-        facts.append(("Anomaly", event.anomaly))
-    if event.removal is not None:
-        removal = event.removal
-        how = " · ".join(p for p in (removal.kind, f"HTTP {removal.http_status}" if removal.http_status else None,
-                                     removal.notice, removal.location) if p)
-        facts.append(("Removed", how))
-    facts.append(("When", event.occurred_at.strftime("%Y-%m-%d %H:%M %Z").strip()))
-    return facts
-
-
-def _event_text(event: Event) -> str:
-    lines = [headline(event), ""]
-    facts = _facts(event)
-    width = max(len(label) for label, _ in facts)
-    lines.extend(f"{label + ':':<{width + 1}} {value}" for label, value in facts)
-    if event.detail:
-        lines.extend(("", event.detail))
-    if event.change is not None and event.change.diff_text:
-        lines.extend(("", event.change.diff_text))
-    elif event.article is not None and event.article.excerpt and event.type == "article.new":
-        lines.extend(("", event.article.excerpt))
-    lines.extend(("", f"Event {event.type} {event.id}"))
-    return "\n".join(lines)
-
-
-def text_body(events: Sequence[Event], label: str | None = None) -> str:
-    """The plain-text part: the event, or a numbered summary then every event."""
-    if len(events) == 1 and label is None:
-        return _event_text(events[0]) + "\n"
-    lines = [f"{label}: {summary(events)}" if label else summary(events), ""]
-    lines.extend(f"{number}. {headline(event)}" for number, event in enumerate(events, 1))
-    sections = [_event_text(event) for event in events]
-    rule = "\n\n" + "=" * 40 + "\n\n"
-    return "\n".join(lines) + rule + rule.join(sections) + "\n"
-
-
-def _ins(text: str) -> str:
-    return f'<ins style="{INS_STYLE}">{escape(text)}</ins>'
-
-
-def _del(text: str) -> str:
-    return f'<del style="{DEL_STYLE}">{escape(text)}</del>'
-
-
-def _fragments_html(fragments: Sequence[Sequence[str]]) -> str:
-    parts = []
-    for op, text in fragments:
-        parts.append(_ins(text) if op == "+" else _del(text) if op == "-" else escape(text))
-    return "".join(parts)
-
-
-def _op_html(op: Mapping[str, Any]) -> str:
-    kind = op.get("op")
-    if kind == "insert":
-        return f"<p>＋ {_ins(str(op.get('new', '')))}</p>"
-    if kind == "delete":
-        return f"<p>－ {_del(str(op.get('old', '')))}</p>"
-    if op.get("fragments"):
-        return f"<p>～ {_fragments_html(op['fragments'])}</p>"
-    return f"<p>－ {_del(str(op.get('old', '')))}<br>＋ {_ins(str(op.get('new', '')))}</p>"
-
-
-def _field_html(name: str, value: Any) -> str:
-    old, new = (value.get("old"), value.get("new")) if isinstance(value, Mapping) else tuple(value)
-    return f"<p><b>{escape(name)}</b>: {_del(old or '∅')} → {_ins(new or '∅')}</p>"
-
-
-def diff_html(diff: Mapping[str, Any], diff_text: str) -> str:
-    """The changed sentences with ``<del>``/``<ins>`` highlighting, from the structured diff."""
-    fields = diff.get("fields") or {}
-    changes = diff.get("changes")
-    if not isinstance(changes, list):  # not the structure we know: show the text diff as is
-        return f'<pre style="white-space:pre-wrap">{escape(diff_text)}</pre>'
-    rows = [_field_html(str(name), value) for name, value in fields.items()]
-    rows.extend(_op_html(op) for op in changes if isinstance(op, Mapping))
-    return '<div class="newswatch-diff">' + "".join(rows) + "</div>"
-
-
-def _link(url: str) -> str:
-    if url.startswith(("https://", "http://")):
-        return f'<a href="{escape(url)}">{escape(url)}</a>'
-    return escape(url)
-
-
-def _event_html(event: Event, level: int) -> str:
-    parts = [f"<h{level}>{escape(headline(event))}</h{level}>", '<table style="border-collapse:collapse">']
-    for label, value in _facts(event):
-        shown = _link(value) if label == "URL" else escape(value)
-        parts.append(f'<tr><td style="padding-right:1em;{MUTED_STYLE}">{escape(label)}</td><td>{shown}</td></tr>')
-    parts.append("</table>")
-    if event.detail:
-        parts.append(f"<p>{escape(event.detail)}</p>")
-    if event.change is not None:
-        parts.append(diff_html(event.change.diff, event.change.diff_text))
-    elif event.article is not None and event.article.excerpt and event.type == "article.new":
-        parts.append(f'<blockquote style="{MUTED_STYLE}">{escape(event.article.excerpt)}</blockquote>')
-    parts.append(f'<p style="{MUTED_STYLE}">Event {escape(event.type)} {escape(event.id)}</p>')
-    return "\n".join(parts)
-
-
-def html_body(events: Sequence[Event], label: str | None = None) -> str:
-    """The HTML part (inline styles only: mail clients drop style sheets); all text is escaped."""
-    if len(events) == 1 and label is None:
-        content = _event_html(events[0], 2)
-    else:
-        items = "".join(f"<li>{escape(headline(event))}</li>" for event in events)
-        sections = "\n<hr>\n".join(_event_html(event, 3) for event in events)
-        heading = f"{label}: {summary(events)}" if label else summary(events)
-        content = f"<h2>{escape(heading)}</h2>\n<ol>{items}</ol>\n<hr>\n{sections}"
-    title = escape(subject(events, label))
-    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
-            f'<body style="{BODY_STYLE}">\n{content}\n</body></html>\n')
 
 
 # -- transport ----------------------------------------------------------------------------------------
@@ -365,7 +178,7 @@ class EmailChannel:
 
 def _reply(code: int, text: bytes | str) -> str:
     message = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return f"{code} {_one_line(message)}"
+    return f"{code} {one_line(message)}"
 
 
 def _refusals(refused: Mapping[str, tuple[int, bytes]]) -> str:

@@ -18,6 +18,7 @@ retried as one message too (one backoff for its rows).
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from storage.models import AlertOutbox
 from storage.repository import insert_ignore
 
 BATCH = 200
+log = logging.getLogger("newswatch.alerts")
 
 
 @dataclass(frozen=True)
@@ -105,10 +107,15 @@ def _settle(session: Session, row_ids: Sequence[int], error: str | None, now: da
             report += DeliveryReport(sent=1)
         elif row.attempts >= policy.max_attempts:
             row.state, row.last_error = "dead", error
+            log.error("alert dead: channel %s, event %s, %d attempts failed, the last: %s (newswatch alerts "
+                      "retry --dead sends it again)", row.channel, row.event_id, row.attempts, error)
             report += DeliveryReport(dead=1)
         else:
             row.last_error = error
             row.next_attempt_at = retry_at  # the rows of one message stay together
+            log.warning("alert delivery failed: channel %s, event %s, attempt %d of %d: %s; next try at %s",
+                        row.channel, row.event_id, row.attempts, policy.max_attempts, error,
+                        retry_at.isoformat(timespec="seconds"))
             report += DeliveryReport(failed=1)
     return report
 

@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.encoding import decode_body
 from crawler.extract import Article as Extracted
 from crawler.extract import extract
+from crawler.revision import extraction_mark
 from crawler.selectors import Selection
 from crawler.store import latest_version, save_to_corpus
 from crawler.urls import for_site, site_of
 from monitor.changes.detect import SEED_EXTRACTOR, Snapshot
 from monitor.changes.ignore import IgnoreRules, compile_patterns
-from monitor.changes.ruleset import selectors_digest, stale_selectors
+from monitor.changes.ruleset import selectors_digest, stale_articles
 from monitor.changes.template import templated
 from monitor.changes.template_store import load_template
 from storage.corpus import Corpus
@@ -77,7 +78,9 @@ def reextract_version(article: Article, version: Version, rules: SourceRules = S
 
 
 def _rebaseline(session: Session, article: Article, old: Version, new: Extracted,
-                rules: SourceRules) -> Version | None:
+                rules: SourceRules, in_place: bool = False) -> Version | None:
+    """A new version of the same fetch when today's extraction compares otherwise than ``old`` (None: the
+    same; with ``in_place``, the same text under another extractor version only restamps ``old``)."""
     meta = {
         **(old.meta or {}), "author": new.author, "date": new.date, "site_name": new.site_name,
         "language": new.language, "description": new.description, "image": new.image,
@@ -87,7 +90,8 @@ def _rebaseline(session: Session, article: Article, old: Version, new: Extracted
     # compared as the fetch was: without the source's ignored text and the template lines it was compared under
     snapshot = templated(rules.compared(snapshot, article.canonical_url),
                          load_template(session, site_of(article.canonical_url), meta.get("template")))
-    if snapshot.fingerprint == old.content_hash and new.extractor_version == old.extractor_version:
+    if snapshot.fingerprint == old.content_hash and (in_place or new.extractor_version == old.extractor_version):
+        old.extractor_version = new.extractor_version
         return None
     version = Version(
         article_id=article.id, number=old.number + 1, title=new.title, body=new.body_markdown, meta=meta,
@@ -122,16 +126,17 @@ def reextract_all(sessions: sessionmaker[Session], corpus: Corpus,
     return ReextractReport(**counts)
 
 
-def reapply_selectors(sessions: sessionmaker[Session], corpus: Corpus,
-                      plain: Mapping[str, Mapping[str, Sequence[str]]]) -> ReextractReport:
-    """A rule change applied at the next run even to pages that answer 304: every article extracted under
-    other selectors is re-extracted from its stored raw page with today's rules and re-baselined (a new
-    version of the same fetch, no change, no alert), stamped with the new selectors."""
+def reapply_rules(sessions: sessionmaker[Session], corpus: Corpus,
+                  plain: Mapping[str, Mapping[str, Sequence[str]]]) -> ReextractReport:
+    """A rule change or a new extraction revision applied at the next run, even to pages that answer 304:
+    every article extracted under other selectors or by another revision is re-extracted from its stored
+    raw page with today's code and rules and re-baselined (a new version of the same fetch, no change, no
+    alert; the same text only restamps the version), stamped with the new selectors."""
     rules = SourceRules.from_plain(plain)
     digests = {site: selectors_digest(raw) for site, raw in plain.items()}
     counts = {"checked": 0, "rebaselined": 0, "same": 0, "rejected": 0, "no_raw": 0}
     with transaction(sessions) as session:
-        for article_id in stale_selectors(session, digests):
+        for article_id in stale_articles(session, digests):
             article = session.get(Article, article_id)
             latest = latest_version(session, article_id)
             if article is None or latest is None:
@@ -144,10 +149,12 @@ def reapply_selectors(sessions: sessionmaker[Session], corpus: Corpus,
 def _restamp(session: Session, corpus: Corpus, article: Article, latest: Version, rules: SourceRules,
              digest: str | None, counts: dict[str, int]) -> None:
     result = reextract_version(article, latest, rules)
-    if isinstance(result, str):  # no raw page, or today's rules select nothing: the next fetch decides
+    if isinstance(result, str):  # no raw page, or today's extraction rejects it: the next fetch decides
         counts["no_raw" if result == "no_raw" else "rejected"] += 1
+        latest.extractor_version = extraction_mark()  # asked once, not again at every run
+        latest.meta = {**(latest.meta or {}), "selectors": digest}
         return
-    version = _rebaseline(session, article, latest, result, rules)
+    version = _rebaseline(session, article, latest, result, rules, in_place=True)
     stamped = version or latest
     stamped.meta = {**(stamped.meta or {}), "selectors": digest}
     counts["same" if version is None else "rebaselined"] += 1

@@ -1,6 +1,7 @@
-"""The include/exclude rules a stored version was extracted under, and the articles whose rules changed.
+"""The include/exclude rules and the extraction revision a stored version was extracted under, and the
+articles extracted otherwise than today's code and rules would (:mod:`crawler.revision`).
 
-Light on purpose (SQL and hashing only): every run asks :func:`stale_selectors` before it crawls, and a
+Light on purpose (SQL and hashing only): every run asks :func:`stale_articles` before it crawls, and a
 run with nothing to crawl must not load the crawl or extraction stack for it.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from crawler.revision import current
 from crawler.urls import for_site
 from monitor.changes.detect import SEED_EXTRACTOR
 from storage.models import Article, Version
@@ -27,16 +29,17 @@ def selectors_digest(rules: Mapping[str, Sequence[str]]) -> str | None:
     return hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def stale_selectors(session: Session, digests: Mapping[str, str | None]) -> list[int]:
+def stale_articles(session: Session, digests: Mapping[str, str | None]) -> list[int]:
     """Articles whose latest version was extracted under other include/exclude selectors than their
-    source's today (``digests``: site -> digest). One query of the latest versions' metadata: cheap
-    enough for every run."""
+    source's today (``digests``: site -> digest) or by another extraction revision. One query of the
+    latest versions' metadata: cheap enough for every run."""
     latest = (select(Version.article_id, func.max(Version.number).label("number"))
               .group_by(Version.article_id).subquery())
     rows = session.execute(
-        select(Article.id, Article.canonical_url, Version.meta, Version.extractor)
+        select(Article.id, Article.canonical_url, Version.meta, Version.extractor, Version.extractor_version)
         .join(latest, latest.c.article_id == Article.id)
         .join(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
     ).all()
-    return [article_id for article_id, url, meta, extractor in rows
-            if extractor != SEED_EXTRACTOR and (meta or {}).get("selectors") != for_site(digests, url)]
+    return [article_id for article_id, url, meta, extractor, version in rows
+            if extractor != SEED_EXTRACTOR and ((meta or {}).get("selectors") != for_site(digests, url)
+                                                or not current(version))]

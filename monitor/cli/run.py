@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from crawler.redact import redact_text, redact_url
 from monitor.cli.common import config_of, storage_of
 from monitor.cli.queue import queue_lines
 from monitor.core.columns import display_width, pad
@@ -34,9 +36,11 @@ def _progress_mode(quiet: bool, as_json: bool) -> str:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object summarizing the run.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log (INFO).")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append the whole log to this file (from DEBUG: failed fetches with their tracebacks).")
 @click.pass_context
 def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: bool, as_json: bool,
-        verbose: bool) -> int:
+        verbose: bool, log_file: Path | None) -> int:
     """One full cycle: import new seeds, discover, fetch what is due, extract, detect, write the corpus,
     deliver alerts, record the run. Exit status 0 ok, 1 finished with errors, 2 configuration error,
     75 another run is in progress.
@@ -44,7 +48,8 @@ def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: boo
     \b
     Examples:
       newswatch run
-      newswatch run --quiet            # in a crontab
+      newswatch run --quiet            # in a crontab: only the failed URLs, on stderr
+      newswatch run --quiet --log-file /var/log/newswatch.log
       newswatch run --json | jq .figures
       newswatch run --record tests/cassettes/site.yaml
       newswatch run --replay tests/cassettes/site.yaml
@@ -52,8 +57,11 @@ def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: boo
     if record and replay:
         raise click.UsageError("--record and --replay exclude each other")
     cassette, mode = (record, "record") if record else (replay, "replay") if replay else (None, None)
-    summary = run_once(config_of(ctx), cassette, mode, "INFO" if verbose else "WARNING",
-                       progress=_progress_mode(quiet, as_json))
+    if quiet and not verbose:
+        logging.getLogger().addHandler(logging.NullHandler())  # before the crawl's handler: no last resort
+    level = "INFO" if verbose else "OFF" if quiet else "WARNING"
+    summary = run_once(config_of(ctx), cassette, mode, level, progress=_progress_mode(quiet, as_json),
+                       log_file=log_file)
     if as_json:
         click.echo(json.dumps(summary_json(summary), ensure_ascii=False))
     else:
@@ -64,10 +72,12 @@ def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: boo
 def summary_json(summary: RunSummary) -> dict[str, object]:
     return {
         "run": summary.run_id, "outcome": summary.outcome, "figures": summary.figures,
-        "errors": [{"kind": e.kind, "url": e.url, "detail": e.detail} for e in summary.errors],
+        "errors": [{"kind": e.kind, "url": redact_url(e.url), "detail": redact_text(e.detail)}
+                   for e in summary.errors],
         "rejected": [{"reason": reason, "url": url} for reason, url in summary.rejected],
         "dropped": {"count": len(summary.dropped), "kinds": dict(Counter(e.kind for e in summary.dropped)),
-                    "examples": [{"kind": e.kind, "url": e.url} for e in summary.dropped[:DROPPED_EXAMPLES]]},
+                    "examples": [{"kind": e.kind, "url": redact_url(e.url)}
+                                 for e in summary.dropped[:DROPPED_EXAMPLES]]},
         "cassette_missing": summary.stats.get("cassette/missing", 0),
     }
 
@@ -80,8 +90,8 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
         refused = error.kind.startswith("refused_")
         if quiet and refused:
             continue
-        click.echo(f"  {'refused' if refused else 'error'} {error.kind}: {error.url} ({error.detail[:160]})",
-                   err=quiet)
+        click.echo(f"  {'refused' if refused else 'error'} {error.kind}: {redact_url(error.url)} "
+                   f"({redact_text(error.detail[:160])})", err=quiet)
     if not quiet:
         for reason, url in summary.rejected:
             click.echo(f"  rejected {reason}: {url}")
@@ -94,7 +104,7 @@ def _print_summary(summary: RunSummary, quiet: bool) -> None:
 def _print_dropped(summary: RunSummary) -> None:
     """Failures of discovered URLs: the first few, then the count by kind (not errors: exit 0)."""
     for error in summary.dropped[:DROPPED_EXAMPLES]:
-        click.echo(f"  dropped {error.kind}: {error.url} ({error.detail[:160]})")
+        click.echo(f"  dropped {error.kind}: {redact_url(error.url)} ({redact_text(error.detail[:160])})")
     if len(summary.dropped) > DROPPED_EXAMPLES:
         kinds = Counter(e.kind for e in summary.dropped)
         click.echo(f"  dropped {len(summary.dropped)} discovered URLs in all: "

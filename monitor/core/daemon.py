@@ -42,6 +42,7 @@ from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.outbox import deliver_pending
 from monitor.core import logs
 from monitor.core.config import Config
+from monitor.core.crawllog import log_crawl
 from monitor.core.endpoints import daemon_app
 from monitor.core.healthcheck import HealthFacts, gather, health_limits, judge
 from monitor.core.http import HttpServer, credential
@@ -141,7 +142,7 @@ class Daemon:
         record_health(self.storage, plan, crawler, self.config, self.channels)
         summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
         self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
-        log.info("%s crawl: %s %s", kind, summary.outcome, summary.figures)
+        log_crawl(log, kind, summary)
         return summary.stats
 
     async def _run_crawler(self, crawler: Any, plan: CrawlPlan) -> str | None:

@@ -1,7 +1,7 @@
 """The daemon's log: one handler on the root logger, installed once, that Scrapy never replaces.
 
 Scrapy re-installs *its* root handler at the crawl's ``LOG_LEVEL`` whenever a ``Crawler`` is set up, if
-one is installed (DESIGN.md, "Scrapy's own habits"); the daemon installs none of Scrapy's
+one is installed; the daemon installs none of Scrapy's
 (``LOG_INSTALL_ROOT_HANDLER = False``) and uses this one instead: newswatch's own lines
 (``newswatch.*``) from ``level``, everybody else's (Scrapy, Twisted, uvicorn) from ``others``.
 ``text`` is the classic one-line format; ``json`` is one JSON object per line (for journald, Loki, ...).
@@ -20,7 +20,8 @@ OURS = "newswatch"
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record: time, level, logger, message (and the exception, if any)."""
+    """One JSON object per record: time, level, logger, message, the record's ``fields`` (a dict given as
+    ``extra={"fields": ...}``) as keys of their own, and the exception, if any."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -29,6 +30,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)  # figures given as extra={"fields": {...}}: keys of their own
+        if isinstance(fields, dict):
+            entry.update({key: value for key, value in fields.items() if key not in entry})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,10 +133,11 @@ def retry_policy(config: Config) -> RetryPolicy:
 
 
 def run_once(config: Config, cassette: Path | None = None, mode: str | None = None,
-             log_level: str = "WARNING", progress: str = "off") -> RunSummary:
+             log_level: str = "WARNING", progress: str = "off", log_file: Path | None = None) -> RunSummary:
     """One cycle under the run lock: import new seeds, crawl, record source health and alerts, deliver the
     outbox; the run row is always finished. The checks of :func:`preflight` come first: a bad config
-    crawls nothing."""
+    crawls nothing. The log goes to stderr from ``log_level`` (``OFF``: nowhere), or to ``log_file``
+    from DEBUG (see :func:`log_settings`)."""
     channels = preflight(config).channels
     storage = open_storage(config)
     try:
@@ -142,26 +145,29 @@ def run_once(config: Config, cassette: Path | None = None, mode: str | None = No
             close_abandoned_runs(storage)
             import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
             rebaselined = reapply_rules(config, storage)
-            return _cycle(config, storage, channels, cassette, mode, log_level, progress, rebaselined)
+            settings = partial(run_settings, config, cassette, mode, log_level, progress, log_file)
+            return _cycle(config, storage, channels, settings, mode, rebaselined)
     finally:
         storage.close()
 
 
 def reapply_rules(config: Config, storage: Storage) -> int:
-    """Changed ``include``/``exclude`` rules re-applied to stored pages before the crawl (a page answering
-    304 is never fetched in full: without this it kept the text of the old rules); the articles re-baselined."""
-    from monitor.changes.ruleset import selectors_digest, stale_selectors
+    """Changed ``include``/``exclude`` rules and a new extraction revision (:mod:`crawler.revision`) applied
+    to stored pages before the crawl (a page answering 304 is never fetched in full: without this it kept
+    the old text, and its next change would be reported with the difference of the extractors mixed in);
+    the articles re-baselined."""
+    from monitor.changes.ruleset import selectors_digest, stale_articles
 
     rules = source_rules(load_registry(config.path(config.storage.seeds_dir)))
     with storage.sessions() as session:  # the cheap question first: a run with nothing to crawl stays light
-        if not stale_selectors(session, {site: selectors_digest(raw) for site, raw in rules.items()}):
+        if not stale_articles(session, {site: selectors_digest(raw) for site, raw in rules.items()}):
             return 0
-    from monitor.changes.reextract import reapply_selectors
+    from monitor.changes.reextract import reapply_rules as reapply
     from storage.corpus import Corpus
 
-    report = reapply_selectors(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules)
+    report = reapply(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules)
     if report.checked:
-        log.info("source rules changed: %d stored pages re-extracted, %d re-baselined, %d rejected by the rules",
+        log.info("rules or extraction changed: %d stored pages re-extracted, %d re-baselined, %d rejected",
                  report.checked, report.rebaselined, report.rejected)
     return report.rebaselined
 
@@ -176,27 +182,36 @@ def close_abandoned_runs(storage: Storage) -> int:
         return len(runs)
 
 
-def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...], cassette: Path | None,
-           mode: str | None, log_level: str, progress: str, rebaselined: int = 0) -> RunSummary:
+def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...],
+           settings: Callable[[], dict[str, Any]], mode: str | None, rebaselined: int = 0) -> RunSummary:
     plan = plan_run(config, storage)
     with transaction(storage.sessions) as session:
         run = CrawlRun(kind=mode or "run", stats={"planned_articles": len(plan.articles)})
         session.add(run)
         session.flush()
         run_id = run.id
-    settings = run_settings(config, cassette, mode, log_level, progress)
-    crawler, error = crawl(plan, settings) if plan.articles or plan.sites else (None, None)
+    crawler, error = crawl(plan, settings()) if plan.articles or plan.sites else (None, None)
     record_health(storage, plan, crawler, config, channels)
     delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
     return finish_run(storage, run_id, crawler, error, delivered, rebaselined)
 
 
 def run_settings(config: Config, cassette: Path | None, mode: str | None, log_level: str,
-                 progress: str) -> dict[str, Any]:
+                 progress: str, log_file: Path | None = None) -> dict[str, Any]:
     """The Scrapy settings of a one-shot crawl: the crawl's own and the monitor's, plain data only."""
     settings = crawl_settings(crawl_options(config, cassette, mode))
-    settings.update({**monitor_settings(config), "LOG_LEVEL": log_level, "NEWSWATCH_PROGRESS": progress})
+    settings.update({**monitor_settings(config), **log_settings(log_level, log_file), "NEWSWATCH_PROGRESS": progress})
     return require_plain(settings)
+
+
+def log_settings(level: str, log_file: Path | None = None) -> dict[str, Any]:
+    """Where a one-shot crawl's log goes: ``log_file`` (from DEBUG: failed fetches with their tracebacks,
+    see :mod:`crawler.fetchlog`), else stderr from ``level``, or nowhere for ``OFF``."""
+    if log_file is not None:
+        return {"LOG_ENABLED": True, "LOG_FILE": str(log_file), "LOG_LEVEL": "DEBUG"}
+    if level.upper() == "OFF":
+        return {"LOG_ENABLED": False, "LOG_LEVEL": "CRITICAL"}
+    return {"LOG_ENABLED": True, "LOG_LEVEL": level}
 
 
 def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler | None, config: Config,

@@ -36,6 +36,7 @@ from monitor.alerts.channels import Channel
 from monitor.alerts.outbox import DeliveryReport, deliver_pending
 from monitor.core import logs
 from monitor.core.config import Config
+from monitor.core.crawllog import log_crawl
 from monitor.core.plan import known_urls, source_validators, with_validators
 from monitor.core.run import crawl_options, finish_run, monitor_settings, record_health, retry_policy
 from monitor.core.runtime import open_storage
@@ -97,7 +98,7 @@ class CrawlWorker:
         self._label_run(run_id, job)
         self.done += 1
         self.failed += int(summary.outcome == "failed")
-        log.info("%s (try %d): %s %s", job_id, attempt, summary.outcome, summary.figures)
+        log_crawl(log, f"{job_id} (try {attempt})", summary)
         return {"run": run_id, "outcome": summary.outcome, **summary.figures}
 
     def _open_run(self, job: CrawlJob, job_id: str, attempt: int) -> int:

@@ -16,8 +16,8 @@ changed)
 Sources given to :meth:`Workspace.set_sources` are written to the registry (``seeds/sources.toml``),
 which a run crawls whole. Commands run as child processes of the current Python (``sys.executable``),
 with the workspace's config and none of the caller's ``NEWSWATCH_*`` variables (``NEWSWATCH_CONFIG``,
-``NEWSWATCH_DATABASE_URL``, overrides, secrets); the first one that needs the database applies the
-migrations (``newswatch db upgrade``).
+``NEWSWATCH_DATABASE_URL``, overrides, secrets). Before the first one that needs the database the
+migrations are applied here, in this process (what ``newswatch db upgrade`` does, without a child process).
 """
 
 from __future__ import annotations
@@ -213,10 +213,20 @@ class Workspace:
             raise ReplayError(f"newswatch {' '.join(args)} did not finish within {timeout:g} s") from exc
 
     def ensure_schema(self) -> None:
-        """``newswatch db upgrade`` once per workspace; ReplayError with newswatch's message on failure."""
+        """The migrations, once per workspace (``newswatch db upgrade``'s work, in this process: a child
+        process costs seconds); ReplayError with the migration's message on failure."""
         if self._schema_ready:
             return
-        result = self.newswatch("db", "upgrade")
-        if result.returncode != 0:
-            raise ReplayError(f"newswatch db upgrade exited {result.returncode}: {result.stderr.strip()[-2000:]}")
+        from storage.engine import make_engine  # loaded when a command first needs the database
+        from storage.errors import MigrationError
+        from storage.migrate import upgrade
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(self.database_url)
+        try:
+            upgrade(engine)
+        except MigrationError as exc:
+            raise ReplayError(f"newswatch db upgrade failed: {exc}") from exc
+        finally:
+            engine.dispose()
         self._schema_ready = True

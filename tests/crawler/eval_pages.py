@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import ROOT
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 
-EVAL = ROOT / "tests" / "fixtures" / "extraction_eval"  # a copy of ../shared/fixtures/extraction_eval (README there)
+EVAL = ROOT / "tests" / "fixtures" / "extraction_eval"  # trafilatura's evaluation set (provenance: its README)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RAW_HTML = {"Content-Type": "text/html"}  # the page's own bytes: its own meta charset decides
 
@@ -72,8 +72,7 @@ def discovery_workspace(folder: Path, base_url: str, *, max_pages_per_site: int 
         f'[schedule]\narticles = ["3650d={"0s" if recheck else "3650d"}"]\n',
         encoding="utf-8",
     )
-    upgraded = newswatch(config, "db", "upgrade")
-    assert upgraded.returncode == 0, upgraded.stderr
+    migrate(config)
     return config
 
 

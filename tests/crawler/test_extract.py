@@ -190,7 +190,7 @@ def test_meta_description_is_kept() -> None:
 
 
 def test_time_per_page(capsys: pytest.CaptureFixture[str]) -> None:
-    """Measured once and printed, never asserted (extraction is CPU-bound; see DESIGN.md)."""
+    """Measured once and printed, never asserted (extraction is CPU-bound: its time is the machine's)."""
     texts = [(crawler_text(page["id"]), fixture_url(page)) for page in PAGES]
     extract(*texts[0])  # warm-up: model and configuration loading
     timings = []

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import fixture_bytes
 from tests.crawler.site_server import Route, SiteServer
-from tests.crawler.test_run import figures, newswatch, stored
+from tests.crawler.test_run import figures, migrate, newswatch, stored
 
 ILLFORMED = sorted((ROOT / "tests" / "fixtures" / "feeds" / "feedparser" / "illformed").glob("*.xml"))
 GOOD = {"/2025/03/01/good-one.html": "n4k-chinese_article_002", "/2025/03/01/good-two.html": "gerapy-ifeng_news1"}
@@ -81,7 +81,7 @@ def fault_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproces
     with SiteServer() as server:
         _serve_faults(server)
         config = _workspace(folder, server.base_url)
-        assert newswatch(config, "db", "upgrade").returncode == 0
+        migrate(config)
         result = newswatch(config, "run")
     return folder, result
 

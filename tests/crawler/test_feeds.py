@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import io
 import re
-import time
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -266,13 +265,17 @@ def test_not_a_feed(body: bytes, headers: dict[str, str] | None, message: str) -
         parse_feed(body, "https://example.org/feed", headers)
 
 
-def test_oversized_body_is_refused_quickly() -> None:
+def test_oversized_body_is_refused_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused on its size, before any parsing: feedparser is never called."""
     body = b"<rss version='2.0'><channel>" + b"<item><link>https://example.org/a</link></item>" * 440_000
     assert len(body) > 20_000_000
-    started = time.perf_counter()
+
+    def never(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("an oversized body reached feedparser")
+
+    monkeypatch.setattr(feedparser, "parse", never)
     with pytest.raises(ParseError, match="cap"):
         parse_feed(body, "https://example.org/feed")
-    assert time.perf_counter() - started < 0.5
 
 
 def _rss(*items: str) -> bytes:
@@ -401,8 +404,6 @@ def test_entity_expansion_bomb_is_not_expanded() -> None:
         f'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY l0 "lol">{levels}]><rss version="2.0"><channel>'
         "<title>&l9;</title><item><link>https://news.example/a</link></item></channel></rss>"
     ).encode()
-    started = time.perf_counter()
     feed = parse_feed(body, "https://news.example/rss")
-    assert len(feed.title) < 100 and feed.bozo
+    assert len(feed.title) < 100 and feed.bozo  # 10**9 "lol"s, had the entities been expanded
     assert [e.link for e in feed.entries] == ["https://news.example/a"]
-    assert time.perf_counter() - started < 10

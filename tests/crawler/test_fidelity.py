@@ -28,7 +28,7 @@ from tests.crawler.fixture_site import write_workspace
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_encoding import MOJIBAKE, PAGES, raw_bytes, reference_text
 from tests.crawler.test_extract import XFAIL as EXTRACT_XFAIL
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 
 TARGET = 0.97
 CST = timezone(timedelta(hours=8))
@@ -82,7 +82,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Document]:
             f'[[source]]\nname = "保真测试"\nsite = "{server.base_url}/"\nfeeds = ["{server.base_url}/rss.xml"]\n',
             encoding="utf-8",
         )
-        assert newswatch(config, "db", "upgrade").returncode == 0
+        migrate(config)
         result = newswatch(config, "run", timeout=600)
     assert result.returncode in (0, 1), result.stderr[-3000:]
     by_path = {path_of(page): page["id"] for page in PAGES}

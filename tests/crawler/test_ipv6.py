@@ -11,7 +11,7 @@ import pytest
 
 from tests.crawler.fixture_site import ARTICLES, build_site, fixture_bytes, write_workspace
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import newswatch, stored
+from tests.crawler.test_run import migrate, newswatch, stored
 
 V6_PATH = "/2025/06/01/v6-article.html"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -43,7 +43,7 @@ def test_a_seed_linking_to_an_ipv6_literal_never_kills_the_run(tmp_path: Path, n
         _seed(tmp_path, v6.base_url)
         config.write_text(config.read_text(encoding="utf-8").replace(
             'allow_networks = ["127.0.0.0/8"]', f"allow_networks = {json.dumps(networks)}"), encoding="utf-8")
-        assert newswatch(config, "db", "upgrade").returncode == 0
+        migrate(config)
         result = newswatch(config, "run", "--json")
         v6_hits = v6.hits(V6_PATH)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -15,7 +15,7 @@ from storage.frontmatter import split
 from storage.models import Version
 from tests.crawler.fixture_site import fixture_bytes, write_workspace
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 
 HEADLINE = "【中国稳健前行】坚定实施扩大内需战略"  # in <title>, a hidden input and two <h1> of the page
 LONG = (HEADLINE * (100_000 // len(HEADLINE) + 1))[:100_000]
@@ -29,7 +29,7 @@ def test_front_matter_and_headings_agree_on_a_huge_title(tmp_path: Path) -> None
         server.add("/", f'<html><body><a href="{PATH}">long</a></body></html>'.encode(), headers=html)
         server.add(PATH, page.encode("utf-8"), headers=html)
         config = write_workspace(tmp_path, server.base_url)
-        assert newswatch(config, "db", "upgrade").returncode == 0
+        migrate(config)
         result = newswatch(config, "run")
     assert result.returncode == 0, result.stderr[-3000:]
     (document,) = [p for p in (tmp_path / "data" / "corpus").glob("*.txt") if PATH in p.read_text(encoding="utf-8")]

@@ -55,6 +55,7 @@ def test_a_failed_lookup_is_not_a_pass(tmp_path: Path) -> None:
     public_hits, private_hits, queries, stats = _crawl(tmp_path, [None])
     assert (public_hits, private_hits) == (0, 0)
     assert queries and stats.get("downloader/request_count", 0) == 0
+    assert stats.get("newswatch/errors/dns_failed") == 1, stats  # reported as the DNS failure it is
 
 
 @pytest.mark.parametrize(("values", "expected"), [

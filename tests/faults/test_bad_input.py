@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import fixture_bytes
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import newswatch, stored
+from tests.crawler.test_run import migrate, newswatch, stored
 
 FEEDS = ROOT / "tests" / "fixtures" / "feeds"
 ILLFORMED = sorted((FEEDS / "feedparser" / "illformed").rglob("*.xml"))
@@ -76,7 +76,7 @@ def bad_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.
         config = folder / "newswatch.toml"
         config.write_text('[crawl]\nallow_networks = ["127.0.0.1/32"]\ndownload_delay = 0.0\ndownload_timeout = 2.0\n'
                           "retries = 1\n", encoding="utf-8")
-        assert newswatch(config, "db", "upgrade").returncode == 0
+        migrate(config)
         result = newswatch(config, "run", timeout=180)
         return folder, result, server.base_url
 

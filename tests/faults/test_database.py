@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from storage.engine import make_engine, session_factory
 from storage.models import Article, Version
-from tests.crawler.test_run import figures, newswatch, setup_workspace
+from tests.crawler.test_run import figures, migrate, newswatch, setup_workspace
 from tests.faults.harness import newswatch_with
 from tests.monitor.moments_site import FIXED_PORT
 from tests.monitor.record_moments import cassette
@@ -81,7 +81,7 @@ _record.new_version = _new_version
 
 def test_a_fault_of_the_recorder_fails_the_run_and_loses_nothing(tmp_path: Path) -> None:
     config = setup_workspace(tmp_path, f"http://127.0.0.1:{FIXED_PORT}")
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     broken = newswatch_with(RECORDER_BUG, config, "run", "--replay", str(cassette(1)))
     assert broken.returncode == 1, broken.stdout[-3000:]
     assert "error recorder_failed" in broken.stdout and "RuntimeError: recorder bug" in broken.stdout

@@ -44,16 +44,23 @@ def received(result: ReplayResult, kind: str) -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_first_moment_announces_each_article_once(replay: Callable[[int], list[ReplayResult]]) -> None:
-    (first,) = replay(1)
+def test_three_moments_reach_the_receiver(replay: Callable[[int], list[ReplayResult]]) -> None:
+    """One series of the three moments (three runs, not one series per moment: each replay is a newswatch
+    run in a child process); each moment's deliveries are checked on their own below."""
+    first, second, third = replay(3)
+    first_moment_announces_each_article_once(first)
+    second_moment_sends_the_changes_and_the_new_article(second)
+    third_moment_reports_the_withdrawn_correction(third)
+
+
+def first_moment_announces_each_article_once(first: ReplayResult) -> None:
     new = received(first, "article.new")
     assert sorted(new) == [f"{SITE}/2025/05/01/{page}.html" for page in "abcde"]
     assert new[f"{SITE}/2025/05/01/a.html"]["article"]["title"] == "外国专家：中美合作共赢符合国际社会利益"
     assert len({d.event_id for d in first.deliveries}) == len(first.deliveries) == 5
 
 
-def test_second_moment_sends_the_changes_and_the_new_article(replay: Callable[[int], list[ReplayResult]]) -> None:
-    _first, second = replay(2)
+def second_moment_sends_the_changes_and_the_new_article(second: ReplayResult) -> None:
     changed = received(second, "article.changed")
     assert {url: p["change"]["change_class"] for url, p in changed.items()} == {
         f"{SITE}/2025/05/01/a.html": "addition",  # the correction appended
@@ -67,8 +74,7 @@ def test_second_moment_sends_the_changes_and_the_new_article(replay: Callable[[i
     assert {url: p["anomaly"] for url, p in anomaly.items()} == {f"{SITE}/2025/05/01/d.html": "error_page"}
 
 
-def test_third_moment_reports_the_withdrawn_correction(replay: Callable[[int], list[ReplayResult]]) -> None:
-    *_, third = replay(3)
+def third_moment_reports_the_withdrawn_correction(third: ReplayResult) -> None:
     changed = received(third, "article.changed")
     assert list(changed) == [f"{SITE}/2025/05/01/a.html"]
     change = changed[f"{SITE}/2025/05/01/a.html"]["change"]

@@ -30,7 +30,8 @@ SOURCES = {"测试新闻": os.environ["SITE_URL"]}
 
 @pytest.fixture(autouse=True)
 def loopback(newswatch_workspace):
-    newswatch_workspace.configure(crawl={"allow_networks": ["127.0.0.0/8"]})
+    # a loopback site of this test: no politeness needed while recording either
+    newswatch_workspace.configure(crawl={"allow_networks": ["127.0.0.0/8"], "download_delay": 0.0})
 
 
 def test_day_one(newswatch_replay):
@@ -53,7 +54,7 @@ def interactions(cassette: Path) -> list[dict[str, object]]:
     return found
 
 
-@pytest.mark.timeout(1200)  # six pytest sessions, two of them crawling politely
+@pytest.mark.timeout(1200)  # four pytest sessions, two of them recording
 def test_record_day_one_then_day_two_then_replay_without_the_site(tmp_path: Path) -> None:
     project = write_project(tmp_path / "project", {"test_site.py": OUTSIDE_TEST})
     day1, day2 = project / "cassettes" / "day-1.yaml", project / "cassettes" / "day-2.yaml"

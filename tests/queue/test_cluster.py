@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, Article, Change, CrawlRun, Removal, Version
+from tests.crawler.test_run import migrate
 from tests.monitor.receiver import Receiver, free_port
 from tests.queue.cluster import Proc, Sites, newswatch, stop_all, wait_for, write_config
 
@@ -66,7 +67,7 @@ def test_scheduler_and_two_workers_store_find_and_deliver_everything_once(
     metrics = free_port()
     config = write_config(tmp_path, sites, postgres_url, redis_url, receiver.server.server_address[1],
                           metrics_port=metrics)
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     procs = (Proc.start(config, "worker", "--name", "w1"), Proc.start(config, "worker", "--name", "w2"),
              Proc.start(config, "daemon", "--role", "scheduler"))
     try:

@@ -20,7 +20,8 @@ from monitor.queue.errors import JobRejected
 from monitor.queue.jobs import CrawlJob, jobs_of, read_crawl_job
 from storage.engine import make_engine, session_factory
 from storage.models import CrawlRun
-from tests.queue.cluster import Proc, Sites, newswatch, wait_for, write_config
+from tests.crawler.test_run import migrate
+from tests.queue.cluster import Proc, Sites, wait_for, write_config
 
 GOOD = CrawlJob("news.cn", (ArticleTarget("http://news.cn/a.htm", None, '"e"', None),),
                 (SiteTarget("新华网", ("http://news.cn/",), ("http://news.cn/rss.xml",)),), ("recheck",))
@@ -94,7 +95,7 @@ def site() -> Iterator[Sites]:
 def test_a_worker_logs_bad_payloads_never_runs_them_and_runs_the_good_one(
         tmp_path: Path, site: Sites, postgres_url: str, redis_url: str) -> None:
     config = write_config(tmp_path, site, postgres_url, redis_url, hook_port=9)
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     client = redis.Redis.from_url(redis_url)
     now = int(time.time() * 1000)
     for index, (_, payload) in enumerate(BAD):

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, Article, CrawlRun, Version
+from tests.crawler.test_run import migrate
 from tests.monitor.receiver import Receiver, free_port
-from tests.queue.cluster import Proc, Sites, newswatch, stop_all, wait_for, write_config
+from tests.queue.cluster import Proc, Sites, stop_all, wait_for, write_config
 
 ARTICLES = 6
 
@@ -40,7 +41,7 @@ def test_killed_worker_site_is_crawled_again_by_the_other_after_the_lease(
     # 0.6 s between requests: the first crawl takes ~4 s, long enough to be killed in the middle
     config = write_config(tmp_path, site, postgres_url, redis_url, hook.server.server_address[1], delay=0.6,
                           job_timeout=10.0)
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     server = site.servers[0]
     first = Proc.start(config, "worker", "--name", "doomed")
     scheduler = Proc.start(config, "daemon", "--role", "scheduler")

@@ -51,7 +51,7 @@ def test_two_writers_of_one_article_make_one_version_and_one_change(postgres_url
             if hold:
                 first_holds.set()
                 time.sleep(hold)  # the first writer keeps its transaction (and the row lock) open
-        results[name] = (recorded, time.monotonic())
+            results[name] = (recorded, time.monotonic())  # before this transaction commits
 
     first = threading.Thread(target=write, args=("first", 1.5))
     first.start()

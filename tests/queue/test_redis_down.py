@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, Article, Change, CrawlRun, Version
+from tests.crawler.test_run import migrate
 from tests.monitor.receiver import Receiver, free_port
 from tests.queue.cluster import Proc, Sites, newswatch, stop_all, wait_for, write_config
 
@@ -34,7 +35,7 @@ def sites() -> Iterator[Sites]:
 def test_redis_down_at_start_is_one_line_and_exit_2(tmp_path: Path, sites: Sites, postgres_url: str,
                                                      role: tuple[str, ...]) -> None:
     config = write_config(tmp_path, sites, postgres_url, f"redis://127.0.0.1:{free_port()}/0", hook_port=9)
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     result = newswatch(config, *role, timeout=60)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -96,7 +97,7 @@ def test_redis_lost_mid_run_then_back(tmp_path: Path, sites: Sites, postgres_url
     assert hook.server is not None
     config = write_config(tmp_path, sites, postgres_url, f"redis://127.0.0.1:{private_redis.port}/0",
                           hook.server.server_address[1])
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     procs = (Proc.start(config, "worker", "--name", "w1"), Proc.start(config, "daemon", "--role", "scheduler"))
     try:
         wait_for("every article stored", lambda: figures(postgres_url)[0] == 4, 90, procs)

@@ -31,7 +31,7 @@ from storage.errors import ConfigError, DeliveryError
 from storage.models import AlertOutbox
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.crawler.site_server import SeenRequest, SiteServer
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 from tests.monitor.receiver import free_port
 from tests.monitor.sample_events import all_events, changed_event, failing_event, new_event
 
@@ -222,7 +222,7 @@ def test_newswatch_run_alerts_through_apprise(tmp_path: Path) -> None:
     config.write_text(config.read_text(encoding="utf-8") + '[[alerts.channels]]\nname = "chat"\nkind = "apprise"\n'
                       'urls_env = "CHAT_URLS"\n', encoding="utf-8")
     try:
-        assert newswatch(config, "db", "upgrade").returncode == 0
+        migrate(config)
         result = newswatch(config, "run", "--replay", str(CASSETTE),
                            env={"CHAT_URLS": hook.url("/in").replace("http://", "json://")})
     finally:

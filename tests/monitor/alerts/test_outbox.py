@@ -4,6 +4,7 @@ is down, answers 500, hangs, a worker SIGKILLed mid-send, an SMTP server refusin
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import signal
 import subprocess
@@ -88,15 +89,23 @@ def test_down_then_500_then_timeout_then_200_delivers_each_event_once(sessions: 
     assert states(sessions) == ["sent", "sent"] and report.sent == 2
 
 
-def test_dead_after_max_attempts_then_retry(sessions: sessionmaker[Session]) -> None:
+def test_dead_after_max_attempts_then_retry(sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture) -> None:
     port = free_port()
     channels = channels_for(webhook(port))
     with transaction(sessions) as session:
         enqueue(session, new_event(), channels)
     receiver = Receiver(["500"]).start(port)
     try:
-        report = drain(sessions, channels, passes=FAST.max_attempts + 2)
+        with caplog.at_level(logging.WARNING, logger="newswatch.alerts"):
+            report = drain(sessions, channels, passes=FAST.max_attempts + 2)
         assert (report.failed, report.dead) == (FAST.max_attempts - 1, 1)
+        # each failed delivery logged where people look: WARNING with the next try, ERROR when dead
+        failed = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        dead = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(failed) == FAST.max_attempts - 1 and len(dead) == 1, caplog.text
+        assert all(f"channel hook, event {new_event().id}" in m and "500" in m and "next try at" in m
+                   for m in failed), failed
+        assert f"channel hook, event {new_event().id}, {FAST.max_attempts} attempts failed" in dead[0]
         assert states(sessions) == ["dead"]
         with transaction(sessions) as session:
             assert retry(session, dead=True) == 1

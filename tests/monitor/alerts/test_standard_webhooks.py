@@ -20,7 +20,7 @@ from monitor.alerts.signing import sign_standard, standard_key
 from monitor.alerts.webhook import WebhookChannel, verify_signature
 from storage.engine import transaction
 from storage.errors import ConfigError
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 from tests.monitor.receiver import Receiver, free_port
 from tests.monitor.sample_events import changed_event, new_event
 
@@ -114,7 +114,7 @@ def test_alerts_test_sends_a_standard_webhook_a_receiver_verifies(tmp_path: Path
     config = tmp_path / "newswatch.toml"
     config.write_text(f'[[alerts.channels]]\nname = "hook"\nkind = "webhook"\nurl = "http://127.0.0.1:{port}/in"\n'
                       'secret_env = "HOOK_SECRET"\nsigning = "standard"\n', encoding="utf-8")
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     receiver = Receiver(["200"]).start(port)
     try:
         result = newswatch(config, "alerts", "test", "hook", env={"HOOK_SECRET": SECRET})

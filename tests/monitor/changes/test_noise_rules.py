@@ -106,7 +106,8 @@ def test_noise_rules_decide_what_a_change_is(tmp_path: Path, case: str) -> None:
     engine = make_engine(f"sqlite:///{database}")
     with session_factory(engine)() as session:
         versions = session.execute(select(Version).order_by(Version.number)).scalars().all()
-        diffs = [c.diff for c in session.execute(select(Change)).scalars()]
+        found = session.execute(select(Change)).scalars().all()
+        diffs, structured = [c.diff for c in found], [c.diff_json for c in found]
     engine.dispose()
     assert len(versions) == 1 + changed and len(diffs) == changed
     if rules == IGNORE:
@@ -115,7 +116,7 @@ def test_noise_rules_decide_what_a_change_is(tmp_path: Path, case: str) -> None:
         assert "零售药店" in diffs[0], "the diff shows the real edit"
         assert "王小明" not in diffs[0] and "12,987" not in diffs[0], "... and not the noise"
     if case == "ignore-pattern-real-edit-is-a-change":
-        assert_every_diff_agrees(tmp_path / "newswatch.toml", database, diffs[0])
+        assert_every_diff_agrees(tmp_path / "newswatch.toml", database, structured[0])
 
 
 def test_changing_a_sources_selectors_rebaselines_instead_of_reporting(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, Article, Change, SiteTemplate, Version
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import figures, newswatch
+from tests.crawler.test_run import figures, migrate, newswatch
 from tests.monitor.template_site import (
     CHINADAILY,
     EDITS,
@@ -44,8 +44,7 @@ def workspace(folder: Path, base: str) -> Path:
     config.write_text('[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = 0.0\ndownload_timeout = 10.0\n'
                       'retries = 1\n[schedule]\narticles = ["3650d=0s"]\n[alerts]\nmax_attempts = 1\n' + HOOK,
                       encoding="utf-8")
-    result = newswatch(config, "db", "upgrade")
-    assert result.returncode == 0, result.stderr
+    migrate(config)
     return config
 
 

@@ -16,7 +16,7 @@ from crawler.extract import markdown_to_text
 from monitor.cli.main import cli
 from tests.crawler.fixture_site import ZH_NEWS, build_site, fixture_bytes
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import figures
+from tests.crawler.test_run import figures, migrate
 from tests.crawler.test_run import newswatch as run_newswatch
 
 INDEX = {p["id"]: p for p in json.loads((ZH_NEWS / "index.json").read_text(encoding="utf-8"))}
@@ -133,7 +133,7 @@ def test_check_rechecks_one_stored_article_and_shows_the_diff(workspace: Path, d
         url = server.url(PATH)
         (workspace / "seeds" / "sources.toml").write_text(f'[[source]]\nname = "新华网"\nsite = "{server.url("/")}"\n',
                                                           encoding="utf-8")
-        assert newswatch(config, "db", "upgrade").returncode == 0
+        migrate(config, env={"NEWSWATCH_DATABASE_URL": database_url})
         first = newswatch(config, "run")
         assert figures(first.stdout)["new"] == 1, first.stdout + first.stderr
         same = newswatch(config, "check", url)

@@ -25,7 +25,7 @@ from monitor.core.config import load_config
 from monitor.core.run import crawl_options, monitor_settings
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 from tests.monitor.alerts.test_apprise import event_ids
 from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.receiver import Receiver, free_port
@@ -132,7 +132,7 @@ def _workspace(folder: Path, sink: Sink) -> Path:
     config = write_workspace(folder, f"http://127.0.0.1:{FIXED_PORT}")
     text = config.read_text(encoding="utf-8").replace('[schedule]\narticles = ["3650d=0s"]\n', "")
     config.write_text(text + FAST + '[[alerts.channels]]\nname = "desk"\n' + sink.table, encoding="utf-8")
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     checked = newswatch(config, "config", env=sink.env)
     assert checked.returncode == 0, checked.stderr  # `config` accepts what `run` accepts
     return config

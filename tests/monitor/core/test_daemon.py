@@ -24,7 +24,7 @@ from sqlalchemy import select
 from storage.engine import make_engine, session_factory
 from storage.models import AlertOutbox, CrawlRun, Source
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate
 from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.receiver import Receiver, free_port
 
@@ -88,7 +88,7 @@ def test_daemon_schedules_backs_off_serves_metrics_and_stops_cleanly(tmp_path: P
     metrics, hook = free_port(), free_port()
     config = write_workspace(tmp_path, f"http://127.0.0.1:{FIXED_PORT}")
     config.write_text(config.read_text(encoding="utf-8") + FAST.format(metrics=metrics, hook=hook), encoding="utf-8")
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     receiver = Receiver(["200"]).start(hook)
     try:
         with running_daemon(config, ["--replay", str(CASSETTE)], tmp_path, env={"HOOK_SECRET": "k"}) as daemon:
@@ -122,5 +122,6 @@ def test_daemon_schedules_backs_off_serves_metrics_and_stops_cleanly(tmp_path: P
     assert interval > round(0.02 * 60), "the interval backed off after crawls with nothing new"
     assert states == {"sent"}, "SIGTERM flushed the outbox"
     assert len(receiver.unique) == 5 and len(receiver.delivered) == 5
-    crawled = [line for line in err.splitlines() if "[newswatch.daemon] INFO:" in line and " crawl: " in line]
-    assert len(crawled) >= 3 and len(crawled) == len(all_runs), "one INFO line per crawl, after every crawl"
+    crawled = [line for line in err.splitlines() if "[newswatch.daemon] " in line and " crawl: " in line]
+    assert len(crawled) >= 3 and len(crawled) == len(all_runs), "one line per crawl, after every crawl"
+    assert all(("] INFO: " in line) == (" crawl: ok, " in line) for line in crawled), crawled  # else WARNING

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from storage.engine import make_engine, session_factory, transaction
 from storage.models import AlertOutbox, CrawlRun
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate
 from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.receiver import free_port
 
@@ -59,7 +59,7 @@ def test_the_daemon_prunes_what_retention_allows(tmp_path: Path) -> None:
     config = write_workspace(tmp_path, f"http://127.0.0.1:{FIXED_PORT}")
     text = config.read_text(encoding="utf-8").replace('[schedule]\narticles = ["3650d=0s"]\n', "")
     config.write_text(text + SETTINGS.format(metrics=free_port()), encoding="utf-8")
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     url = f"sqlite:///{tmp_path / 'data' / 'newswatch.db'}"
     _old_rows(url)
     with running_daemon(config, ["--replay", str(CASSETTE)], tmp_path) as daemon:

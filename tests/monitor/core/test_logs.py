@@ -12,7 +12,10 @@ import pytest
 from scrapy.settings import Settings
 from scrapy.utils.log import install_scrapy_root_handler
 
+from crawler.items import FetchError
 from monitor.core import logs
+from monitor.core.crawllog import log_crawl
+from monitor.core.run import RunSummary
 
 
 @pytest.fixture
@@ -50,3 +53,20 @@ def test_a_crawls_root_handler_does_not_silence_the_daemon(stream: io.StringIO) 
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="text, json"):
         logs.formatter("xml")
+
+
+def test_a_partial_crawl_is_a_warning_with_its_failures_by_kind_as_fields(stream: io.StringIO) -> None:
+    errors = (FetchError("http://a.example/", "dns_failed", "no such host"),
+              FetchError("http://b.example/", "dns_failed", "no such host"),
+              FetchError("http://b.example/x", "http_500", "500"),
+              FetchError("http://c.example/", "refused_robots", "robots.txt"))
+    stats = {"newswatch/fetched/page": 4, "newswatch/articles/new": 1}
+    log_crawl(logging.getLogger("newswatch.daemon"), "source:甲", RunSummary(7, "partial", stats, errors))
+    log_crawl(logging.getLogger("newswatch.daemon"), "recheck", RunSummary(8, "ok", stats, ()))
+    partial, ok = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert (partial["level"], ok["level"]) == ("WARNING", "INFO")
+    assert partial["message"].endswith("; failed URLs: dns_failed 2, http_500 1"), partial["message"]
+    assert partial["failed_by_kind"] == {"dns_failed": 2, "http_500": 1}  # refusals are not failures
+    assert (partial["crawl"], partial["run"], partial["outcome"]) == ("source:甲", 7, "partial")
+    assert (partial["fetched"], partial["new"], partial["errors"]) == (4, 1, 3)
+    assert ok["failed_by_kind"] == {} and "failed URLs" not in ok["message"]

@@ -19,7 +19,7 @@ import pytest
 
 from tests.crawler.fixture_site import build_site, write_workspace
 from tests.crawler.site_server import SiteServer
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 from tests.monitor.receiver import free_port
 
 Setup = Callable[[Path], None]
@@ -136,7 +136,7 @@ def site() -> Iterator[SiteServer]:
 def migrated(site: SiteServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("migrated")
     config = write_workspace(folder, site.base_url)
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     return folder
 
 

@@ -71,3 +71,17 @@ def test_a_failed_delivery_keeps_no_secret_in_the_outbox() -> None:
 
     error = _send(Failing(), [])  # type: ignore[arg-type]
     assert error == "POST https://hooks.example.org/in?token=*** failed: 500"
+
+
+def test_the_run_prints_failed_urls_without_their_secrets(capsys: pytest.CaptureFixture[str]) -> None:
+    """A private feed (``?token=``) that fails: the run's error line and its JSON keep the token masked."""
+    from crawler.items import FetchError
+    from monitor.cli.run import _print_summary, summary_json
+    from monitor.core.run import RunSummary
+
+    error = FetchError("https://news.example.cn/rss?token=T0KEN", "http_403", "GET https://news.example.cn/rss?token=T0KEN")
+    summary = RunSummary(1, "partial", {}, (error,), (), ())
+    _print_summary(summary, quiet=True)
+    printed = capsys.readouterr().err
+    assert "T0KEN" not in printed and "token=***" in printed
+    assert "T0KEN" not in json.dumps(summary_json(summary))

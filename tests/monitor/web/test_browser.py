@@ -5,9 +5,11 @@ of each is saved under pytest's tmp dir (the paths are printed)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
 from selenium.webdriver.common.by import By
 
 from tests.monitor.moments_site import NEW_HEADLINE, OLD_HEADLINE
@@ -34,22 +36,39 @@ def pages(moments: Moments) -> list[tuple[str, str, tuple[str, ...]]]:
     ]
 
 
+@pytest.fixture(scope="module")
+def desktop() -> Iterator[webdriver.Chrome]:
+    """One browser for the module's desktop pages (a start costs seconds); its console log is read
+    empty before each page, so each page's errors are its own."""
+    with chromium() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def phone() -> Iterator[webdriver.Chrome]:
+    with chromium(390, 844) as driver:
+        yield driver
+
+
+def visit(driver: webdriver.Chrome, url: str) -> None:
+    console_errors(driver)  # drains what earlier pages logged
+    driver.get(url)
+
+
 PAGE_IDS = ["changes", "article", "diff", "title-diff", "anomaly", "new", "sources", "outbox", "filtered"]
 
 
 @pytest.mark.parametrize("index", range(len(PAGE_IDS)), ids=PAGE_IDS)
 def test_page_renders_in_chromium_without_console_errors(served: str, moments: Moments, index: int,
-                                                         tmp_path: Path) -> None:
+                                                         tmp_path: Path, desktop: webdriver.Chrome) -> None:
     name, path, expected = pages(moments)[index]
-    with chromium() as driver:
-        driver.get(served + path)
-        text = driver.find_element(By.TAG_NAME, "body").text
-        shot = tmp_path / f"{name}.png"
-        driver.save_screenshot(str(shot))
-        print(f"screenshot: {shot}")
-        errors = console_errors(driver)
-        styled = driver.execute_script(
-            "return getComputedStyle(document.querySelector('header')).backgroundColor")
+    visit(desktop, served + path)
+    text = desktop.find_element(By.TAG_NAME, "body").text
+    shot = tmp_path / f"{name}.png"
+    desktop.save_screenshot(str(shot))
+    print(f"screenshot: {shot}")
+    errors = console_errors(desktop)
+    styled = desktop.execute_script("return getComputedStyle(document.querySelector('header')).backgroundColor")
     missing = [word for word in expected if word not in text]
     assert missing == [], f"{path} lacks {missing}"
     assert errors == [], f"{path}: console errors {errors}"
@@ -57,32 +76,30 @@ def test_page_renders_in_chromium_without_console_errors(served: str, moments: M
     assert shot.stat().st_size > 5000
 
 
-def test_diff_highlights_inline_and_side_by_side(served: str, moments: Moments) -> None:
-    with chromium() as driver:
-        driver.get(f"{served}/articles/{moments.ids['a']}/changes/2")
-        inserted = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".newswatch-diff ins")]
-        right = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".newswatch-diff-sides td:nth-child(2) ins")]
-        left = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".newswatch-diff-sides td:nth-child(1) ins")]
+def test_diff_highlights_inline_and_side_by_side(served: str, moments: Moments, desktop: webdriver.Chrome) -> None:
+    visit(desktop, f"{served}/articles/{moments.ids['a']}/changes/2")
+    inserted = [e.text for e in desktop.find_elements(By.CSS_SELECTOR, ".newswatch-diff ins")]
+    right = [e.text for e in desktop.find_elements(By.CSS_SELECTOR, ".newswatch-diff-sides td:nth-child(2) ins")]
+    left = [e.text for e in desktop.find_elements(By.CSS_SELECTOR, ".newswatch-diff-sides td:nth-child(1) ins")]
     assert CORRECTION in inserted and CORRECTION in right and left == []
 
 
 @pytest.mark.parametrize("path", ["/", "/articles/{a}", "/articles/{a}/changes/2", "/sources", "/outbox"],
                          ids=["changes", "article", "diff", "sources", "outbox"])
-def test_readable_on_a_phone(served: str, moments: Moments, path: str, tmp_path: Path) -> None:
+def test_readable_on_a_phone(served: str, moments: Moments, path: str, tmp_path: Path,
+                             phone: webdriver.Chrome) -> None:
     """At a phone's width (390 px) nothing is wider than the screen but scrollable tables."""
-    with chromium(390, 844) as driver:
-        driver.get(served + path.format(a=moments.ids["a"]))
-        wide = driver.execute_script("return document.documentElement.scrollWidth")
-        viewport = driver.execute_script("return window.innerWidth")
-        shot = tmp_path / "phone.png"
-        driver.save_screenshot(str(shot))
-        print(f"screenshot: {shot}")
+    visit(phone, served + path.format(a=moments.ids["a"]))
+    wide = phone.execute_script("return document.documentElement.scrollWidth")
+    viewport = phone.execute_script("return window.innerWidth")
+    shot = tmp_path / "phone.png"
+    phone.save_screenshot(str(shot))
+    print(f"screenshot: {shot}")
     assert viewport == 390, "the phone's viewport"
     assert wide <= viewport, f"{path} is {wide} px wide on a {viewport} px screen"
 
 
-def test_no_page_has_a_script(served: str, moments: Moments) -> None:
-    with chromium() as driver:
-        for _name, path, _expected in pages(moments):
-            driver.get(served + path)
-            assert driver.find_elements(By.TAG_NAME, "script") == [], path
+def test_no_page_has_a_script(served: str, moments: Moments, desktop: webdriver.Chrome) -> None:
+    for _name, path, _expected in pages(moments):
+        visit(desktop, served + path)
+        assert desktop.find_elements(By.TAG_NAME, "script") == [], path

@@ -102,6 +102,8 @@ def test_daemon_serves_the_view_while_crawling(moments: Moments, tmp_path: Path)
     own = [e for e in lines if e["logger"] == "newswatch.daemon" and " crawl: " in e["message"]]
     assert len(own) == len(runs) >= 3, "the daemon's INFO line for every crawl, after the first crawl too"
     assert all(e["level"] == "INFO" and e["time"] for e in own)
+    # the figures are fields of the line, not a dict's repr in the message
+    assert all(e["outcome"] == "ok" and isinstance(e["fetched"], int) and e["failed_by_kind"] == {} for e in own)
 
 
 def moments_end(moments: Moments) -> object:

@@ -25,7 +25,7 @@ from monitor.web.app import create_app
 from storage.engine import make_engine, session_factory
 from storage.errors import ConfigError
 from storage.migrate import upgrade
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 from tests.monitor.web.browser import chromium, console_errors
 from tests.monitor.web.hostile import EVIL_URL, TITLE, store
 from tests.monitor.web.server import fetch, in_thread
@@ -169,7 +169,7 @@ def test_off_loopback_without_a_token_is_refused() -> None:
 def test_commands_refuse_to_bind_off_loopback_without_a_token(tmp_path: Path, command: tuple[str, ...]) -> None:
     config = tmp_path / "newswatch.toml"
     config.write_text('[daemon]\nmetrics_host = "0.0.0.0"\nmetrics_port = 1\n', encoding="utf-8")
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     result = newswatch(config, *command, env={"NEWSWATCH_WEB_TOKEN": ""}, timeout=60)
     assert result.returncode == 2, result.stderr
     assert "NEWSWATCH_WEB_TOKEN" in result.stderr and "not loopback" in result.stderr

@@ -11,14 +11,14 @@ import feedparser
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.web.app import create_app
-from tests.crawler.test_run import newswatch
+from tests.crawler.test_run import migrate, newswatch
 from tests.monitor.web.server import fetch, in_thread
 
 
 def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
     config = tmp_path / "newswatch.toml"
     config.write_text("", encoding="utf-8")
-    assert newswatch(config, "db", "upgrade").returncode == 0
+    migrate(config)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

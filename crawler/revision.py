@@ -1,0 +1,27 @@
+"""The revision of extraction: what a stored version was extracted with, and whether today's differs.
+
+A stored article's text depends on trafilatura and on newswatch's own steps around it (navigation rows
+dropped, title labels, dates from the text...). When either changes, an unchanged page would extract to
+a different text and be reported as changed. So each version records ``extractor_version`` =
+``<trafilatura version>+r<REVISION>`` (``+wechat.N`` for WeChat's step), and a run re-extracts stored
+raw pages whose mark differs before it crawls (a re-baseline: no change, no alert;
+:mod:`monitor.changes.reextract`). Bump :data:`REVISION` with every change that alters what is
+extracted from an unchanged page. Read from installed metadata: nothing heavy is imported.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+REVISION = 2  # 2: navigation rows, title labels and fallbacks, dates from the text, list pages (2026-12)
+
+
+def extraction_mark() -> str:
+    """``<trafilatura version>+r<REVISION>``: the part of ``extractor_version`` that must match."""
+    return f"{importlib.metadata.version('trafilatura')}+r{REVISION}"
+
+
+def current(extractor_version: str | None) -> bool:
+    """Whether a version extracted as ``extractor_version`` was extracted as today's code would."""
+    mark = extraction_mark()
+    return extractor_version == mark or (extractor_version or "").startswith(mark + "+")
