@@ -7,10 +7,12 @@ neither playwright nor scrapy-playwright is imported (``crawler.settings``).
 
 How a rendered page is fetched (:class:`RenderMiddleware`): the page is first requested as any page, plain
 HTTP with the stored validators, so a server that supports conditional GET answers 304 and no browser is
-involved; a 200 from a render site's page is then requested again with ``meta["playwright"]``, without the
-validators, and that request goes through every downloader middleware again (the SSRF guard, robots.txt,
-the site's download slot: a rendered page costs the site two requests of the document, spaced by the
-crawl's per-site delay). Feeds, sitemaps and robots.txt are never rendered. The browser's own requests
+involved; a 200 from a render site's page (after redirects, decoded) is then requested again with
+``meta["playwright"]``, carrying that answer (``meta["nw_document"]``: status, headers, body), and that
+request goes through every downloader middleware again (the SSRF guard, robots.txt, the site's download
+slot). The browser's navigation to the page is served from the answer held (``route.fulfill``), so the
+site sees one GET of the document; the page's own requests (scripts, XHR, frames) go out. Feeds, sitemaps
+and robots.txt are never rendered. The browser's own requests
 (scripts, XHR, frames) are judged by :func:`refusal` and the guard in ``crawler.renderhandler``.
 """
 
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -35,20 +38,30 @@ PACKAGE = "chromium"  # the Debian package that provides the browser
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 HANDLER = "crawler.renderhandler.RenderHandler"
 MIDDLEWARE = "crawler.render.RenderMiddleware"
-MIDDLEWARE_ORDER = 620  # above redirects (600): sees each hop's answer; a 3xx is followed plainly first
+# below redirects (600), the integrity check (595) and decompression (590): sees the final 200, decoded
+MIDDLEWARE_ORDER = 585
 RENDERED_KINDS = ("article", "page")  # never feeds, sitemaps or robots.txt
 SKIPPED_RESOURCES = frozenset({"image", "media", "font"})
 MAX_PAGES = 4  # pages open at once in the one browser of a crawl
 MAX_SUBREQUESTS = 200  # the browser's own requests per page; past this, refused
 VALIDATORS = (b"If-None-Match", b"If-Modified-Since")
+DOCUMENT = "nw_document"  # meta: the plain 200 (status, headers, body) the browser's navigation is served from
+HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie"})
 STAT_PREFIX = "newswatch/render/"
+# the browser's own requests, fetched by the crawl (crawler.renderhandler): one download slot for all of them,
+# no delay (a page's scripts wait for each other), a bounded concurrency
+SUBREQUEST_SLOT = "newswatch-render-subrequests"
+SUBREQUEST_KIND = "subrequest"
+SUBREQUEST_CONCURRENCY = 4
 NO_CHROMIUM = f"needs Chromium, which is not installed: install the package {PACKAGE} (apt-get install {PACKAGE})"
 # Chromium's own traffic (component updates, safe browsing, DNS prefetch, WebRTC's STUN) does not pass
 # playwright's request interception: turned off. The sandbox needs user namespaces, absent for root.
 ARGS = ("--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-default-apps", "--disable-extensions", "--no-first-run", "--disable-gpu", "--mute-audio",
         "--dns-prefetch-disable", "--disable-dev-shm-usage", "--disable-quic",
-        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp")
+        "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+        # every request is answered through interception (crawler.renderhandler): Chromium resolves nothing
+        "--host-resolver-rules=MAP * ~NOTFOUND")
 
 
 def find_chromium() -> str | None:
@@ -79,6 +92,16 @@ def refusal(url: str, resource_type: str) -> str | None:
     return None
 
 
+async def abandon_pages(crawlers: Iterable[Crawler]) -> None:
+    """Before a graceful stop (the daemon's SIGTERM): every crawl's browser closes its open pages, so a page
+    that never settles does not hold the stop for its whole timeout. Imports nothing of the browser when no
+    crawl has rendered."""
+    module = sys.modules.get("crawler.renderhandler")
+    if module is not None:
+        for crawler in crawlers:
+            await module.abandon_pages(crawler)
+
+
 def render_settings(sites: Sequence[str], timeout: float, middlewares: dict[str, int | None]) -> dict[str, Any]:
     """What a crawl with render sites adds to its Scrapy settings (plain data only); ``middlewares`` is the
     crawl's ``DOWNLOADER_MIDDLEWARES``, returned with the render middleware added. ConfigError without
@@ -94,12 +117,25 @@ def render_settings(sites: Sequence[str], timeout: float, middlewares: dict[str,
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": chromium, "headless": True, "args": launch_args(),
                                       "timeout": 30_000, "handle_sigint": False},
+        "DOWNLOAD_SLOTS": {SUBREQUEST_SLOT: {"concurrency": SUBREQUEST_CONCURRENCY, "delay": 0.0,
+                                             "jitter": 0.0}},
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": MAX_PAGES,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(timeout * 1000),
         "NEWSWATCH_RENDER_SITES": list(sites),
         "NEWSWATCH_RENDER_TIMEOUT": timeout,
     }
+
+
+def document_headers(response: Response) -> tuple[tuple[str, str], ...]:
+    """The plain 200's headers as the browser is served them: the body is already decoded (no
+    ``Content-Encoding``, its own length), no cookies (a crawl keeps none)."""
+    pairs = []
+    for name, values in response.headers.items():
+        text = name.decode("latin-1")
+        if text.lower() not in HOP_HEADERS:
+            pairs.append((text, ", ".join(v.decode("latin-1") for v in values)))
+    return tuple(pairs)
 
 
 class RenderMiddleware:
@@ -130,5 +166,6 @@ class RenderMiddleware:
         for name in VALIDATORS:
             headers.pop(name, None)
         goto = {"wait_until": "networkidle", "timeout": int(self.timeout * 1000)}
-        meta = {**request.meta, "playwright": True, "playwright_page_goto_kwargs": goto}
+        meta = {**request.meta, "playwright": True, "playwright_page_goto_kwargs": goto,
+                DOCUMENT: (response.status, document_headers(response), response.body)}
         return request.replace(headers=headers, meta=meta, dont_filter=True)

@@ -1,19 +1,19 @@
 """One page rendered in headless Chromium outside a crawl (``newswatch extract URL --render browser``).
 
 The same rules as a crawl's rendered page (:mod:`crawler.renderhandler`): every request the browser makes
-is judged first (http(s) only; images, media and fonts not loaded; the host's addresses checked by the SSRF
-guard, ``crawl.allow_networks`` allowing); no WebSockets, no service workers; the page's time is
-``crawl.download_timeout`` until the network settles (else :class:`~storage.errors.RenderTimeout`); the DOM
-capped at ``crawl.max_page_bytes``. The browser is closed before the function returns.
+is judged first (http(s) only; images, media and fonts not loaded; GET and HEAD only) and then made by
+:func:`crawler.fetch.fetch`, the guarded fetch of a single page (the host's addresses checked by the SSRF
+guard, ``crawl.allow_networks`` allowing, the connection pinned to the address checked; redirects followed
+there, the page keeping its first URL; the body capped): Chromium resolves no name and opens no connection;
+no WebSockets, no service workers; the page's time is ``crawl.download_timeout`` until the network settles
+(else :class:`~storage.errors.RenderTimeout`); the DOM capped at ``crawl.max_page_bytes``. The browser is
+closed before the function returns.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from crawler.fetch import Fetched, FetchLimits, _addresses
-from crawler.netguard import check_addresses, parse_networks
-from crawler.render import NO_CHROMIUM, find_chromium, launch_args, refusal
+from crawler.fetch import Fetched, FetchLimits, fetch
+from crawler.render import HOP_HEADERS, NO_CHROMIUM, find_chromium, launch_args, refusal
 from storage.errors import CrawlError, FetchRefused, RenderTimeout
 
 
@@ -25,14 +25,19 @@ def render_page(url: str, limits: FetchLimits) -> Fetched:
     chromium = find_chromium()
     if chromium is None:
         raise CrawlError(f"--render browser {NO_CHROMIUM}")
-    allowed = parse_networks(limits.allow_networks)
 
     def judge(route: Route) -> None:
         request = route.request
-        if refusal(request.url, request.resource_type) is not None or not _public(request.url, allowed):
-            route.abort()
-        else:
-            route.continue_()
+        if refusal(request.url, request.resource_type) is not None or request.method not in ("GET", "HEAD"):
+            route.abort("blockedbyclient")
+            return
+        try:
+            got = fetch(request.url, limits)
+        except CrawlError:
+            route.abort("blockedbyclient")
+            return
+        route.fulfill(status=got.status, body=got.body,
+                      headers={k: v for k, v in got.headers if k.lower() not in HOP_HEADERS})
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=launch_args(),
@@ -56,15 +61,3 @@ def render_page(url: str, limits: FetchLimits) -> Fetched:
         raise FetchRefused(f"{url}: the rendered page is larger than {limits.max_bytes} bytes")
     kept = tuple((k, v) for k, v in headers if k.lower() not in ("content-type", "content-encoding"))
     return Fetched(url, landed, status, (*kept, ("Content-Type", "text/html; charset=utf-8")), html)
-
-
-def _public(url: str, allowed: tuple) -> bool:  # type: ignore[type-arg]
-    parts = urlsplit(url)
-    if parts.scheme in ("data", "blob"):
-        return True
-    try:
-        host = parts.hostname or ""
-        check_addresses(host, _addresses(host, parts.port or (443 if parts.scheme == "https" else 80)), allowed)
-    except (CrawlError, ValueError):
-        return False
-    return True

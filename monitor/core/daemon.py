@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
 
 from crawler.items import CrawlPlan, SiteTarget
+from crawler.render import abandon_pages
 from crawler.settings import crawl_settings, require_plain
 from crawler.spiders.news import NewsSpider
 from monitor.alerts.channels import Channel, build_channels
@@ -113,27 +114,52 @@ class Daemon:
     # -- crawling -------------------------------------------------------------------------------
 
     async def crawl(self, kind: str, plan: CrawlPlan) -> dict[str, Any]:
-        """One crawl on the shared loop, recorded as a crawl run; returns its stats."""
-        async with self.slots:
+        """One crawl on the shared loop, recorded as a crawl run; returns its stats (none when the daemon
+        stops first: a job still waiting for the slot is cancelled by the scheduler's shutdown, quietly)."""
+        try:
+            await self.slots.acquire()
+        except asyncio.CancelledError:
             if self.stopping.is_set():
                 return {}
-            with transaction(self.storage.sessions) as session:
-                run = CrawlRun(kind=kind, stats={"planned_articles": len(plan.articles)})
-                session.add(run)
-                session.flush()
-                run_id = run.id
-                plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
-            crawler = self.runner.create_crawler(NewsSpider)
-            started, error = time.monotonic(), None
+            raise
+        try:
+            return await self._crawl(kind, plan)
+        finally:
+            self.slots.release()
+
+    async def _crawl(self, kind: str, plan: CrawlPlan) -> dict[str, Any]:
+        if self.stopping.is_set():
+            return {}
+        with transaction(self.storage.sessions) as session:
+            run = CrawlRun(kind=kind, stats={"planned_articles": len(plan.articles)})
+            session.add(run)
+            session.flush()
+            run_id = run.id
+            plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
+        crawler = self.runner.create_crawler(NewsSpider)
+        started = time.monotonic()
+        error = await self._run_crawler(crawler, plan)
+        record_health(self.storage, plan, crawler, self.config, self.channels)
+        summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
+        self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
+        log_crawl(log, kind, summary)
+        return summary.stats
+
+    async def _run_crawler(self, crawler: Any, plan: CrawlPlan) -> str | None:
+        """The crawl's error, or None. Shielded from the scheduler's shutdown, which cancels running jobs:
+        a stopping daemon ends its crawls through ``runner.stop()`` (pipelines closed, the run recorded)."""
+        task = asyncio.ensure_future(self.runner.crawl(crawler, plan=plan))
+        try:
             try:
-                await self.runner.crawl(crawler, plan=plan)
-            except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}"
-            record_health(self.storage, plan, crawler, self.config, self.channels)
-            summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
-            self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
-            log_crawl(log, kind, summary)
-            return summary.stats
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if not self.stopping.is_set():
+                    task.cancel()
+                    raise
+                await task  # shutdown's runner.stop() ends it
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None
 
     async def source_job(self, name: str) -> None:
         site = self._site(name)
@@ -290,7 +316,9 @@ class Daemon:
         self.scheduler.shutdown(wait=False)
         limit = self.config.daemon.shutdown_seconds
         try:
+            await asyncio.wait_for(abandon_pages(self.runner.crawlers), limit)
             await asyncio.wait_for(self.runner.stop(), limit)
+            await asyncio.wait_for(self.slots.acquire(), limit)  # the crawl stopped has recorded its run
             await asyncio.wait_for(self.alerts_job(), limit)
         except TimeoutError:
             log.warning("shutdown: in-flight work abandoned after %.0f s", limit)

@@ -8,7 +8,8 @@ into a JSON blob that the page's script writes into an empty ``<div id="app">``.
 - ``/2012/12/10/script.html``: the JSON blob is in the page; the script renders it (ETag: a re-check is a 304);
 - ``/2012/12/10/xhr.html``: the script fetches ``/api/121210.json`` and renders it;
 - ``/2012/12/10/private.html``: renders from its blob, and its script also tries ``http://10.255.255.1/``
-  (a private address: refused by the guard, counted, never connected);
+  (a private address: refused by the guard, counted, never connected) and ``/api/blocked`` (disallowed by
+  the site's ``robots.txt``: refused, counted, never requested);
 - ``/2012/12/10/never.html``: polls ``/api/poll`` every 100 ms for ever: the network never settles (a
   configured page of the source: its failure is an error of the run, not a dropped discovery).
 """
@@ -25,6 +26,7 @@ TITLE = "香港特首梁振英就僭建问题道歉"
 ARTICLES = ("script", "xhr", "private")
 NEVER = "never"
 PRIVATE_TARGET = "http://10.255.255.1/track"
+BLOCKED = "/api/blocked"  # robots.txt disallows it
 ETAG = '"render-121210"'
 
 RENDER = """
@@ -73,7 +75,11 @@ def build_render_site(server: SiteServer) -> None:
     server.add(url_of("script"), body=shell(from_blob, blob()), headers={**html, "ETag": ETAG})
     server.add(url_of("xhr"), body=shell("fetch('/api/121210.json').then(r => r.json()).then(show);"), headers=html)
     server.add("/api/121210.json", body=blob().encode(), headers={"Content-Type": "application/json"})
-    private = f"fetch('{PRIVATE_TARGET}').catch(function () {{}}); {from_blob}"
+    private = (f"fetch('{PRIVATE_TARGET}').catch(function () {{}}); fetch('{BLOCKED}').catch(function () {{}}); "
+               f"{from_blob}")
+    server.add("/robots.txt", body=f"User-agent: *\nDisallow: {BLOCKED}\n".encode(),
+               headers={"Content-Type": "text/plain"})
+    server.add(BLOCKED, body=b"{}", headers={"Content-Type": "application/json"})
     server.add(url_of("private"), body=shell(private, blob()), headers=html)
     server.add(url_of(NEVER), body=shell("setInterval(function () { fetch('/api/poll?' + Date.now()); }, 100);"),
                headers=html)
@@ -83,8 +89,9 @@ def build_render_site(server: SiteServer) -> None:
     server.add("/", body=f"<!doctype html><html><body><ul>{links}</ul></body></html>".encode(), headers=html)
 
 
-def write_render_workspace(folder: Path, base_url: str) -> Path:
-    """Seeds (the registry: one ``render = "browser"`` source) and a config; the config path."""
+def write_render_workspace(folder: Path, base_url: str, dns: str | None = None) -> Path:
+    """Seeds (the registry: one ``render = "browser"`` source) and a config (``dns``: the crawl's DNS
+    server, ``host:port``); the config path."""
     seeds = folder / "seeds"
     seeds.mkdir(parents=True, exist_ok=True)
     (seeds / "sources.toml").write_text(
@@ -94,5 +101,6 @@ def write_render_workspace(folder: Path, base_url: str) -> Path:
     config.write_text(
         '[storage]\ndata_dir = "data"\ncorpus_dir = "data/corpus"\nseeds_dir = "seeds"\n'
         '[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = 0.0\ndownload_timeout = 2.0\n'
+        + (f'dns_servers = ["{dns}"]\n' if dns else '') +
         'retries = 0\n[schedule]\narticles = ["3650d=0s"]\n', encoding="utf-8")
     return config

@@ -2,7 +2,9 @@
 articles only exist once the page's script ran (``tests/crawler/render_site.py``), in headless Chromium.
 
 One workspace for the module: the first run renders and stores, the second re-checks (a 304 starts no
-render). Each run is a child process (the reactor cannot restart inside pytest), warnings as errors.
+render). The site is ``render.test``, a name only the crawl's own DNS server answers: Chromium (whose
+resolver is switched off anyway) could not load a script, an XHR or the page itself; the crawl made them.
+Each run is a child process (the reactor cannot restart inside pytest), warnings as errors.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from sqlalchemy import select
 from storage.engine import make_engine, session_factory
 from storage.models import Article, CrawlRun, Version
 from tests.conftest import ROOT
+from tests.crawler.dns_server import RebindingDNS
 from tests.crawler.render_site import (
     ARTICLES,
+    BLOCKED,
     NEVER,
     PRIVATE_TARGET,
     build_render_site,
@@ -35,6 +39,8 @@ from tests.crawler.render_site import (
 )
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import figures, newswatch
+
+NAME = "render.test"  # the site's name in the run fixture, answered by the crawl's own DNS server
 
 
 @dataclass(frozen=True)
@@ -57,14 +63,15 @@ def _hits(server: SiteServer, since: int) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
     folder = tmp_path_factory.mktemp("render")
-    with SiteServer() as server:
+    with RebindingDNS(["127.0.0.1"]) as dns, SiteServer() as server:
         build_render_site(server)
-        config = write_render_workspace(folder, server.base_url)
+        base = f"http://{NAME}:{server.port}"  # only the crawl's DNS server knows the name: not Chromium
+        config = write_render_workspace(folder, base, dns.address)
         assert newswatch(config, "db", "upgrade").returncode == 0
         first = newswatch(config, "run")
         middle = len(server.requests)
         second = newswatch(config, "run")
-        yield Runs(folder, server.base_url, first, second, _first_hits(server, middle), _hits(server, middle))
+        yield Runs(folder, base, first, second, _first_hits(server, middle), _hits(server, middle))
 
 
 def _first_hits(server: SiteServer, until: int) -> dict[str, int]:
@@ -101,9 +108,11 @@ def test_script_and_xhr_articles_are_rendered_and_stored(runs: Runs) -> None:
 
 def test_the_xhr_was_made_by_the_browser_and_images_were_not(runs: Runs) -> None:
     assert runs.hits_first.get("/api/121210.json") == 1
-    assert runs.hits_first.get(url_of("script")) == 2, "plain GET, then the browser's"
-    assert "/img/121210.jpg" not in runs.hits_first
+    assert runs.hits_first.get(url_of("script")) == 1, "one GET: the browser is served the plain 200 held"
+    assert runs.hits_first.get(url_of("xhr")) == 1
     _versions, stats = _stored(runs.folder)
+    assert stats[0]["newswatch/render/documents_reused"] == stats[0]["newswatch/render/requested"]
+    assert "/img/121210.jpg" not in runs.hits_first
     assert stats[0].get("newswatch/render/skipped_resources", 0) >= 4
 
 
@@ -112,6 +121,16 @@ def test_a_script_reaching_a_private_address_is_refused_and_counted(runs: Runs) 
     assert stats[0].get("newswatch/render/refused/private_address") == 1
     assert stats[0].get("newswatch/refused/private_address") == 1
     assert PRIVATE_TARGET not in runs.first.stdout
+
+
+def test_the_browser_requests_are_fetched_by_the_crawl_under_robots(runs: Runs) -> None:
+    """Chromium opens no connection: the XHR and the poller's requests were fetched by the crawl's
+    downloader (counted), and the one robots.txt disallows was never made."""
+    _versions, stats = _stored(runs.folder)
+    fetched = stats[0].get("newswatch/render/subrequests/fetched", 0)
+    assert fetched == runs.hits_first["/api/121210.json"] + runs.hits_first.get("/api/poll", 0)
+    assert stats[0].get("newswatch/render/refused/robots") == 1
+    assert BLOCKED not in runs.hits_first
 
 
 def test_a_page_that_never_settles_is_one_render_timeout_error(runs: Runs) -> None:
