@@ -1,0 +1,115 @@
+"""A title that is not the headline: the site's name, a generic word, or text the page does not show.
+
+Old templates give every page of a site the same ``<title>`` (``显示``, ``谢谢您访问〖关注中国中心〗``) or put
+the site's logo in ``<h1>`` (``松花江网``, ``bjreader的博客``).  The markup then names a title, just the
+wrong one, and the fallbacks of :func:`crawler.titles.fallback_title` never run.  :func:`checked_title`
+says when a chosen title is no headline, as a class, not per site:
+
+* it is, or is part of, the site's name: ``og:site_name``/``application-name``, the publisher, the tail
+  of ``<title>`` after its headline (``…_新浪网``, ``土豆不“土” 松花江网``), or reads as a site's name
+  (``…的博客``, ``欢迎访问…``, ``谢谢您访问…``);
+* it is a generic word (``显示``, ``首页``, ``正文``, ``Untitled``, ``无标题文档``...);
+* no two sources agreed on it, the page does not show it near the start of the body, and a heading
+  does stand there (an ``<h1>``, ``<h2>`` or bold line just above the body, or its first heading line).
+
+Then the fallback chain decides (the site's names kept out of it); when it finds nothing, the title
+stays.  Pure: strings in, a string out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crawler.markdown import markdown_to_text
+from crawler.pagemeta import PageMeta
+from crawler.publisher import choose_publisher
+from crawler.titles import (
+    HEADING_REACH,
+    TitleCandidates,
+    fallback_title,
+    heading_above,
+    opening_heading,
+    title_variants,
+)
+
+__all__ = ["GENERIC_TITLES", "checked_title", "names_the_site"]
+
+GENERIC_TITLES = frozenset((
+    "显示", "首页", "正文", "内容", "详细", "详情", "详细内容", "详细信息", "文章", "文章内容", "文章详情", "新闻",
+    "新闻中心", "新闻详情", "新闻内容", "新闻正文", "内容页", "正文页", "浏览", "查看", "阅读", "阅读文章", "文章阅读",
+    "网页", "新建网页", "新建网页1", "无标题", "无标题文档", "无标题页", "标题", "主页", "网站首页", "信息发布",
+    "untitled", "untitleddocument", "newpage", "newpage1", "document", "home", "homepage", "index", "article",
+    "default", "welcome", "page", "title", "notitle", "news", "show", "view", "display",
+))  # fmt: skip
+# a site's own name or greeting: "bjreader的博客", "张三的个人空间", "欢迎访问××网", "谢谢您访问〖…〗", "Welcome to …"
+_SITE_WORDS = re.compile(
+    r"(?:的(?:博客|个人空间|空间|主页|个人主页|网志|部落格|blog)|'s\s*(?:blog|homepage|home\s*page))$"
+    r"|^(?:欢迎|谢谢|感谢)您?(?:访问|光临|来到)|^welcome\s+to\b",
+    re.IGNORECASE,
+)
+_SPACES = re.compile(r"\s+")
+_NEAR_START = 3  # lines of the body in which a shown title appears
+
+
+def checked_title(chosen: str | None, agreed: bool, meta: PageMeta, markdown: str, page_text: str,
+                  extracted: str = "") -> str | None:
+    """``chosen`` unless it is no headline (module docstring); then the fallback chain's title, or
+    ``chosen`` when the chain finds none.  ``agreed``: two sources of the page named ``chosen``."""
+    found = meta.titles
+    sites = _site_names(meta)
+    own = TitleCandidates(h1=tuple(text for text in found.h1 if not names_the_site(text, found, sites)),
+                          h2=found.h2, strong=found.strong)
+    if chosen is None:
+        return fallback_title(own, markdown, page_text, extracted)
+    if names_the_site(chosen, found, sites) or _flat(chosen).casefold() in GENERIC_TITLES:
+        return _untailed(fallback_title(own, markdown, page_text, extracted)) or chosen
+    if agreed or _shown_near_start(chosen, markdown, page_text):
+        return chosen
+    heading = heading_above(own.h1 + own.h2 + own.strong, markdown, page_text) or opening_heading(markdown)
+    return _untailed(heading) if heading is not None and _flat(heading) != _flat(chosen) else chosen
+
+
+def names_the_site(text: str, found: TitleCandidates, sites: tuple[str, ...] = ()) -> bool:
+    """``text`` is (part of) the site's name: one of ``sites`` or ``found.site_name``, the tail of
+    ``<title>`` after its headline, or a site's own wording (``…的博客``, ``欢迎访问…``)."""
+    flat = _flat(text)
+    if len(flat) < 2:
+        return False
+    if any(flat in _flat(site) for site in (*sites, found.site_name or "") if site):
+        return True
+    full = _flat(found.title or "")
+    if len(flat) < len(full) and full.endswith(flat) and not full.startswith(flat):
+        return True
+    return _SITE_WORDS.search(" ".join(text.split())) is not None
+
+
+def _site_names(meta: PageMeta) -> tuple[str, ...]:
+    publisher = choose_publisher(meta.publisher)
+    return tuple(name for name in (meta.titles.site_name, publisher) if name)
+
+
+def _shown_near_start(title: str, markdown: str, page_text: str) -> bool:
+    """The page shows ``title`` (or its part before a site suffix) in the body's first lines or at most
+    :data:`~crawler.titles.HEADING_REACH` characters above the body."""
+    variants = [_flat(variant) for variant in title_variants(" ".join(title.split()))]
+    lines = [_flat(line) for line in markdown_to_text(markdown).splitlines() if line.strip()]
+    reach = len("".join(lines[:_NEAR_START])) + len(variants[0])  # a headline may run over several lines
+    opening = "".join(lines)[:reach]
+    if any(variant in opening for variant in variants):
+        return True
+    page = _flat(page_text)
+    start = page.find(lines[0][:12]) if lines else -1
+    window = page[max(0, start - HEADING_REACH) : start + reach] if start >= 0 else page
+    return any(variant in window for variant in variants)
+
+
+def _untailed(title: str | None) -> str | None:
+    """``title`` without a separator left dangling at its end (``谁来为无序拆房“埋单”？- -``)."""
+    return _DANGLING.sub("", title) or None if title else None
+
+
+_DANGLING = re.compile(r"(?:\s*[-_|｜–—·»:：]+)+\s*$")
+
+
+def _flat(text: str) -> str:
+    return _SPACES.sub("", text)
