@@ -22,24 +22,22 @@ import re
 
 from crawler.markdown import markdown_to_text
 from crawler.pagemeta import PageMeta
-from crawler.publisher import choose_publisher
 from crawler.titles import (
-    HEADING_REACH,
     TitleCandidates,
     fallback_title,
     heading_above,
-    opening_heading,
     title_variants,
 )
 
-__all__ = ["GENERIC_TITLES", "checked_title", "names_the_site"]
+__all__ = ["GENERIC_TITLES", "MAX_SITE_CHARS", "checked_title", "names_the_site"]
 
 GENERIC_TITLES = frozenset((
     "显示", "首页", "正文", "内容", "详细", "详情", "详细内容", "详细信息", "文章", "文章内容", "文章详情", "新闻",
     "新闻中心", "新闻详情", "新闻内容", "新闻正文", "内容页", "正文页", "浏览", "查看", "阅读", "阅读文章", "文章阅读",
     "网页", "新建网页", "新建网页1", "无标题", "无标题文档", "无标题页", "标题", "主页", "网站首页", "信息发布",
     "untitled", "untitleddocument", "newpage", "newpage1", "document", "home", "homepage", "index", "article",
-    "default", "welcome", "page", "title", "notitle", "news", "show", "view", "display",
+    "default", "welcome", "page", "title", "notitle", "news", "show", "view", "display", "startseite",
+    "inicio", "accueil", "portada",
 ))  # fmt: skip
 # a site's own name or greeting: "bjreader的博客", "张三的个人空间", "欢迎访问××网", "谢谢您访问〖…〗", "Welcome to …"
 _SITE_WORDS = re.compile(
@@ -48,67 +46,77 @@ _SITE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
-_NEAR_START = 3  # lines of the body in which a shown title appears
+MAX_SITE_CHARS = 20  # a longer "site name" (og:site_name = the headline + the site) holds no headline of its own
 
 
 def checked_title(chosen: str | None, agreed: bool, meta: PageMeta, markdown: str, page_text: str,
                   extracted: str = "") -> str | None:
     """``chosen`` unless it is no headline (module docstring); then the fallback chain's title, or
     ``chosen`` when the chain finds none.  ``agreed``: two sources of the page named ``chosen``."""
-    found = meta.titles
-    sites = _site_names(meta)
-    own = TitleCandidates(h1=tuple(text for text in found.h1 if not names_the_site(text, found, sites)),
+    found, sites = meta.titles, _site_names(meta)
+    own = TitleCandidates(h1=tuple(text for text in found.h1 if not _no_headline(text, found, sites)),
                           h2=found.h2, strong=found.strong)
+    chosen = _untailed(chosen)
     if chosen is None:
         return fallback_title(own, markdown, page_text, extracted)
-    if names_the_site(chosen, found, sites) or _flat(chosen).casefold() in GENERIC_TITLES:
-        return _untailed(fallback_title(own, markdown, page_text, extracted)) or chosen
-    if agreed or _shown_near_start(chosen, markdown, page_text):
+    if _no_headline(chosen, found, sites):
+        other = _untailed(fallback_title(own, markdown, page_text, extracted))
+    elif agreed or _shown(chosen, markdown, page_text):
         return chosen
-    heading = heading_above(own.h1 + own.h2 + own.strong, markdown, page_text) or opening_heading(markdown)
-    return _untailed(heading) if heading is not None and _flat(heading) != _flat(chosen) else chosen
+    else:
+        other = _untailed(heading_above(own.h1 + own.h2 + own.strong, markdown, page_text))
+    return other if other is not None and not _no_headline(other, found, sites) else chosen
 
 
 def names_the_site(text: str, found: TitleCandidates, sites: tuple[str, ...] = ()) -> bool:
-    """``text`` is (part of) the site's name: one of ``sites`` or ``found.site_name``, the tail of
-    ``<title>`` after its headline, or a site's own wording (``…的博客``, ``欢迎访问…``)."""
+    """``text`` is (part of) the site's name: one of ``sites`` or ``found.site_name``, an ``<h1>`` that is
+    the tail of ``<title>`` after its (longer) headline, or a site's own wording (``…的博客``, ``欢迎访问…``)."""
     flat = _flat(text)
     if len(flat) < 2:
         return False
-    if any(flat in _flat(site) for site in (*sites, found.site_name or "") if site):
-        return True
-    full = _flat(found.title or "")
-    if len(flat) < len(full) and full.endswith(flat) and not full.startswith(flat):
-        return True
-    return _SITE_WORDS.search(" ".join(text.split())) is not None
+    for site in (_flat(site) for site in (*sites, found.site_name or "") if site):
+        if flat == site or (len(site) <= MAX_SITE_CHARS and flat in site):
+            return True
+    logo = flat in {_flat(h1) for h1 in found.h1}  # the tail of <title> is the site's when <h1> shows it alone
+    return (logo and _title_tail(" ".join(text.split()), " ".join((found.title or "").split()))) or (
+        _SITE_WORDS.search(" ".join(text.split())) is not None
+    )
+
+
+def _title_tail(text: str, title: str) -> bool:
+    """``text`` ends ``title`` after a separator (or a space after CJK text: "土豆不“土” 松花江网"), and
+    the headline before it is longer."""
+    if len(_flat(text)) > MAX_SITE_CHARS or not title.endswith(text):
+        return False
+    head = title[: len(title) - len(text)]
+    return _TAIL_BOUNDARY.search(head) is not None and len(_flat(head)) > len(_flat(text))
+
+
+def _no_headline(text: str, found: TitleCandidates, sites: tuple[str, ...]) -> bool:
+    return names_the_site(text, found, sites) or _flat(text).casefold() in GENERIC_TITLES
 
 
 def _site_names(meta: PageMeta) -> tuple[str, ...]:
-    publisher = choose_publisher(meta.publisher)
-    return tuple(name for name in (meta.titles.site_name, publisher) if name)
+    """The site's names the page declares: ``og:site_name``, ``application-name``, JSON-LD's publisher
+    (not ``dc.publisher``, often a person, nor the tail of ``<title>``, which may be the headline)."""
+    return tuple(name for name in (meta.titles.site_name, *meta.publisher.jsonld) if name)
 
 
-def _shown_near_start(title: str, markdown: str, page_text: str) -> bool:
-    """The page shows ``title`` (or its part before a site suffix) in the body's first lines or at most
-    :data:`~crawler.titles.HEADING_REACH` characters above the body."""
+def _shown(title: str, markdown: str, page_text: str) -> bool:
+    """The page shows ``title`` (or its part before a site suffix) anywhere in its text or body."""
     variants = [_flat(variant) for variant in title_variants(" ".join(title.split()))]
-    lines = [_flat(line) for line in markdown_to_text(markdown).splitlines() if line.strip()]
-    reach = len("".join(lines[:_NEAR_START])) + len(variants[0])  # a headline may run over several lines
-    opening = "".join(lines)[:reach]
-    if any(variant in opening for variant in variants):
-        return True
-    page = _flat(page_text)
-    start = page.find(lines[0][:12]) if lines else -1
-    window = page[max(0, start - HEADING_REACH) : start + reach] if start >= 0 else page
-    return any(variant in window for variant in variants)
+    shown = _flat(page_text) + _flat(markdown_to_text(markdown))
+    return any(variant in shown for variant in variants)
 
 
 def _untailed(title: str | None) -> str | None:
-    """``title`` without a separator left dangling at its end (``谁来为无序拆房“埋单”？- -``)."""
-    return _DANGLING.sub("", title) or None if title else None
+    """``title`` without a separator left dangling at its end (``谁来为无序拆房“埋单”？- -``) and without
+    soft hyphens."""
+    return _DANGLING.sub("", title.replace("\xad", "")) or None if title else None
 
 
-_DANGLING = re.compile(r"(?:\s*[-_|｜–—·»:：]+)+\s*$")
+_TAIL_BOUNDARY = re.compile(r"(?:[_|｜\-–—:：@»·<]|(?<=[^\x00-\x7f])\s)\s*$")
+_DANGLING = re.compile(r"(?:\s*[-_|｜–—·:：]+)+\s*$")
 
 
 def _flat(text: str) -> str:
