@@ -60,8 +60,11 @@ def test_a_real_title_named_by_one_source_only_survives(page_id: str) -> None:
 @pytest.mark.parametrize(
     ("text", "found", "site"),
     [
-        ("松花江网", TitleCandidates(title="土豆不“土” 土豆无“土” 松花江网"), True),  # the tail of <title>
+        ("松花江网", TitleCandidates(h1=("松花江网",), title="土豆不“土” 土豆无“土” 松花江网"), True),  # <h1> = tail
+        ("Jens Weber", TitleCandidates(title="mediaarchitecture.de // » Jens Weber"), False),  # no <h1> logo
+        ("Ischgl", TitleCandidates(h1=("Ischgl",), title="Mountainbike Region Ischgl"), False),  # no separator
         ("新浪", TitleCandidates(site_name="新浪网"), True),  # part of og:site_name
+        ("Zweites Deutsches", TitleCandidates(site_name="US-Sport in Zeiten von Corona - ZDFmediathek"), False),
         ("bjreader的博客", TitleCandidates(), True),
         ("谢谢您访问〖关注中国中心〗", TitleCandidates(), True),
         ("Welcome to the Daily Example", TitleCandidates(), True),
@@ -69,7 +72,8 @@ def test_a_real_title_named_by_one_source_only_survives(page_id: str) -> None:
         ("中国互联网发展报告发布", TitleCandidates(site_name="新华网"), False),
         ("谁在写博客", TitleCandidates(), False),
     ],
-    ids=["title-tail", "site-name-part", "blog-name", "greeting", "welcome", "title-head", "headline", "blog-word"],
+    ids=["title-tail", "title-tail-no-logo", "title-tail-no-separator", "site-name-part", "long-site-name",
+         "blog-name", "greeting", "welcome", "title-head", "headline", "blog-word"],
 )
 def test_names_the_site(text: str, found: TitleCandidates, site: bool) -> None:
     assert names_the_site(text, found) is site
