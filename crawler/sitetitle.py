@@ -5,15 +5,17 @@ the site's logo in ``<h1>`` (``松花江网``, ``bjreader的博客``).  The mark
 wrong one, and the fallbacks of :func:`crawler.titles.fallback_title` never run.  :func:`checked_title`
 says when a chosen title is no headline, as a class, not per site:
 
-* it is, or is part of, the site's name: ``og:site_name``/``application-name``, the publisher, the tail
-  of ``<title>`` after its headline (``…_新浪网``, ``土豆不“土” 松花江网``), or reads as a site's name
-  (``…的博客``, ``欢迎访问…``, ``谢谢您访问…``);
-* it is a generic word (``显示``, ``首页``, ``正文``, ``Untitled``, ``无标题文档``...);
-* no two sources agreed on it, the page does not show it near the start of the body, and a heading
-  does stand there (an ``<h1>``, ``<h2>`` or bold line just above the body, or its first heading line).
+* it is, or is part of, the site's name as the page declares it (``og:site_name``/``application-name``,
+  JSON-LD ``publisher``; a name longer than :data:`MAX_SITE_CHARS` holds no headline of its own), an
+  ``<h1>`` that is also the tail of ``<title>`` after a separator and a longer headline (``土豆不“土” 松花江网``),
+  or reads as a site's name (``…的博客``, ``欢迎访问…``, ``谢谢您访问…``);
+* it is a generic word (``显示``, ``首页``, ``正文``, ``Untitled``, ``无标题文档``, ``Startseite``...);
+* no two sources agreed on it, the page shows it nowhere (in its text or body), and a heading stands
+  just above the body (an ``<h1>``, ``<h2>`` or bold line: :func:`crawler.titles.heading_above`).
 
-Then the fallback chain decides (the site's names kept out of it); when it finds nothing, the title
-stays.  Pure: strings in, a string out.
+Then the fallback chain decides (the site's names kept out of it); when it finds nothing, or only the
+site's name or a generic word, the title stays.  A separator left dangling at a title's end (``… -``) and
+soft hyphens are dropped.  Pure: strings in, a string out.
 """
 
 from __future__ import annotations
