@@ -42,8 +42,9 @@ from crawler.pagemeta import PageMeta, read_page_meta
 from crawler.publisher import choose_publisher, publisher_name
 from crawler.revision import extraction_mark
 from crawler.selectors import Selection, select
+from crawler.sitetitle import checked_title
 from crawler.textdates import page_date
-from crawler.titles import choose_title, fallback_title, strip_heading_label, strip_label
+from crawler.titles import choose_title, strip_heading_label, strip_label
 from crawler.wechat import WECHAT_STEP, WeChatPage, WeChatUnavailable, is_wechat, read_wechat
 from storage.errors import ExtractionRejected
 
@@ -307,8 +308,7 @@ def _judge_body(body: _Body, page: _Page, declares_article: bool = False) -> Rej
     if chars < MIN_ARTICLE_CHARS:
         return Rejection(TOO_LITTLE_TEXT, f"{chars} characters of text", page.title, page.description)
     covers = [_link_cover(line, page.anchors) for line in flat]
-    # prose: sentence-like lines not mostly link texts
-    prose = sum(len(line) for line, bare, covered in zip(body.lines, flat, covers, strict=True)
+    prose = sum(len(line) for line, bare, covered in zip(body.lines, flat, covers, strict=True)  # sentences, not links
                 if covered * 2 < len(bare) and _is_prose(line))
     cover = sum(covers) / chars
     prose_share = prose / chars
@@ -352,10 +352,10 @@ def _link_cover(line: str, anchors: dict[str, frozenset[str]]) -> int:
 def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str, meta: PageMeta) -> Article:
     """The article record: the headline by agreement (:mod:`crawler.titles`), the publisher named by the
     page (:mod:`crawler.publisher`; WeChat: the account), the rest from trafilatura and :mod:`crawler.byline`."""
-
-    chosen = (step.title if step else None) or choose_title(meta.titles) or result.title or page.title
+    agreed = (step.title if step else None) or choose_title(meta.titles)
+    chosen = agreed or result.title or page.title
     markdown = strip_leading_navigation(body.markdown, chosen, page.links)
-    chosen = chosen or fallback_title(meta.titles, markdown, page.text, body.markdown)
+    chosen = checked_title(chosen, agreed is not None, meta, markdown, page.text, body.markdown)
     title = clean_title(strip_label(chosen), page.text)
     markdown = strip_heading_label(markdown, title)
     title, markdown = cap_title(title, markdown)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import importlib.metadata
 
-REVISION = 2  # 2: navigation rows, title labels and fallbacks, dates from the text, list pages (2026-12)
+REVISION = 3  # 2: navigation rows, title labels and fallbacks, dates from the text, list pages (2026-12)
+# 3: a title that is the site's name, a generic word or not shown on the page yields to the fallbacks
 
 
 def extraction_mark() -> str:

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from crawler.markdown import markdown_to_text
 from crawler.navtables import headline_row
 
-__all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "strip_heading_label",
-           "strip_label", "title_variants"]
+__all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "heading_above",
+           "opening_heading", "strip_heading_label", "strip_label", "title_variants"]
 
 MAX_CANDIDATE_CHARS = 1000  # longer "titles" are page text, not headlines
-_SEPARATOR = re.compile(r"\s*(?:[_|｜–—»·]|::|\s[-:：]{1,2}\s|-{1,2}(?=[^-\s]{2,12}$))\s*")
+_SEPARATOR = re.compile(r"\s*(?:[_|｜–—»·<]|::|\s[-:：]{1,2}\s|-{1,2}(?=[^-\s]{2,12}$))\s*")
 _SUFFIX_START = frozenset("_|｜-–—:：@»·<")  # what starts a site suffix after a headline
 _SPACES = re.compile(r"\s+")
 _PREFERENCE = ("h1", "og", "twitter", "headline", "title")  # ties: the visible headline first
@@ -176,19 +176,25 @@ def fallback_title(found: TitleCandidates, markdown: str, page_text: str, extrac
     h1 = next((text for text in map(_clean, found.h1) if text is not None and len(text) <= MAX_FALLBACK_CHARS), None)
     if h1 is not None:
         return h1
-    if (above := _heading_above(found.h2 + found.strong, markdown, page_text)) is not None:
+    if (above := heading_above(found.h2 + found.strong, markdown, page_text)) is not None:
         return above
     if (row := headline_row(extracted)) is not None:
         return row
-    for line in lines[:HEADING_LINES]:
+    return opening_heading(markdown) or _first_sentence(lines)
+
+
+def opening_heading(markdown: str) -> str | None:
+    """The first heading line among the body's first :data:`HEADING_LINES` lines (``# …`` or a bold
+    line of its own)."""
+    for line in [line.strip() for line in markdown.splitlines() if line.strip()][:HEADING_LINES]:
         heading = _HEADING.match(line)
         text = (heading.group(1) or heading.group(2) or heading.group(3)).strip() if heading is not None else ""
         if 2 <= len(text) <= MAX_FALLBACK_CHARS:
             return text
-    return _first_sentence(lines)
+    return None
 
 
-def _heading_above(candidates: tuple[str, ...], markdown: str, page_text: str) -> str | None:
+def heading_above(candidates: tuple[str, ...], markdown: str, page_text: str) -> str | None:
     """The candidate shown last before the body's first line, at most :data:`HEADING_REACH` characters
     (whitespace aside) above it."""
     first = next((_flat(line) for line in markdown_to_text(markdown).splitlines() if line.strip()), "")
