@@ -127,16 +127,18 @@ def reextract_all(sessions: sessionmaker[Session], corpus: Corpus,
 
 
 def reapply_rules(sessions: sessionmaker[Session], corpus: Corpus,
-                  plain: Mapping[str, Mapping[str, Sequence[str]]]) -> ReextractReport:
+                  plain: Mapping[str, Mapping[str, Sequence[str]]],
+                  stale: Sequence[int] | None = None) -> ReextractReport:
     """A rule change or a new extraction revision applied at the next run, even to pages that answer 304:
     every article extracted under other selectors or by another revision is re-extracted from its stored
     raw page with today's code and rules and re-baselined (a new version of the same fetch, no change, no
-    alert; the same text only restamps the version), stamped with the new selectors."""
+    alert; the same text only restamps the version), stamped with the new selectors. ``stale``: those
+    articles, when the caller has already asked :func:`stale_articles`."""
     rules = SourceRules.from_plain(plain)
     digests = {site: selectors_digest(raw) for site, raw in plain.items()}
     counts = {"checked": 0, "rebaselined": 0, "same": 0, "rejected": 0, "no_raw": 0}
     with transaction(sessions) as session:
-        for article_id in stale_articles(session, digests):
+        for article_id in stale_articles(session, digests) if stale is None else stale:
             article = session.get(Article, article_id)
             latest = latest_version(session, article_id)
             if article is None or latest is None:

@@ -44,7 +44,7 @@ from monitor.core import logs
 from monitor.core.config import Config
 from monitor.core.crawllog import log_crawl
 from monitor.core.endpoints import daemon_app
-from monitor.core.healthcheck import HealthFacts, gather, health_limits, judge
+from monitor.core.healthcheck import HealthFacts, cause_of, gather, health_limits, judge
 from monitor.core.http import HttpServer, credential
 from monitor.core.metrics import Metrics, SourceState, State
 from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets, source_validators, with_validators
@@ -290,7 +290,7 @@ class Daemon:
             with self.storage.sessions() as session:
                 facts = gather(session, utcnow(), self.health_limits, running, self.started)
         except (SQLAlchemyError, NewswatchError) as exc:
-            facts = HealthFacts(running, storage_error=type(exc).__name__ + ": " + str(exc).split("\n")[0][:200])
+            facts = HealthFacts(running, storage_error=cause_of(exc))
         verdict = judge(facts, self.health_limits)
         if verdict.status != self.health_status:
             level = logging.INFO if verdict.status == "ok" else logging.WARNING

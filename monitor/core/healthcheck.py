@@ -101,5 +101,11 @@ def gather(session: Session, now: datetime, limits: HealthLimits, scheduler_runn
                        _seconds(now - reference))
 
 
+def cause_of(exc: BaseException) -> str:
+    """What tells two failures apart: the class and the first line of the message, bounded."""
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {first[:200]}"
+
+
 def _seconds(delta: timedelta) -> float:
     return max(0.0, delta.total_seconds())

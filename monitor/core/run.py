@@ -160,12 +160,13 @@ def reapply_rules(config: Config, storage: Storage) -> int:
 
     rules = source_rules(load_registry(config.path(config.storage.seeds_dir)))
     with storage.sessions() as session:  # the cheap question first: a run with nothing to crawl stays light
-        if not stale_articles(session, {site: selectors_digest(raw) for site, raw in rules.items()}):
-            return 0
+        stale = stale_articles(session, {site: selectors_digest(raw) for site, raw in rules.items()})
+    if not stale:
+        return 0
     from monitor.changes.reextract import reapply_rules as reapply
     from storage.corpus import Corpus
 
-    report = reapply(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules)
+    report = reapply(storage.sessions, Corpus(config.path(config.storage.corpus_dir)), rules, stale)
     if report.checked:
         log.info("rules or extraction changed: %d stored pages re-extracted, %d re-baselined, %d rejected",
                  report.checked, report.rebaselined, report.rejected)

@@ -10,11 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-
-def cause_of(exc: BaseException) -> str:
-    """What tells two failures apart: the class and the first line of the message, bounded."""
-    first = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {first[:200]}"
+from monitor.core.healthcheck import cause_of
 
 
 class OncePerCause:

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.core.healthcheck import cause_of
 from monitor.web.app import create_app
-from monitor.web.once import OncePerCause, cause_of
+from monitor.web.once import OncePerCause
 from storage.engine import make_engine, session_factory
 from tests.monitor.web.server import fetch, in_thread
 
