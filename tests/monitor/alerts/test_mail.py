@@ -266,7 +266,7 @@ def test_html_part_escapes_everything() -> None:
     _, html = parts(render_email([_hostile_event()], SENDER, RECIPIENTS))
     for markup in ("<script", "<b>旧", "<b>新", "<i>", "<src>"):
         assert markup not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 标题" in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; 标题" in html  # Jinja2's (markupsafe's) &#34;
     assert "&lt;b&gt;" in html and "&amp; &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert ">&lt;i&gt;旧&lt;/i&gt;</del> → <ins" in html  # the changed title field
     assert 'href="javascript' not in html  # only http(s) URLs become links
