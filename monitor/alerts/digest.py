@@ -7,7 +7,8 @@ channel's events as ``pending`` until the schedule's next due time after each ev
 (:meth:`DigestSchedule.next_due`), so every event of one period is due at the same moment and goes out
 in one message. Wall-clock times follow the zone's daylight-saving rules: a time that does not exist
 on the day the clocks go forward is taken as that many minutes after the change, a time that happens
-twice on the day they go back is the first one.
+twice on the day they go back is the first one. APScheduler's ``CronTrigger`` walks the wall clock
+(:meth:`DigestSchedule.next_due` says why not in the zone itself).
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.cron import CronTrigger
+
 from monitor.alerts.settings import ChannelConfig
 from storage.errors import ConfigError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WALK = 8  # wall-clock times looked at: the day before, the day itself, the next day or week
 FORMS = 'false, true, "daily HH:MM" or "weekly DAY HH:MM" (DAY: mon … sun)'
 
 
@@ -76,20 +80,32 @@ class DigestSchedule:
         day = f" {WEEKDAYS[self.weekday]}" if self.weekday is not None else ""
         return f"{self.period}{day} {self.hour:02d}:{self.minute:02d} {self.timezone}"
 
+    def trigger(self) -> CronTrigger:
+        """The schedule's wall-clock times as APScheduler's cron trigger, over UTC (where clocks never change)."""
+        day_of_week = self.weekday if self.weekday is not None else "*"
+        return CronTrigger(day_of_week=day_of_week, hour=self.hour, minute=self.minute, second=0, timezone=UTC)
+
     def next_due(self, after: datetime) -> datetime:
-        """The first due time strictly after ``after`` (aware), in UTC."""
-        zone = zone_of(self.timezone)
-        local = after.astimezone(zone)
-        day = local.date()
-        if self.weekday is not None:
-            day += timedelta(days=(self.weekday - day.weekday()) % 7)
-        step = timedelta(days=7 if self.period == "weekly" else 1)
-        while True:
-            wall = datetime(day.year, day.month, day.day, self.hour, self.minute, tzinfo=zone)
-            due = wall.astimezone(UTC)
+        """The first due time strictly after ``after`` (aware), in UTC.
+
+        The cron trigger walks the wall clock of the schedule's zone from a day before ``after``; each
+        wall-clock time is placed in the zone by the documented rule (its first occurrence; for a time the
+        clocks skip, that many minutes after the change: Python's ``fold=0``) and the first one after
+        ``after`` is due. Not CronTrigger in the zone itself: APScheduler 3.x there fires a repeated time
+        twice, misses a skipped time once ``after`` is past the change, and after a change at midnight
+        skips the next day (it adds wall-clock differences as UTC durations).
+        """
+        zone, trigger = zone_of(self.timezone), self.trigger()
+        wall = after.astimezone(zone).replace(tzinfo=UTC) - timedelta(days=1)
+        candidate: datetime | None = trigger.get_next_fire_time(None, wall)
+        for _ in range(_WALK):
+            if candidate is None:
+                break
+            due = candidate.replace(tzinfo=zone, fold=0).astimezone(UTC)
             if due > after:
                 return due
-            day += step
+            candidate = trigger.get_next_fire_time(candidate, candidate)
+        raise AssertionError(f"no due time for {self.describe()} after {after.isoformat()}")
 
 
 def parse_digest(value: bool | str, timezone: str) -> tuple[bool, DigestSchedule | None]:

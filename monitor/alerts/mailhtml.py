@@ -1,94 +1,73 @@
-"""The HTML part of an alert mail, pure: inline styles only (mail clients drop style sheets), every
-text escaped, changes shown sentence by sentence with ``<del>``/``<ins>`` from the structured diff."""
+"""The HTML part of an alert mail, pure: rendered from the Jinja2 templates in ``templates/`` beside this
+module (autoescaped: every text escaped; inline styles only, mail clients drop style sheets), changes
+shown sentence by sentence with ``<del>``/``<ins>`` from the structured diff."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from html import escape
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+from jinja2 import Environment, PackageLoader
 
 from monitor.alerts.events import Event
 from monitor.alerts.mailtext import facts, headline, subject, summary
 
-INS_STYLE = "background-color:#e6ffec;color:#116329;text-decoration:underline"
-DEL_STYLE = "background-color:#ffebe9;color:#82071e;text-decoration:line-through"
-BODY_STYLE = "font-family:-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;line-height:1.6;color:#1f2328"
-MUTED_STYLE = "color:#656d76;font-size:12px"
+Field = tuple[str, Any, Any]  # a changed field other than the body: name, old, new
 
 
-def _ins(text: str) -> str:
-    return f'<ins style="{INS_STYLE}">{escape(text)}</ins>'
+@cache
+def templates() -> Environment:
+    """The mail templates (package data in ``templates/``), autoescaped; built once."""
+    return Environment(loader=PackageLoader("monitor.alerts"), autoescape=True, trim_blocks=True,
+                       lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def _del(text: str) -> str:
-    return f'<del style="{DEL_STYLE}">{escape(text)}</del>'
-
-
-def _fragments_html(fragments: Sequence[Sequence[str]]) -> str:
-    parts = []
-    for op, text in fragments:
-        parts.append(_ins(text) if op == "+" else _del(text) if op == "-" else escape(text))
-    return "".join(parts)
-
-
-def _op_html(op: Mapping[str, Any]) -> str:
-    kind = op.get("op")
-    if kind == "insert":
-        return f"<p>＋ {_ins(str(op.get('new', '')))}</p>"
-    if kind == "delete":
-        return f"<p>－ {_del(str(op.get('old', '')))}</p>"
-    if op.get("fragments"):
-        return f"<p>～ {_fragments_html(op['fragments'])}</p>"
-    return f"<p>－ {_del(str(op.get('old', '')))}<br>＋ {_ins(str(op.get('new', '')))}</p>"
-
-
-def _field_html(name: str, value: Any) -> str:
-    old, new = (value.get("old"), value.get("new")) if isinstance(value, Mapping) else tuple(value)
-    return f"<p><b>{escape(name)}</b>: {_del(old or '∅')} → {_ins(new or '∅')}</p>"
+def _diff_parts(diff: Mapping[str, Any]) -> tuple[tuple[Field, ...], tuple[Mapping[str, Any], ...] | None]:
+    """The changed fields and the changes of a structured diff; ``None`` changes when it is not one."""
+    changes = diff.get("changes")
+    if not isinstance(changes, list):
+        return (), None
+    fields = tuple((str(name), *((value.get("old"), value.get("new")) if isinstance(value, Mapping)
+                                 else tuple(value)))
+                   for name, value in (diff.get("fields") or {}).items())
+    return fields, tuple(op for op in changes if isinstance(op, Mapping))
 
 
 def diff_html(diff: Mapping[str, Any], diff_text: str) -> str:
-    """The changed sentences with ``<del>``/``<ins>`` highlighting, from the structured diff."""
-    fields = diff.get("fields") or {}
-    changes = diff.get("changes")
-    if not isinstance(changes, list):  # not the structure we know: show the text diff as is
-        return f'<pre style="white-space:pre-wrap">{escape(diff_text)}</pre>'
-    rows = [_field_html(str(name), value) for name, value in fields.items()]
-    rows.extend(_op_html(op) for op in changes if isinstance(op, Mapping))
-    return '<div class="newswatch-diff">' + "".join(rows) + "</div>"
+    """The changed sentences with ``<del>``/``<ins>`` highlighting, from the structured diff (the text
+    diff as is when ``diff`` is not the structure we know)."""
+    macros = templates().get_template("_mail_macros.html").module
+    return str(macros.diff(*_diff_parts(diff), diff_text))  # type: ignore[attr-defined]
 
 
-def _link(url: str) -> str:
-    if url.startswith(("https://", "http://")):
-        return f'<a href="{escape(url)}">{escape(url)}</a>'
-    return escape(url)
+@dataclass(frozen=True)
+class EventView:
+    """What the template shows of one event."""
+
+    event: Event
+    headline: str
+    facts: tuple[tuple[str, str, bool], ...]  # label, value, shown as a link
+    fields: tuple[Field, ...]
+    ops: tuple[Mapping[str, Any], ...] | None
+    diff_text: str
+    excerpt: str | None  # a new article's first characters
 
 
-def _event_html(event: Event, level: int) -> str:
-    parts = [f"<h{level}>{escape(headline(event))}</h{level}>", '<table style="border-collapse:collapse">']
-    for label, value in facts(event):
-        shown = _link(value) if label == "URL" else escape(value)
-        parts.append(f'<tr><td style="padding-right:1em;{MUTED_STYLE}">{escape(label)}</td><td>{shown}</td></tr>')
-    parts.append("</table>")
-    if event.detail:
-        parts.append(f"<p>{escape(event.detail)}</p>")
-    if event.change is not None:
-        parts.append(diff_html(event.change.diff, event.change.diff_text))
-    elif event.article is not None and event.article.excerpt and event.type == "article.new":
-        parts.append(f'<blockquote style="{MUTED_STYLE}">{escape(event.article.excerpt)}</blockquote>')
-    parts.append(f'<p style="{MUTED_STYLE}">Event {escape(event.type)} {escape(event.id)}</p>')
-    return "\n".join(parts)
+def _view(event: Event) -> EventView:
+    shown = tuple((label, value, label == "URL" and value.startswith(("https://", "http://")))
+                  for label, value in facts(event))
+    change, article = event.change, event.article
+    fields, ops = _diff_parts(change.diff) if change is not None else ((), None)
+    excerpt = article.excerpt if article is not None and event.type == "article.new" else None
+    return EventView(event, headline(event), shown, fields, ops, change.diff_text if change else "", excerpt)
 
 
 def html_body(events: Sequence[Event], label: str | None = None) -> str:
-    """The HTML part (inline styles only: mail clients drop style sheets); all text is escaped."""
-    if len(events) == 1 and label is None:
-        content = _event_html(events[0], 2)
-    else:
-        items = "".join(f"<li>{escape(headline(event))}</li>" for event in events)
-        sections = "\n<hr>\n".join(_event_html(event, 3) for event in events)
+    """The HTML part: the event, or a numbered summary then every event; all text is escaped."""
+    heading = None  # one event on its own
+    if len(events) != 1 or label is not None:
         heading = f"{label}: {summary(events)}" if label else summary(events)
-        content = f"<h2>{escape(heading)}</h2>\n<ol>{items}</ol>\n<hr>\n{sections}"
-    title = escape(subject(events, label))
-    return (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
-            f'<body style="{BODY_STYLE}">\n{content}\n</body></html>\n')
+    return templates().get_template("mail.html").render(title=subject(events, label), heading=heading,
+                                                        items=[_view(event) for event in events])

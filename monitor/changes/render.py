@@ -4,33 +4,35 @@
   the old and new sentence with ``[-deleted-]{+inserted+}`` markers: for email and corpus files;
 - JSON: a structure for webhooks (ops with their fragments, and counts);
 - HTML: ``<del>``/``<ins>`` highlighting, escaped; inline (:func:`to_html`) or side by side
-  (:func:`to_html_sides`: a table, the old text left and the new right).
+  (:func:`to_html_sides`: a table, the old text left and the new right), from the Jinja2 templates in
+  ``templates/`` beside this module (autoescaped).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from html import escape
+from functools import cache
 from typing import Any
+
+from jinja2 import Environment, PackageLoader
 
 from monitor.changes.diff import Diff, Fragment, Op
 
 CONTEXT = 1  # unchanged sentences shown around a change
 
 
-def _visible(diff: Diff, context: int) -> list[tuple[int, Op] | None]:
+def _visible(diff: Diff, context: int) -> list[Op | None]:
     """The ops to show, with ``None`` where unchanged sentences are skipped."""
     keep: set[int] = set()
     for index, op in enumerate(diff.ops):
         if op.kind != "equal":
             keep.update(range(index - context, index + context + 1))
-    shown: list[tuple[int, Op] | None] = []
+    shown: list[Op | None] = []
     last = -1
     for index, op in enumerate(diff.ops):
         if index in keep:
             if (last >= 0 and index > last + 1) or last < 0 < index:
                 shown.append(None)
-            shown.append((index, op))
+            shown.append(op)
             last = index
     return shown
 
@@ -57,23 +59,11 @@ def _text_op(op: Op) -> list[str]:
     return [{"equal": f"  {op.old}", "delete": f"- {op.old}", "insert": f"+ {op.new}"}[op.kind]]
 
 
-def _html_op(op: Op) -> list[str]:
-    if op.kind == "edit":
-        return [f"<p>{_html_fragments(op)}</p>"]
-    return [{"equal": f"<p>{escape(op.old)}</p>", "delete": f"<p><del>{escape(op.old)}</del></p>",
-             "insert": f"<p><ins>{escape(op.new)}</ins></p>"}[op.kind]]
-
-
-def _render(diff: Diff, context: int, skip: str, render_op: Callable[[Op], list[str]]) -> list[str]:
-    """The shown part of ``diff`` (changes with ``context``), one op at a time, ``skip`` for gaps."""
-    rows: list[str] = []
-    for item in _visible(diff, context):
-        rows.extend([skip] if item is None else render_op(item[1]))
-    return rows
-
-
 def to_text(diff: Diff, context: int = CONTEXT) -> str:
-    return "\n".join(_render(diff, context, "…", _text_op))
+    rows: list[str] = []
+    for op in _visible(diff, context):
+        rows.extend(["…"] if op is None else _text_op(op))
+    return "\n".join(rows)
 
 
 def to_json(diff: Diff) -> dict[str, Any]:
@@ -98,35 +88,17 @@ def from_json(data: dict[str, Any]) -> Diff:
     return Diff(ops)
 
 
+@cache
+def templates() -> Environment:
+    """The diff templates (package data in ``templates/``), autoescaped; built once."""
+    return Environment(loader=PackageLoader("monitor.changes"), autoescape=True, trim_blocks=True,
+                       lstrip_blocks=True)
+
+
 def to_html(diff: Diff, context: int = CONTEXT) -> str:
-    rows = _render(diff, context, '<p class="skip">…</p>', _html_op)
-    return '<div class="newswatch-diff">' + "".join(rows) + "</div>"
-
-
-def _html_fragments(op: Op) -> str:
-    tags = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
-    return "".join(tags[f.op].format(escape(f.text)) for f in op.fragments)
-
-
-def _side(op: Op, keep: str) -> str:
-    """One side of an op: the old side keeps ``-`` fragments, the new side ``+`` fragments."""
-    if op.kind == "edit":
-        tag = "del" if keep == "-" else "ins"
-        return "".join(escape(f.text) if f.op == "=" else f"<{tag}>{escape(f.text)}</{tag}>"
-                       for f in op.fragments if f.op in ("=", keep))
-    text = op.old if keep == "-" else op.new
-    if op.kind == "equal" or not text:
-        return escape(text)
-    tag = "del" if keep == "-" else "ins"
-    return f"<{tag}>{escape(text)}</{tag}>"
-
-
-def _sides_op(op: Op) -> list[str]:
-    return [f'<tr class="{op.kind}"><td>{_side(op, "-")}</td><td>{_side(op, "+")}</td></tr>']
+    return templates().get_template("diff_inline.html").render(rows=_visible(diff, context))
 
 
 def to_html_sides(diff: Diff, context: int = CONTEXT, labels: tuple[str, str] = ("old", "new")) -> str:
     """Side by side: one table row per sentence, old left, new right, edits highlighted, escaped."""
-    head = f"<thead><tr><th>{escape(labels[0])}</th><th>{escape(labels[1])}</th></tr></thead>"
-    rows = _render(diff, context, '<tr class="skip"><td>…</td><td>…</td></tr>', _sides_op)
-    return f'<table class="newswatch-diff-sides">{head}<tbody>{"".join(rows)}</tbody></table>'
+    return templates().get_template("diff_sides.html").render(rows=_visible(diff, context), labels=labels)

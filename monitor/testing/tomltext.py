@@ -1,53 +1,59 @@
-"""TOML text for the files a test workspace writes (config, source registry), pure.
+"""TOML text for the files a test workspace writes (config, source registry), pure, written by tomlkit.
 
 Only what those files hold: tables of strings, numbers, booleans and lists of strings, and arrays of
-such tables. Strings are written as TOML basic strings (JSON escapes are valid there), so any text,
-Chinese included, round-trips through ``tomllib``.
+such tables; anything else is a ConfigError naming the key. Any text, Chinese included, round-trips
+through ``tomllib``.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Mapping, Sequence
+
+import tomlkit
+from tomlkit.items import AoT, Item, Table
 
 from storage.errors import ConfigError
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
-
-def key(name: str) -> str:
-    return name if _BARE_KEY.fullmatch(name) else json.dumps(name, ensure_ascii=False)
-
-
-def value(raw: object, where: str) -> str:
+def value(raw: object, where: str) -> Item:
     """One TOML value; ConfigError naming ``where`` for what a config file cannot hold."""
-    if isinstance(raw, bool):
-        return "true" if raw else "false"
-    if isinstance(raw, int):
-        return str(raw)
-    if isinstance(raw, float):
-        if not math.isfinite(raw):
-            raise ConfigError(where, f"expected a finite number, got {raw!r}")
-        return repr(raw)
-    if isinstance(raw, str):
-        return json.dumps(raw, ensure_ascii=False)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ConfigError(where, f"expected a finite number, got {raw!r}")
+    if isinstance(raw, bool | int | float | str):
+        return tomlkit.item(raw)
     if isinstance(raw, Sequence) and all(isinstance(item, str) for item in raw):
-        return "[" + ", ".join(json.dumps(item, ensure_ascii=False) for item in raw) + "]"
+        strings = tomlkit.array()
+        strings.extend(raw)
+        return strings
     raise ConfigError(where, f"expected a string, number, true/false or a list of strings, got {raw!r}")
 
 
+def _table(entries: Mapping[str, object], where: str) -> Table:
+    """The keys of ``entries`` in order, a mapping value as a sub-table (``[name.key]``)."""
+    body = tomlkit.table()
+    for key, raw in entries.items():
+        body.add(key, _table(raw, f"{where}.{key}") if isinstance(raw, Mapping) else value(raw, f"{where}.{key}"))
+    return body
+
+
 def table(name: str, entries: Mapping[str, object], where: str, *, array: bool = False) -> str:
-    """``[name]`` (``[[name]]`` for an ``array`` entry) with one ``key = value`` line each; a mapping value
-    becomes a sub-table ``[name.key]`` after it (``storage={"retention": {...}}``)."""
-    plain = {k: v for k, v in entries.items() if not isinstance(v, Mapping)}
-    nested = {k: v for k, v in entries.items() if isinstance(v, Mapping)}
+    """``[name]`` (``[[name]]`` for an ``array`` entry; ``name`` may be dotted: ``alerts.channels``) with one
+    ``key = value`` line each; a mapping value becomes a sub-table ``[name.key]`` after them
+    (``storage={"retention": {...}}``)."""
+    nested = [key for key, raw in entries.items() if isinstance(raw, Mapping)]
     if array and nested:
-        raise ConfigError(f"{where}.{next(iter(nested))}", "an entry of a list of tables cannot hold a table")
-    lines = [f"[[{name}]]" if array else f"[{name}]"]
-    lines.extend(f"{key(k)} = {value(raw, f'{where}.{k}')}" for k, raw in plain.items())
-    text = "\n".join(lines) + "\n"
-    for k, sub in nested.items():
-        text += "\n" + table(f"{name}.{key(k)}", sub, f"{where}.{k}")
-    return text
+        raise ConfigError(f"{where}.{nested[0]}", "an entry of a list of tables cannot hold a table")
+    plain = {key: raw for key, raw in entries.items() if not isinstance(raw, Mapping)}
+    body = _table({**plain, **{key: entries[key] for key in nested}}, where)
+    node: Table | AoT = tomlkit.aot() if array else body
+    if isinstance(node, AoT):
+        node.append(body)
+    *outer, last = name.split(".")
+    for part in reversed(outer):
+        holder = tomlkit.table(is_super_table=True)
+        holder.add(last, node)
+        node, last = holder, part
+    document = tomlkit.document()
+    document.add(last, node)
+    return document.as_string()

@@ -3,7 +3,8 @@
 Every change is its own entry, with the id of its alert event (``urn:newswatch:event:<id>``: derived from
 the article's URL and version number, so it is stable across restarts and rebuilt databases) and the
 escaped HTML diff as its content. New articles are entries with the id of their ``article.new`` event,
-removals with the id of their ``article.removed`` event.
+removals with the id of their ``article.removed`` event. An entry's content is rendered from the Jinja2
+template ``templates/feed_entry.html`` (autoescaped).
 Fetched text is untrusted: characters XML cannot hold are dropped before it reaches the XML writer.
 """
 
@@ -13,9 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
+from functools import cache
 
 from feedgen.feed import FeedGenerator
+from jinja2 import Environment, PackageLoader
 
 from monitor.web.diffs import DiffView
 from monitor.web.links import safe_url
@@ -37,6 +39,20 @@ class FeedInfo:
     title: str
     self_url: str  # the feed's own absolute URL
     page_url: str  # the page showing the same list
+
+
+@cache
+def templates() -> Environment:
+    """The entry template (package data in ``templates/``), autoescaped; built once."""
+    env = Environment(loader=PackageLoader("monitor.web"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.globals["safe_url"] = safe_url
+    return env
+
+
+def entry_html(item: DiffView | ArticleRow | RemovalRow) -> str:
+    """An entry's content: a change (its diff), a new article or a removal; characters XML cannot hold dropped."""
+    name = "view" if isinstance(item, DiffView) else "article" if isinstance(item, ArticleRow) else "removal"
+    return xml_text(templates().get_template("feed_entry.html").render({name: item}))
 
 
 def entry_id(event_id: str) -> str:
@@ -70,19 +86,8 @@ def changes_feed(info: FeedInfo, diffs: Sequence[DiffView], link: str) -> bytes:
         if change.source:
             entry.category(term=xml_text(change.source))
         entry.category(term=change.change_class)
-        entry.content(xml_text(_entry_html(view)), type="html")
+        entry.content(entry_html(view), type="html")
     return bytes(feed.atom_str(pretty=True))
-
-
-def _entry_html(view: DiffView) -> str:
-    change = view.change
-    parts = [f"<p>{escape(change.change_class)}: v{change.from_version} → v{change.to_version}, "
-             f"+{change.inserted_chars} −{change.deleted_chars} characters. "
-             f"Source: {_link(change.url)}</p>"]
-    parts += [f"<p>{escape(f.name)}: <del>{escape(f.old or '∅')}</del> → <ins>{escape(f.new or '∅')}</ins></p>"
-              for f in view.fields]
-    parts.append(view.inline_html if not view.empty else "<p>(no difference in the text)</p>")
-    return "".join(parts)
 
 
 def articles_feed(info: FeedInfo, articles: Sequence[ArticleRow], link: str) -> bytes:
@@ -97,13 +102,8 @@ def articles_feed(info: FeedInfo, articles: Sequence[ArticleRow], link: str) -> 
         entry.published(article.first_seen_at)
         if article.source:
             entry.category(term=xml_text(article.source))
-        entry.content(xml_text(f"<p>First seen at {_link(article.url)}</p>"), type="html")
+        entry.content(entry_html(article), type="html")
     return bytes(feed.atom_str(pretty=True))
-
-
-def _link(url: str) -> str:
-    href = safe_url(url)
-    return f'<a href="{escape(href)}">{escape(url)}</a>' if href else escape(url)
 
 
 def removals_feed(info: FeedInfo, removals: Sequence[RemovalRow], link: str) -> bytes:
@@ -117,10 +117,5 @@ def removals_feed(info: FeedInfo, removals: Sequence[RemovalRow], link: str) -> 
         entry.updated(removal.restored_at or removal.detected_at)
         entry.published(removal.detected_at)
         entry.category(term="removed")
-        evidence = "".join(f" {part}" for part in (f"HTTP {removal.http_status}" if removal.http_status else "",
-                                                    f"“{removal.notice}”" if removal.notice else "") if part)
-        where = f" to {_link(removal.location)}" if removal.location else ""
-        restored = f" Restored {removal.restored_at.isoformat()}." if removal.restored_at else ""
-        entry.content(xml_text(f"<p>{escape(removal.kind)}:{escape(evidence)}{where}. Last text held: "
-                               f"v{removal.version or 0} of {_link(removal.url)}.{restored}</p>"), type="html")
+        entry.content(entry_html(removal), type="html")
     return bytes(feed.atom_str(pretty=True))

@@ -101,10 +101,20 @@ def test_configure_reaches_newswatch_and_its_validation(newswatch_workspace: Wor
     ({"l": ["a", "新"], "e": []}, {"l": ["a", "新"], "e": []}),
     ({"odd key": 1, "点": 2}, {"odd key": 1, "点": 2}),
     ({"a": 1, "sub": {"b": "x", "deeper": {"c": True}}}, {"a": 1, "sub": {"b": "x", "deeper": {"c": True}}}),
-], ids=["string-escapes", "numbers-and-bools", "lists", "quoted-keys", "sub-tables"])
+    ({"c": "a\x01b\x7fc\u2028d\r\x1f'''", "x": 1e300, "big": 2**62},
+     {"c": "a\x01b\x7fc\u2028d\r\x1f'''", "x": 1e300, "big": 2**62}),
+], ids=["string-escapes", "numbers-and-bools", "lists", "quoted-keys", "sub-tables", "control-characters"])
 def test_toml_tables_round_trip_through_tomllib(entries: dict[str, object], expected: dict[str, object]) -> None:
     text = table("t", entries, "t")
     assert tomllib.loads(text) == {"t": expected}
+
+
+def test_toml_arrays_of_tables_under_a_dotted_name_round_trip() -> None:
+    text = "\n".join(table("alerts.channels", {"name": name, "kind": "email"}, f"channels[{i}]", array=True)
+                     for i, name in enumerate(("值班", "desk")))
+    assert text.startswith("[[alerts.channels]]\n")
+    assert tomllib.loads(text) == {"alerts": {"channels": [{"name": "值班", "kind": "email"},
+                                                          {"name": "desk", "kind": "email"}]}}
 
 
 @pytest.mark.parametrize("raw", [float("nan"), [1, 2], None, {"x", "y"}], ids=["nan", "ints", "none", "set"])

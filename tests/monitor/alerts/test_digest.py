@@ -59,8 +59,15 @@ def utc(text: str) -> datetime:
     ("daily 08:00", "Europe/Berlin", "2025-03-29T12:00:00+01:00", "2025-03-30T08:00:00+02:00"),  # DST begins
     ("daily 02:30", "Europe/Berlin", "2025-03-29T12:00:00+01:00", "2025-03-30T03:30:00+02:00"),  # no 02:30
     ("daily 02:30", "Europe/Berlin", "2025-10-25T12:00:00+02:00", "2025-10-26T02:30:00+02:00"),  # two: first
+    # where APScheduler's CronTrigger in the zone itself goes wrong (digest.py says how it is avoided)
+    ("daily 02:30", "Europe/Berlin", "2025-03-30T03:10:00+02:00", "2025-03-30T03:30:00+02:00"),  # past the gap
+    ("daily 02:30", "Europe/Berlin", "2025-10-26T02:10:00+01:00", "2025-10-27T02:30:00+01:00"),  # no second one
+    ("daily 00:00", "Europe/Berlin", "2024-03-31T00:10:00+01:00", "2024-04-01T00:00:00+02:00"),  # next day kept
+    ("daily 00:30", "America/Santiago", "2025-09-06T12:00:00-04:00", "2025-09-07T01:30:00-03:00"),  # no midnight
+    ("weekly sun 02:30", "Europe/Berlin", "2025-03-30T02:00:00+02:00", "2025-03-30T03:30:00+02:00"),
 ], ids=["before", "at-the-time", "shanghai", "shanghai-past", "weekly", "weekly-same-day", "weekly-full-name",
-        "weekly-late", "dst-begins", "dst-gap", "dst-fold"])
+        "weekly-late", "dst-begins", "dst-gap", "dst-fold", "dst-gap-after-the-change", "dst-fold-second-pass",
+        "dst-midnight-next-day", "dst-gap-at-midnight", "weekly-dst-gap"])
 def test_next_due(spec: str, zone: str, after: str, due: str) -> None:
     assert DigestSchedule.parse(spec, zone).next_due(utc(after)) == utc(due)
 

@@ -20,6 +20,7 @@ from aiosmtpd.controller import Controller
 
 from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
 from monitor.alerts.mail import EmailChannel, render_email
+from monitor.alerts.mailhtml import diff_html
 from monitor.alerts.rules import Rules
 from monitor.changes.diff import diff_texts
 from monitor.changes.render import to_json, to_text
@@ -266,7 +267,7 @@ def test_html_part_escapes_everything() -> None:
     _, html = parts(render_email([_hostile_event()], SENDER, RECIPIENTS))
     for markup in ("<script", "<b>旧", "<b>新", "<i>", "<src>"):
         assert markup not in html
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 标题" in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; 标题" in html  # Jinja2's (markupsafe's) &#34;
     assert "&lt;b&gt;" in html and "&amp; &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert ">&lt;i&gt;旧&lt;/i&gt;</del> → <ins" in html  # the changed title field
     assert 'href="javascript' not in html  # only http(s) URLs become links
@@ -338,3 +339,16 @@ def test_config_errors_name_the_key(overrides: dict[str, Any], environ: dict[str
     with pytest.raises(ConfigError) as caught:
         EmailChannel.from_config(config(25, **overrides), environ, "alerts.channels[2]")
     assert caught.value.key == f"alerts.channels[2].{key}"
+
+
+def test_the_html_diff_of_each_kind_of_change() -> None:
+    ins = '<ins style="background-color:#e6ffec;color:#116329;text-decoration:underline">'
+    dels = '<del style="background-color:#ffebe9;color:#82071e;text-decoration:line-through">'
+    diff = {"fields": {"title": ["旧", None]}, "changes": [
+        {"op": "insert", "new": "新<句>"}, {"op": "delete", "old": "旧句"}, {"op": "edit", "old": "甲", "new": "乙"},
+        {"op": "edit", "fragments": [["=", "共"], ["-", "旧"], ["+", "新"]]}, "not a change"]}
+    assert diff_html(diff, "unused") == (
+        f'<div class="newswatch-diff"><p><b>title</b>: {dels}旧</del> → {ins}∅</ins></p>'
+        f"<p>＋ {ins}新&lt;句&gt;</ins></p><p>－ {dels}旧句</del></p><p>－ {dels}甲</del><br>＋ {ins}乙</ins></p>"
+        f"<p>～ 共{dels}旧</del>{ins}新</ins></p></div>")
+    assert diff_html({"changes": "?"}, "- a <b>\n+ b") == '<pre style="white-space:pre-wrap">- a &lt;b&gt;\n+ b</pre>'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.changes.diff import diff_texts
-from monitor.changes.render import from_json, to_html_sides, to_json
+from monitor.changes.render import from_json, templates, to_html, to_html_sides, to_json
 
 CASES = {
     "edit": ("第一句。数字不到60。", "第一句。数字约56。",
@@ -29,3 +29,14 @@ def test_the_stored_structured_diff_gives_back_the_changed_ops(case: str) -> Non
     old, new, _expected = CASES[case]
     diff = diff_texts(old, new)
     assert from_json(to_json(diff)).ops == diff.changed
+
+
+def test_the_html_diffs_are_whole_and_escaped_labels_too() -> None:
+    diff = diff_texts("一。二。三。四。五。", "一。二改<b>。三。四。五。六&。")
+    inline = to_html(diff)
+    assert inline == ('<div class="newswatch-diff"><p>一。</p><p>二<ins>改&lt;b&gt;</ins>。</p><p>三。</p>'
+                      '<p class="skip">…</p><p>五。</p><p><ins>六&amp;。</ins></p></div>')
+    sides = to_html_sides(diff, labels=("<v1>", "v&2"))
+    assert sides.startswith('<table class="newswatch-diff-sides"><thead><tr><th>&lt;v1&gt;</th><th>v&amp;2</th>')
+    assert '<tr class="skip"><td>…</td><td>…</td></tr>' in sides and sides.endswith("</tbody></table>")
+    assert templates() is templates()  # one Environment, built once

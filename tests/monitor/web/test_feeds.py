@@ -5,11 +5,16 @@ is in the entry content; feeds of all changes, per source, per article, and of n
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import feedparser
 import pytest
 
+from monitor.web.diffs import diff_view
+from monitor.web.feeds import entry_html
+from monitor.web.queries import ArticleRow, ChangeRow
+from monitor.web.removals import RemovalRow
 from tests.monitor.moments_site import NEW_HEADLINE
 from tests.monitor.web.conftest import Moments
 from tests.monitor.web.server import fetch, newswatch_serve
@@ -70,3 +75,20 @@ def test_change_entries_carry_the_diff_and_link_to_its_page(served: str, moments
 def test_unknown_feeds_are_404(served: str, path: str) -> None:
     status, _headers, _body = fetch(served + path)
     assert status == 404
+
+
+def test_entry_content_is_escaped_and_links_only_http() -> None:
+    when = datetime(2025, 2, 11, 8, 30, tzinfo=UTC)
+    hostile = '<script>alert("x")</script>'
+    removal = RemovalRow(1, "https://x.cn/a?b=1&c=2", hostile, "redirected", 301, f"已删除{hostile}",
+                         "javascript:alert(1)", 2, when, when, "r1")
+    assert entry_html(removal) == (
+        '<p>redirected: HTTP 301 “已删除&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;” to javascript:alert(1). '
+        'Last text held: v2 of <a href="https://x.cn/a?b=1&amp;c=2">https://x.cn/a?b=1&amp;c=2</a>. '
+        'Restored 2025-02-11T08:30:00+00:00.</p>')
+    article = ArticleRow(2, "https://x.cn/<b>", None, None, "ok", None, when, None, 1, "n2")
+    assert entry_html(article) == '<p>First seen at <a href="https://x.cn/&lt;b&gt;">https://x.cn/&lt;b&gt;</a></p>'
+    change = ChangeRow(3, "ftp://x.cn/c", hostile, None, "title", ("title",), 1, 2, None, when, 0, 0, "e3")
+    view = diff_view(change, ("旧\x01", "一。"), ("新&", "一。"))
+    assert entry_html(view) == ("<p>title: v1 → v2, +0 −0 characters. Source: ftp://x.cn/c</p>"
+                                "<p>title: <del>旧</del> → <ins>新&amp;</ins></p><p>(no difference in the text)</p>")
