@@ -4,8 +4,9 @@
 whose content hash equals the latest version's is ``unchanged``, any other is a new version (``new`` /
 ``changed``). The monitor hands its crawls its change detector instead (a :class:`crawler.recorder.Recorder`,
 ``monitor.changes.record``), which reuses the helpers here. Corpus files are written inside the caller's
-transaction, before it commits; under the storage pipeline they are staged there and renamed after the commit (``crawler.batch``), and a crawl's
-start rewrites from storage the documents a killed one left as temp files (:func:`recover_corpus`).
+transaction, before it commits; under the storage pipeline they are staged there and renamed after the
+commit (``crawler.batch``), and a crawl's start rewrites from storage the documents a killed one left as
+temp files (:func:`recover_corpus`).
 """
 
 from __future__ import annotations
