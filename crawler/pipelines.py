@@ -55,7 +55,7 @@ log = logging.getLogger(__name__)
 
 
 class StoragePipeline:
-    """Stores what the spider yields through the configured recorder (module doc)."""
+    """Stores what the spider yields through the recorder the crawl was handed (module doc)."""
 
     def __init__(self, stats: StatsCollector, database_url: str, recorder: Recorder, crawler: Crawler | None = None,
                  batch_items: int = BATCH_ITEMS, batch_seconds: float = BATCH_SECONDS) -> None:
