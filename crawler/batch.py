@@ -10,8 +10,8 @@ Runs on the pipeline's recording thread (no reactor here). For a batch of items:
   files inside the item's savepoint (a full disk fails the item there), renamed only after the commit.
   A kill before the commit leaves temp files, never a document storage does not know; a kill during
   the renames leaves documents storage claims but the disk has not yet: the next crawl's start rewrites
-  them from storage (:func:`crawler.store.recover_corpus`). Alert outbox rows are rows of the same
-  transaction, so they commit or vanish with it;
+  them from storage (:func:`crawler.store.recover_corpus`). The recorder's event rows are rows of the
+  same transaction, so they commit or vanish with it;
 - a batch whose transaction is lost (the connection goes, the commit fails) is recorded again item by
   item, each in its own transaction, as before batches: only the item that met the fault (if one did)
   is an error. A failed commit may yet have committed (the connection went during it): its temp files
@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.identity import claimed_identity
 from crawler.items import FetchedArticle, Missing, RejectedPage
+from crawler.recorder import Recorder
 from crawler.store import Recorded
 from storage.corpus import Corpus, Staging
 
@@ -66,17 +67,17 @@ class _Lost(Exception):
         self.error = error
 
 
-def record_one(recorder: Any, session: Session, item: Any, now: datetime) -> Recorded | None:
+def record_one(recorder: Recorder, session: Session, item: Any, now: datetime) -> Recorded | None:
     if isinstance(item, FetchedArticle):  # under its canonical, unless another story holds that (crawler.identity)
-        return recorder.fetched(session, claimed_identity(session, item), now)  # type: ignore[no-any-return]
+        return recorder.fetched(session, claimed_identity(session, item), now)
     if isinstance(item, RejectedPage):
-        return recorder.rejected(session, item, now)  # type: ignore[no-any-return]
+        return recorder.rejected(session, item, now)
     if isinstance(item, Missing):
-        return recorder.missing(session, item, now)  # type: ignore[no-any-return]
+        return recorder.missing(session, item, now)
     return None
 
 
-def record_batch(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | None,
+def record_batch(sessions: sessionmaker[Session], recorder: Recorder, corpus: Corpus | None,
                  entries: Sequence[tuple[Any, datetime]]) -> list[Outcome]:
     """Record ``entries`` (item, time) in one transaction, or item by item when it is lost (module doc)."""
     try:
@@ -100,7 +101,7 @@ def _transient(error: Exception) -> bool:
     return isinstance(error, SQLAlchemyError) and getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT
 
 
-def _guarded(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | None,
+def _guarded(sessions: sessionmaker[Session], recorder: Recorder, corpus: Corpus | None,
              entries: Sequence[tuple[Any, datetime]]) -> list[Outcome]:
     """``entries`` in one transaction, a savepoint each; item by item when the transaction is lost."""
     try:
@@ -109,7 +110,7 @@ def _guarded(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | No
         return _alone(sessions, recorder, corpus, entries, lost)
 
 
-def _alone(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | None,
+def _alone(sessions: sessionmaker[Session], recorder: Recorder, corpus: Corpus | None,
            entries: Sequence[tuple[Any, datetime]], lost: _Lost | None) -> list[Outcome]:
     """Each of ``entries`` in its own transaction (the one that met the fault, if known, is its error)."""
     outcomes: list[Outcome] = []
@@ -124,7 +125,7 @@ def _alone(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | None
     return outcomes
 
 
-def _together(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | None,
+def _together(sessions: sessionmaker[Session], recorder: Recorder, corpus: Corpus | None,
               entries: Sequence[tuple[Any, datetime]], savepoints: bool) -> list[Outcome]:
     staging = Staging()
     marks: list[int] = []
@@ -160,7 +161,7 @@ def _together(sessions: sessionmaker[Session], recorder: Any, corpus: Corpus | N
     return _published(staging, marks, outcomes)
 
 
-def _one(session: Session, recorder: Any, staging: Staging, item: Any, now: datetime, index: int) -> Outcome:
+def _one(session: Session, recorder: Recorder, staging: Staging, item: Any, now: datetime, index: int) -> Outcome:
     mark = staging.mark()
     try:
         with session.begin_nested():

@@ -1,11 +1,11 @@
 """The item pipeline: hands spider records to a recorder in batched transactions, off the reactor, and counts them.
 
-The recorder decides what a fetch means for storage. ``NEWSWATCH_RECORDER`` names its class (loaded by
-path, as Scrapy loads components, so the crawler never imports the monitor); the default,
-``crawler.store.Recorder``, keeps versions by content hash. The monitor plugs in its change detector.
-A recorder has ``from_settings(settings)`` and ``fetched``/``not_modified``/``rejected``/``missing`` methods that
-take a session, the record and the time, and return a ``crawler.store.Recorded`` (and may have
-``recover(session)``, run when the spider opens: ``crawler.store.recover_corpus``).
+The recorder decides what a fetch means for storage: a :class:`crawler.recorder.Recorder`, handed to the
+crawl as an object (the spider's ``recorder`` argument: the monitor hands over its change detector, so
+the crawler never imports the monitor and no setting names a class); a crawl handed none records with
+``crawler.store.Recorder``, which keeps versions by content hash. Its ``fetched``/``rejected``/``missing``
+take a session, the record and the time, and return a ``crawler.store.Recorded``; its
+``recover(session)`` runs when the spider opens (``crawler.store.recover_corpus``).
 
 Articles and rejected pages wait in a batch: up to ``NEWSWATCH_RECORD_BATCH_ITEMS`` (50) items, or what
 came in ``NEWSWATCH_RECORD_BATCH_SECONDS`` (0.5 s), are recorded in one transaction, each item in a
@@ -31,7 +31,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.misc import load_object
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet import threads
@@ -42,12 +41,12 @@ from twisted.python.threadpool import ThreadPool
 from crawler.batch import Outcome, record_batch
 from crawler.fastpath import Check, CheckBatch, mark_checked
 from crawler.items import FetchedArticle, FetchError, Missing, NotModified, RejectedPage
+from crawler.recorder import Recorder, handed_recorder
 from crawler.store import Recorded
-from storage.corpus import Corpus
+from crawler.store import Recorder as ContentRecorder
 from storage.engine import session_factory, transaction, worker_engine
 from storage.errors import CorpusError, StorageError
 
-DEFAULT_RECORDER = "crawler.store.Recorder"
 BATCH_ITEMS = 50
 BATCH_SECONDS = 0.5
 THREAD_NAME = "newswatch-recorder"
@@ -56,15 +55,15 @@ log = logging.getLogger(__name__)
 
 
 class StoragePipeline:
-    """Stores what the spider yields through the configured recorder (module doc)."""
+    """Stores what the spider yields through the recorder the crawl was handed (module doc)."""
 
-    def __init__(self, stats: StatsCollector, database_url: str, recorder: Any, crawler: Crawler | None = None,
+    def __init__(self, stats: StatsCollector, database_url: str, recorder: Recorder, crawler: Crawler | None = None,
                  batch_items: int = BATCH_ITEMS, batch_seconds: float = BATCH_SECONDS) -> None:
         self.stats = stats
         self.crawler = crawler
         self.engine = worker_engine(database_url)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
-        self.recorder = recorder
+        self.recorder: Recorder = recorder
         self.checks = CheckBatch()
         self.batch_items, self.batch_seconds = max(1, batch_items), batch_seconds
         self.filling: list[tuple[Any, datetime, Deferred[Outcome]]] = []
@@ -81,7 +80,7 @@ class StoragePipeline:
         if not url:
             raise NotConfigured("NEWSWATCH_DATABASE_URL is not set")
         assert crawler.stats is not None
-        recorder = load_object(settings.get("NEWSWATCH_RECORDER") or DEFAULT_RECORDER).from_settings(settings)
+        recorder = handed_recorder(crawler) or ContentRecorder.from_settings(settings)
         pipeline = cls(crawler.stats, url, recorder, crawler,
                        settings.getint("NEWSWATCH_RECORD_BATCH_ITEMS", BATCH_ITEMS),
                        settings.getfloat("NEWSWATCH_RECORD_BATCH_SECONDS", BATCH_SECONDS))
@@ -99,20 +98,13 @@ class StoragePipeline:
             self.trigger = reactor.addSystemEventTrigger("during", "shutdown", self.pool.stop)
         return threads.deferToThreadPool(reactor, self.pool, function, *args)
 
-    @property
-    def corpus(self) -> Corpus | None:
-        corpus = getattr(self.recorder, "corpus", None)
-        return corpus if isinstance(corpus, Corpus) else None
-
     async def open_spider(self) -> None:
-        recover = getattr(self.recorder, "recover", None)
-        if callable(recover):
-            await maybe_deferred_to_future(self._thread(self._recover, recover))
+        await maybe_deferred_to_future(self._thread(self._recover))
 
-    def _recover(self, recover: Callable[[Session], int]) -> None:
+    def _recover(self) -> None:
         try:
             with transaction(self.sessions) as session:
-                rewritten = recover(session)
+                rewritten = self.recorder.recover(session)
         except (StorageError, CorpusError) as exc:  # the temp files stay: the next start tries again
             log.warning("corpus documents of an interrupted crawl not recovered: %s", exc)
             return
@@ -179,7 +171,7 @@ class StoragePipeline:
         taken, self.filling = self.filling[: self.batch_items], self.filling[self.batch_items:]
         self.busy = True
         entries = [(item, at) for item, at, _done in taken]
-        running = self._thread(record_batch, self.sessions, self.recorder, self.corpus, entries)
+        running = self._thread(record_batch, self.sessions, self.recorder, self.recorder.corpus, entries)
         running.addBoth(self._finished, [done for _item, _at, done in taken])
 
     def _finished(self, result: list[Outcome] | Failure, waiting: list[Deferred[Outcome]]) -> None:

@@ -1,11 +1,12 @@
 """Recording fetch results in storage: versions, validators, relevance, corpus files.
 
-:class:`Recorder` is the crawler's own recorder (the pipeline's default): a fetch whose content hash
-equals the latest version's is ``unchanged``, any other is a new version (``new`` / ``changed``). The
-monitor replaces it with its change detector (``monitor.changes.record.ChangeRecorder``), which reuses the
-helpers here. Corpus files are written inside the caller's transaction, before it commits; under the
-storage pipeline they are staged there and renamed after the commit (``crawler.batch``), and a crawl's
-start rewrites from storage the documents a killed one left as temp files (:func:`recover_corpus`).
+:class:`Recorder` is the crawler's own recorder (the pipeline's default, for a crawl handed none): a fetch
+whose content hash equals the latest version's is ``unchanged``, any other is a new version (``new`` /
+``changed``). The monitor hands its crawls its change detector instead (a :class:`crawler.recorder.Recorder`,
+``monitor.changes.record``), which reuses the helpers here. Corpus files are written inside the caller's
+transaction, before it commits; under the storage pipeline they are staged there and renamed after the
+commit (``crawler.batch``), and a crawl's start rewrites from storage the documents a killed one left as
+temp files (:func:`recover_corpus`).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ sources      a site, feed, sitemap or named publication, with its schedule and h
 articles     one row per canonical URL (unique)
 versions     what one fetch of an article extracted (unique per article and number)
 changes      between two versions of one article (unique per target version)
-alert_outbox one row per event and channel (unique), delivered by the outbox worker
+alert_events one row per event (unique event id), written with the records that raised it
+alert_outbox one row per event and channel (unique) whose rules accept it, delivered by the outbox worker
 crawl_runs   one row per crawl: start, end, stats, outcome (a worker's: unique per job and attempt)
 documents    the corpus files imported into storage (unique per file name)
 anomalies    fetches not accepted as versions (empty, shrunk, error pages), re-checked next visit
@@ -184,6 +185,17 @@ class Removal(Base):
     location: Mapped[str | None] = mapped_column(String(2048))  # where a redirect went
     detected_at: Mapped[datetime] = mapped_column(default=utcnow)
     restored_at: Mapped[datetime | None]
+
+
+class AlertEvent(Base):
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    event_kind: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    routed_at: Mapped[datetime | None] = mapped_column(index=True)  # None: the channels' rules not applied yet
 
 
 class AlertOutbox(Base):

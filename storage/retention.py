@@ -7,7 +7,9 @@
   changes' diffs are never touched.
 - Sent outbox rows delivered more than ``outbox_days`` ago are deleted, except those of the event kinds
   in ``keep_event_kinds``: events that are raised again while their condition lasts (an article still
-  broken, a source still quiet) would be delivered a second time once their row is gone.
+  broken, a source still quiet) would be delivered a second time once their row is gone. With them go
+  the events routed over ``outbox_days`` ago that have no outbox row left (of the same kinds): routed,
+  they are needed no more.
 - Finished crawl runs that ended more than ``runs_days`` ago are deleted.
 
 Zero switches a rule off. ``prune(..., dry_run=True)`` counts what would go and changes nothing.
@@ -20,10 +22,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, union_all, update
+from sqlalchemy import and_, delete, func, literal, not_, select, union_all, update
 from sqlalchemy.orm import Session
 
-from storage.models import AlertOutbox, Anomaly, Article, CrawlRun, Version
+from storage.models import AlertEvent, AlertOutbox, Anomaly, Article, CrawlRun, Version
 
 CHUNK = 500  # ids per UPDATE ... WHERE id IN (...)
 
@@ -48,10 +50,11 @@ class PruneReport:
     outbox_rows: int = 0
     run_rows: int = 0
     dry_run: bool = False
+    event_rows: int = 0  # routed events with no outbox row left
 
     @property
     def total(self) -> int:
-        return self.version_pages + self.anomaly_pages + self.outbox_rows + self.run_rows
+        return self.version_pages + self.anomaly_pages + self.outbox_rows + self.run_rows + self.event_rows
 
 
 def _ranked_pages() -> Any:
@@ -102,12 +105,23 @@ def _outbox_query(policy: RetentionPolicy, now: datetime) -> Any:
     return query
 
 
+def _events_query(policy: RetentionPolicy, now: datetime) -> Any:
+    """Routed events over ``outbox_days`` old with no outbox row left once the old sent ones go (or that no
+    channel took)."""
+    cutoff = now - timedelta(days=policy.outbox_days)
+    staying = select(AlertOutbox.event_id).where(not_(and_(*_outbox_query(policy, now))))
+    query = [AlertEvent.routed_at.is_not(None), AlertEvent.routed_at < cutoff, AlertEvent.event_id.not_in(staying)]
+    if policy.keep_event_kinds:
+        query.append(AlertEvent.event_kind.not_in(policy.keep_event_kinds))
+    return query
+
+
 def _runs_query(policy: RetentionPolicy, now: datetime) -> Any:
     return [CrawlRun.finished_at.is_not(None), CrawlRun.outcome != "running",
             CrawlRun.finished_at < now - timedelta(days=policy.runs_days)]
 
 
-def _count(session: Session, model: type[AlertOutbox] | type[CrawlRun], where: Any) -> int:
+def _count(session: Session, model: type[AlertOutbox] | type[AlertEvent] | type[CrawlRun], where: Any) -> int:
     return int(session.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
 
 
@@ -115,7 +129,7 @@ def prune(session: Session, policy: RetentionPolicy, now: datetime, dry_run: boo
     """Apply ``policy`` at ``now`` in the caller's transaction; with ``dry_run``, only count."""
     versions: list[int] = []
     anomalies: list[int] = []
-    size = outbox = runs = 0
+    size = outbox = events = runs = 0
     if policy.raw_pages:
         versions, anomalies, size = old_raw_pages(session, policy.raw_pages)
         if not dry_run:
@@ -126,9 +140,13 @@ def prune(session: Session, policy: RetentionPolicy, now: datetime, dry_run: boo
         outbox = _count(session, AlertOutbox, where)
         if not dry_run and outbox:
             session.execute(delete(AlertOutbox).where(*where))
+        where = _events_query(policy, now)
+        events = _count(session, AlertEvent, where)
+        if not dry_run and events:
+            session.execute(delete(AlertEvent).where(*where))
     if policy.runs_days:
         where = _runs_query(policy, now)
         runs = _count(session, CrawlRun, where)
         if not dry_run and runs:
             session.execute(delete(CrawlRun).where(*where))
-    return PruneReport(len(versions), len(anomalies), size, outbox, runs, dry_run)
+    return PruneReport(len(versions), len(anomalies), size, outbox, runs, dry_run, events)

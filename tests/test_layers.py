@@ -1,9 +1,10 @@
-"""Imports point one way: cli → web / queue → core → changes / alerts → crawler → storage, and testing → core
-(README, Layout)."""
+"""Imports point one way: cli → web / queue → core → alerts → changes → crawler → storage, and testing → core
+(README, Layout). The crawl is handed its recorder as an object (``crawler.recorder``): no setting names it."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ ALLOWED: dict[str, set[str]] = {
     "monitor": set(),  # the package's own __init__: imports nothing of ours
     "storage": {"storage"},
     "crawler": {"crawler", "storage"},
-    "monitor.alerts": {"monitor.alerts", "crawler", "storage"},
-    "monitor.changes": {"monitor.changes", "monitor.alerts", "crawler", "storage"},
+    # alerts read the events changes raise and apply the channels' rules at delivery: changes never import alerts
+    "monitor.alerts": {"monitor.alerts", "monitor.changes", "crawler", "storage"},
+    "monitor.changes": {"monitor.changes", "crawler", "storage"},
     "monitor.core": {"monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
     # the job queue (arq on Redis): beside the web view, above core; only the CLI imports it
     "monitor.queue": {"monitor.queue", "monitor.core", "monitor.changes", "monitor.alerts", "crawler", "storage"},
@@ -67,3 +69,23 @@ def test_imports_point_one_way(path: Path) -> None:
     assert room in ALLOWED, f"{module} is in no room"
     wrong = [name for name in imports_of(path) if (target := room_of(name)) and target not in ALLOWED[room]]
     assert wrong == [], f"{module} ({room}) imports against the arrow: {wrong}"
+
+
+def test_changes_import_nothing_of_the_alerts() -> None:
+    """Detection records events; which channel hears of them is decided at delivery (monitor.alerts.outbox)."""
+    wrong = {p.relative_to(ROOT).as_posix(): names for p in sorted((ROOT / "monitor" / "changes").rglob("*.py"))
+             if (names := [n for n in imports_of(p) if n == "monitor.alerts" or n.startswith("monitor.alerts.")])}
+    assert wrong == {}
+
+
+def test_no_setting_names_the_recorder() -> None:
+    """The recorder is an object handed to the crawl (the spider's ``recorder`` argument), not a dotted path in
+    a Scrapy setting loaded by name."""
+    named = [p.relative_to(ROOT).as_posix() for p in modules() + sorted((ROOT / "tests").rglob("*.py"))
+             if p.name != "test_layers.py" and "NEWSWATCH_RECORDER" in p.read_text(encoding="utf-8")]
+    assert named == []
+    pipeline = (ROOT / "crawler" / "pipelines.py").read_text(encoding="utf-8")
+    assert "load_object" not in pipeline, "the pipeline loads no component by its dotted path"
+    paths = re.compile(r"""["'](?:crawler|monitor)\.[\w.]*Recorder["']""")
+    dotted = [p.relative_to(ROOT).as_posix() for p in modules() if paths.search(p.read_text(encoding="utf-8"))]
+    assert dotted == [], "a recorder named by its dotted path"

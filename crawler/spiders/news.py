@@ -36,6 +36,7 @@ from crawler.items import (
 from crawler.missing import missing_of, recheck_request
 from crawler.pool import ExtractionPool, rules_of, workers_setting
 from crawler.reading import Page, Reading, failed, read
+from crawler.recorder import Recorder
 from crawler.removal import WITHDRAWN, notice_of
 from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
 from crawler.spiders.sources import SourceReading
@@ -47,9 +48,10 @@ Item = FetchedArticle | NotModified | RejectedPage | FetchError | Missing
 class NewsSpider(SourceReading, scrapy.Spider):
     name = "news"
 
-    def __init__(self, plan: CrawlPlan, **kwargs: Any) -> None:
+    def __init__(self, plan: CrawlPlan, recorder: Recorder | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.plan = plan
+        self.recorder = recorder  # what the storage pipeline records with (crawler.recorder)
         self.errors: list[FetchError] = []  # failures of what the user configured or holds
         self.dropped: list[FetchError] = []  # failures of discovered links, guessed feeds, found sitemaps
         self.rejections: list[RejectedPage] = []

@@ -16,10 +16,9 @@ from sqlalchemy.orm import Session
 
 from crawler.items import CrawlPlan, FetchError, SiteTarget
 from crawler.urls import site_of
-from monitor.alerts.channels import Channel
 from monitor.alerts.events import Event, event_id
-from monitor.alerts.outbox import enqueue
 from monitor.alerts.settings import AlertsConfig
+from monitor.changes.emit import record_event
 from storage.models import Article, Source
 from storage.repository import ensure_source
 
@@ -38,8 +37,9 @@ def site_outcome(site: SiteTarget, fetched: set[str], errors: Iterable[FetchErro
 
 
 def update_sources(session: Session, plan: CrawlPlan, fetched: set[str], errors: Sequence[FetchError],
-                   config: AlertsConfig, channels: Sequence[Channel], now: datetime) -> list[Event]:
-    """Record each registered source's health; enqueue and return the events it raises."""
+                   config: AlertsConfig, now: datetime) -> list[Event]:
+    """Record each registered source's health; record and return the events it raises (routed to the
+    channels at delivery)."""
     events: list[Event] = []
     for site in plan.sites:
         urls = start_urls(site)
@@ -60,7 +60,7 @@ def update_sources(session: Session, plan: CrawlPlan, fetched: set[str], errors:
         if quiet is not None:
             events.append(quiet)
     for event in events:
-        enqueue(session, event, channels, now)
+        record_event(session, event, now)
     return events
 
 

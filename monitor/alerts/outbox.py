@@ -1,14 +1,17 @@
 """The alert outbox: events are written with the records that caused them, delivered later, never lost.
 
-``enqueue`` adds one row per channel whose rules accept the event, in the caller's transaction (the one
-that records the version, change or anomaly): a crash between detecting and sending loses nothing, and
-the unique ``(event_id, channel)`` key means a re-run never creates a second row.
+An event is one ``alert_events`` row, written in the transaction that records the version, change or
+anomaly (``monitor.changes.emit``): nothing per channel there. Delivery begins by *routing*: each event
+not yet routed gets one outbox row per channel whose rules accept it, and is marked routed, in one
+transaction (:func:`route_events`); a crash before it commits leaves the events to route again, and the
+unique ``(event_id, channel)`` key means routing twice (two workers, a re-run) never adds a second row.
 
-``deliver_pending`` is the worker. It claims a due row by pushing its ``next_attempt_at`` one lease ahead
-(a conditional UPDATE, so two workers never send the same row at once), commits, sends, then marks the
-row ``sent``, or counts the failure and schedules the next attempt (exponential backoff with jitter),
-``dead`` after ``max_attempts``. A worker killed mid-send leaves the row ``pending``: it is sent again
-once the lease runs out, and the receiver de-duplicates by event id (at least once, never lost).
+``deliver_pending`` is the worker: it routes, then, per channel, claims a due row by pushing its
+``next_attempt_at`` one lease ahead (a conditional UPDATE, so two workers never send the same row at
+once), commits, sends, then marks the row ``sent``, or counts the failure and schedules the next
+attempt (exponential backoff with jitter), ``dead`` after ``max_attempts``. A worker killed mid-send
+leaves the row ``pending``: it is sent again once the lease runs out, and the receiver de-duplicates
+by event id (at least once, never lost).
 
 A channel with a digest schedule gets its rows with ``next_attempt_at`` at the schedule's next due time
 after the event, so a period's events all fall due at once: the first worker pass after that time
@@ -32,7 +35,7 @@ from monitor.alerts.channels import Channel
 from monitor.alerts.events import Event
 from storage.engine import transaction
 from storage.errors import DeliveryError
-from storage.models import AlertOutbox
+from storage.models import AlertEvent, AlertOutbox
 from storage.repository import insert_ignore
 
 BATCH = 200
@@ -62,10 +65,9 @@ class DeliveryReport:
         return DeliveryReport(self.sent + other.sent, self.failed + other.failed, self.dead + other.dead)
 
 
-def enqueue(session: Session, event: Event, channels: Sequence[Channel], now: datetime | None = None) -> int:
-    """Outbox rows for ``event`` on every channel that accepts it; returns how many exist now."""
+def route(session: Session, event: Event, channels: Sequence[Channel], at: datetime) -> int:
+    """Outbox rows for ``event`` (raised at ``at``) on every channel that accepts it; returns how many."""
     rows = 0
-    at = now or datetime.now(UTC)
     for channel in channels:
         if channel.rules.accepts(event):
             due = channel.schedule.next_due(at) if channel.schedule is not None else at
@@ -76,6 +78,22 @@ def enqueue(session: Session, event: Event, channels: Sequence[Channel], now: da
             }, ["event_id", "channel"])
             rows += 1
     return rows
+
+
+def route_events(sessions: sessionmaker[Session], channels: Sequence[Channel],
+                 clock: Callable[[], datetime]) -> int:
+    """Route every event not yet routed (BATCH a transaction); returns how many outbox rows that made."""
+    rows = 0
+    while True:
+        with transaction(sessions) as session:
+            events = list(session.execute(select(AlertEvent).where(AlertEvent.routed_at.is_(None))
+                                          .order_by(AlertEvent.id).limit(BATCH)).scalars())
+            now = clock()
+            for row in events:
+                rows += route(session, Event.from_payload(row.payload), channels, row.created_at)
+                row.routed_at = now
+        if len(events) < BATCH:
+            return rows
 
 
 def _due(session: Session, channel: str, now: datetime) -> list[AlertOutbox]:
@@ -155,11 +173,13 @@ def deliver_channel(sessions: sessionmaker[Session], channel: Channel, policy: R
 
 def deliver_pending(sessions: sessionmaker[Session], channels: Sequence[Channel], policy: RetryPolicy,
                     clock: Callable[[], datetime] | None = None, rng: random.Random | None = None) -> DeliveryReport:
-    """One pass of the worker over every channel; rows of unknown channels are left alone."""
+    """One pass of the worker: route the new events, then deliver on every channel; rows of unknown
+    channels are left alone."""
     report = DeliveryReport()
+    clock = clock or (lambda: datetime.now(UTC))
+    route_events(sessions, channels, clock)
     for channel in channels:
-        report += deliver_channel(sessions, channel, policy, clock or (lambda: datetime.now(UTC)),
-                                  rng or random.Random())
+        report += deliver_channel(sessions, channel, policy, clock, rng or random.Random())
     return report
 
 

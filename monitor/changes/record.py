@@ -1,8 +1,10 @@
 """The monitor's recorder: each fetch goes through ``monitor.changes.detect`` before it becomes history.
 
-Plugged into the crawler's storage pipeline with ``NEWSWATCH_RECORDER = "monitor.changes.record.ChangeRecorder"``.
-Per fetch, in the pipeline's one transaction: the version row, the change row (fields, class, text and
-structured diff), or the anomaly row; and the corpus files (article document, change document).
+The monitor builds one per crawl and hands the object to the crawler's storage pipeline (a
+:class:`crawler.recorder.Recorder`: the spider's ``recorder`` argument). Per fetch, in the pipeline's one
+transaction: the version row, the change row (fields, class, text and structured diff), or the anomaly
+row; the event row (``monitor.changes.emit``: the alert channels' rules are applied at delivery, not
+here); and the corpus files (article document, change document).
 A page the extractor rejects for an article we hold (an error or consent page where the article was)
 is an anomaly of that article, not a change -- unless it is a removal notice: an article taken down
 (a notice in its place, 404/410, a redirect away) is recorded by ``monitor.changes.removal``.
@@ -16,9 +18,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
-from scrapy.settings import BaseSettings
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
@@ -35,11 +35,9 @@ from crawler.store import (
 )
 from crawler.topic import Topic
 from crawler.urls import for_site, site_of
-from monitor.alerts.channels import Channel, build_channels
-from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
-from monitor.alerts.outbox import enqueue
-from monitor.alerts.settings import AlertsConfig, channels_from_plain
 from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
+from monitor.changes.emit import record_event
+from monitor.changes.events import ArticleInfo, ChangeInfo, Event, event_id
 from monitor.changes.ignore import IgnoreRules, compile_patterns
 from monitor.changes.output import join_corpus, write_change
 from monitor.changes.removal import Removals
@@ -109,31 +107,22 @@ def change_info(change: Change, old: Version, new: Version) -> ChangeInfo:
 
 
 class ChangeRecorder:
+    """A :class:`crawler.recorder.Recorder` with change detection; ``rules``: the sources' noise rules by site
+    (``monitor.core.sources.source_rules``: ``ignore`` patterns, ``include``/``exclude`` selectors)."""
+
     def __init__(self, topic: Topic, corpus: Corpus, options: DetectOptions,
-                 channels: Sequence[Channel] = (), ignores: Mapping[str, IgnoreRules] | None = None) -> None:
+                 rules: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:
         self.topic = topic
         self.corpus = corpus
         self.options = options
-        self.channels = tuple(channels)
-        self.ignores = dict(ignores or {})  # site -> the source's ignore patterns
-        self.selectors: dict[str, str] = {}  # site -> digest of the source's include/exclude selectors
+        rules = rules or {}
+        self.ignores: dict[str, IgnoreRules] = {  # site -> the source's ignore patterns
+            site: compiled for site, raw in rules.items()
+            if (compiled := compile_patterns(raw.get("ignore", ()))) is not None}
+        self.selectors: dict[str, str] = {  # site -> digest of the source's include/exclude selectors
+            site: digest for site, raw in rules.items() if (digest := selectors_digest(raw))}
         self.template_rules = TemplateRules()
         self.removals = Removals(corpus, self._event, article_info)
-
-    @classmethod
-    def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
-        topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
-        options = DetectOptions(max_shrink=settings.getfloat("NEWSWATCH_MAX_SHRINK", 0.5))
-        # plain channel settings (Scrapy deep-copies its settings): the channels are built here, where used
-        plain = channels_from_plain(settings.getlist("NEWSWATCH_ALERT_CHANNELS"))
-        channels = build_channels(AlertsConfig(channels=plain))
-        rules = settings.getdict("NEWSWATCH_SOURCE_RULES")
-        ignores = {site: compiled for site, raw in rules.items()
-                   if (compiled := compile_patterns(raw.get("ignore", ()))) is not None}
-        recorder = cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels,
-                       ignores)
-        recorder.selectors = {site: digest for site, raw in rules.items() if (digest := selectors_digest(raw))}
-        return recorder
 
     def _reselected(self, item: FetchedArticle, latest: Version | None) -> tuple[FetchedArticle, bool]:
         """The item stamped with its source's selectors; True when the latest version was extracted with
@@ -191,8 +180,9 @@ class ChangeRecorder:
                 earlier[templated(self._compared(snapshot_of_version(old), url), known).fingerprint] = old.number
         return earlier
 
-    def _event(self, session: Session, event: Event) -> None:
-        enqueue(session, event, self.channels, event.occurred_at)
+    @staticmethod
+    def _event(session: Session, event: Event) -> None:
+        record_event(session, event, event.occurred_at)
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
         """A page that yielded an article: a removal notice in its place (a page extracted as a short

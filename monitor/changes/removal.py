@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from crawler.items import Missing
 from crawler.removal import WITHDRAWN, Evidence
 from crawler.store import Recorded, corpus_source, latest_version, save_to_corpus
-from monitor.alerts.events import ArticleInfo, Event, RemovalInfo, event_id
+from monitor.changes.events import ArticleInfo, Event, RemovalInfo, event_id
 from monitor.changes.removal_doc import how, stamp, write_removal
 from storage.corpus import Corpus
 from storage.models import Article, Removal, Version

@@ -20,7 +20,7 @@ from crawler.urls import canonical_url
 from monitor.alerts.outbox import deliver_pending
 from monitor.core.config import Config
 from monitor.core.preflight import preflight
-from monitor.core.run import close_abandoned_runs, crawl, finish_run, retry_policy, run_settings
+from monitor.core.run import close_abandoned_runs, crawl, finish_run, recorders, retry_policy, run_settings
 from monitor.core.runtime import Storage, open_storage
 from storage.engine import transaction
 from storage.errors import ConfigError
@@ -55,7 +55,7 @@ def check_url(config: Config, url: str, fresh: bool = False, log_level: str = "W
             target, before, started = _target(storage, wanted, fresh)
             run_id = _start_run(storage)
             crawler, error = crawl(CrawlPlan(articles=(target,)), run_settings(config, None, None, log_level,
-                                                                              "off"))
+                                                                              "off"), recorders(config)())
             delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
             summary = finish_run(storage, run_id, crawler, error, delivered)
             return _result(storage, wanted, before, started, summary.stats, summary.errors, run_id)

@@ -54,9 +54,9 @@ from monitor.core.run import (
     close_abandoned_runs,
     crawl_options,
     finish_run,
-    monitor_settings,
     reapply_rules,
     record_health,
+    recorders,
     retry_policy,
 )
 from monitor.core.runtime import open_storage
@@ -91,6 +91,7 @@ class Daemon:
         self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1,
                                                         "misfire_grace_time": 3600})
         self.runner = AsyncCrawlerRunner(self._settings())
+        self.recorders = recorders(config)  # the sources' rules read at start, as the settings hold them
         self.stopping = asyncio.Event()
         self.slots = asyncio.Semaphore(1)
         self.ladder = parse_ladder(config.schedule.articles)
@@ -108,7 +109,7 @@ class Daemon:
 
             settings.update(cassette_settings(self.cassette, "replay"))
             settings.update({"NEWSWATCH_GUARD_DNS": False, "NEWSWATCH_CASSETTE_REPEAT": True})
-        settings.update({**monitor_settings(self.config), "LOG_LEVEL": "WARNING"})
+        settings.update({"LOG_LEVEL": "WARNING"})
         return require_plain(settings)
 
     # -- crawling -------------------------------------------------------------------------------
@@ -139,7 +140,7 @@ class Daemon:
         crawler = self.runner.create_crawler(NewsSpider)
         started = time.monotonic()
         error = await self._run_crawler(crawler, plan)
-        record_health(self.storage, plan, crawler, self.config, self.channels)
+        record_health(self.storage, plan, crawler, self.config)
         summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
         self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
         log_crawl(log, kind, summary)
@@ -148,7 +149,7 @@ class Daemon:
     async def _run_crawler(self, crawler: Any, plan: CrawlPlan) -> str | None:
         """The crawl's error, or None. Shielded from the scheduler's shutdown, which cancels running jobs:
         a stopping daemon ends its crawls through ``runner.stop()`` (pipelines closed, the run recorded)."""
-        task = asyncio.ensure_future(self.runner.crawl(crawler, plan=plan))
+        task = asyncio.ensure_future(self.runner.crawl(crawler, plan=plan, recorder=self.recorders()))
         try:
             try:
                 await asyncio.shield(task)

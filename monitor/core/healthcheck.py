@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.core.config import Config
-from storage.models import AlertOutbox, CrawlRun, Source
+from storage.models import AlertEvent, AlertOutbox, CrawlRun, Source
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,9 @@ def gather(session: Session, now: datetime, limits: HealthLimits, scheduler_runn
                                .distinct().order_by(AlertOutbox.channel).limit(20)).all()
     oldest_due = session.scalar(select(func.min(AlertOutbox.next_attempt_at)).where(
         pending, AlertOutbox.next_attempt_at <= now))
+    unrouted = session.scalar(select(func.min(AlertEvent.created_at)).where(AlertEvent.routed_at.is_(None)))
+    if unrouted is not None and unrouted <= now:  # an event no delivery pass has routed yet is due too
+        oldest_due = unrouted if oldest_due is None else min(oldest_due, unrouted)
     last = session.scalar(select(func.max(CrawlRun.finished_at)).where(CrawlRun.finished_at.is_not(None)))
     reference = max(last, started) if last is not None else started
     return HealthFacts(scheduler_running, None, tuple(failing), int(dead), tuple(channels),

@@ -53,7 +53,8 @@ def describe(report: PruneReport, retention: RetentionConfig) -> list[str]:
                      f"and every latest version's are kept")
     if retention.outbox_days:
         lines.append(f"outbox: {verb} {report.outbox_rows} sent rows delivered over {retention.outbox_days:g} days "
-                     f"ago (pending and dead rows, and {', '.join(RECURRING_EVENTS)}, are kept)")
+                     f"ago (pending and dead rows, and {', '.join(RECURRING_EVENTS)}, are kept), and "
+                     f"{report.event_rows} events routed before then with no outbox row left")
     if retention.runs_days:
         lines.append(f"runs: {verb} {report.run_rows} runs finished over {retention.runs_days:g} days ago")
     return lines

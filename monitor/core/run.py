@@ -21,11 +21,10 @@ from sqlalchemy import select
 
 from crawler.items import CrawlPlan, FetchError
 from crawler.settings import CrawlOptions, crawl_settings, require_plain
-from crawler.topic import load_topic
+from crawler.topic import Topic, load_topic
 from monitor.alerts.channels import Channel
 from monitor.alerts.health import update_sources
 from monitor.alerts.outbox import DeliveryReport, RetryPolicy, deliver_pending
-from monitor.alerts.settings import channels_to_plain
 from monitor.core.config import Config
 from monitor.core.plan import build_plan, due_articles, known_urls, source_validators, with_validators
 from monitor.core.preflight import preflight
@@ -41,11 +40,12 @@ from storage.models import CrawlRun, SourceValidator
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from crawler.recorder import Recorder
     from crawler.spiders.news import NewsSpider
+    from monitor.changes.record import ChangeRecorder
 
 log = logging.getLogger("newswatch.run")
 TOPICS_FILE = "topics.toml"
-RECORDER = "monitor.changes.record.ChangeRecorder"
 
 
 @dataclass(frozen=True)
@@ -109,11 +109,18 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
     )
 
 
-def monitor_settings(config: Config) -> dict[str, Any]:
-    """What the monitor adds to a crawl's Scrapy settings: its recorder and the plain settings it builds
-    its channels from (never the channels themselves: Scrapy deep-copies the settings)."""
-    return {"NEWSWATCH_RECORDER": RECORDER, "NEWSWATCH_ALERT_CHANNELS": channels_to_plain(config.alerts.channels),
-            "NEWSWATCH_MAX_SHRINK": config.monitor.max_shrink}
+def recorders(config: Config, kind: type[ChangeRecorder] | None = None) -> Callable[[], ChangeRecorder]:
+    """Makes the recorder each crawl is handed (one a crawl: a batch stages its corpus files on it), with the
+    sources' rules as they are now (as the crawl's settings hold them); ``kind``: a ChangeRecorder subclass."""
+    from monitor.changes.detect import DetectOptions
+    from monitor.changes.record import ChangeRecorder  # with the crawl stack: imported when there is a crawl
+    from storage.corpus import Corpus
+
+    recorder = kind or ChangeRecorder
+    rules = source_rules(load_registry(config.path(config.storage.seeds_dir)))
+    topic, corpus_dir = Topic(keywords(config)), config.path(config.storage.corpus_dir)
+    options = DetectOptions(max_shrink=config.monitor.max_shrink)
+    return lambda: recorder(topic, Corpus(corpus_dir), options, rules)
 
 
 def plan_run(config: Config, storage: Storage) -> CrawlPlan:
@@ -191,8 +198,8 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...],
         session.add(run)
         session.flush()
         run_id = run.id
-    crawler, error = crawl(plan, settings()) if plan.articles or plan.sites else (None, None)
-    record_health(storage, plan, crawler, config, channels)
+    crawler, error = crawl(plan, settings(), recorders(config)()) if plan.articles or plan.sites else (None, None)
+    record_health(storage, plan, crawler, config)
     delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
     return finish_run(storage, run_id, crawler, error, delivered, rebaselined)
 
@@ -201,7 +208,7 @@ def run_settings(config: Config, cassette: Path | None, mode: str | None, log_le
                  progress: str, log_file: Path | None = None) -> dict[str, Any]:
     """The Scrapy settings of a one-shot crawl: the crawl's own and the monitor's, plain data only."""
     settings = crawl_settings(crawl_options(config, cassette, mode))
-    settings.update({**monitor_settings(config), **log_settings(log_level, log_file), "NEWSWATCH_PROGRESS": progress})
+    settings.update({**log_settings(log_level, log_file), "NEWSWATCH_PROGRESS": progress})
     return require_plain(settings)
 
 
@@ -215,13 +222,12 @@ def log_settings(level: str, log_file: Path | None = None) -> dict[str, Any]:
     return {"LOG_ENABLED": True, "LOG_LEVEL": level}
 
 
-def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler | None, config: Config,
-                  channels: tuple[Channel, ...]) -> None:
+def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler | None, config: Config) -> None:
     spider = _news_spider(crawler)
     if spider is None or crawler is None:
         return
     with transaction(storage.sessions) as session:
-        update_sources(session, plan, spider.fetched, spider.errors, config.alerts, channels, datetime.now(UTC))
+        update_sources(session, plan, spider.fetched, spider.errors, config.alerts, datetime.now(UTC))
     record_validators(storage, crawler, spider)
 
 
@@ -252,15 +258,16 @@ def record_validators(storage: Storage, crawler: Crawler, spider: NewsSpider) ->
         stats.set_value("newswatch/validators/cleared", len(report.clear))
 
 
-def crawl(plan: CrawlPlan, settings: dict[str, Any]) -> tuple[Crawler, str | None]:
-    """Crawl ``plan`` once in this process (``AsyncCrawlerProcess``: once per process)."""
+def crawl(plan: CrawlPlan, settings: dict[str, Any], recorder: Recorder) -> tuple[Crawler, str | None]:
+    """Crawl ``plan`` once in this process (``AsyncCrawlerProcess``: once per process), recorded by
+    ``recorder``."""
     from scrapy.crawler import AsyncCrawlerProcess
 
     from crawler.spiders.news import NewsSpider
 
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    task = process.crawl(crawler, plan=plan)
+    task = process.crawl(crawler, plan=plan, recorder=recorder)
     process.start(install_signal_handlers=True)
     exc = task.exception() if task.done() and not task.cancelled() else None
     return crawler, f"{type(exc).__name__}: {exc}" if exc else None

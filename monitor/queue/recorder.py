@@ -5,7 +5,7 @@ still alive, or two sites' jobs reaching one article through a redirect). On Pos
 row is taken ``FOR UPDATE`` at the start of the pipeline's transaction, so the second writer waits for
 the first to commit and then compares with what the first stored: the same content is ``unchanged``,
 never a second version, a second change or a second event (and ``versions (article_id, number)``,
-``changes (to_version_id)`` and ``alert_outbox (event_id, channel)`` are unique besides). A new article
+``changes (to_version_id)`` and ``alert_events (event_id)`` are unique besides). A new article
 is serialized by the unique ``articles.canonical_url``: the second insert waits and then finds the row.
 SQLite writers are serialized by the database itself.
 """
@@ -21,8 +21,6 @@ from crawler.items import FetchedArticle, RejectedPage
 from crawler.store import Recorded
 from monitor.changes.record import ChangeRecorder
 from storage.models import Article
-
-RECORDER = "monitor.queue.recorder.LockingRecorder"
 
 
 def lock_article(session: Session, url: str) -> None:

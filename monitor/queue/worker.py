@@ -38,13 +38,13 @@ from monitor.core import logs
 from monitor.core.config import Config
 from monitor.core.crawllog import log_crawl
 from monitor.core.plan import known_urls, source_validators, with_validators
-from monitor.core.run import crawl_options, finish_run, monitor_settings, record_health, retry_policy
+from monitor.core.run import crawl_options, finish_run, record_health, recorders, retry_policy
 from monitor.core.runtime import open_storage
 from monitor.queue import beats, codec
 from monitor.queue.connection import open_pool, reason
 from monitor.queue.errors import QueueUnavailable
 from monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, CrawlJob, read_crawl_job
-from monitor.queue.recorder import RECORDER
+from monitor.queue.recorder import LockingRecorder
 from storage.engine import transaction
 from storage.models import CrawlRun
 
@@ -59,6 +59,7 @@ class CrawlWorker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.storage = open_storage(config)
         self.runner = AsyncCrawlerRunner(self._settings())
+        self.recorders = recorders(config, LockingRecorder)  # the sources' rules read at start, as the settings
         self.stopping = asyncio.Event()
         self.arq: Worker | None = None
         self.pool: ArqRedis | None = None
@@ -67,7 +68,7 @@ class CrawlWorker:
 
     def _settings(self) -> dict[str, Any]:
         settings = crawl_settings(crawl_options(self.config, None, None))
-        settings.update({**monitor_settings(self.config), "NEWSWATCH_RECORDER": RECORDER, "LOG_LEVEL": "WARNING"})
+        settings.update({"LOG_LEVEL": "WARNING"})
         return require_plain(settings)
 
     # -- the functions ----------------------------------------------------------------------------
@@ -90,10 +91,10 @@ class CrawlWorker:
         crawler = self.runner.create_crawler(NewsSpider)
         error = None
         try:
-            await self.runner.crawl(crawler, plan=plan)
+            await self.runner.crawl(crawler, plan=plan, recorder=self.recorders())
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
-        record_health(self.storage, plan, crawler, self.config, self.channels)
+        record_health(self.storage, plan, crawler, self.config)
         summary = finish_run(self.storage, run_id, crawler, error, DeliveryReport())
         self._label_run(run_id, job)
         self.done += 1

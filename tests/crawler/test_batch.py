@@ -24,7 +24,7 @@ from storage.document import Document
 from storage.engine import session_factory, worker_engine
 from storage.errors import CorpusWriteError
 from storage.migrate import upgrade
-from storage.models import AlertOutbox, Article, Version
+from storage.models import AlertEvent, Article, Version
 
 T0 = datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
 BODY = ("上海市政府今日召开新闻发布会，介绍第{n}季度经济运行情况。\n\n"
@@ -151,16 +151,11 @@ def test_a_killed_crawls_temp_files_are_recovered_from_storage(worker: sessionma
     assert leftovers(folder) == []
 
 
-def test_an_event_of_a_rolled_back_item_is_not_in_the_outbox(worker: sessionmaker[Session], tmp_path: Path) -> None:
-    from monitor.alerts.channels import build_channels
-    from monitor.alerts.settings import AlertsConfig, ChannelConfig
-
-    hook = ChannelConfig(name="desk", kind="webhook", url="https://hooks.example.org/in", secret_env="S")
-    channels = build_channels(AlertsConfig(channels=(hook,)), {"S": "x" * 32})
+def test_an_event_of_a_rolled_back_item_is_not_recorded(worker: sessionmaker[Session], tmp_path: Path) -> None:
     items = [item(n) for n in range(3)]
     corpus = RefusingCorpus(tmp_path / "corpus", items[1].url)
-    rec = ChangeRecorder(Topic(()), corpus, DetectOptions(), channels)
+    rec = ChangeRecorder(Topic(()), corpus, DetectOptions())
     record_batch(worker, rec, corpus, [(i, T0) for i in items])
     with worker() as session:
-        events = sorted(session.execute(select(AlertOutbox.event_id)).scalars())
+        events = sorted(session.execute(select(AlertEvent.event_id)).scalars())
     assert len(events) == 2, "the refused article's alert went with its rollback"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import transaction
-from storage.models import AlertOutbox, Anomaly, Article, Change, CrawlRun, Version
+from storage.models import AlertEvent, AlertOutbox, Anomaly, Article, Change, CrawlRun, Version
 from storage.repository import ensure_article
 from storage.retention import PruneReport, RetentionPolicy, prune
 
@@ -103,3 +103,24 @@ def test_zero_switches_a_rule_off(sessions: sessionmaker[Session]) -> None:
         report = prune(session, RetentionPolicy(outbox_days=30), NOW)
     assert (report.version_pages, report.anomaly_pages, report.run_rows, report.outbox_rows) == (0, 0, 0, 3)
     assert not RetentionPolicy().active
+
+
+def test_routed_events_go_once_their_outbox_rows_are_gone(sessions: sessionmaker[Session]) -> None:
+    """An event is kept while it is not routed, has an outbox row left, or is of a recurring kind."""
+    with transaction(sessions) as session:
+        _fill(session)  # outbox rows e1..e6: e1, e2 go
+        for event_id, kind, routed in (("e1", "article.new", 60), ("e2", "article.changed", 31),
+                                       ("e3", "article.new", 5), ("e5", "article.new", 60),
+                                       ("x1", "article.new", 60), ("x2", "article.anomaly", 60),
+                                       ("x3", "article.new", None)):
+            when = NOW - timedelta(days=routed if routed is not None else 90)
+            session.add(AlertEvent(event_id=event_id, event_kind=kind, payload={"id": event_id}, created_at=when,
+                                   routed_at=when if routed is not None else None))
+    with transaction(sessions) as session:
+        dry = prune(session, POLICY, NOW, dry_run=True)
+    with transaction(sessions) as session:
+        report = prune(session, POLICY, NOW)
+    with sessions() as session:
+        left = sorted(session.execute(select(AlertEvent.event_id)).scalars())
+    assert dry.event_rows == report.event_rows == 3
+    assert left == ["e3", "e5", "x2", "x3"], "recent, still pending, recurring kind, not routed"

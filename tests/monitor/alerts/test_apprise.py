@@ -23,9 +23,10 @@ from sqlalchemy.orm import sessionmaker
 
 from monitor.alerts.apprise_channel import AppriseChannel, load_plugins, render_message, split_urls
 from monitor.alerts.channels import build_channels
-from monitor.alerts.outbox import RetryPolicy, deliver_pending, enqueue
+from monitor.alerts.outbox import RetryPolicy, deliver_pending
 from monitor.alerts.rules import Rules
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
+from monitor.changes.emit import record_event
 from storage.engine import transaction
 from storage.errors import ConfigError, DeliveryError
 from storage.models import AlertOutbox
@@ -136,7 +137,7 @@ def test_failures_are_retried_from_the_outbox_then_dead_never_lost(sessions: ses
                               {})
     with transaction(sessions) as session:
         for event in (new_event(), changed_event()):
-            enqueue(session, event, channels)
+            record_event(session, event)
     first = deliver_pending(sessions, channels, FAST)
     assert (first.sent, first.failed) == (0, 2)
     with sessions() as session:
@@ -151,7 +152,7 @@ def test_failures_are_retried_from_the_outbox_then_dead_never_lost(sessions: ses
 
     http.add("/json", b"", status=500)
     with transaction(sessions) as session:
-        enqueue(session, failing_event(), channels)
+        record_event(session, failing_event())
     reports = [deliver_pending(sessions, channels, FAST) for _ in range(FAST.max_attempts)]
     assert [(r.failed, r.dead) for r in reports] == [(1, 0), (1, 0), (0, 1)]
     with sessions() as session:

@@ -11,18 +11,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.alerts.channels import Channel, build_channels
-from monitor.alerts.outbox import DeliveryReport, RetryPolicy, deliver_pending, enqueue, retry
+from monitor.alerts.outbox import DeliveryReport, RetryPolicy, deliver_pending, retry, route_events
+from monitor.changes.emit import record_event
 from monitor.core.config import AlertsConfig, ChannelConfig
 from storage.engine import make_engine, session_factory, transaction
 from storage.migrate import upgrade
-from storage.models import AlertOutbox
+from storage.models import AlertEvent, AlertOutbox
 from tests.conftest import ROOT
 from tests.monitor.receiver import Receiver, free_port
 from tests.monitor.sample_events import all_events, changed_event, new_event
@@ -56,14 +58,19 @@ def states(sessions: sessionmaker[Session]) -> list[str]:
         return list(session.execute(select(AlertOutbox.state).order_by(AlertOutbox.id)).scalars())
 
 
-def test_enqueue_is_idempotent_and_follows_the_rules(sessions: sessionmaker[Session]) -> None:
+def test_routing_is_idempotent_and_follows_the_rules(sessions: sessionmaker[Session]) -> None:
     port = free_port()
     channels = channels_for(webhook(port), dataclasses.replace(webhook(port), name="only-new",
                                                                  events=("article.new",)))
     with transaction(sessions) as session:
         for _ in range(2):
             for event in all_events():
-                enqueue(session, event, channels)
+                record_event(session, event)
+    with sessions() as session:  # recorded: one row per event, nothing per channel yet
+        assert session.scalar(select(func.count()).select_from(AlertEvent)) == len(all_events())
+        assert session.scalar(select(func.count()).select_from(AlertOutbox)) == 0
+    for _ in range(2):
+        route_events(sessions, channels, lambda: datetime.now(UTC))
     with sessions() as session:
         rows = session.execute(select(AlertOutbox.channel, AlertOutbox.event_kind)).all()
     assert sorted(rows) == sorted([("hook", e.type) for e in all_events()] + [("only-new", "article.new")])
@@ -75,7 +82,7 @@ def test_down_then_500_then_timeout_then_200_delivers_each_event_once(sessions: 
     events = [new_event(), changed_event()]
     with transaction(sessions) as session:
         for event in events:
-            enqueue(session, event, channels)
+            record_event(session, event)
     first = deliver_pending(sessions, channels, FAST)  # nobody listening: connection refused
     assert (first.sent, first.failed) == (0, 2)
     receiver = Receiver(["500", "hang", "200"]).start(port)
@@ -93,7 +100,7 @@ def test_dead_after_max_attempts_then_retry(sessions: sessionmaker[Session], cap
     port = free_port()
     channels = channels_for(webhook(port))
     with transaction(sessions) as session:
-        enqueue(session, new_event(), channels)
+        record_event(session, new_event())
     receiver = Receiver(["500"]).start(port)
     try:
         with caplog.at_level(logging.WARNING, logger="newswatch.alerts"):
@@ -154,7 +161,7 @@ def test_worker_killed_mid_send_loses_nothing(sqlite_workspace: tuple[Path, str]
     port = free_port()
     sessions = session_factory(make_engine(url))
     with transaction(sessions) as session:
-        enqueue(session, changed_event(), channels_for(webhook(port)))
+        record_event(session, changed_event())
     receiver = Receiver(["hang", "200"]).start(port)
     try:
         victim = _deliver_process(folder, port)
@@ -188,7 +195,7 @@ def test_mail_waits_in_the_outbox_until_smtp_comes_back(sessions: sessionmaker[S
     channels = channels_for(mail)
     with transaction(sessions) as session:
         for event in (new_event(), changed_event()):
-            enqueue(session, event, channels)
+            record_event(session, event)
     refused = deliver_pending(sessions, channels, FAST)
     assert (refused.sent, refused.failed) == (0, 2) and states(sessions) == ["pending", "pending"]
     collector = Collector()

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from monitor.alerts.channels import build_channels
-from monitor.alerts.outbox import RetryPolicy, deliver_pending, enqueue
+from monitor.alerts.outbox import RetryPolicy, deliver_pending
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
 from monitor.alerts.signing import sign_standard, standard_key
 from monitor.alerts.webhook import WebhookChannel, verify_signature
+from monitor.changes.emit import record_event
 from storage.engine import transaction
 from storage.errors import ConfigError
 from tests.crawler.test_run import migrate, newswatch
@@ -43,7 +44,7 @@ def test_a_delivered_webhook_verifies_with_the_standardwebhooks_library(sessions
     channels = build_channels(AlertsConfig(channels=(hook(port),)), {"HOOK_SECRET": SECRET})
     with transaction(sessions) as session:
         for event in (new_event(), changed_event()):
-            enqueue(session, event, channels)
+            record_event(session, event)
     receiver = Receiver(["500", "200"]).start(port)  # the first attempt fails: a retry is signed afresh
     try:
         for _ in range(4):

@@ -16,6 +16,7 @@ from crawler.extract import extract
 from crawler.items import FetchedArticle, RejectedPage
 from crawler.topic import Topic
 from monitor.alerts.channels import build_channels
+from monitor.alerts.outbox import route_events
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
 from monitor.changes.detect import DetectOptions
 from monitor.changes.output import export
@@ -24,7 +25,7 @@ from monitor.changes.reextract import reextract_all
 from monitor.core.seeds import import_seeds
 from storage.corpus import Corpus
 from storage.engine import transaction
-from storage.models import AlertOutbox, Anomaly, Article, Change, Version
+from storage.models import AlertEvent, AlertOutbox, Anomaly, Article, Change, Version
 from tests.conftest import SEEDS
 from tests.crawler.fixture_site import fixture_bytes
 
@@ -125,12 +126,16 @@ def test_events_name_the_registered_source_so_source_rules_match_it(sessions: se
     """A channel's ``sources`` rule names registry sources; the page calls itself something else."""
     hook = ChannelConfig(name="desk", kind="webhook", url="https://hooks.example.org/in", secret_env="S",
                          sources=("新华网",))
-    rec = ChangeRecorder(Topic(()), Corpus(tmp_path), DetectOptions(),
-                         build_channels(AlertsConfig(channels=(hook,)), {"S": "x" * 32}))
+    rec = ChangeRecorder(Topic(()), Corpus(tmp_path), DetectOptions())
     item = fetched(fixture_bytes("n4k-chinese_article_002"))
     item = dataclasses.replace(item, meta={**item.meta, "source": "新华网", "site_name": "Xinhua"})
     with transaction(sessions) as session:
         assert rec.fetched(session, item, T0).outcome == "new"
-    with sessions() as session:
+    with sessions() as session:  # recorded: the event, nothing per channel
+        [event] = session.execute(select(AlertEvent)).scalars().all()
+        assert event.payload["source"] == "新华网" and event.routed_at is None
+        assert session.execute(select(AlertOutbox)).first() is None
+    route_events(sessions, build_channels(AlertsConfig(channels=(hook,)), {"S": "x" * 32}), lambda: T0)
+    with sessions() as session:  # the channel's rule, applied at delivery, accepts it
         [row] = session.execute(select(AlertOutbox)).scalars().all()
-        assert row.payload["source"] == "新华网"
+        assert (row.channel, row.payload["source"]) == ("desk", "新华网")

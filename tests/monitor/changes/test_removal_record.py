@@ -13,13 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import Missing, RejectedPage
 from crawler.topic import Topic
-from monitor.alerts.channels import build_channels
-from monitor.alerts.settings import AlertsConfig, ChannelConfig
 from monitor.changes.detect import DetectOptions
 from monitor.changes.record import ChangeRecorder
 from storage.corpus import Corpus
 from storage.engine import transaction
-from storage.models import AlertOutbox, Article, Removal
+from storage.models import AlertEvent, Article, Removal
 from tests.crawler.fixture_site import fixture_bytes
 from tests.crawler.notice_pages import wechat_notice_page
 from tests.monitor.changes.test_record import T0, URL, fetched
@@ -27,13 +25,11 @@ from tests.monitor.changes.test_record import T0, URL, fetched
 PAGE = fixture_bytes("n4k-chinese_article_002")
 HOUR = timedelta(hours=1)
 Step = tuple[str, object]
+REMOVALS = ("article.removed", "article.restored")
 
 
 def _recorder(folder: Path) -> ChangeRecorder:
-    channels = build_channels(AlertsConfig(channels=(ChannelConfig(
-        name="hook", kind="webhook", url="https://hooks.example/in", secret_env="S",
-        events=("article.removed", "article.restored")),)), {"S": "x" * 32})
-    return ChangeRecorder(Topic(()), Corpus(folder), DetectOptions(), channels)
+    return ChangeRecorder(Topic(()), Corpus(folder), DetectOptions())
 
 
 def _apply(rec: ChangeRecorder, session: Session, step: Step, at: int) -> str:
@@ -76,7 +72,8 @@ def test_removal_is_confirmed_recorded_and_restored(sessions: sessionmaker[Sessi
     with sessions() as session:
         article = session.execute(select(Article)).scalar_one()
         rows = session.execute(select(Removal)).scalars().all()
-        events = session.execute(select(AlertOutbox.event_kind).order_by(AlertOutbox.id)).scalars().all()
+        events = session.execute(select(AlertEvent.event_kind).where(AlertEvent.event_kind.in_(REMOVALS))
+                                 .order_by(AlertEvent.id)).scalars().all()
     assert [(r.kind, r.http_status) for r in rows] == ([removal] if removal else [])
     restored = outcomes[-1] == "restored"
     assert article.status == ("removed" if removal and not restored else "active")

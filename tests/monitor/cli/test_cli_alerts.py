@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from monitor.alerts.channels import build_channels
-from monitor.alerts.outbox import enqueue
+from monitor.alerts.outbox import route_events
+from monitor.changes.emit import record_event
 from monitor.cli.main import cli
 from monitor.core.config import load_config
 from storage.engine import make_engine, session_factory, transaction
@@ -29,10 +31,12 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, in
     monkeypatch.setenv("HOOK_SECRET", "k")
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'newswatch.db'}")
     upgrade(engine)
-    with transaction(session_factory(engine)) as session:
-        channels = build_channels(load_config(tmp_path / "newswatch.toml").alerts)
+    sessions = session_factory(engine)
+    with transaction(sessions) as session:
         for event in (new_event(), changed_event()):
-            enqueue(session, event, channels)
+            record_event(session, event)
+    channels = build_channels(load_config(tmp_path / "newswatch.toml").alerts)
+    route_events(sessions, channels, lambda: datetime.now(UTC))  # the outbox rows `alerts list` shows
     engine.dispose()
     return tmp_path, port
 

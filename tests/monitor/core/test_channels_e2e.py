@@ -7,7 +7,6 @@ without a case here fails the suite.
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -15,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from scrapy.settings import Settings
 
-from crawler.settings import crawl_settings, plain_data_problem
+from crawler.recorder import Recorder
+from crawler.settings import plain_data_problem
 from monitor.alerts.channels import channel_kinds
 from monitor.alerts.webhook import verify_signature
 from monitor.changes.record import ChangeRecorder
 from monitor.core.config import load_config
-from monitor.core.run import crawl_options, monitor_settings
+from monitor.core.run import recorders, run_settings
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import migrate, newswatch
@@ -159,18 +158,18 @@ def test_daemon_delivers_through_the_channel(tmp_path: Path, sink: Sink) -> None
     assert len(received) == len(set(received)) == NEW_ARTICLES, err[-3000:]
 
 
-
-
-def test_the_settings_a_crawl_gets_are_plain_data_with_every_channel_kind(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_settings_a_crawl_gets_are_plain_data_and_carry_no_channel_and_no_recorder(tmp_path: Path) -> None:
+    """The channels stay with delivery (their rules are applied there); the recorder is handed over as an
+    object, never named by a setting."""
     tables = "".join(f'[[alerts.channels]]\nname = "c{i}"\nkind = "{kind}"\nhost = "127.0.0.1"\n'
                      f'sender = "n@example.org"\nrecipients = ["d@example.org"]\nurl = "http://127.0.0.1:9/in"\n'
                      'urls = ["json://127.0.0.1:9/in"]\n'
                      for i, kind in enumerate(channel_kinds()))
     (tmp_path / "newswatch.toml").write_text(tables, encoding="utf-8")
     config = load_config(tmp_path / "newswatch.toml")
-    settings = {**crawl_settings(crawl_options(config)), **monitor_settings(config)}
+    settings = run_settings(config, None, None, "WARNING", "off")
     assert plain_data_problem(settings) is None
-    monkeypatch.setenv("NEWSWATCH_WEBHOOK_SECRET", "unit")
-    recorder = ChangeRecorder.from_settings(Settings(copy.deepcopy(settings)))  # as AsyncCrawlerProcess copies
-    assert sorted(c.kind for c in recorder.channels) == sorted(channel_kinds())
+    assert not [key for key in settings if "RECORDER" in key or "CHANNEL" in key]
+    recorder = recorders(config)()
+    assert isinstance(recorder, Recorder) and isinstance(recorder, ChangeRecorder)
+    assert recorder.corpus.folder == config.path(config.storage.corpus_dir)

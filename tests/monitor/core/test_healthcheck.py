@@ -16,7 +16,7 @@ from monitor.core.endpoints import daemon_app
 from monitor.core.healthcheck import HealthFacts, HealthLimits, gather, judge
 from monitor.core.metrics import Metrics
 from storage.engine import transaction
-from storage.models import AlertOutbox, CrawlRun, Source, utcnow
+from storage.models import AlertEvent, AlertOutbox, CrawlRun, Source, utcnow
 from tests.monitor.web.server import fetch, in_thread
 
 LIMITS = HealthLimits(failing_after=3, backlog_seconds=90.0, crawl_overdue_seconds=3600.0)
@@ -91,3 +91,15 @@ def test_the_endpoint_answers_each_level() -> None:
     assert [(status, json.loads(body)["status"]) for status, _headers, body in seen] == [
         (200, "ok"), (200, "degraded"), (503, "unhealthy")]
     assert json.loads(seen[1][2])["reasons"] == ["2 dead letters in the alert outbox"]
+
+
+def test_an_event_no_delivery_pass_routed_is_backlog(sessions: sessionmaker[Session]) -> None:
+    now = utcnow()
+    with transaction(sessions) as session:
+        session.add_all([AlertEvent(event_id="r1", event_kind="article.new", payload={},
+                                    created_at=now - timedelta(seconds=900), routed_at=now),
+                         AlertEvent(event_id="u1", event_kind="article.new", payload={},
+                                    created_at=now - timedelta(seconds=500))])
+    with sessions() as session:
+        facts = gather(session, now, LIMITS, True, started=now - timedelta(minutes=5))
+    assert facts.backlog_seconds is not None and 499 <= facts.backlog_seconds <= 560

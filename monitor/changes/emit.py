@@ -1,0 +1,25 @@
+"""Events written where they are raised: one ``alert_events`` row each, in the caller's transaction.
+
+The transaction that records a version, change, anomaly or removal writes its event with it, so a crash
+between detecting and delivering loses nothing, and the unique event id means a re-run never writes a
+second row. Nothing here knows the alert channels: their rules are applied at delivery
+(``monitor.alerts.outbox`` routes each event to the channels that accept it).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from monitor.changes.events import Event
+from storage.models import AlertEvent
+from storage.repository import insert_ignore
+
+
+def record_event(session: Session, event: Event, now: datetime | None = None) -> AlertEvent:
+    """The event's row (written now, or the one a run before wrote); ``now``: when it was raised."""
+    return insert_ignore(session, AlertEvent, {
+        "event_id": event.id, "event_kind": event.type, "payload": event.payload(),
+        "created_at": now or datetime.now(UTC), "routed_at": None,
+    }, ["event_id"])
