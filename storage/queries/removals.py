@@ -1,0 +1,48 @@
+"""Queries on ``removals`` (articles taken down), with their article and the last version held."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Article, Removal, Version
+
+
+@dataclass(frozen=True)
+class NumberedRemoval:
+    """A removal, its article's URL and title, the version held, and its ordinal among the article's removals."""
+
+    removal: Removal
+    url: str
+    title: str | None
+    version: int | None
+    ordinal: int
+
+
+def _numbered(session: Session, where: list[ColumnElement[bool]], offset: int | None,
+              limit: int | None) -> list[NumberedRemoval]:
+    ordinal = func.row_number().over(partition_by=Removal.article_id, order_by=Removal.id).label("ordinal")
+    numbered = select(Removal.id, ordinal).subquery()
+    query = (select(Removal, Article.canonical_url, Article.title, Version.number, numbered.c.ordinal)
+             .join(Article, Article.id == Removal.article_id)
+             .join(numbered, numbered.c.id == Removal.id)
+             .outerjoin(Version, Version.id == Removal.version_id)
+             .where(*where).order_by(Removal.detected_at.desc(), Removal.id.desc()))
+    if offset is not None and limit is not None:
+        query = query.offset(offset).limit(limit)
+    return [NumberedRemoval(r, url, title, number, n) for r, url, title, number, n in session.execute(query)]
+
+
+def recent_removals(session: Session, still_removed: bool, offset: int,
+                    limit: int) -> tuple[list[NumberedRemoval], int]:
+    """Removals newest first (``still_removed``: only those not restored): one page, and the total."""
+    where: list[ColumnElement[bool]] = [Removal.restored_at.is_(None)] if still_removed else []
+    total = int(session.execute(select(func.count()).select_from(Removal).where(*where)).scalar_one())
+    return _numbered(session, where, offset, limit), total
+
+
+def removals_of(session: Session, article_id: int) -> list[NumberedRemoval]:
+    """An article's removals, newest first."""
+    return _numbered(session, [Removal.article_id == article_id], None, None)
