@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,3 +35,42 @@ def articles_with_versions(session: Session, source: str | None, offset: int,
     rows = session.execute(query.order_by(Article.first_seen_at.desc(), Article.id.desc())
                            .offset(offset).limit(limit)).all()
     return [(article, int(n)) for article, n in rows], int(total)
+
+
+@dataclass(frozen=True, slots=True)
+class RecheckCandidate:
+    """What a re-check of a stored article needs: its dates, and its latest version's validators."""
+
+    url: str
+    discovered_from: str | None
+    first_seen_at: datetime
+    last_checked_at: datetime | None
+    next_check_at: datetime | None
+    removed_at: datetime | None
+    etag: str | None
+    last_modified: str | None
+    meta: dict[str, Any] | None
+
+
+def known_urls(session: Session, batch: int) -> frozenset[str]:
+    """Every stored canonical URL, read ``batch`` rows at a time (one column, no ORM objects)."""
+    query = select(Article.canonical_url).execution_options(yield_per=batch)
+    return frozenset(session.execute(query).scalars())
+
+
+def recheck_candidates(session: Session, batch: int) -> Iterator[RecheckCandidate]:
+    """Every active or removed article with its latest version's validators, by id: one query, streamed
+    ``batch`` rows at a time, reading only these columns (no version bodies or stored pages)."""
+    latest = (select(Version.article_id, func.max(Version.number).label("number"))
+              .group_by(Version.article_id).subquery())
+    query = (
+        select(Article.canonical_url, Article.discovered_from, Article.first_seen_at, Article.last_checked_at,
+               Article.next_check_at, Article.removed_at, Version.etag, Version.last_modified, Version.meta)
+        .where(Article.status.in_(("active", "removed")))
+        .outerjoin(latest, latest.c.article_id == Article.id)
+        .outerjoin(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
+        .order_by(Article.id)
+        .execution_options(yield_per=batch)
+    )
+    for row in session.execute(query):
+        yield RecheckCandidate(*row)
