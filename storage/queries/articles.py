@@ -74,3 +74,19 @@ def recheck_candidates(session: Session, batch: int) -> Iterator[RecheckCandidat
     )
     for row in session.execute(query):
         yield RecheckCandidate(*row)
+
+
+def article_by_url(session: Session, canonical_url: str) -> Article | None:
+    """The article at this canonical URL."""
+    return session.execute(select(Article).where(Article.canonical_url == canonical_url)).scalars().first()
+
+
+def all_articles(session: Session) -> list[Article]:
+    """Every article, oldest first."""
+    return list(session.execute(select(Article).order_by(Article.id)).scalars())
+
+
+def corpus_articles(session: Session) -> list[Article]:
+    """The articles in the corpus (with a corpus file), oldest first."""
+    query = select(Article).where(Article.corpus_file.is_not(None)).order_by(Article.id)
+    return list(session.execute(query).scalars())

@@ -103,3 +103,9 @@ def changes_by_target(session: Session, article_id: int) -> dict[int, Change]:
     """An article's changes, by the id of the version each made."""
     rows = session.execute(select(Change).where(Change.article_id == article_id)).scalars()
     return {change.to_version_id: change for change in rows}
+
+
+def changes_of(session: Session, article_id: int) -> list[Change]:
+    """An article's changes, oldest first."""
+    return list(session.execute(select(Change).where(Change.article_id == article_id).order_by(Change.id))
+                .scalars())

@@ -48,3 +48,11 @@ def oldest_due(session: Session, now: datetime) -> datetime | None:
     """The earliest next attempt of a pending row due by ``now``."""
     return session.scalar(select(func.min(AlertOutbox.next_attempt_at))
                           .where(AlertOutbox.state == "pending", AlertOutbox.next_attempt_at <= now))
+
+
+def newest_rows(session: Session, state: str | None, limit: int) -> list[AlertOutbox]:
+    """The newest rows (in one state if given), at most ``limit``."""
+    query = select(AlertOutbox).order_by(AlertOutbox.id.desc()).limit(limit)
+    if state:
+        query = query.where(AlertOutbox.state == state)
+    return list(session.execute(query).scalars())

@@ -46,3 +46,9 @@ def recent_removals(session: Session, still_removed: bool, offset: int,
 def removals_of(session: Session, article_id: int) -> list[NumberedRemoval]:
     """An article's removals, newest first."""
     return _numbered(session, [Removal.article_id == article_id], None, None)
+
+
+def removal_rows(session: Session, article_id: int) -> list[Removal]:
+    """An article's removal rows, oldest first."""
+    return list(session.execute(select(Removal).where(Removal.article_id == article_id).order_by(Removal.id))
+                .scalars())

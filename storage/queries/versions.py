@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Anomaly, Version
+from storage.models import Anomaly, Article, Version
 
 
 def count_versions(session: Session, article_id: int) -> int:
@@ -30,3 +33,39 @@ def anomalies_of(session: Session, article_id: int) -> list[Anomaly]:
     """An article's anomalies, oldest first."""
     return list(session.execute(select(Anomaly).where(Anomaly.article_id == article_id).order_by(Anomaly.id))
                 .scalars())
+
+
+def version_numbers(session: Session, article_id: int) -> list[int]:
+    """An article's version numbers, in order."""
+    query = select(Version.number).where(Version.article_id == article_id).order_by(Version.number)
+    return list(session.execute(query).scalars())
+
+
+def version_of(session: Session, article_id: int, number: int) -> Version | None:
+    """Version ``number`` of an article."""
+    query = select(Version).where(Version.article_id == article_id, Version.number == number)
+    return session.execute(query).scalars().first()
+
+
+def latest_version(session: Session, article_id: int) -> Version | None:
+    """An article's newest version."""
+    query = select(Version).where(Version.article_id == article_id).order_by(Version.number.desc()).limit(1)
+    return session.execute(query).scalars().first()
+
+
+def latest_extractions(session: Session) -> list[tuple[int, str, dict[str, Any] | None, str, str]]:
+    """Per article with a version: its id and URL, and its latest version's meta, extractor and revision."""
+    latest = (select(Version.article_id, func.max(Version.number).label("number"))
+              .group_by(Version.article_id).subquery())
+    rows = session.execute(
+        select(Article.id, Article.canonical_url, Version.meta, Version.extractor, Version.extractor_version)
+        .join(latest, latest.c.article_id == Article.id)
+        .join(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
+    ).all()
+    return [(article_id, url, meta, extractor, revision) for article_id, url, meta, extractor, revision in rows]
+
+
+def anomaly_reasons(session: Session, article_id: int) -> list[tuple[datetime, str]]:
+    """When and why each of an article's anomalies, oldest first."""
+    query = select(Anomaly.detected_at, Anomaly.reason).where(Anomaly.article_id == article_id).order_by(Anomaly.id)
+    return [(detected, reason) for detected, reason in session.execute(query)]
