@@ -52,3 +52,22 @@ def removal_rows(session: Session, article_id: int) -> list[Removal]:
     """An article's removal rows, oldest first."""
     return list(session.execute(select(Removal).where(Removal.article_id == article_id).order_by(Removal.id))
                 .scalars())
+
+
+def latest_removal(session: Session, article_id: int) -> Removal | None:
+    """An article's newest removal."""
+    query = select(Removal).where(Removal.article_id == article_id).order_by(Removal.id.desc()).limit(1)
+    return session.execute(query).scalars().first()
+
+
+def count_removals(session: Session, article_id: int) -> int:
+    """How many times an article was removed."""
+    query = select(func.count()).select_from(Removal).where(Removal.article_id == article_id)
+    return int(session.execute(query).scalar_one())
+
+
+def removal_ordinal(session: Session, removal: Removal) -> int:
+    """1 for the first removal of this version of the article, 2 for the second..."""
+    query = select(func.count()).select_from(Removal).where(
+        Removal.article_id == removal.article_id, Removal.version_id == removal.version_id, Removal.id <= removal.id)
+    return int(session.execute(query).scalar_one())

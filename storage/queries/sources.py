@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, false, func, or_, select
@@ -58,3 +59,9 @@ def failing_source_names(session: Session, failing_after: int, limit: int = 20) 
     query = (select(Source.name).where(Source.enabled.is_(True), Source.consecutive_failures >= failing_after)
              .order_by(Source.name).limit(limit))
     return tuple(session.scalars(query).all())
+
+
+def newest_under(session: Session, prefixes: Iterable[str]) -> datetime | None:
+    """When the newest article starting with one of ``prefixes`` was first seen."""
+    condition = or_(*(Article.canonical_url.startswith(p) for p in prefixes))
+    return session.execute(select(func.max(Article.first_seen_at)).where(condition)).scalar_one_or_none()

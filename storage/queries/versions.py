@@ -69,3 +69,9 @@ def anomaly_reasons(session: Session, article_id: int) -> list[tuple[datetime, s
     """When and why each of an article's anomalies, oldest first."""
     query = select(Anomaly.detected_at, Anomaly.reason).where(Anomaly.article_id == article_id).order_by(Anomaly.id)
     return [(detected, reason) for detected, reason in session.execute(query)]
+
+
+def seed_version(session: Session, article_id: int) -> Version | None:
+    """An article's version 0 (imported from a seed file)."""
+    query = select(Version).where(Version.article_id == article_id, Version.number == 0)
+    return session.execute(query).scalars().first()
