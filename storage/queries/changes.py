@@ -109,3 +109,10 @@ def changes_of(session: Session, article_id: int) -> list[Change]:
     """An article's changes, oldest first."""
     return list(session.execute(select(Change).where(Change.article_id == article_id).order_by(Change.id))
                 .scalars())
+
+
+def changes_after(session: Session, mark: int) -> list[tuple[Change, Article]]:
+    """The changes with an id above ``mark``, with their article, by id."""
+    query = (select(Change, Article).join(Article, Change.article_id == Article.id)
+             .where(Change.id > mark).order_by(Change.id))
+    return [(change, article) for change, article in session.execute(query).all()]

@@ -56,3 +56,8 @@ def newest_rows(session: Session, state: str | None, limit: int) -> list[AlertOu
     if state:
         query = query.where(AlertOutbox.state == state)
     return list(session.execute(query).scalars())
+
+
+def rows_after(session: Session, mark: int) -> list[AlertOutbox]:
+    """The rows with an id above ``mark``, by id."""
+    return list(session.execute(select(AlertOutbox).where(AlertOutbox.id > mark).order_by(AlertOutbox.id)).scalars())

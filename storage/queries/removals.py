@@ -71,3 +71,10 @@ def removal_ordinal(session: Session, removal: Removal) -> int:
     query = select(func.count()).select_from(Removal).where(
         Removal.article_id == removal.article_id, Removal.version_id == removal.version_id, Removal.id <= removal.id)
     return int(session.execute(query).scalar_one())
+
+
+def removals_after(session: Session, mark: int) -> list[tuple[Removal, Article, Version | None]]:
+    """The removals with an id above ``mark``, with their article and the version held, by id."""
+    query = (select(Removal, Article, Version).join(Article, Removal.article_id == Article.id)
+             .outerjoin(Version, Version.id == Removal.version_id).where(Removal.id > mark).order_by(Removal.id))
+    return [(removal, article, version) for removal, article, version in session.execute(query).all()]

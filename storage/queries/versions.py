@@ -75,3 +75,28 @@ def seed_version(session: Session, article_id: int) -> Version | None:
     """An article's version 0 (imported from a seed file)."""
     query = select(Version).where(Version.article_id == article_id, Version.number == 0)
     return session.execute(query).scalars().first()
+
+
+def versions_after(session: Session, mark: int, except_extractor: str) -> list[tuple[Version, Article]]:
+    """The versions with an id above ``mark`` (not by ``except_extractor``), with their article, by id."""
+    query = (select(Version, Article).join(Article, Version.article_id == Article.id)
+             .where(Version.id > mark, Version.extractor != except_extractor).order_by(Version.id))
+    return [(version, article) for version, article in session.execute(query).all()]
+
+
+def earlier_extractors(session: Session, article_id: int, number: int) -> list[str]:
+    """The extractors of an article's versions before version ``number``."""
+    query = select(Version.extractor).where(Version.article_id == article_id, Version.number < number)
+    return list(session.execute(query).scalars().all())
+
+
+def version_by_id(session: Session, version_id: int) -> Version | None:
+    """The version with this id."""
+    return session.get(Version, version_id)
+
+
+def anomalies_after(session: Session, mark: int) -> list[tuple[Anomaly, Article]]:
+    """The anomalies with an id above ``mark``, with their article, by id."""
+    query = (select(Anomaly, Article).join(Article, Anomaly.article_id == Article.id)
+             .where(Anomaly.id > mark).order_by(Anomaly.id))
+    return [(anomaly, article) for anomaly, article in session.execute(query).all()]
