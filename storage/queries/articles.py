@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, Version
@@ -90,3 +90,15 @@ def corpus_articles(session: Session) -> list[Article]:
     """The articles in the corpus (with a corpus file), oldest first."""
     query = select(Article).where(Article.corpus_file.is_not(None)).order_by(Article.id)
     return list(session.execute(query).scalars())
+
+
+def mark_checked(session: Session, checks: Sequence[tuple[str, datetime]]) -> None:
+    """One statement for the check times of the articles at these URLs (``(url, at)``): not due again until
+    the schedule says so, any anomaly flag and unconfirmed first 404 cleared."""
+    table = Article.__table__
+    assert isinstance(table, Table)
+    rows: list[dict[str, Any]] = [{"url": url, "at": at} for url, at in checks]
+    statement = (update(table).where(table.c.canonical_url == bindparam("url"))
+                 .values(last_checked_at=bindparam("at", type_=table.c.last_checked_at.type), next_check_at=None,
+                         missing_since=None))
+    session.connection().execute(statement, rows)

@@ -100,3 +100,18 @@ def anomalies_after(session: Session, mark: int) -> list[tuple[Anomaly, Article]
     query = (select(Anomaly, Article).join(Article, Anomaly.article_id == Article.id)
              .where(Anomaly.id > mark).order_by(Anomaly.id))
     return [(anomaly, article) for anomaly, article in session.execute(query).all()]
+
+
+def latest_at(session: Session, canonical_url: str) -> Version | None:
+    """The newest version of the article at ``canonical_url``."""
+    query = (select(Version).join(Article, Article.id == Version.article_id)
+             .where(Article.canonical_url == canonical_url).order_by(Version.number.desc()).limit(1))
+    return session.execute(query).scalars().first()
+
+
+def latest_text_at(session: Session, canonical_url: str) -> tuple[str | None, str, dict[str, Any] | None] | None:
+    """The title, body and meta of the newest version of the article at ``canonical_url``."""
+    query = (select(Version.title, Version.body, Version.meta).join(Article, Article.id == Version.article_id)
+             .where(Article.canonical_url == canonical_url).order_by(Version.number.desc()).limit(1))
+    row = session.execute(query).first()
+    return (row.title, row.body, row.meta) if row is not None else None
