@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.orm import Session, defer
 
 from storage.models import Article, Version
 from storage.queries.sources import in_source
@@ -102,3 +103,36 @@ def mark_checked(session: Session, checks: Sequence[tuple[str, datetime]]) -> No
                  .values(last_checked_at=bindparam("at", type_=table.c.last_checked_at.type), next_check_at=None,
                          missing_since=None))
     session.connection().execute(statement, rows)
+
+
+def article_history(session: Session, canonical_url: str) -> tuple[Article, list[Version]] | None:
+    """The article at ``canonical_url`` with its versions in order, without their stored pages: one statement."""
+    query = (select(Article, Version).outerjoin(Version, Version.article_id == Article.id)
+             .where(Article.canonical_url == canonical_url).order_by(Version.number)
+             .options(defer(Version.raw_html)))
+    rows = session.execute(query).all()
+    if not rows:
+        return None
+    return rows[0][0], [version for _article, version in rows if version is not None]
+
+
+def insert_article(session: Session, values: Mapping[str, Any]) -> Article | None:
+    """``INSERT ... ON CONFLICT DO NOTHING RETURNING`` of an article (``values`` hold its canonical URL): the
+    row created; None when another writer holds the URL, or on a backend without that statement."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return None
+    insert: Any = sqlite.insert
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # imported on PostgreSQL only (start-up time)
+
+        insert = postgresql.insert
+    statement = insert(Article).values(**values).on_conflict_do_nothing(index_elements=["canonical_url"])
+    created: Article | None = session.execute(statement.returning(Article)).scalars().first()
+    return created
+
+
+def articles_with_files(session: Session, names: Iterable[str]) -> list[Article]:
+    """The articles whose corpus file is one of ``names``, oldest first."""
+    query = select(Article).where(Article.corpus_file.in_(sorted(names))).order_by(Article.id)
+    return list(session.execute(query).scalars())

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage.models import Anomaly, Article, Version
 
@@ -115,3 +115,9 @@ def latest_text_at(session: Session, canonical_url: str) -> tuple[str | None, st
              .where(Article.canonical_url == canonical_url).order_by(Version.number.desc()).limit(1))
     row = session.execute(query).first()
     return (row.title, row.body, row.meta) if row is not None else None
+
+
+def versions_without_pages(session: Session, article_id: int) -> list[Version]:
+    """An article's versions in order, without their stored pages."""
+    query = select(Version).where(Version.article_id == article_id).order_by(Version.number)
+    return list(session.execute(query.options(defer(Version.raw_html))).scalars())
