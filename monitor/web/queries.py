@@ -164,8 +164,8 @@ def _change_row(found: JoinedChange, source: str | None) -> ChangeRow:
 
 def change_of(session: Session, article_id: int, to_version: int) -> ChangeRow | None:
     """The change that made version ``to_version`` of an article."""
-    ids = change_queries.first_change_id(session, ChangeFilter(article_id=article_id, to_version=to_version))
-    rows = _rows(session, ids)
+    found = change_queries.one_change_id(session, ChangeFilter(article_id=article_id, to_version=to_version))
+    rows = _rows(session, [found] if found is not None else [])
     return rows[0] if rows else None
 
 

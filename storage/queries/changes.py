@@ -69,9 +69,9 @@ def change_ids(session: Session, where: ChangeFilter, offset: int, limit: int) -
     return list(session.execute(query.offset(offset).limit(limit)).scalars())
 
 
-def first_change_id(session: Session, where: ChangeFilter) -> list[int]:
-    """The id of one matching change (none: empty)."""
-    return list(session.execute(_matching(session, where).limit(1)).scalars())
+def one_change_id(session: Session, where: ChangeFilter) -> int | None:
+    """The id of one matching change."""
+    return session.execute(_matching(session, where).limit(1)).scalars().first()
 
 
 def joined_changes(session: Session, ids: list[int]) -> list[JoinedChange]:
