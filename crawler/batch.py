@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,6 +36,7 @@ from crawler.items import FetchedArticle, Missing, RejectedPage
 from crawler.recorder import Recorder
 from crawler.store import Recorded
 from storage.corpus import Corpus, Staging
+from storage.engine import ping
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def _one(session: Session, recorder: Recorder, staging: Staging, item: Any, now:
 def _usable(session: Session) -> bool:
     """Whether the transaction survived an item's failure (a dropped connection does not)."""
     try:
-        session.execute(text("SELECT 1"))
+        ping(session)
     except SQLAlchemyError:
         return False
     return True

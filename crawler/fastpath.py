@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from crawler.items import NotModified
 from crawler.revision import REVISION
 from crawler.urls import for_site
-from storage.models import Article, Version
+from storage.models import Version
+from storage.queries.articles import mark_checked as mark_articles_checked
+from storage.queries.versions import latest_at
 
 if TYPE_CHECKING:  # the plan reads page keys without loading Scrapy (a run with nothing to crawl)
     from scrapy.http import Response
@@ -144,22 +145,14 @@ def mark_checked(session: Session, checks: Sequence[Check]) -> None:
     version."""
     if not checks:
         return
-    table = Article.__table__
-    assert isinstance(table, Table)
-    rows: list[dict[str, Any]] = [{"url": c.url, "at": c.at} for c in checks]
-    statement = (update(table).where(table.c.canonical_url == bindparam("url"))
-                 .values(last_checked_at=bindparam("at", type_=table.c.last_checked_at.type), next_check_at=None,
-                         missing_since=None))  # an answer: a first 404 is not confirmed
-    session.connection().execute(statement, rows)
+    mark_articles_checked(session, [(c.url, c.at) for c in checks])  # an answer: a first 404 is not confirmed
     for check in checks:
         if check.etag or check.last_modified:
             _revalidate(session, check)
 
 
 def _revalidate(session: Session, check: Check) -> None:
-    query = (select(Version).join(Article, Article.id == Version.article_id)
-             .where(Article.canonical_url == check.url).order_by(Version.number.desc()).limit(1))
-    latest = session.execute(query).scalars().first()
+    latest = latest_at(session, check.url)
     if latest is not None:
         latest.etag = check.etag or latest.etag
         latest.last_modified = check.last_modified or latest.last_modified

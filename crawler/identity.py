@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.items import FetchedArticle
 from crawler.urls import try_canonical_url
-from storage.models import Article, Version
+from storage.queries.versions import latest_text_at
 
 __all__ = ["LANDED_KEY", "SAME_STORY_LINES", "SAME_TITLE_LINES", "claimed_identity", "same_story"]
 
@@ -43,13 +42,12 @@ def claimed_identity(session: Session, item: FetchedArticle) -> FetchedArticle:
     if landed is None or landed == item.url:
         return item
     claimed = replace(item, meta={**item.meta, LANDED_KEY: landed})
-    query = (select(Version.title, Version.body, Version.meta).join(Article, Article.id == Version.article_id)
-             .where(Article.canonical_url == item.url).order_by(Version.number.desc()).limit(1))
-    held = session.execute(query).first()
+    held = latest_text_at(session, item.url)
     if held is None:
         return claimed
-    held_landed = (held.meta or {}).get(LANDED_KEY) or item.url
-    if held_landed == landed or same_story((held.title, held.body), (item.title, item.body)):
+    title, body, meta = held
+    held_landed = (meta or {}).get(LANDED_KEY) or item.url
+    if held_landed == landed or same_story((title, body), (item.title, item.body)):
         return claimed
     return replace(item, url=landed)
 

@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.settings import BaseSettings
-from sqlalchemy import select
-from sqlalchemy.dialects import sqlite
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from crawler.fastpath import META_KEY
 from crawler.items import FetchedArticle, Missing, RejectedPage
@@ -32,6 +30,9 @@ from crawler.urls import site_of, url_hash
 from storage.corpus import Corpus, leftovers
 from storage.document import Document
 from storage.models import Article, Version
+from storage.queries import articles as article_queries
+from storage.queries.versions import latest_version as latest_version  # the monitor's recorders read it here
+from storage.queries.versions import versions_without_pages
 from storage.repository import ensure_article
 
 MAX_RAW_BYTES = 8 * 1024 * 1024
@@ -52,25 +53,18 @@ def content_hash(title: str | None, body: str) -> str:
     return hashlib.sha256(f"{title or ''}\n\n{normalized}".encode()).hexdigest()
 
 
-def latest_version(session: Session, article_id: int) -> Version | None:
-    query = select(Version).where(Version.article_id == article_id).order_by(Version.number.desc())
-    return session.execute(query.limit(1)).scalars().first()
-
-
 def fetched_history(session: Session, item: FetchedArticle, relevant: bool, now: datetime
                     ) -> tuple[Article, list[Version] | None]:
     """The article row for a fetch, with its check time and relevance updated, and its versions in order
     (without their stored pages); None when this fetch created it. One statement for a known article
     (the article and its versions together), two for a new one (that lookup, and an ``INSERT ... ON
     CONFLICT DO NOTHING RETURNING`` that a concurrent insert of the same URL turns into a second lookup)."""
-    query = (select(Article, Version).outerjoin(Version, Version.article_id == Article.id)
-             .where(Article.canonical_url == item.url).order_by(Version.number).options(defer(Version.raw_html)))
-    rows = session.execute(query).all()
-    if rows:
-        article = rows[0][0]
+    found = article_queries.article_history(session, item.url)
+    if found is not None:
+        article, versions = found
         article.last_checked_at = now
         article.relevant = relevant
-        return article, [version for _article, version in rows if version is not None]
+        return article, versions
     return _new_article(session, item, relevant, now)
 
 
@@ -78,22 +72,13 @@ def _new_article(session: Session, item: FetchedArticle, relevant: bool, now: da
                  ) -> tuple[Article, list[Version] | None]:
     values = {"canonical_url": item.url, "title": item.title, "relevant": relevant,
               "discovered_from": item.discovered_from, "first_seen_at": now, "last_checked_at": now}
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert: Any = sqlite.insert
-        if dialect == "postgresql":
-            from sqlalchemy.dialects import postgresql  # imported on PostgreSQL only (start-up time)
-
-            insert = postgresql.insert
-        statement = insert(Article).values(**values).on_conflict_do_nothing(index_elements=["canonical_url"])
-        created = session.execute(statement.returning(Article)).scalars().first()
-        if created is not None:
-            return created, None
+    created = article_queries.insert_article(session, values)
+    if created is not None:
+        return created, None
     article = ensure_article(session, item.url, **values)  # another writer created it meanwhile
     article.last_checked_at = now
     article.relevant = relevant
-    query = select(Version).where(Version.article_id == article.id).order_by(Version.number)
-    return article, list(session.execute(query.options(defer(Version.raw_html))).scalars())
+    return article, versions_without_pages(session, article.id)
 
 
 def new_version(article: Article, number: int, item: FetchedArticle, digest: str, now: datetime,
@@ -165,8 +150,7 @@ def recover_corpus(session: Session, corpus: Corpus, rewrite: Callable[[Session,
     if not found:
         return 0
     names = {_article_file(name) for _tmp, name in found}
-    query = select(Article).where(Article.corpus_file.in_(sorted(names))).order_by(Article.id)
-    written = sum(rewrite(session, article) for article in session.execute(query).scalars())
+    written = sum(rewrite(session, article) for article in article_queries.articles_with_files(session, names))
     for tmp, _name in found:
         tmp.unlink(missing_ok=True)
     return written
@@ -208,7 +192,7 @@ class Recorder:
         return Recorded("new" if latest is None else "changed", article.id, number, relevant, written)
 
     def not_modified(self, session: Session, url: str, now: datetime) -> Recorded:
-        article = session.execute(select(Article).where(Article.canonical_url == url)).scalars().first()
+        article = article_queries.article_by_url(session, url)
         if article is None:
             return Recorded("unknown")
         article.last_checked_at = now

@@ -133,3 +133,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def ping(session: Session) -> None:
+    """Run ``SELECT 1`` in the session's transaction (raises ``SQLAlchemyError`` when it is unusable)."""
+    session.execute(text("SELECT 1"))

@@ -59,6 +59,12 @@ def count_rows(session: Session, model: type[Base]) -> int:
     return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
+def highest_id(session: Session, model: type[Base]) -> int:
+    """The highest ``id`` of a table with an integer key (0 when empty)."""
+    column = inspect(model).columns["id"]
+    return int(session.execute(select(func.max(column))).scalar() or 0)
+
+
 def ensure_source(session: Session, name: str, kind: str, url: str | None, site: str | None) -> Source:
     """The source called ``name``; created if new, its missing URL/site filled in if now known."""
     source = insert_ignore(session, Source, {"name": name, "kind": kind, "url": url, "site": site}, ["name"])

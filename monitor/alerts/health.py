@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from crawler.items import CrawlPlan, FetchError, SiteTarget
@@ -19,7 +18,8 @@ from crawler.urls import site_of
 from monitor.alerts.events import Event, event_id
 from monitor.alerts.settings import AlertsConfig
 from monitor.changes.emit import record_event
-from storage.models import Article, Source
+from storage.models import Source
+from storage.queries.sources import newest_under
 from storage.repository import ensure_source
 
 
@@ -73,9 +73,7 @@ def _failing(source: Source, now: datetime) -> Event:
 
 def _quiet(session: Session, source: Source, urls: Sequence[str], config: AlertsConfig, now: datetime) -> Event | None:
     prefixes = {"/".join(u.split("/", 3)[:3]) + "/" for u in urls}
-    last_new = session.execute(
-        select(func.max(Article.first_seen_at)).where(or_(*(Article.canonical_url.startswith(p) for p in prefixes)))
-    ).scalar_one_or_none()
+    last_new = newest_under(session, prefixes)
     reference = last_new or source.created_at
     if reference.tzinfo is None:
         reference = reference.replace(tzinfo=now.tzinfo)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.urls import site_of, try_canonical_url
@@ -14,7 +13,11 @@ from monitor.changes.ignore import IgnoreRules
 from monitor.changes.template import Template, strip
 from monitor.changes.template_store import known_template
 from storage.errors import NewswatchError
-from storage.models import Anomaly, Article, Change, Removal, Version
+from storage.models import Article, Removal
+from storage.queries import articles as article_queries
+from storage.queries import changes as change_queries
+from storage.queries import removals as removal_queries
+from storage.queries import versions as version_queries
 
 
 class NotFound(NewswatchError):
@@ -43,7 +46,7 @@ class History:
 
 def find_article(session: Session, url: str) -> Article:
     canonical = try_canonical_url(url) or url
-    article = session.execute(select(Article).where(Article.canonical_url == canonical)).scalars().first()
+    article = article_queries.article_by_url(session, canonical)
     if article is None:
         raise NotFound(f"no stored article at {canonical}")
     return article
@@ -51,9 +54,8 @@ def find_article(session: Session, url: str) -> Article:
 
 def history(session: Session, url: str) -> History:
     article = find_article(session, url)
-    query = select(Change).where(Change.article_id == article.id)
-    changes = {c.to_version_id: c for c in session.execute(query).scalars()}
-    rows = session.execute(select(Version).where(Version.article_id == article.id).order_by(Version.number)).scalars()
+    changes = change_queries.changes_by_target(session, article.id)
+    rows = version_queries.versions_of(session, article.id)
     versions = []
     for v in rows:
         change = changes.get(v.id)
@@ -61,10 +63,8 @@ def history(session: Session, url: str) -> History:
             v.number, v.fetched_at, v.title, v.extractor, len(v.body), change.change_class if change else None,
             tuple(change.changed_fields) if change else (), change.reverted_to if change else None,
         ))
-    anomalies = session.execute(
-        select(Anomaly.detected_at, Anomaly.reason).where(Anomaly.article_id == article.id).order_by(Anomaly.id)
-    ).all()
-    removals = session.execute(select(Removal).where(Removal.article_id == article.id).order_by(Removal.id)).scalars()
+    anomalies = version_queries.anomaly_reasons(session, article.id)
+    removals = removal_queries.removal_rows(session, article.id)
     return History(article.canonical_url, tuple(versions), tuple((a, r) for a, r in anomalies), tuple(removals))
 
 
@@ -74,9 +74,7 @@ def version_diff(session: Session, url: str, old: int | None = None, new: int | 
     compares them: without the site template's lines and without the source's ``ignore`` matches, so it
     says what the change document and the alert said."""
     article = find_article(session, url)
-    numbers = list(session.execute(
-        select(Version.number).where(Version.article_id == article.id).order_by(Version.number)
-    ).scalars())
+    numbers = version_queries.version_numbers(session, article.id)
     if len(numbers) < 2 and (old is None or new is None):
         raise NotFound(f"{article.canonical_url} has {len(numbers)} version(s): nothing to compare")
     new = numbers[-1] if new is None else new
@@ -84,9 +82,7 @@ def version_diff(session: Session, url: str, old: int | None = None, new: int | 
     texts = {}
     template = Template()  # the site-template lines either version was compared under stay out of the diff
     for number in (old, new):
-        version = session.execute(
-            select(Version).where(Version.article_id == article.id, Version.number == number)
-        ).scalars().first()
+        version = version_queries.version_of(session, article.id, number) if number is not None else None
         if version is None:
             raise NotFound(f"{article.canonical_url} has no version {number}")
         texts[number] = ignore.strip(version.body).text if ignore is not None else version.body

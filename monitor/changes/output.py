@@ -14,7 +14,6 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.store import article_document, save_to_corpus
@@ -22,6 +21,9 @@ from monitor.changes.removal_doc import removals_of, write_removal
 from storage.corpus import Corpus, write_document
 from storage.document import Document
 from storage.models import Article, Change, Version
+from storage.queries import articles as article_queries
+from storage.queries import changes as change_queries
+from storage.queries import versions as version_queries
 
 CHANGES = "changes"
 
@@ -66,8 +68,7 @@ def write_change(session: Session, corpus: Corpus, article: Article, change: Cha
 
 
 def changes_of(session: Session, article: Article) -> list[Change]:
-    query = select(Change).where(Change.article_id == article.id).order_by(Change.id)
-    return list(session.execute(query).scalars())
+    return change_queries.changes_of(session, article.id)
 
 
 def join_corpus(session: Session, corpus: Corpus, article: Article, latest: Version | None = None,
@@ -86,11 +87,8 @@ def export(session: Session, folder: Path) -> Written:
     """Rewrite every corpus document from storage into ``folder`` (same names as the runs used)."""
     corpus = Corpus(folder)
     articles = changes = 0
-    query = select(Article).where(Article.corpus_file.is_not(None)).order_by(Article.id)
-    for article in session.execute(query).scalars():
-        version = session.execute(
-            select(Version).where(Version.article_id == article.id).order_by(Version.number.desc()).limit(1)
-        ).scalars().first()
+    for article in article_queries.corpus_articles(session):
+        version = version_queries.latest_version(session, article.id)
         if version is None or article.corpus_file is None:
             continue
         write_document(folder / article.corpus_file, article_document(article, version))

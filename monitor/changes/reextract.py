@@ -16,7 +16,6 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.encoding import decode_body
@@ -34,6 +33,7 @@ from monitor.changes.template_store import load_template
 from storage.corpus import Corpus
 from storage.engine import transaction
 from storage.models import Article, Version
+from storage.queries.articles import all_articles
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def reextract_all(sessions: sessionmaker[Session], corpus: Corpus,
                   rules: SourceRules = SourceRules()) -> ReextractReport:
     counts = {"checked": 0, "rebaselined": 0, "same": 0, "rejected": 0, "no_raw": 0}
     with transaction(sessions) as session:
-        for article in session.execute(select(Article).order_by(Article.id)).scalars():
+        for article in all_articles(session):
             latest = latest_version(session, article.id)
             if latest is None or latest.extractor == SEED_EXTRACTOR:
                 continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.store import latest_version
@@ -17,7 +16,7 @@ from crawler.topic import Topic
 from monitor.changes.output import join_corpus
 from storage.corpus import Corpus
 from storage.engine import transaction
-from storage.models import Article
+from storage.queries.articles import all_articles
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class RelevanceReport:
 def reapply_topic(sessions: sessionmaker[Session], topic: Topic, corpus: Corpus) -> RelevanceReport:
     checked = relevant = changed = written = 0
     with transaction(sessions) as session:
-        for article in session.execute(select(Article).order_by(Article.id)).scalars():
+        for article in all_articles(session):
             version = latest_version(session, article.id)
             if version is None:
                 continue

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.items import Missing
@@ -28,6 +27,7 @@ from monitor.changes.events import ArticleInfo, Event, RemovalInfo, event_id
 from monitor.changes.removal_doc import how, stamp, write_removal
 from storage.corpus import Corpus
 from storage.models import Article, Removal, Version
+from storage.queries.removals import count_removals, latest_removal
 
 REMOVED_STATUS = "removed"
 
@@ -82,8 +82,7 @@ class Removals:
 
     def restore(self, session: Session, article: Article, now: datetime) -> int:
         """The removed article answers with its text again: restored (corpus files written)."""
-        removal = session.execute(select(Removal).where(Removal.article_id == article.id)
-                                  .order_by(Removal.id.desc()).limit(1)).scalars().first()
+        removal = latest_removal(session, article.id)
         article.status, article.removed_at, article.missing_since = "active", None, None
         latest = latest_version(session, article.id)
         if removal is None or latest is None:
@@ -109,5 +108,4 @@ def info(removal: Removal) -> RemovalInfo:
 
 
 def _count(session: Session, article: Article) -> int:
-    return int(session.execute(select(func.count()).select_from(Removal)
-                               .where(Removal.article_id == article.id)).scalar_one())
+    return count_removals(session, article.id)

@@ -14,13 +14,13 @@ import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.store import article_document
 from storage.corpus import Corpus
 from storage.document import Document
 from storage.models import Article, Removal, Version
+from storage.queries.removals import removal_ordinal, removal_rows
 
 CHANGES = "changes"
 REMOVED, RESTORED = "removed", "restored"
@@ -70,9 +70,7 @@ def removal_document(article: Article, version: Version, removal: Removal, actio
 
 def _ordinal(session: Session, removal: Removal) -> int:
     """1 for the first removal of this version of the article, 2 for the second..."""
-    query = select(func.count()).select_from(Removal).where(
-        Removal.article_id == removal.article_id, Removal.version_id == removal.version_id, Removal.id <= removal.id)
-    return int(session.execute(query).scalar_one())
+    return removal_ordinal(session, removal)
 
 
 def write_removal(session: Session, corpus: Corpus, article: Article, removal: Removal) -> int:
@@ -89,5 +87,4 @@ def write_removal(session: Session, corpus: Corpus, article: Article, removal: R
 
 
 def removals_of(session: Session, article: Article) -> list[Removal]:
-    query = select(Removal).where(Removal.article_id == article.id).order_by(Removal.id)
-    return list(session.execute(query).scalars())
+    return removal_rows(session, article.id)

@@ -11,13 +11,12 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.revision import current
 from crawler.urls import for_site
 from monitor.changes.detect import SEED_EXTRACTOR
-from storage.models import Article, Version
+from storage.queries.versions import latest_extractions
 
 
 def selectors_digest(rules: Mapping[str, Sequence[str]]) -> str | None:
@@ -33,13 +32,7 @@ def stale_articles(session: Session, digests: Mapping[str, str | None]) -> list[
     """Articles whose latest version was extracted under other include/exclude selectors than their
     source's today (``digests``: site -> digest) or by another extraction revision. One query of the
     latest versions' metadata: cheap enough for every run."""
-    latest = (select(Version.article_id, func.max(Version.number).label("number"))
-              .group_by(Version.article_id).subquery())
-    rows = session.execute(
-        select(Article.id, Article.canonical_url, Version.meta, Version.extractor, Version.extractor_version)
-        .join(latest, latest.c.article_id == Article.id)
-        .join(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
-    ).all()
+    rows = latest_extractions(session)
     return [article_id for article_id, url, meta, extractor, version in rows
             if extractor != SEED_EXTRACTOR and ((meta or {}).get("selectors") != for_site(digests, url)
                                                 or not current(version))]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
-from sqlalchemy import select
 
 from monitor.alerts.channels import build_channels
 from monitor.alerts.events import ArticleInfo, Event, event_id
@@ -14,7 +13,7 @@ from monitor.cli.common import config_of, storage_of
 from monitor.core.run import retry_policy
 from storage.engine import transaction
 from storage.errors import DeliveryError
-from storage.models import AlertOutbox
+from storage.queries.outbox import newest_rows
 
 STATES = ("pending", "sent", "dead")
 
@@ -42,11 +41,8 @@ def list_cmd(ctx: click.Context, state: str | None, limit: int) -> None:
     Example:
       newswatch alerts list --state pending
     """
-    query = select(AlertOutbox).order_by(AlertOutbox.id.desc()).limit(limit)
-    if state:
-        query = query.where(AlertOutbox.state == state)
     with storage_of(ctx) as storage, storage.sessions() as session:
-        rows = list(session.execute(query).scalars())
+        rows = newest_rows(session, state, limit)
     for row in rows:
         title = ((row.payload or {}).get("article") or {}).get("title") or (row.payload or {}).get("detail") or ""
         error = f"  error: {row.last_error[:80]}" if row.last_error else ""

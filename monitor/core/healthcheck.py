@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.core.config import Config
-from storage.models import AlertEvent, AlertOutbox, CrawlRun, Source
+from storage.queries import outbox as outbox_queries
+from storage.queries import runs as run_queries
+from storage.queries import sources as source_queries
 
 
 @dataclass(frozen=True)
@@ -85,21 +86,16 @@ def judge(facts: HealthFacts, limits: HealthLimits) -> Verdict:
 def gather(session: Session, now: datetime, limits: HealthLimits, scheduler_running: bool,
            started: datetime) -> HealthFacts:
     """The facts storage holds (the caller maps a storage failure to ``storage_error``)."""
-    failing = session.scalars(select(Source.name).where(Source.enabled.is_(True),
-                                                        Source.consecutive_failures >= limits.failing_after)
-                              .order_by(Source.name).limit(20)).all()
-    dead = session.scalar(select(func.count()).select_from(AlertOutbox).where(AlertOutbox.state == "dead")) or 0
-    pending = AlertOutbox.state == "pending"
-    channels = session.scalars(select(AlertOutbox.channel).where(pending, AlertOutbox.attempts > 0)
-                               .distinct().order_by(AlertOutbox.channel).limit(20)).all()
-    oldest_due = session.scalar(select(func.min(AlertOutbox.next_attempt_at)).where(
-        pending, AlertOutbox.next_attempt_at <= now))
-    unrouted = session.scalar(select(func.min(AlertEvent.created_at)).where(AlertEvent.routed_at.is_(None)))
-    if unrouted is not None and unrouted <= now:  # an event no delivery pass has routed yet is due too
+    failing = source_queries.failing_source_names(session, limits.failing_after)
+    dead = outbox_queries.count_dead(session)
+    channels = outbox_queries.retrying_channels(session)
+    oldest_due = outbox_queries.oldest_due(session, now)
+    unrouted = outbox_queries.oldest_unrouted(session, now)
+    if unrouted is not None:  # an event no delivery pass has routed yet is due too
         oldest_due = unrouted if oldest_due is None else min(oldest_due, unrouted)
-    last = session.scalar(select(func.max(CrawlRun.finished_at)).where(CrawlRun.finished_at.is_not(None)))
+    last = run_queries.last_finished_at(session)
     reference = max(last, started) if last is not None else started
-    return HealthFacts(scheduler_running, None, tuple(failing), int(dead), tuple(channels),
+    return HealthFacts(scheduler_running, None, failing, dead, channels,
                        _seconds(now - oldest_due) if oldest_due is not None else None,
                        _seconds(now - reference))
 

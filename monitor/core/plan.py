@@ -8,7 +8,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.fastpath import key_of_meta
@@ -17,7 +16,8 @@ from crawler.urls import site_of
 from monitor.core.schedule import is_due
 from monitor.core.seeds import SeedEntry
 from monitor.core.sources import RegisteredSource, Registry
-from storage.models import Article, SourceValidator, Version
+from storage.queries import articles as article_queries
+from storage.queries import validators as validator_queries
 
 NO_DISCOVERY_SITES = frozenset({"mp.weixin.qq.com"})  # WeChat has no sections, feeds or sitemaps
 BATCH = 1_000  # rows fetched at a time when the plan reads the stored articles
@@ -86,8 +86,7 @@ def site_targets(entries: Iterable[SeedEntry], registry: Registry) -> list[SiteT
 
 def known_urls(session: Session) -> frozenset[str]:
     """Every stored canonical URL, read in batches (one column, no ORM objects)."""
-    query = select(Article.canonical_url).execution_options(yield_per=BATCH)
-    return frozenset(session.execute(query).scalars())
+    return article_queries.known_urls(session, BATCH)
 
 
 def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]], now: datetime | None = None,
@@ -99,25 +98,15 @@ def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]]
     One query, streamed in batches, reading only the columns a target needs: no ORM objects, and no
     version bodies or stored pages in memory (a query per article used to load each latest version whole)."""
     now = now or datetime.now(UTC)
-    latest = (select(Version.article_id, func.max(Version.number).label("number"))
-              .group_by(Version.article_id).subquery())
-    query = (
-        select(Article.canonical_url, Article.discovered_from, Article.first_seen_at, Article.last_checked_at,
-               Article.next_check_at, Article.removed_at, Version.etag, Version.last_modified, Version.meta)
-        .where(Article.status.in_(("active", "removed")))
-        .outerjoin(latest, latest.c.article_id == Article.id)
-        .outerjoin(Version, (Version.article_id == latest.c.article_id) & (Version.number == latest.c.number))
-        .order_by(Article.id)
-        .execution_options(yield_per=BATCH)
-    )
     targets = []
-    for url, origin, first_seen, last_checked, next_check, removed, etag, modified, meta in session.execute(query):
-        flagged = next_check is not None and next_check <= now
-        if removed is not None:
-            if flagged or is_due(removed_ladder, removed, last_checked, now):
-                targets.append(ArticleTarget(url, origin, stored=True))
-        elif flagged or is_due(ladder, first_seen, last_checked, now):
-            targets.append(ArticleTarget(url, origin, etag, modified, key_of_meta(meta), stored=True))
+    for row in article_queries.recheck_candidates(session, BATCH):
+        flagged = row.next_check_at is not None and row.next_check_at <= now
+        if row.removed_at is not None:
+            if flagged or is_due(removed_ladder, row.removed_at, row.last_checked_at, now):
+                targets.append(ArticleTarget(row.url, row.discovered_from, stored=True))
+        elif flagged or is_due(ladder, row.first_seen_at, row.last_checked_at, now):
+            targets.append(ArticleTarget(row.url, row.discovered_from, row.etag, row.last_modified,
+                                         key_of_meta(row.meta), stored=True))
     return targets
 
 
@@ -136,8 +125,7 @@ def build_plan(entries: Iterable[SeedEntry], registry: Registry, due: Iterable[A
 
 def source_validators(session: Session) -> tuple[SourceValidators, ...]:
     """The stored validators of every feed and leaf sitemap (a few rows: one per source URL)."""
-    rows = session.execute(select(SourceValidator.url, SourceValidator.kind, SourceValidator.etag,
-                                  SourceValidator.last_modified))
+    rows = validator_queries.stored_validators(session)
     return tuple(SourceValidators(url, kind, etag, modified) for url, kind, etag, modified in rows)
 
 

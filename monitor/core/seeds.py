@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.urls import site_of, try_canonical_url
@@ -16,6 +15,7 @@ from storage.corpus import CorpusLoad, Problem, load_corpus
 from storage.document import Document, render_document
 from storage.engine import transaction
 from storage.models import Version
+from storage.queries.versions import seed_version
 from storage.repository import ensure_article, ensure_source, import_document
 
 
@@ -108,8 +108,7 @@ def _seed_version(session: Session, article_id: int, entry: SeedEntry) -> None:
     """The seed document as version 0 of its URL: the baseline the first real fetch is compared with."""
     doc = entry.document
     snapshot = Snapshot(doc.title, doc.body, doc.author, doc.date, None, doc.lang)
-    query = select(Version).where(Version.article_id == article_id, Version.number == 0)
-    version = session.execute(query).scalars().first()
+    version = seed_version(session, article_id)
     if version is not None and version.content_hash == snapshot.fingerprint:
         return
     fetched = doc.fetched or doc.published

@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import AlertOutbox, Article, CrawlRun, Source
+from storage.models import Source
+from storage.queries import articles as article_queries
+from storage.queries import outbox as outbox_queries
+from storage.queries import runs as run_queries
+from storage.queries import sources as source_queries
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,12 @@ class Status:
 
 def digest_waits(session: Session) -> dict[str, tuple[int, datetime | None]]:
     """Per channel: the pending alerts and the earliest time one is due (a scheduled digest's next send)."""
-    rows = session.execute(select(AlertOutbox.channel, func.count(), func.min(AlertOutbox.next_attempt_at))
-                           .where(AlertOutbox.state == "pending").group_by(AlertOutbox.channel)).all()
-    return {channel: (int(count), due) for channel, count, due in rows}
+    return outbox_queries.pending_by_channel(session)
 
 
 def outbox_counts(session: Session) -> dict[str, int]:
-    rows = session.execute(select(AlertOutbox.state, func.count()).group_by(AlertOutbox.state)).all()
     counts = {"pending": 0, "sent": 0, "dead": 0}
-    counts.update({state: int(n) for state, n in rows})
+    counts.update(outbox_queries.counts_by_state(session))
     return counts
 
 
@@ -61,19 +61,17 @@ def status(session: Session, quiet_days: float, now: datetime | None = None,
     """Every source storage knows, then every ``registered`` one it does not (never checked yet)."""
     now = now or datetime.now(UTC)
     sources = []
-    for source in session.execute(select(Source).order_by(Source.name)).scalars():
+    for source in source_queries.sources_by_name(session):
         prefix = "/".join((source.url or "").split("/", 3)[:3]) + "/" if source.url else None
         count, last_new = (0, None)
         if prefix:
-            count, last_new = session.execute(
-                select(func.count(), func.max(Article.first_seen_at)).where(Article.canonical_url.startswith(prefix))
-            ).one()
+            count, last_new = source_queries.articles_under(session, prefix)
         sources.append(SourceStatus(source.name, source.url, source.last_checked_at, source.next_check_at,
                                     source.interval_seconds, _health(source, last_new, quiet_days, now), int(count)))
     known = {source.name for source in sources}
     sources += [SourceStatus(name, None, None, None, 0, "never checked", 0)
                 for name in registered if name not in known]
-    total = int(session.execute(select(func.count()).select_from(Article)).scalar_one())
-    run = session.execute(select(CrawlRun).order_by(CrawlRun.id.desc()).limit(1)).scalars().first()
+    total = article_queries.count_articles(session)
+    run = run_queries.last_run(session)
     last = (run.started_at, run.outcome) if run is not None else None
     return Status(tuple(sources), total, outbox_counts(session), last)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -32,6 +31,11 @@ from storage.corpus import read_document
 from storage.engine import make_engine, session_factory
 from storage.errors import ReplayError
 from storage.models import AlertOutbox, Anomaly, Article, Change, Removal, Version
+from storage.queries import changes as change_queries
+from storage.queries import outbox as outbox_queries
+from storage.queries import removals as removal_queries
+from storage.queries import versions as version_queries
+from storage.repository import highest_id
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,7 @@ def take_marks(database_url: str, corpus_dir: Path) -> Marks:
     engine = make_engine(database_url)
     try:
         with session_factory(engine)() as session:
-            tops = [int(session.execute(select(func.max(table.id))).scalar() or 0)
-                    for table in (Version, Change, Anomaly, AlertOutbox, Removal)]
+            tops = [highest_id(session, table) for table in (Version, Change, Anomaly, AlertOutbox, Removal)]
     except SQLAlchemyError as exc:
         raise ReplayError(f"cannot read the workspace database {database_url}: {exc}") from exc
     finally:
@@ -104,13 +107,9 @@ def _article_record(article: Article, version: Version) -> ArticleRecord:
 
 def _versions(session: Session, mark: int) -> tuple[tuple[ArticleRecord, ...], tuple[ArticleRecord, ...]]:
     """Versions past the mark that are an article's first fetch: new (nothing before) or a baseline (a seed)."""
-    query = (select(Version, Article).join(Article, Version.article_id == Article.id)
-             .where(Version.id > mark, Version.extractor != SEED_EXTRACTOR).order_by(Version.id))
     new, baselines = [], []
-    for version, article in session.execute(query).all():
-        earlier = session.execute(
-            select(Version.extractor).where(Version.article_id == article.id, Version.number < version.number)
-        ).scalars().all()
+    for version, article in version_queries.versions_after(session, mark, SEED_EXTRACTOR):
+        earlier = version_queries.earlier_extractors(session, article.id, version.number)
         if not earlier:
             new.append(_article_record(article, version))
         elif all(extractor == SEED_EXTRACTOR for extractor in earlier):
@@ -119,11 +118,10 @@ def _versions(session: Session, mark: int) -> tuple[tuple[ArticleRecord, ...], t
 
 
 def _changes(session: Session, mark: int) -> tuple[ChangeRecord, ...]:
-    query = (select(Change, Article).join(Article, Change.article_id == Article.id)
-             .where(Change.id > mark).order_by(Change.id))
     found = []
-    for change, article in session.execute(query).all():
-        old, new = session.get(Version, change.from_version_id), session.get(Version, change.to_version_id)
+    for change, article in change_queries.changes_after(session, mark):
+        old = version_queries.version_by_id(session, change.from_version_id)
+        new = version_queries.version_by_id(session, change.to_version_id)
         if old is None or new is None:
             continue
         found.append(ChangeRecord(
@@ -135,23 +133,19 @@ def _changes(session: Session, mark: int) -> tuple[ChangeRecord, ...]:
 
 
 def _anomalies(session: Session, mark: int) -> tuple[AnomalyRecord, ...]:
-    query = (select(Anomaly, Article).join(Article, Anomaly.article_id == Article.id)
-             .where(Anomaly.id > mark).order_by(Anomaly.id))
     return tuple(AnomalyRecord(article.canonical_url, anomaly.reason, anomaly.detail, anomaly.http_status)
-                 for anomaly, article in session.execute(query).all())
+                 for anomaly, article in version_queries.anomalies_after(session, mark))
 
 
 def _removals(session: Session, mark: int) -> tuple[RemovalRecord, ...]:
-    query = (select(Removal, Article, Version).join(Article, Removal.article_id == Article.id)
-             .outerjoin(Version, Version.id == Removal.version_id).where(Removal.id > mark).order_by(Removal.id))
     return tuple(RemovalRecord(article.canonical_url, version.title if version else None, removal.kind,
                                removal.http_status, removal.notice, removal.location,
                                version.number if version else None)
-                 for removal, article, version in session.execute(query).all())
+                 for removal, article, version in removal_queries.removals_after(session, mark))
 
 
 def _outbox(session: Session, mark: int) -> tuple[OutboxEntry, ...]:
-    rows = session.execute(select(AlertOutbox).where(AlertOutbox.id > mark).order_by(AlertOutbox.id)).scalars()
+    rows = outbox_queries.rows_after(session, mark)
     return tuple(OutboxEntry(row.channel, row.state, row.attempts, row.last_error, Event.from_payload(row.payload))
                  for row in rows)
 

@@ -8,16 +8,23 @@ prefix it starts with (as ``newswatch status`` counts them).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from monitor.alerts.events import event_id
 from monitor.changes.detect import CHANGE_CLASSES
 from monitor.core.status import status
-from storage.models import AlertOutbox, Anomaly, Article, Change, Source, Version
+from storage.models import Article, Change, Source
+from storage.queries import articles as article_queries
+from storage.queries import changes as change_queries
+from storage.queries import outbox as outbox_queries
+from storage.queries import sources as source_queries
+from storage.queries import versions as version_queries
+from storage.queries.changes import ChangeFilter, JoinedChange
+
+__all__ = ["ChangeFilter"]  # the filter the routes build, defined with the query it narrows
 
 MAX_PER_PAGE = 200
 
@@ -32,16 +39,6 @@ class Paging:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.per_page
-
-
-@dataclass(frozen=True)
-class ChangeFilter:
-    source: str | None = None
-    change_class: str | None = None
-    since: date | None = None  # detected on or after this day (UTC)
-    until: date | None = None  # detected on or before this day (UTC)
-    article_id: int | None = None
-    to_version: int | None = None  # the change that made this version (with article_id)
 
 
 @dataclass(frozen=True)
@@ -122,12 +119,8 @@ class Counted(Generic[T]):
 # -- sources of articles ---------------------------------------------------------------------------
 
 
-def _prefix(url: str | None) -> str | None:
-    return "/".join(url.split("/", 3)[:3]) + "/" if url and "://" in url else None
-
-
 def source_names(session: Session) -> tuple[str, ...]:
-    return tuple(session.execute(select(Source.name).order_by(Source.name)).scalars())
+    return source_queries.source_names(session)
 
 
 def _source_of(article: Article, sources: list[Source]) -> str | None:
@@ -135,74 +128,31 @@ def _source_of(article: Article, sources: list[Source]) -> str | None:
         if article.source_id == source.id:
             return source.name
     for source in sources:
-        prefix = _prefix(source.url)
+        prefix = source_queries.url_prefix(source.url)
         if prefix and article.canonical_url.startswith(prefix):
             return source.name
     return None
 
 
-def _in_source(session: Session, name: str) -> ColumnElement[bool]:
-    source = session.execute(select(Source).where(Source.name == name)).scalars().first()
-    if source is None:
-        return false()
-    prefix = _prefix(source.url)
-    return or_(Article.source_id == source.id, Article.canonical_url.startswith(prefix)) if prefix else (
-        Article.source_id == source.id)
-
-
-def _sources(session: Session) -> list[Source]:
-    return list(session.execute(select(Source).order_by(Source.id)).scalars())
-
-
 # -- changes ----------------------------------------------------------------------------------------
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _matching(session: Session, where: ChangeFilter) -> Select[int]:
-    """The ids of the changes that match (narrow: sorting and counting never read the diffs)."""
-    query = select(Change.id).join(Article, Article.id == Change.article_id)
-    conditions: list[ColumnElement[bool]] = []
-    if where.source:
-        conditions.append(_in_source(session, where.source))
-    if where.change_class:
-        conditions.append(Change.change_class == where.change_class)
-    if where.since:
-        conditions.append(Change.detected_at >= _day_start(where.since))
-    if where.until:
-        conditions.append(Change.detected_at < _day_start(where.until + timedelta(days=1)))
-    if where.article_id is not None:
-        conditions.append(Change.article_id == where.article_id)
-    if where.to_version is not None:
-        new = aliased(Version)
-        query = query.join(new, new.id == Change.to_version_id)
-        conditions.append(new.number == where.to_version)
-    return query.where(and_(*conditions)) if conditions else query
 
 
 def _rows(session: Session, ids: list[int]) -> list[ChangeRow]:
     """The changes with these ids, in this order."""
-    old, new = aliased(Version), aliased(Version)
-    query = (select(Change, Article, old.number, new.number).join(Article, Article.id == Change.article_id)
-             .join(old, old.id == Change.from_version_id).join(new, new.id == Change.to_version_id)
-             .where(Change.id.in_(ids)))
-    found = {change.id: (change, article, a, b) for change, article, a, b in session.execute(query).all()}
-    sources = _sources(session)
-    return [_change_row(*found[i], _source_of(found[i][1], sources)) for i in ids if i in found]
+    sources = source_queries.sources_by_id(session)
+    return [_change_row(found, _source_of(found.article, sources))
+            for found in change_queries.joined_changes(session, ids)]
 
 
 def recent_changes(session: Session, where: ChangeFilter, paging: Paging) -> Counted[ChangeRow]:
     """Changes newest first, filtered, one page of them and how many there are in all."""
-    matching = _matching(session, where)
-    total = session.execute(select(func.count()).select_from(matching.subquery())).scalar_one()
-    ids = list(session.execute(matching.order_by(Change.detected_at.desc(), Change.id.desc())
-                               .offset(paging.offset).limit(paging.per_page)).scalars())
-    return Counted(tuple(_rows(session, ids)), int(total))
+    total = change_queries.count_changes(session, where)
+    ids = change_queries.change_ids(session, where, paging.offset, paging.per_page)
+    return Counted(tuple(_rows(session, ids)), total)
 
 
-def _change_row(change: Change, article: Article, old: int, new: int, source: str | None) -> ChangeRow:
+def _change_row(found: JoinedChange, source: str | None) -> ChangeRow:
+    change, article, old, new = found.change, found.article, found.from_number, found.to_number
     diff = change.diff_json or {}
     return ChangeRow(
         article.id, article.canonical_url, article.title, source, change.change_class,
@@ -214,25 +164,20 @@ def _change_row(change: Change, article: Article, old: int, new: int, source: st
 
 def change_of(session: Session, article_id: int, to_version: int) -> ChangeRow | None:
     """The change that made version ``to_version`` of an article."""
-    ids = list(session.execute(_matching(session, ChangeFilter(article_id=article_id, to_version=to_version))
-                               .limit(1)).scalars())
-    rows = _rows(session, ids)
+    found = change_queries.one_change_id(session, ChangeFilter(article_id=article_id, to_version=to_version))
+    rows = _rows(session, [found] if found is not None else [])
     return rows[0] if rows else None
 
 
 def stored_diff(session: Session, article_id: int, to_version: int) -> tuple[dict[str, Any] | None, str | None,
                                                                             str | None] | None:
     """The structured diff stored with a change (``monitor.changes.render.to_json``), old and new title."""
-    old, new = aliased(Version), aliased(Version)
-    row = session.execute(select(Change.diff_json, old.title, new.title)
-                          .join(old, old.id == Change.from_version_id).join(new, new.id == Change.to_version_id)
-                          .where(Change.article_id == article_id, new.number == to_version)).first()
-    return (row[0], row[1], row[2]) if row is not None else None
+    return change_queries.stored_diff(session, article_id, to_version)
 
 
 def change_classes(session: Session) -> tuple[str, ...]:
     """The documented classes, and any other class found in storage."""
-    found = set(session.execute(select(Change.change_class).distinct()).scalars())
+    found = change_queries.stored_classes(session)
     return (*CHANGE_CLASSES, *sorted(found - set(CHANGE_CLASSES)))
 
 
@@ -246,32 +191,24 @@ def _article_row(article: Article, versions: int, source: str | None) -> Article
 
 
 def article(session: Session, article_id: int) -> ArticleRow | None:
-    found = session.get(Article, article_id)
+    found = article_queries.article_by_id(session, article_id)
     if found is None:
         return None
-    count = session.execute(select(func.count()).where(Version.article_id == article_id)).scalar_one()
-    return _article_row(found, int(count), _source_of(found, _sources(session)))
+    count = version_queries.count_versions(session, article_id)
+    return _article_row(found, count, _source_of(found, source_queries.sources_by_id(session)))
 
 
 def new_articles(session: Session, source: str | None, paging: Paging) -> Counted[ArticleRow]:
     """Articles newest first (by first seen), with at least one version; of one source if named."""
-    counts = (select(Version.article_id, func.count().label("n")).group_by(Version.article_id).subquery())
-    query = select(Article, counts.c.n).join(counts, counts.c.article_id == Article.id)
-    if source:
-        query = query.where(_in_source(session, source))
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = session.execute(query.order_by(Article.first_seen_at.desc(), Article.id.desc())
-                           .offset(paging.offset).limit(paging.per_page)).all()
-    sources = _sources(session)
-    return Counted(tuple(_article_row(a, int(n), _source_of(a, sources)) for a, n in rows), int(total))
+    rows, total = article_queries.articles_with_versions(session, source, paging.offset, paging.per_page)
+    sources = source_queries.sources_by_id(session)
+    return Counted(tuple(_article_row(a, n, _source_of(a, sources)) for a, n in rows), total)
 
 
 def versions(session: Session, article_id: int) -> tuple[VersionRow, ...]:
-    changes = {c.to_version_id: c for c in session.execute(select(Change).where(Change.article_id == article_id))
-               .scalars()}
-    rows = session.execute(select(Version).where(Version.article_id == article_id).order_by(Version.number))
+    changes: dict[int, Change] = change_queries.changes_by_target(session, article_id)
     found = []
-    for v in rows.scalars():
+    for v in version_queries.versions_of(session, article_id):
         change = changes.get(v.id)
         found.append(VersionRow(v.number, v.fetched_at, v.title, len(v.body), v.extractor, v.http_status,
                                 change.change_class if change else None,
@@ -282,13 +219,11 @@ def versions(session: Session, article_id: int) -> tuple[VersionRow, ...]:
 
 def version_text(session: Session, article_id: int, number: int) -> tuple[str | None, str] | None:
     """A version's title and body."""
-    row = session.execute(select(Version.title, Version.body)
-                          .where(Version.article_id == article_id, Version.number == number)).first()
-    return (row[0], row[1]) if row is not None else None
+    return version_queries.version_text(session, article_id, number)
 
 
 def anomalies(session: Session, article_id: int) -> tuple[AnomalyRow, ...]:
-    rows = session.execute(select(Anomaly).where(Anomaly.article_id == article_id).order_by(Anomaly.id)).scalars()
+    rows = version_queries.anomalies_of(session, article_id)
     return tuple(AnomalyRow(a.detected_at, a.reason, a.detail, a.title, a.body_chars, a.http_status) for a in rows)
 
 
@@ -309,7 +244,7 @@ class SourceRow:
 
 def sources(session: Session, quiet_days: float) -> tuple[SourceRow, ...]:
     """Every source with its health (as ``newswatch status`` tells it), last and next check."""
-    by_name = {s.name: s for s in _sources(session)}
+    by_name = {s.name: s for s in source_queries.sources_by_id(session)}
     rows = []
     for found in status(session, quiet_days).sources:
         row = by_name[found.name]
@@ -324,14 +259,11 @@ def sources(session: Session, quiet_days: float) -> tuple[SourceRow, ...]:
 
 def outbox(session: Session, state: str, paging: Paging) -> Counted[OutboxRow]:
     """Outbox rows in one state (pending: next attempt first; dead: newest first)."""
-    query = select(AlertOutbox).where(AlertOutbox.state == state)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    order = (AlertOutbox.next_attempt_at, AlertOutbox.id) if state == "pending" else (AlertOutbox.id.desc(),)
-    rows = session.execute(query.order_by(*order).offset(paging.offset).limit(paging.per_page)).scalars()
+    rows, total = outbox_queries.outbox_page(session, state, paging.offset, paging.per_page)
     items = []
     for row in rows:
         article_info = (row.payload or {}).get("article") or {}
         items.append(OutboxRow(row.id, row.event_id, row.channel, row.event_kind, row.state, row.attempts,
                                row.next_attempt_at, row.created_at, row.last_error, article_info.get("title"),
                                article_info.get("url")))
-    return Counted(tuple(items), int(total))
+    return Counted(tuple(items), total)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from monitor.alerts.events import event_id
 from monitor.web.queries import Counted, Paging
-from storage.models import Article, Removal, Version
+from storage.queries import removals as removal_queries
+from storage.queries.removals import NumberedRemoval
 
 
 @dataclass(frozen=True)
@@ -32,28 +32,18 @@ class RemovalRow:
     event_id: str  # of its article.removed event
 
 
-def _rows(session: Session, where: list[ColumnElement[bool]], paging: Paging | None) -> list[RemovalRow]:
-    ordinal = func.row_number().over(partition_by=Removal.article_id, order_by=Removal.id).label("ordinal")
-    numbered = select(Removal.id, ordinal).subquery()
-    query = (select(Removal, Article.canonical_url, Article.title, Version.number, numbered.c.ordinal)
-             .join(Article, Article.id == Removal.article_id)
-             .join(numbered, numbered.c.id == Removal.id)
-             .outerjoin(Version, Version.id == Removal.version_id)
-             .where(*where).order_by(Removal.detected_at.desc(), Removal.id.desc()))
-    if paging is not None:
-        query = query.offset(paging.offset).limit(paging.per_page)
-    return [RemovalRow(r.article_id, url, title, r.kind, r.http_status, r.notice, r.location, number, r.detected_at,
-                       r.restored_at, event_id("article.removed", url, number, n))
-            for r, url, title, number, n in session.execute(query)]
+def _row(found: NumberedRemoval) -> RemovalRow:
+    r, url, number = found.removal, found.url, found.version
+    return RemovalRow(r.article_id, url, found.title, r.kind, r.http_status, r.notice, r.location, number,
+                      r.detected_at, r.restored_at, event_id("article.removed", url, number, found.ordinal))
 
 
 def recent_removals(session: Session, paging: Paging, still_removed: bool = False) -> Counted[RemovalRow]:
     """Removals newest first (``still_removed``: only those not restored), one page and the total."""
-    where: list[ColumnElement[bool]] = [Removal.restored_at.is_(None)] if still_removed else []
-    total = int(session.execute(select(func.count()).select_from(Removal).where(*where)).scalar_one())
-    return Counted(tuple(_rows(session, where, paging)), total)
+    rows, total = removal_queries.recent_removals(session, still_removed, paging.offset, paging.per_page)
+    return Counted(tuple(_row(found) for found in rows), total)
 
 
 def removals_of(session: Session, article_id: int) -> tuple[RemovalRow, ...]:
     """An article's removals, newest first."""
-    return tuple(_rows(session, [Removal.article_id == article_id], None))
+    return tuple(_row(found) for found in removal_queries.removals_of(session, article_id))
