@@ -236,10 +236,10 @@ def test_crontab_runs_newswatch_run_every_30_minutes_with_five_time_fields() -> 
     subprocess.run(["sh", "-n", "-c", command], check=True, timeout=30)
 
 
-def test_readme_shows_the_crontab_line_as_it_is_in_deploy() -> None:
+def test_the_deployment_doc_shows_the_crontab_line_as_it_is_in_deploy() -> None:
     [entry] = cron_entries((DEPLOY / "crontab").read_text(encoding="utf-8"))
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert entry.split(None, 5)[5] in readme and "make demo" in readme
+    doc = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    assert entry.split(None, 5)[5] in doc and "make demo" in doc
 
 
 # --- the offline demo -----------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ def fixtures_of_the_plugin() -> list[str]:
             and any(ast.unparse(d).startswith("pytest.fixture") for d in node.decorator_list)]
 
 
-@pytest.mark.parametrize("doc", ["README.md", "docs/testing.md"])
+@pytest.mark.parametrize("doc", ["docs/testing.md"])
 def test_every_fixture_and_the_record_option_are_documented(doc: str) -> None:
     text = (ROOT / doc).read_text(encoding="utf-8")
     names = fixtures_of_the_plugin()
