@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from crawler.options import CrawlConfig
+
 # Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
 # decompression (590) sees the raw gzip; the loop check below redirects (600) sees the 3xx.
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
@@ -61,28 +63,13 @@ CONCURRENT_ITEMS = 8
 
 @dataclass(frozen=True)
 class CrawlOptions:
+    """One crawl: where it records, what it looks for, how it fetches (``crawl``, the ``[crawl]`` section as
+    validated), and what the run adds (a cassette, the registry's per-source rules)."""
+
     database_url: str
     corpus_dir: str
     keywords: tuple[str, ...] = ()
-    user_agent: str = "newswatch/0.1"
-    contact_url: str = ""
-    obey_robots: bool = True
-    allow_networks: tuple[str, ...] = ()
-    dns_servers: tuple[str, ...] = ()  # host:port of DNS servers to ask; empty: the system's resolver
-    concurrency: int = 16
-    concurrency_per_domain: int = 2
-    download_delay: float = 1.0
-    download_timeout: float = 30.0
-    retries: int = 2
-    retry_after_max: float = 120.0
-    missing_recheck_seconds: float = 0.0  # a stored article's first 404 asked again in the crawl; 0: off
-    max_page_bytes: int = 5 * 1024 * 1024
-    max_feed_bytes: int = 2 * 1024 * 1024
-    max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit
-    max_depth: int = 2
-    max_pages_per_site: int = 200
-    closespider_timeout: int = 900
-    extract_workers: int | None = None  # extraction processes (crawler.pool); None: one per core
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
     cassette: str | None = None
     cassette_mode: str | None = None  # record | replay
     log_level: str = "WARNING"
@@ -97,33 +84,33 @@ class CrawlOptions:
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
     """Polite defaults: robots.txt, AutoThrottle per domain, honest user agent, caps, retries with backoff
     and Retry-After that wait in the scheduler (``crawler.scheduler``), not in a download slot."""
-    agent = f"{options.user_agent} (+{options.contact_url})" if options.contact_url else options.user_agent
+    crawl = options.crawl
     settings: dict[str, Any] = {
         "BOT_NAME": "newswatch",
-        "USER_AGENT": agent,
-        "ROBOTSTXT_OBEY": options.obey_robots,
-        "CONCURRENT_REQUESTS": options.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrency_per_domain,
-        "DOWNLOAD_DELAY": options.download_delay,
+        "USER_AGENT": crawl.agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "CONCURRENT_REQUESTS": crawl.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_domain,
+        "DOWNLOAD_DELAY": crawl.download_delay,
         # a callback's outputs handled at once; Scrapy starts this many tasks per callback (default 100),
         # a page yields one record and a few requests
         "CONCURRENT_ITEMS": CONCURRENT_ITEMS,
         "AUTOTHROTTLE_ENABLED": True,
-        "AUTOTHROTTLE_START_DELAY": max(options.download_delay, 0.01),
+        "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.01),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
-        "DOWNLOAD_TIMEOUT": options.download_timeout,
-        "DOWNLOAD_MAXSIZE": options.max_page_bytes,
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
-        "RETRY_TIMES": options.retries,
-        "NEWSWATCH_RETRY_AFTER_MAX": options.retry_after_max,
-        "NEWSWATCH_MISSING_RECHECK": options.missing_recheck_seconds,  # crawler.missing
+        "RETRY_TIMES": crawl.retries,
+        "NEWSWATCH_RETRY_AFTER_MAX": crawl.retry_after_max,
+        "NEWSWATCH_MISSING_RECHECK": crawl.missing_recheck_seconds,  # crawler.missing
         "SCHEDULER": "crawler.scheduler.RetryScheduler",  # retries wait on a timer, not in a download slot
         "REDIRECT_MAX_TIMES": 5,
-        "CLOSESPIDER_TIMEOUT": options.closespider_timeout,
+        "CLOSESPIDER_TIMEOUT": crawl.closespider_timeout,
         "COOKIES_ENABLED": False,
         # names resolved once, checked by the SSRF guard, pinned for the connection (IPv4 and IPv6)
         "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
-        "NEWSWATCH_DNS_SERVERS": list(options.dns_servers),
+        "NEWSWATCH_DNS_SERVERS": list(crawl.dns_servers),
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
@@ -132,15 +119,15 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
         "EXTENSIONS_BASE": dict(EXTENSIONS_BASE),
         "EXTENSIONS": dict(EXTENSIONS),
-        "NEWSWATCH_ALLOW_NETWORKS": list(options.allow_networks),
-        "NEWSWATCH_MAX_FEED_BYTES": options.max_feed_bytes,
-        "NEWSWATCH_MAX_SITEMAP_BYTES": options.max_sitemap_bytes,
-        "NEWSWATCH_MAX_DEPTH": options.max_depth,
-        "NEWSWATCH_MAX_PAGES_PER_SITE": options.max_pages_per_site,
+        "NEWSWATCH_ALLOW_NETWORKS": list(crawl.allow_networks),
+        "NEWSWATCH_MAX_FEED_BYTES": crawl.max_feed_bytes,
+        "NEWSWATCH_MAX_SITEMAP_BYTES": crawl.max_sitemap_bytes,
+        "NEWSWATCH_MAX_DEPTH": crawl.max_depth,
+        "NEWSWATCH_MAX_PAGES_PER_SITE": crawl.max_pages_per_site,
         "NEWSWATCH_DATABASE_URL": options.database_url,
         "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
         "NEWSWATCH_KEYWORDS": list(options.keywords),
-        "NEWSWATCH_EXTRACT_WORKERS": options.extract_workers,
+        "NEWSWATCH_EXTRACT_WORKERS": crawl.extract_workers,
         "NEWSWATCH_SOURCE_RULES": _plain_rules(options.source_rules),
         "NEWSWATCH_SOURCE_NAMES": dict(options.source_names),
     }
@@ -153,7 +140,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
     elif options.render_sites:  # a cassette holds plain HTTP only: with one, render sites are fetched plainly
         from crawler.render import render_settings
 
-        settings.update(render_settings(options.render_sites, options.download_timeout,
+        settings.update(render_settings(options.render_sites, crawl.download_timeout,
                                         settings["DOWNLOADER_MIDDLEWARES"]))
     return settings
 

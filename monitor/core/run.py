@@ -90,19 +90,11 @@ def keywords(config: Config) -> tuple[str, ...]:
 
 
 def crawl_options(config: Config, cassette: Path | None = None, mode: str | None = None) -> CrawlOptions:
-    crawl = config.crawl
+    """The crawl's options: the ``[crawl]`` section as loaded, the storage paths, the registry's rules."""
     registry = load_registry(config.path(config.storage.seeds_dir))
     return CrawlOptions(
         database_url=config.database_url, corpus_dir=str(config.path(config.storage.corpus_dir)),
-        keywords=keywords(config), user_agent=crawl.user_agent, contact_url=crawl.contact_url,
-        obey_robots=crawl.obey_robots, allow_networks=crawl.allow_networks, dns_servers=crawl.dns_servers,
-        concurrency=crawl.concurrency, concurrency_per_domain=crawl.concurrency_per_domain,
-        download_delay=crawl.download_delay, download_timeout=crawl.download_timeout, retries=crawl.retries,
-        retry_after_max=crawl.retry_after_max, missing_recheck_seconds=crawl.missing_recheck_seconds,
-        max_page_bytes=crawl.max_page_bytes,
-        max_feed_bytes=crawl.max_feed_bytes, max_sitemap_bytes=crawl.max_sitemap_bytes, max_depth=crawl.max_depth,
-        max_pages_per_site=crawl.max_pages_per_site, closespider_timeout=crawl.closespider_timeout,
-        extract_workers=crawl.extract_workers,
+        keywords=keywords(config), crawl=config.crawl,
         cassette=str(cassette) if cassette else None, cassette_mode=mode,
         source_rules=source_rules(registry), source_names=source_names(registry),
         render_sites=render_sites(registry),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from crawler.cassette import CassetteDownloadHandler
+from crawler.options import CrawlConfig
 from crawler.settings import CrawlOptions, crawl_settings
 
 
 def test_polite_defaults() -> None:
-    settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="c", contact_url="https://x.example/"))
+    settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="c",
+                                           crawl=CrawlConfig(contact_url="https://x.example/")))
     assert settings["ROBOTSTXT_OBEY"] is True
     assert settings["AUTOTHROTTLE_ENABLED"] is True
     assert settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
