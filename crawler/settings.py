@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.options import CrawlConfig
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+OPTIONS = "NEWSWATCH_OPTIONS"  # the setting that holds the crawl's CrawlOptions (read with options_of)
 
 # Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
 # decompression (590) sees the raw gzip; the loop check below redirects (600) sees the 3xx.
@@ -80,6 +86,32 @@ class CrawlOptions:
     # sites whose pages are rendered in headless Chromium (``render = "browser"``: crawler.render)
     render_sites: tuple[str, ...] = ()
 
+    @property
+    def guard_dns(self) -> bool:
+        """Names are looked up (and checked by the SSRF guard) unless a cassette is replayed."""
+        return not self.cassette or (self.cassette_mode or "replay") != "replay"
+
+
+DEFAULT_OPTIONS = CrawlOptions(database_url="", corpus_dir="corpus")
+
+
+def options_of(settings: BaseSettings) -> CrawlOptions:
+    """The crawl's options as :func:`crawl_settings` placed them (the defaults for settings built otherwise):
+    every component of the crawl reads its options here, typed, instead of a setting per value."""
+    plain = settings.get(OPTIONS)
+    if not plain:
+        return DEFAULT_OPTIONS
+    global _ADAPTER
+    if _ADAPTER is None:
+        from pydantic import TypeAdapter
+
+        _ADAPTER = TypeAdapter(CrawlOptions)
+    options: CrawlOptions = _ADAPTER.validate_python(plain)
+    return options
+
+
+_ADAPTER: Any = None  # pydantic's TypeAdapter(CrawlOptions), built on first use
+
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
     """Polite defaults: robots.txt, AutoThrottle per domain, honest user agent, caps, retries with backoff
@@ -102,15 +134,12 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": crawl.retries,
-        "NEWSWATCH_RETRY_AFTER_MAX": crawl.retry_after_max,
-        "NEWSWATCH_MISSING_RECHECK": crawl.missing_recheck_seconds,  # crawler.missing
         "SCHEDULER": "crawler.scheduler.RetryScheduler",  # retries wait on a timer, not in a download slot
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": crawl.closespider_timeout,
         "COOKIES_ENABLED": False,
         # names resolved once, checked by the SSRF guard, pinned for the connection (IPv4 and IPv6)
         "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
-        "NEWSWATCH_DNS_SERVERS": list(crawl.dns_servers),
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
@@ -119,24 +148,14 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
         "EXTENSIONS_BASE": dict(EXTENSIONS_BASE),
         "EXTENSIONS": dict(EXTENSIONS),
-        "NEWSWATCH_ALLOW_NETWORKS": list(crawl.allow_networks),
-        "NEWSWATCH_MAX_FEED_BYTES": crawl.max_feed_bytes,
-        "NEWSWATCH_MAX_SITEMAP_BYTES": crawl.max_sitemap_bytes,
-        "NEWSWATCH_MAX_DEPTH": crawl.max_depth,
-        "NEWSWATCH_MAX_PAGES_PER_SITE": crawl.max_pages_per_site,
-        "NEWSWATCH_DATABASE_URL": options.database_url,
-        "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
-        "NEWSWATCH_KEYWORDS": list(options.keywords),
-        "NEWSWATCH_EXTRACT_WORKERS": crawl.extract_workers,
-        "NEWSWATCH_SOURCE_RULES": _plain_rules(options.source_rules),
-        "NEWSWATCH_SOURCE_NAMES": dict(options.source_names),
+        # the options themselves, as plain data (Scrapy deep-copies its settings): read with options_of()
+        OPTIONS: _plain(dataclasses.asdict(options)),
     }
     if options.cassette:
         from crawler.cassette import cassette_settings
 
         mode = options.cassette_mode or "replay"
         settings.update(cassette_settings(options.cassette, mode))
-        settings["NEWSWATCH_GUARD_DNS"] = mode != "replay"  # a replay makes no lookups either
     elif options.render_sites:  # a cassette holds plain HTTP only: with one, render sites are fetched plainly
         from crawler.render import render_settings
 
@@ -150,8 +169,8 @@ PLAIN_TYPES = (str, int, float, bool, type(None))
 
 def plain_data_problem(value: Any, where: str = "settings") -> str | None:
     """Where ``value`` holds something other than plain data (str, numbers, bools, None, lists, tuples,
-    dicts with str keys), or None. Scrapy deep-copies its settings (``AsyncCrawlerProcess``): a live
-    object in them (an ``SSLContext``, an engine, a channel) fails every run."""
+    dicts with str keys), or None. Scrapy deep-copies its settings
+    (``AsyncCrawlerProcess``): a live object in them (an ``SSLContext``, an engine, a channel) fails every run."""
     if isinstance(value, PLAIN_TYPES):
         return None
     if isinstance(value, list | tuple):
@@ -174,6 +193,10 @@ def require_plain(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _plain_rules(rules: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, dict[str, list[str]]]:
-    """Per-site noise rules as plain lists (the settings are deep-copied and may be serialized)."""
-    return {site: {key: list(values) for key, values in by_key.items()} for site, by_key in rules.items()}
+def _plain(value: Any) -> Any:
+    """Tuples as lists, mappings as dicts, all the way down (the form JSON and Scrapy's copies keep)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, defer
 
 from crawler.items import FetchedArticle, Missing, RejectedPage
 from crawler.removal import mentions_notice, notice_of
+from crawler.settings import options_of
 from crawler.store import (
     Recorded,
     corpus_source,
@@ -122,16 +123,16 @@ class ChangeRecorder:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ChangeRecorder:
-        topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
+        crawl = options_of(settings)
+        topic = Topic(crawl.keywords)
         options = DetectOptions(max_shrink=settings.getfloat("NEWSWATCH_MAX_SHRINK", 0.5))
         # plain channel settings (Scrapy deep-copies its settings): the channels are built here, where used
         plain = channels_from_plain(settings.getlist("NEWSWATCH_ALERT_CHANNELS"))
         channels = build_channels(AlertsConfig(channels=plain))
-        rules = settings.getdict("NEWSWATCH_SOURCE_RULES")
+        rules = crawl.source_rules
         ignores = {site: compiled for site, raw in rules.items()
                    if (compiled := compile_patterns(raw.get("ignore", ()))) is not None}
-        recorder = cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))), options, channels,
-                       ignores)
+        recorder = cls(topic, Corpus(Path(crawl.corpus_dir)), options, channels, ignores)
         recorder.selectors = {site: digest for site, raw in rules.items() if (digest := selectors_digest(raw))}
         return recorder
 

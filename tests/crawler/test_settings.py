@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from scrapy.settings import Settings
 
 from crawler.cassette import CassetteDownloadHandler
 from crawler.options import CrawlConfig
-from crawler.settings import CrawlOptions, crawl_settings
+from crawler.settings import CrawlOptions, crawl_settings, options_of
 
 
 def test_polite_defaults() -> None:
@@ -19,8 +20,10 @@ def test_polite_defaults() -> None:
     assert settings["USER_AGENT"] == "newswatch/0.1 (+https://x.example/)"
     assert settings["DOWNLOAD_TIMEOUT"] == 30.0
     assert settings["DOWNLOAD_MAXSIZE"] == 5 * 1024 * 1024
-    assert settings["NEWSWATCH_MAX_FEED_BYTES"] == 2 * 1024 * 1024
-    assert settings["NEWSWATCH_ALLOW_NETWORKS"] == []
+    options = options_of(Settings(settings))
+    assert options.crawl.max_feed_bytes == 2 * 1024 * 1024
+    assert options.crawl.allow_networks == ()
+    assert options.guard_dns is True
     assert settings["REMOTE_CONTROL_ENABLED"] is False
     middlewares = settings["DOWNLOADER_MIDDLEWARES"]
     assert middlewares["crawler.netguard.SSRFGuardMiddleware"] < 100, "before robots.txt fetches anything"
@@ -33,7 +36,7 @@ def test_replay_uses_the_cassette_and_makes_no_lookups() -> None:
                                            cassette_mode="replay"))
     handler = settings["DOWNLOAD_HANDLERS"]["http"]
     assert handler.rsplit(".", 1)[-1] == CassetteDownloadHandler.__name__
-    assert settings["NEWSWATCH_GUARD_DNS"] is False
+    assert options_of(Settings(settings)).guard_dns is False
 
 
 def test_live_objects_in_settings_are_named() -> None:
