@@ -103,7 +103,7 @@ def setup(tmp_path: Path) -> dict[str, Any]:
 
 def stored_targets(settings: dict[str, Any]) -> tuple[list[ArticleTarget], dict[str, int]]:
     """What the plan hands the spider for every stored article, and url -> latest version number."""
-    engine = make_engine(settings[OPTIONS].database_url)
+    engine = make_engine(settings[OPTIONS]["database_url"])
     targets, numbers = [], {}
     with session_factory(engine)() as session:
         for article in session.execute(select(Article)).scalars():
@@ -117,7 +117,7 @@ def stored_targets(settings: dict[str, Any]) -> tuple[list[ArticleTarget], dict[
 
 
 def check_times(settings: dict[str, Any]) -> list[datetime | None]:
-    engine = make_engine(settings[OPTIONS].database_url)
+    engine = make_engine(settings[OPTIONS]["database_url"])
     with session_factory(engine)() as session:
         times = [a.last_checked_at for a in session.execute(select(Article)).scalars()]
     engine.dispose()
