@@ -280,7 +280,8 @@ def _config_error(error: Any) -> ConfigError:
         return ConfigError(key, "must be greater than zero")
     if kind.startswith(("greater_than", "less_than")):
         return ConfigError(key, error["msg"])
-    return ConfigError(key, _expected(hint, error["input"] if depth == len(loc) else None))
+    item = any(isinstance(part, int) for part in loc[depth:])  # a list's item: the list itself is not at hand
+    return ConfigError(key, _expected(hint, None if item else error["input"]))
 
 
 def _expected(hint: Any, raw: Any) -> str:
