@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -101,16 +102,16 @@ def options_of(settings: BaseSettings) -> CrawlOptions:
     plain = settings.get(OPTIONS)
     if not plain:
         return DEFAULT_OPTIONS
-    global _ADAPTER
-    if _ADAPTER is None:
-        from pydantic import TypeAdapter
-
-        _ADAPTER = TypeAdapter(CrawlOptions)
-    options: CrawlOptions = _ADAPTER.validate_python(plain)
+    options: CrawlOptions = _options_adapter().validate_python(plain)
     return options
 
 
-_ADAPTER: Any = None  # pydantic's TypeAdapter(CrawlOptions), built on first use
+@functools.cache
+def _options_adapter() -> Any:
+    """pydantic's TypeAdapter of :class:`CrawlOptions` (plain data back to the typed options), built once."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(CrawlOptions)
 
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:

@@ -75,3 +75,15 @@ def test_dropped_components_are_off_in_every_crawl() -> None:
     assert not settings.get("HTTPCACHE_ENABLED") and not settings.get("MEMDEBUG_ENABLED")
     assert not settings.get("JOBDIR")
     assert settings["CONCURRENT_ITEMS"] <= 16
+
+
+def test_the_options_travel_as_plain_data_and_come_back_typed() -> None:
+    import copy
+    import json
+
+    options = CrawlOptions("sqlite://", "c", ("AI",), CrawlConfig(allow_networks=("127.0.0.0/8",), extract_workers=0),
+                           source_rules={"x.example": {"include": ("p",)}}, source_names={"x.example": "X"})
+    settings = crawl_settings(options)
+    assert json.loads(json.dumps(settings)) == settings, "plain data: Scrapy deep-copies, a child crawl gets JSON"
+    assert options_of(Settings(copy.deepcopy(settings))) == options
+    assert options_of(Settings({})).crawl == CrawlConfig(), "settings built otherwise: the defaults"
