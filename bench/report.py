@@ -22,7 +22,7 @@ COMMAND = ".venv/bin/python -m bench"
 OUR_CODE = ("crawler/", "monitor/", "storage/")
 # on (nearly) every stack: say nothing
 ENTRY = ("monitor/cli/main.py:main", "monitor/cli/run.py:run", "monitor/core/run.py:run_once",
-         "monitor/core/run.py:_cycle", "monitor/core/run.py:crawl", "crawler/extract.py:extract")
+         "monitor/core/run.py:_cycle", "monitor/core/crawlrun.py:crawl_in_process", "crawler/extract.py:extract")
 
 
 def _proc(path: str, key: str) -> str:

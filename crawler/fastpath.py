@@ -62,7 +62,7 @@ def extractor_versions() -> str:
 
 
 class PageKeys:
-    """Page keys under one crawl's rules (``NEWSWATCH_SOURCE_RULES``) and keywords, by site."""
+    """Page keys under one crawl's rules (``CrawlOptions.source_rules``) and keywords, by site."""
 
     def __init__(self, rules: Mapping[str, Mapping[str, Sequence[str]]], keywords: Sequence[str],
                  versions: str | None = None) -> None:

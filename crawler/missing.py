@@ -3,7 +3,7 @@ an answer (404/410, a permanent redirect away), and the same-crawl re-check of a
 
 A 404 alone never removes an article (``crawler.removal``): it is recorded as a first answer
 (``articles.missing_since``) and confirmed by a second one. With ``crawl.missing_recheck_seconds``
-(``NEWSWATCH_MISSING_RECHECK``) above zero, the second check is asked in the same crawl that many
+above zero, the second check is asked in the same crawl that many
 seconds later: the request waits on the scheduler's timer (``crawler.scheduler``, no download slot
 taken), and its answer confirms the removal (404 again) or forgets the first (any other answer). At 0
 (the default) the next check confirms it (the next run, or the daemon's next re-check). A crawl closed

@@ -2,7 +2,7 @@
 
 A downloader middleware resolves each request's host and refuses it (``IgnoreRequest``, counted as
 ``newswatch/refused/private_address``) when any address is private, loopback, link-local, multicast,
-reserved or unspecified — unless it falls in a network listed in ``NEWSWATCH_ALLOW_NETWORKS``
+reserved or unspecified — unless it falls in a network listed in ``crawl.allow_networks``
 (configuration ``crawl.allow_networks``; the tests allow ``127.0.0.0/8`` and nothing else).
 Redirects pass through the middleware again, so a public URL redirecting inward is refused too.
 IPv6 addresses that carry an IPv4 address are judged by it as well: IPv4-mapped (``::ffff:127.0.0.1``),
@@ -13,7 +13,7 @@ Names are resolved once, by :class:`crawler.resolver.GuardedResolver` (installed
 middleware's check and the connection use the same checked, pinned answer, so a name that answers
 differently on a second query (DNS rebinding) cannot reach a private address; a failed lookup is a
 failed request, never a pass.
-When replaying a cassette (``NEWSWATCH_GUARD_DNS`` false) names are not looked up: a replay makes no
+When replaying a cassette (``CrawlOptions.guard_dns`` false) names are not looked up: a replay makes no
 network traffic at all; IP literals are still checked.
 """
 
@@ -150,9 +150,12 @@ class SSRFGuardMiddleware:
         from crawler.resolver import ensure_installed
 
         assert crawler.stats is not None
+        from crawler.settings import options_of
+
         settings = crawler.settings
-        allowed = parse_networks(settings.getlist("NEWSWATCH_ALLOW_NETWORKS"))
-        lookups = settings.getbool("NEWSWATCH_GUARD_DNS", True)
+        options = options_of(settings)
+        allowed = parse_networks(options.crawl.allow_networks)
+        lookups = options.guard_dns
         return cls(crawler.stats, allowed, lookups, ensure_installed(reactor, settings) if lookups else None)
 
     async def process_request(self, request: Request) -> None:

@@ -42,6 +42,7 @@ from crawler.batch import Outcome, record_batch
 from crawler.fastpath import Check, CheckBatch, mark_checked
 from crawler.items import FetchedArticle, FetchError, Missing, NotModified, RejectedPage
 from crawler.recorder import Recorder, handed_recorder
+from crawler.settings import options_of
 from crawler.store import Recorded
 from crawler.store import Recorder as ContentRecorder
 from storage.engine import session_factory, transaction, worker_engine
@@ -76,9 +77,9 @@ class StoragePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
         settings = crawler.settings
-        url = settings.get("NEWSWATCH_DATABASE_URL")
+        url = options_of(settings).database_url
         if not url:
-            raise NotConfigured("NEWSWATCH_DATABASE_URL is not set")
+            raise NotConfigured("the crawl's options name no database (crawler.settings.crawl_settings)")
         assert crawler.stats is not None
         recorder = handed_recorder(crawler) or ContentRecorder.from_settings(settings)
         pipeline = cls(crawler.stats, url, recorder, crawler,

@@ -22,7 +22,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import lru_cache
@@ -162,8 +162,8 @@ class ExtractionPool:
         self._lifeline_w.close()
 
 
-def rules_of(rules: dict[str, Any] | None) -> Rules | None:
-    """A source's include/exclude rules (``NEWSWATCH_SOURCE_RULES`` entry) as plain tuples."""
+def rules_of(rules: Mapping[str, Any] | None) -> Rules | None:
+    """A source's include/exclude rules (a ``CrawlOptions.source_rules`` entry) as plain tuples."""
     if not rules:
         return None
     include, exclude = tuple(rules.get("include", ())), tuple(rules.get("exclude", ()))
@@ -171,6 +171,6 @@ def rules_of(rules: dict[str, Any] | None) -> Rules | None:
 
 
 def workers_setting(value: Any) -> int:
-    """``NEWSWATCH_EXTRACT_WORKERS``: None (or absent) means one per core."""
+    """``crawl.extract_workers``: None means one per core."""
     return default_workers() if value is None or value == "" else int(value)
 

@@ -98,10 +98,12 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         from twisted.internet import reactor
 
         from crawler.resolver import ensure_installed
+        from crawler.settings import options_of
 
         settings = crawler.settings
-        self.allowed = parse_networks(settings.getlist("NEWSWATCH_ALLOW_NETWORKS"))
-        self.resolver = ensure_installed(reactor, settings) if settings.getbool("NEWSWATCH_GUARD_DNS", True) else None
+        options = options_of(settings)
+        self.allowed = parse_networks(options.crawl.allow_networks)
+        self.resolver = ensure_installed(reactor, settings) if options.guard_dns else None
         self.maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         self.crawler = crawler
         self.abort_request = self.refuse

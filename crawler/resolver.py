@@ -10,7 +10,7 @@ uses it (TLS is still verified against the host name: only the address is pinned
 refused address, or no answer at all, gives the connection no address: nothing is connected.
 
 Upstream is the system's resolver (``getaddrinfo`` in a thread), or the DNS servers of
-``crawl.dns_servers`` (``NEWSWATCH_DNS_SERVERS``, ``host:port``) asked with Twisted's DNS client.
+``crawl.dns_servers`` (``host:port``) asked with Twisted's DNS client.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer  # type: ignore[import-untyped]
 
 from crawler.netguard import Network, check_addresses, literal_address, parse_networks, parse_servers
+from crawler.settings import options_of
 from storage.errors import CrawlError, FetchRefused
 
 if TYPE_CHECKING:
@@ -155,18 +156,19 @@ class GuardedResolver:
 
 
 def _wanted(settings: Any) -> Wanted:
-    return (tuple(settings.getlist("NEWSWATCH_ALLOW_NETWORKS")), settings.getbool("NEWSWATCH_GUARD_DNS", True),
-            tuple(settings.getlist("NEWSWATCH_DNS_SERVERS")))
+    options = options_of(settings)
+    return options.crawl.allow_networks, options.guard_dns, options.crawl.dns_servers
 
 
 def build(reactor: Any, settings: Any) -> GuardedResolver:
     """The resolver a crawl's settings ask for (allowed networks, DNS servers, checks on or off)."""
-    allowed = parse_networks(settings.getlist("NEWSWATCH_ALLOW_NETWORKS"))
-    servers = parse_servers(settings.getlist("NEWSWATCH_DNS_SERVERS"))
+    options = options_of(settings)
+    allowed = parse_networks(options.crawl.allow_networks)
+    servers = parse_servers(options.crawl.dns_servers)
     current = reactor.nameResolver
     upstream = current.upstream if isinstance(current, GuardedResolver) else current
     lookup = server_lookup(servers, reactor) if servers else system_lookup(upstream)
-    return GuardedResolver(reactor, allowed, lookup, settings.getbool("NEWSWATCH_GUARD_DNS", True),
+    return GuardedResolver(reactor, allowed, lookup, options.guard_dns,
                            upstream=upstream, wanted=_wanted(settings))
 
 

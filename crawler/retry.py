@@ -5,7 +5,7 @@ carries its wait in ``meta['newswatch_backoff']``: the larger of the exponential
 ``Retry-After`` (seconds or an HTTP-date). The wait is not spent here: the middleware hands the request
 back to the engine at once and :class:`crawler.scheduler.RetryScheduler` holds it on a timer, outside the
 downloader, so the download slots keep serving other requests meanwhile. A ``Retry-After`` longer than
-``NEWSWATCH_RETRY_AFTER_MAX`` (``crawl.retry_after_max``) is not waited for in this crawl: the answer is
+``crawl.retry_after_max`` is not waited for in this crawl: the answer is
 given up as it is (an ``http_429``/``http_503`` error), and the next run or visit tries again.
 """
 
@@ -20,6 +20,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.response import response_status_message
+
+from crawler.settings import options_of
 
 BACKOFF_KEY = "newswatch_backoff"
 MAX_HEADER_CHARS = 64  # a Retry-After longer than this is not a value we parse
@@ -57,7 +59,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         super().__init__(settings)
         self.base = settings.getfloat("NEWSWATCH_RETRY_BACKOFF", 1.0)
         self.cap = settings.getfloat("NEWSWATCH_RETRY_BACKOFF_MAX", 30.0)
-        self.retry_after_max = settings.getfloat("NEWSWATCH_RETRY_AFTER_MAX", 120.0)
+        self.retry_after_max = options_of(settings).crawl.retry_after_max
 
     def process_response(  # type: ignore[override]  # Scrapy 2.13+: components take no spider argument
         self, request: Request, response: Response

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from crawler.options import CrawlConfig
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+OPTIONS = "NEWSWATCH_OPTIONS"  # the setting that holds the crawl's CrawlOptions (read with options_of)
 
 # Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
 # decompression (590) sees the raw gzip; the loop check below redirects (600) sees the 3xx.
@@ -61,28 +70,13 @@ CONCURRENT_ITEMS = 8
 
 @dataclass(frozen=True)
 class CrawlOptions:
+    """One crawl: where it records, what it looks for, how it fetches (``crawl``, the ``[crawl]`` section as
+    validated), and what the run adds (a cassette, the registry's per-source rules)."""
+
     database_url: str
     corpus_dir: str
     keywords: tuple[str, ...] = ()
-    user_agent: str = "newswatch/0.1"
-    contact_url: str = ""
-    obey_robots: bool = True
-    allow_networks: tuple[str, ...] = ()
-    dns_servers: tuple[str, ...] = ()  # host:port of DNS servers to ask; empty: the system's resolver
-    concurrency: int = 16
-    concurrency_per_domain: int = 2
-    download_delay: float = 1.0
-    download_timeout: float = 30.0
-    retries: int = 2
-    retry_after_max: float = 120.0
-    missing_recheck_seconds: float = 0.0  # a stored article's first 404 asked again in the crawl; 0: off
-    max_page_bytes: int = 5 * 1024 * 1024
-    max_feed_bytes: int = 2 * 1024 * 1024
-    max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit
-    max_depth: int = 2
-    max_pages_per_site: int = 200
-    closespider_timeout: int = 900
-    extract_workers: int | None = None  # extraction processes (crawler.pool); None: one per core
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
     cassette: str | None = None
     cassette_mode: str | None = None  # record | replay
     log_level: str = "WARNING"
@@ -93,37 +87,60 @@ class CrawlOptions:
     # sites whose pages are rendered in headless Chromium (``render = "browser"``: crawler.render)
     render_sites: tuple[str, ...] = ()
 
+    @property
+    def guard_dns(self) -> bool:
+        """Names are looked up (and checked by the SSRF guard) unless a cassette is replayed."""
+        return not self.cassette or (self.cassette_mode or "replay") != "replay"
+
+
+DEFAULT_OPTIONS = CrawlOptions(database_url="", corpus_dir="corpus")
+
+
+def options_of(settings: BaseSettings) -> CrawlOptions:
+    """The crawl's options as :func:`crawl_settings` placed them (the defaults for settings built otherwise):
+    every component of the crawl reads its options here, typed, instead of a setting per value."""
+    plain = settings.get(OPTIONS)
+    if not plain:
+        return DEFAULT_OPTIONS
+    options: CrawlOptions = _options_adapter().validate_python(plain)
+    return options
+
+
+@functools.cache
+def _options_adapter() -> Any:
+    """pydantic's TypeAdapter of :class:`CrawlOptions` (plain data back to the typed options), built once."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(CrawlOptions)
+
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
     """Polite defaults: robots.txt, AutoThrottle per domain, honest user agent, caps, retries with backoff
     and Retry-After that wait in the scheduler (``crawler.scheduler``), not in a download slot."""
-    agent = f"{options.user_agent} (+{options.contact_url})" if options.contact_url else options.user_agent
+    crawl = options.crawl
     settings: dict[str, Any] = {
         "BOT_NAME": "newswatch",
-        "USER_AGENT": agent,
-        "ROBOTSTXT_OBEY": options.obey_robots,
-        "CONCURRENT_REQUESTS": options.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrency_per_domain,
-        "DOWNLOAD_DELAY": options.download_delay,
+        "USER_AGENT": crawl.agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "CONCURRENT_REQUESTS": crawl.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_domain,
+        "DOWNLOAD_DELAY": crawl.download_delay,
         # a callback's outputs handled at once; Scrapy starts this many tasks per callback (default 100),
         # a page yields one record and a few requests
         "CONCURRENT_ITEMS": CONCURRENT_ITEMS,
         "AUTOTHROTTLE_ENABLED": True,
-        "AUTOTHROTTLE_START_DELAY": max(options.download_delay, 0.01),
+        "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.01),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
-        "DOWNLOAD_TIMEOUT": options.download_timeout,
-        "DOWNLOAD_MAXSIZE": options.max_page_bytes,
+        "DOWNLOAD_TIMEOUT": crawl.download_timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
-        "RETRY_TIMES": options.retries,
-        "NEWSWATCH_RETRY_AFTER_MAX": options.retry_after_max,
-        "NEWSWATCH_MISSING_RECHECK": options.missing_recheck_seconds,  # crawler.missing
+        "RETRY_TIMES": crawl.retries,
         "SCHEDULER": "crawler.scheduler.RetryScheduler",  # retries wait on a timer, not in a download slot
         "REDIRECT_MAX_TIMES": 5,
-        "CLOSESPIDER_TIMEOUT": options.closespider_timeout,
+        "CLOSESPIDER_TIMEOUT": crawl.closespider_timeout,
         "COOKIES_ENABLED": False,
         # names resolved once, checked by the SSRF guard, pinned for the connection (IPv4 and IPv6)
         "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
-        "NEWSWATCH_DNS_SERVERS": list(options.dns_servers),
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
@@ -132,28 +149,18 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
         "EXTENSIONS_BASE": dict(EXTENSIONS_BASE),
         "EXTENSIONS": dict(EXTENSIONS),
-        "NEWSWATCH_ALLOW_NETWORKS": list(options.allow_networks),
-        "NEWSWATCH_MAX_FEED_BYTES": options.max_feed_bytes,
-        "NEWSWATCH_MAX_SITEMAP_BYTES": options.max_sitemap_bytes,
-        "NEWSWATCH_MAX_DEPTH": options.max_depth,
-        "NEWSWATCH_MAX_PAGES_PER_SITE": options.max_pages_per_site,
-        "NEWSWATCH_DATABASE_URL": options.database_url,
-        "NEWSWATCH_CORPUS_DIR": options.corpus_dir,
-        "NEWSWATCH_KEYWORDS": list(options.keywords),
-        "NEWSWATCH_EXTRACT_WORKERS": options.extract_workers,
-        "NEWSWATCH_SOURCE_RULES": _plain_rules(options.source_rules),
-        "NEWSWATCH_SOURCE_NAMES": dict(options.source_names),
+        # the options themselves, as plain data (Scrapy deep-copies its settings): read with options_of()
+        OPTIONS: _plain(dataclasses.asdict(options)),
     }
     if options.cassette:
         from crawler.cassette import cassette_settings
 
         mode = options.cassette_mode or "replay"
         settings.update(cassette_settings(options.cassette, mode))
-        settings["NEWSWATCH_GUARD_DNS"] = mode != "replay"  # a replay makes no lookups either
     elif options.render_sites:  # a cassette holds plain HTTP only: with one, render sites are fetched plainly
         from crawler.render import render_settings
 
-        settings.update(render_settings(options.render_sites, options.download_timeout,
+        settings.update(render_settings(options.render_sites, crawl.download_timeout,
                                         settings["DOWNLOADER_MIDDLEWARES"]))
     return settings
 
@@ -163,8 +170,8 @@ PLAIN_TYPES = (str, int, float, bool, type(None))
 
 def plain_data_problem(value: Any, where: str = "settings") -> str | None:
     """Where ``value`` holds something other than plain data (str, numbers, bools, None, lists, tuples,
-    dicts with str keys), or None. Scrapy deep-copies its settings (``AsyncCrawlerProcess``): a live
-    object in them (an ``SSLContext``, an engine, a channel) fails every run."""
+    dicts with str keys), or None. Scrapy deep-copies its settings
+    (``AsyncCrawlerProcess``): a live object in them (an ``SSLContext``, an engine, a channel) fails every run."""
     if isinstance(value, PLAIN_TYPES):
         return None
     if isinstance(value, list | tuple):
@@ -187,6 +194,10 @@ def require_plain(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _plain_rules(rules: Mapping[str, Mapping[str, tuple[str, ...]]]) -> dict[str, dict[str, list[str]]]:
-    """Per-site noise rules as plain lists (the settings are deep-copied and may be serialized)."""
-    return {site: {key: list(values) for key, values in by_key.items()} for site, by_key in rules.items()}
+def _plain(value: Any) -> Any:
+    """Tuples as lists, mappings as dicts, all the way down (the form JSON and Scrapy's copies keep)."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

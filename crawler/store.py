@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from crawler.fastpath import META_KEY
 from crawler.items import FetchedArticle, Missing, RejectedPage
 from crawler.publisher import publisher_name
+from crawler.settings import options_of
 from crawler.topic import Topic
 from crawler.urls import site_of, url_hash
 from storage.corpus import Corpus, leftovers
@@ -171,8 +172,8 @@ class Recorder:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Recorder:
-        topic = Topic(tuple(settings.getlist("NEWSWATCH_KEYWORDS")))
-        return cls(topic, Corpus(Path(settings.get("NEWSWATCH_CORPUS_DIR", "corpus"))))
+        options = options_of(settings)
+        return cls(Topic(options.keywords), Corpus(Path(options.corpus_dir)))
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
         relevant = self.topic.matches(item.title, item.body)

@@ -39,6 +39,7 @@ from crawler.reading import Page, Reading, failed, read
 from crawler.recorder import Recorder
 from crawler.removal import WITHDRAWN, notice_of
 from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
+from crawler.settings import CrawlOptions, options_of
 from crawler.spiders.sources import SourceReading
 from crawler.urls import for_site, site_of
 
@@ -60,6 +61,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
         self._page_keys: PageKeys | None = None
         self._frontier: Frontier | None = None
         self._sources_seen: set[str] = set()  # feeds, sitemaps, robots.txt requested
+        self._options: CrawlOptions | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -69,10 +71,17 @@ class NewsSpider(SourceReading, scrapy.Spider):
         return spider
 
     @property
+    def options(self) -> CrawlOptions:
+        """The crawl's options (:func:`crawler.settings.options_of`), read once."""
+        if self._options is None:
+            self._options = options_of(self.settings)
+        return self._options
+
+    @property
     def frontier(self) -> Frontier:
         if self._frontier is None:
             per_domain = self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
-            self._frontier = Frontier(self.settings.getint("NEWSWATCH_MAX_PAGES_PER_SITE", 200), 2 * per_domain)
+            self._frontier = Frontier(self.options.crawl.max_pages_per_site, 2 * per_domain)
         return self._frontier
 
     def closed(self, reason: str) -> None:
@@ -98,27 +107,26 @@ class NewsSpider(SourceReading, scrapy.Spider):
 
     @property
     def extraction(self) -> ExtractionPool:
-        """Worker processes (``NEWSWATCH_EXTRACT_WORKERS``, default one per core), or one thread for 0/1."""
+        """Worker processes (``crawl.extract_workers``, default one per core), or one thread for 0/1."""
         if self._pool is None:
             self._count("extract/pool_started")
-            self._pool = ExtractionPool(workers_setting(self.settings.get("NEWSWATCH_EXTRACT_WORKERS")))
+            self._pool = ExtractionPool(workers_setting(self.options.crawl.extract_workers))
         return self._pool
 
     @property
     def page_keys(self) -> PageKeys:
         if self._page_keys is None:
-            self._page_keys = PageKeys(self.settings.getdict("NEWSWATCH_SOURCE_RULES"),
-                                       self.settings.getlist("NEWSWATCH_KEYWORDS"))
+            self._page_keys = PageKeys(self.options.source_rules, self.options.keywords)
         return self._page_keys
 
     def source_name_for(self, url: str) -> str | None:
-        """The registered name of the source ``url`` belongs to (``NEWSWATCH_SOURCE_NAMES``), if any."""
-        name = for_site(self.settings.getdict("NEWSWATCH_SOURCE_NAMES"), url)
+        """The registered name of the source ``url`` belongs to (``CrawlOptions.source_names``), if any."""
+        name = for_site(self.options.source_names, url)
         return str(name) if name else None
 
     @property
     def max_depth(self) -> int:
-        return self.settings.getint("NEWSWATCH_MAX_DEPTH", 2)
+        return self.options.crawl.max_depth
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.plan.articles:
@@ -184,17 +192,17 @@ class NewsSpider(SourceReading, scrapy.Spider):
     def _feed_request(self, url: str, held: bool = False) -> Iterator[Request]:
         """A feed, with its stored validators (a 304 offers nothing: ``crawler.sourceledger``)."""
         return self._source_request(url, self.parse_feed, kind="feed", held=held, gate=held,
-                                    meta=self._conditional_meta(url, "NEWSWATCH_MAX_FEED_BYTES"),
+                                    meta=self._conditional_meta(url, self.options.crawl.max_feed_bytes),
                                     headers=self.validator_headers(url))
 
     def _sitemap_request(self, url: str, held: bool = False) -> Iterator[Request]:
         """A sitemap, with the validators stored for it (only a leaf ``<urlset>`` ever has some)."""
         return self._source_request(url, self.parse_sitemap, kind="sitemap", held=held,
-                                    meta=self._conditional_meta(url, "NEWSWATCH_MAX_SITEMAP_BYTES"),
+                                    meta=self._conditional_meta(url, self.options.crawl.max_sitemap_bytes),
                                     headers=self.validator_headers(url))
 
-    def _conditional_meta(self, url: str, cap: str) -> dict[str, Any]:
-        return {"download_maxsize": self.settings.getint(cap),
+    def _conditional_meta(self, url: str, cap: int) -> dict[str, Any]:
+        return {"download_maxsize": cap,
                 "handle_httpstatus_list": [304], "nw_source_url": url}
 
     def _release(self, site: str) -> Iterator[Request]:
@@ -236,7 +244,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
         if missing is not None:  # a stored article's removal (crawler.removal): no error, no extraction
             self._count(f"fetched/missing/{missing.kind}")
             yield missing
-            delay = self.settings.getfloat("NEWSWATCH_MISSING_RECHECK")
+            delay = self.options.crawl.missing_recheck_seconds
             again = recheck_request(response.request, missing, delay) if response.request else None
             if again is not None:  # a first 404, asked again in this crawl (crawler.missing)
                 self._count("fetched/missing/recheck")
@@ -293,7 +301,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
         parsers must not be shared by threads). A configured section page (no extraction) is read here: one
         parse costs less than starting the pool, which a re-check of unchanged pages never needs."""
         url = landed_url(response)
-        rules = rules_of(for_site(self.settings.getdict("NEWSWATCH_SOURCE_RULES"), url)) if extract else None
+        rules = rules_of(for_site(self.options.source_rules, url)) if extract else None
         content_type = response.headers.get("Content-Type")
         page = Page(response.body, content_type.decode("latin-1") if content_type else None, response.url, url,
                     follow=follow, extract=extract, rules=rules)

@@ -14,6 +14,7 @@ from crawler.frontier import Entry, Frontier
 from crawler.items import CrawlPlan, FetchError, RejectedPage
 from crawler.netguard import literal_address
 from crawler.responses import request_meta, requested_url, response_text
+from crawler.settings import CrawlOptions
 from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
 from crawler.sourceledger import RECORD_FAILURES, TRANSIENT_REJECTIONS, SourceLedger, ValidatorReport, permanent_failure
 from crawler.urls import canonical_url, site_of, try_canonical_url, url_host
@@ -35,6 +36,8 @@ class _Spider(Protocol):
     def validators(self) -> SourceLedger: ...
     @property
     def settings(self) -> BaseSettings: ...
+    @property
+    def options(self) -> CrawlOptions: ...
     def _count(self, key: str, n: int = 1) -> None: ...
     def _settle(self, meta: dict[str, Any]) -> None: ...
     def _release_all(self) -> Iterator[Request]: ...
@@ -100,7 +103,7 @@ class SourceReading:
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         try:
             feed = parse_feed(response.body, response.url, headers, canonicalize=canonical_url,
-                              max_bytes=self.settings.getint("NEWSWATCH_MAX_FEED_BYTES"))
+                              max_bytes=self.options.crawl.max_feed_bytes)
         except ParseError as exc:
             self.validators.unusable(_source_url(response))
             yield self._failed(request_meta(response), response.url, "bad_feed", str(exc))
@@ -124,7 +127,7 @@ class SourceReading:
         self._count("fetched/sitemap")
         try:
             sitemap = parse_sitemap(response.body, response.url,
-                                    max_bytes=self.settings.getint("NEWSWATCH_MAX_SITEMAP_BYTES"))
+                                    max_bytes=self.options.crawl.max_sitemap_bytes)
         except ParseError as exc:
             self.validators.unusable(_source_url(response))
             yield self._failed(request_meta(response), response.url, "bad_sitemap", str(exc))

@@ -17,15 +17,14 @@ from sqlalchemy import select
 from crawler.items import ArticleTarget, CrawlPlan, FetchError
 from crawler.store import latest_version
 from crawler.urls import canonical_url
-from monitor.alerts.outbox import deliver_pending
 from monitor.core.config import Config
+from monitor.core.crawlrun import close_run, crawl_in_process, open_run
 from monitor.core.preflight import preflight
-from monitor.core.run import close_abandoned_runs, crawl, finish_run, recorders, retry_policy, run_settings
+from monitor.core.run import close_abandoned_runs, crawl_run_settings, log_settings, recorders
 from monitor.core.runtime import Storage, open_storage
-from storage.engine import transaction
 from storage.errors import ConfigError
 from storage.lock import run_lock
-from storage.models import Anomaly, Article, Change, CrawlRun
+from storage.models import Anomaly, Article, Change
 
 OUTCOMES = ("new", "baseline", "changed", "revert", "unchanged", "not_modified", "anomaly", "rejected")
 
@@ -53,11 +52,11 @@ def check_url(config: Config, url: str, fresh: bool = False, log_level: str = "W
         with run_lock(storage.engine):
             close_abandoned_runs(storage)
             target, before, started = _target(storage, wanted, fresh)
-            run_id = _start_run(storage)
-            crawler, error = crawl(CrawlPlan(articles=(target,)), run_settings(config, None, None, log_level,
-                                                                              "off"), recorders(config)())
-            delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
-            summary = finish_run(storage, run_id, crawler, error, delivered)
+            plan = CrawlPlan(articles=(target,))
+            run_id = open_run(storage, "check", plan)
+            settings = crawl_run_settings(config, log=log_settings(log_level), extra={"NEWSWATCH_PROGRESS": "off"})
+            crawler, error = crawl_in_process(plan, settings, recorders(config)())
+            summary = close_run(storage, config, channels, run_id, plan, crawler, error, health=False)
             return _result(storage, wanted, before, started, summary.stats, summary.errors, run_id)
     finally:
         storage.close()
@@ -74,14 +73,6 @@ def _target(storage: Storage, url: str, fresh: bool) -> tuple[ArticleTarget, int
         validators = (None, None) if fresh or latest is None else (latest.etag, latest.last_modified)
         target = ArticleTarget(url, article.discovered_from, *validators)
         return target, latest.number if latest else None, started
-
-
-def _start_run(storage: Storage) -> int:
-    with transaction(storage.sessions) as session:
-        run = CrawlRun(kind="check", stats={"planned_articles": 1})
-        session.add(run)
-        session.flush()
-        return run.id
 
 
 def _result(storage: Storage, url: str, before: int | None, started: datetime, stats: dict[str, object],

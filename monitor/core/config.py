@@ -18,7 +18,6 @@ The documented defaults, as a file, are in ``deploy/newswatch.example.toml``.
 from __future__ import annotations
 
 import dataclasses
-import ipaddress
 import os
 import tomllib
 import types
@@ -27,6 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
+from pydantic import TypeAdapter, ValidationError, with_config
+
+from crawler.options import (
+    SECTION,
+    Bool,
+    Count,
+    CrawlConfig,
+    Float,
+    PositiveSeconds,
+    Seconds,
+    Str,
+    Strs,
+)
 from monitor.alerts.digest import digest_of
 from monitor.alerts.secrets import Secrets
 from monitor.alerts.settings import AlertsConfig, ChannelConfig
@@ -35,118 +47,104 @@ from monitor.core.overrides import Override, apply_overrides
 from storage.engine import sqlite_url
 from storage.errors import ConfigError
 
+__all__ = ["AlertsConfig", "ChannelConfig", "Config", "CrawlConfig", "load_config"]
+
 DEFAULT_FILE = "newswatch.toml"
 SECRET_KEYS = {"password": "password_env", "secret": "secret_env"}
 
 
+@with_config(SECTION)
 @dataclass(frozen=True)
 class RetentionConfig:
     """What ``newswatch prune`` and the daemon's daily prune may forget (0 = keep everything)."""
 
-    raw_pages: int = 0  # raw HTML of the newest N fetches per article (versions and anomalies) is kept
-    outbox_days: float = 0.0  # sent alert rows delivered longer ago than this are deleted
-    runs_days: float = 0.0  # crawl run rows finished longer ago than this are deleted
+    raw_pages: Count = 0  # raw HTML of the newest N fetches per article (versions and anomalies) is kept
+    outbox_days: Seconds = 0.0  # sent alert rows delivered longer ago than this are deleted
+    runs_days: Seconds = 0.0  # crawl run rows finished longer ago than this are deleted
 
 
+@with_config(SECTION)
 @dataclass(frozen=True)
 class StorageConfig:
-    data_dir: str = "data"  # SQLite file, state and logs live here
-    database_url: str = ""  # empty: sqlite:///<data_dir>/newswatch.db
-    corpus_dir: str = "data/corpus"  # where new articles and changes/ are written
-    seeds_dir: str = "seeds"  # the seed corpus and its source registry
+    data_dir: Str = "data"  # SQLite file, state and logs live here
+    database_url: Str = ""  # empty: sqlite:///<data_dir>/newswatch.db
+    corpus_dir: Str = "data/corpus"  # where new articles and changes/ are written
+    seeds_dir: Str = "seeds"  # the seed corpus and its source registry
     retention: RetentionConfig = RetentionConfig()
 
 
-@dataclass(frozen=True)
-class CrawlConfig:
-    user_agent: str = "newswatch/0.1"
-    contact_url: str = "https://github.com/newswatch/newswatch"
-    obey_robots: bool = True
-    allow_networks: tuple[str, ...] = ()  # private networks that may be fetched (tests: 127.0.0.0/8)
-    dns_servers: tuple[str, ...] = ()  # "host:port" DNS servers the crawl asks; empty: the system's resolver
-    concurrency: int = 16  # requests in flight at once, all sites together (a waiting retry takes none)
-    concurrency_per_domain: int = 2
-    download_delay: float = 1.0  # seconds between requests to one domain (AutoThrottle start)
-    download_timeout: float = 30.0
-    retries: int = 2
-    retry_after_max: float = 120.0  # seconds; a longer Retry-After is not waited for (the next run retries)
-    # seconds; a stored article's first 404 is asked again this much later in the same crawl (a second 404
-    # removes it); 0: the next check confirms it
-    missing_recheck_seconds: float = 0.0
-    max_page_bytes: int = 5 * 1024 * 1024
-    max_feed_bytes: int = 2 * 1024 * 1024
-    max_sitemap_bytes: int = 50 * 1024 * 1024  # the sitemap protocol's limit (uncompressed, .gz too)
-    max_depth: int = 2  # link following from section pages
-    max_pages_per_site: int = 200
-    closespider_timeout: int = 900  # a crawl that hangs is bounded
-    extract_workers: int | None = None  # extraction processes; None: one per core; 0 or 1: in-process
-
-
+@with_config(SECTION)
 @dataclass(frozen=True)
 class TopicConfig:
-    keywords: tuple[str, ...] = ()  # empty: the keywords file shipped in seeds/ (topics.toml)
+    keywords: Strs = ()  # empty: the keywords file shipped in seeds/ (topics.toml)
 
 
+@with_config(SECTION)
 @dataclass(frozen=True)
 class MonitorConfig:
-    max_shrink: float = 0.5  # a body losing more than this share is an anomaly, not a change
+    max_shrink: Float = 0.5  # a body losing more than this share is an anomaly, not a change
 
 
+@with_config(SECTION)
 @dataclass(frozen=True)
 class ScheduleConfig:
     """How often the daemon does what (the one-shot ``run`` uses only the article ladder)."""
 
-    feeds_minutes: float = 30.0  # section pages and feeds of each source; adapts between the bounds
-    feeds_min_minutes: float = 10.0
-    feeds_max_minutes: float = 240.0
-    sitemaps_hours: float = 24.0  # sitemaps and sitemap indexes (with robots.txt)
-    articles: tuple[str, ...] = ("3h=15m", "1d=1h", "3d=3h", "7d=1d", "30d=7d")  # AGE=EVERY, then stop
-    removed: tuple[str, ...] = ("1d=6h", "7d=1d", "90d=7d")  # removed articles: AGE since removal=EVERY
-    recheck_minutes: float = 5.0  # how often the daemon looks for articles due by the ladder
-    alerts_seconds: float = 30.0  # the outbox worker's period
-    seeds_minutes: float = 60.0  # new seed documents are imported this often
-    prune_hours: float = 24.0  # storage.retention is applied this often
-    jitter_seconds: float = 60.0
-    restart_spread_minutes: float = 10.0  # after a restart, overdue work is spread over this window
+    feeds_minutes: Seconds = 30.0  # section pages and feeds of each source; adapts between the bounds
+    feeds_min_minutes: Seconds = 10.0
+    feeds_max_minutes: Seconds = 240.0
+    sitemaps_hours: Seconds = 24.0  # sitemaps and sitemap indexes (with robots.txt)
+    articles: Strs = ("3h=15m", "1d=1h", "3d=3h", "7d=1d", "30d=7d")  # AGE=EVERY, then stop
+    removed: Strs = ("1d=6h", "7d=1d", "90d=7d")  # removed articles: AGE since removal=EVERY
+    recheck_minutes: Seconds = 5.0  # how often the daemon looks for articles due by the ladder
+    alerts_seconds: Seconds = 30.0  # the outbox worker's period
+    seeds_minutes: Seconds = 60.0  # new seed documents are imported this often
+    prune_hours: PositiveSeconds = 24.0  # storage.retention is applied this often
+    jitter_seconds: Seconds = 60.0
+    restart_spread_minutes: Seconds = 10.0  # after a restart, overdue work is spread over this window
 
 
+@with_config(SECTION)
 @dataclass(frozen=True)
 class DaemonConfig:
-    metrics_host: str = "127.0.0.1"
-    metrics_port: int = 8089  # /healthz and /metrics (Prometheus); 0 = off
-    shutdown_seconds: float = 30.0  # SIGTERM: in-flight work gets this long, then is abandoned
+    metrics_host: Str = "127.0.0.1"
+    metrics_port: Count = 8089  # /healthz and /metrics (Prometheus); 0 = off
+    shutdown_seconds: Seconds = 30.0  # SIGTERM: in-flight work gets this long, then is abandoned
 
 
+@with_config(SECTION)
 @dataclass(frozen=True)
 class QueueConfig:
     """Crawl workers on arq (Redis): ``daemon --role scheduler`` enqueues, ``newswatch worker`` crawls.
     Unused (Redis not needed) by the single-process daemon and by ``run``."""
 
-    redis_url: str = "redis://127.0.0.1:6379/0"  # redis://, rediss:// (TLS) or unix://
-    queue_name: str = "newswatch:queue"
-    job_timeout_seconds: float = 1200.0  # a job's lease: a killed worker's job runs again after it (+10 s)
-    max_tries: int = 3  # a job whose worker died this often is given up (the next plan enqueues it anew)
-    worker_concurrency: int = 2  # crawls one worker runs at once (each of another site)
-    heartbeat_seconds: float = 10.0  # how often a worker says it is alive (status, /metrics)
-    dispatch_seconds: float = 5.0  # how often the scheduler retries work it could not enqueue yet
+    redis_url: Str = "redis://127.0.0.1:6379/0"  # redis://, rediss:// (TLS) or unix://
+    queue_name: Str = "newswatch:queue"
+    job_timeout_seconds: PositiveSeconds = 1200.0  # a job's lease: a killed worker's job runs again after it (+10 s)
+    max_tries: Count = 3  # a job whose worker died this often is given up (the next plan enqueues it anew)
+    worker_concurrency: Count = 2  # crawls one worker runs at once (each of another site)
+    heartbeat_seconds: PositiveSeconds = 10.0  # how often a worker says it is alive (status, /metrics)
+    dispatch_seconds: PositiveSeconds = 5.0  # how often the scheduler retries work it could not enqueue yet
 
 
+@with_config(SECTION)
 @dataclass(frozen=True)
 class WebConfig:
     """The read-only web view (``newswatch serve``; the daemon serves it on its own port too)."""
 
-    host: str = "127.0.0.1"  # another address needs the credential in token_env
-    port: int = 8090  # newswatch serve
-    token_env: str = "NEWSWATCH_WEB_TOKEN"  # environment variable holding the token / basic-auth password
-    in_daemon: bool = True  # the daemon serves the view on daemon.metrics_host:metrics_port
-    page_size: int = 50  # items per page (view and API)
-    feed_size: int = 50  # entries per Atom feed
+    host: Str = "127.0.0.1"  # another address needs the credential in token_env
+    port: Count = 8090  # newswatch serve
+    token_env: Str = "NEWSWATCH_WEB_TOKEN"  # environment variable holding the token / basic-auth password
+    in_daemon: Bool = True  # the daemon serves the view on daemon.metrics_host:metrics_port
+    page_size: Count = 50  # items per page (view and API)
+    feed_size: Count = 50  # entries per Atom feed
 
 
+@with_config(SECTION)
 @dataclass(frozen=True)
 class Config:
     storage: StorageConfig = StorageConfig()
-    crawl: CrawlConfig = CrawlConfig()
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
     topic: TopicConfig = TopicConfig()
     monitor: MonitorConfig = MonitorConfig()
     schedule: ScheduleConfig = ScheduleConfig()
@@ -168,6 +166,10 @@ class Config:
         return self.storage.database_url or sqlite_url(self.path(self.storage.data_dir))
 
 
+_CONFIG = TypeAdapter(Config)
+INTERNAL = frozenset(f.name for f in dataclasses.fields(Config) if f.metadata.get("internal"))
+
+
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Read and validate the config file (``None``: ``./newswatch.toml`` if present, else defaults),
     with the environment's overrides applied."""
@@ -185,7 +187,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     in_file = set(_dotted_keys(data))
     data, overrides = apply_overrides(Config, data, Secrets(env), SECRET_KEYS)
     try:
-        config: Config = _build(Config, data, "")
+        config = validate(data)
     except ConfigError as exc:
         named = _named_by_variable(exc, overrides)
         if named is exc:
@@ -221,88 +223,115 @@ def _dotted_keys(data: Mapping[str, Any], cls: type[Any] | None = None, prefix: 
     return keys
 
 
-def _build(cls: type[Any], data: Mapping[str, Any], prefix: str) -> Any:
+def validate(data: Mapping[str, Any]) -> Config:
+    """The file's tables (overrides applied) as a :class:`Config`: pydantic checks the types and the ranges,
+    then the checks that span keys; ConfigError names the key."""
     if not isinstance(data, Mapping):
-        raise ConfigError(prefix.rstrip(".") or "<file>", "expected a table")
-    hints = get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
-    values: dict[str, Any] = {}
-    for key, raw in data.items():
-        dotted = prefix + key
+        raise ConfigError("<file>", "expected a table")
+    _refuse_keys(data, "")
+    try:
+        config = _CONFIG.validate_python(data)
+    except ValidationError as exc:
+        raise _config_error(exc.errors(include_url=False)[0]) from exc
+    _check(config)
+    return config
+
+
+def _refuse_keys(data: Mapping[str, Any], prefix: str) -> None:
+    """Secrets are never read from the file; the internal fields are no keys."""
+    for key, value in data.items():
+        dotted = prefix + str(key)
         if key in SECRET_KEYS:
             raise ConfigError(dotted, f"secrets are not read from the file: name an environment variable "
                                       f"with {SECRET_KEYS[key]} and set it there")
-        if key not in fields:
-            raise ConfigError(dotted, f"unknown key (known: {', '.join(sorted(fields))})")
-        values[key] = _convert(hints[key], raw, dotted)
-    built = cls(**values)
-    _check_ranges(built, prefix)
-    return built
+        if not prefix and key in INTERNAL:
+            raise ConfigError(dotted, f"unknown key (known: {', '.join(sorted(_fields(Config)))})")
+        if isinstance(value, Mapping):
+            _refuse_keys(value, dotted + ".")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, Mapping):
+                    _refuse_keys(item, f"{dotted}[{index}].")
 
 
-def _convert(hint: Any, raw: Any, dotted: str) -> Any:
-    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        return _build(hint, raw, dotted + ".")
-    origin = get_origin(hint)
-    if origin is tuple and dataclasses.is_dataclass(get_args(hint)[0]):
-        item = get_args(hint)[0]
-        if not isinstance(raw, list):
-            raise ConfigError(dotted, "expected a list of tables ([[...]])")
-        return tuple(_build(item, entry, f"{dotted}[{index}].") for index, entry in enumerate(raw))
-    if origin is tuple:
-        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-            raise ConfigError(dotted, f"expected a list of strings, got {raw!r}")
-        return tuple(raw)
-    if origin in (Union, types.UnionType):
-        members = [a for a in get_args(hint) if a is not type(None)]
-        hint = next((m for m in members if isinstance(raw, m) and not (m is int and isinstance(raw, bool))),
-                    members[0])
-        if len(members) > 1 and not isinstance(raw, hint):
-            raise ConfigError(dotted, f"expected {' or '.join(_type_name(m) for m in members)}, got {raw!r}")
-    if hint is float and isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw)
-    if (hint is int and isinstance(raw, bool)) or not isinstance(raw, hint):
-        raise ConfigError(dotted, f"expected {_type_name(hint)}, got {raw!r}")
-    return raw
+def _config_error(error: Any) -> ConfigError:
+    """pydantic's first error as ours: the dotted key and a reason in the file's words."""
+    loc: tuple[str | int, ...] = error["loc"]
+    hint: Any = Config
+    dotted, depth = "", 0
+    for part in loc:  # walk the fields; what is left names a list item or a union member
+        if isinstance(part, str) and _is_section(hint) and part in _fields(hint):
+            hint, dotted = _fields(hint)[part], f"{dotted}.{part}" if dotted else part
+        elif isinstance(part, int) and _table_list_item(hint) is not None:
+            hint, dotted = _table_list_item(hint), f"{dotted}[{part}]"
+        else:
+            break
+        depth += 1
+    kind = error["type"]
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        known = ", ".join(sorted(_fields(hint))) if _is_section(hint) else ""
+        return ConfigError(f"{dotted}.{loc[depth]}" if dotted else str(loc[depth]), f"unknown key (known: {known})")
+    key = dotted or "<file>"
+    if kind == "value_error":
+        return ConfigError(key, str(error["ctx"]["error"]))
+    if kind == "greater_than_equal" and error["ctx"]["ge"] == 0:
+        return ConfigError(key, f"must not be negative, got {error['input']}")
+    if kind == "greater_than" and error["ctx"]["gt"] == 0:
+        return ConfigError(key, "must be greater than zero")
+    if kind.startswith(("greater_than", "less_than")):
+        return ConfigError(key, error["msg"])
+    item = any(isinstance(part, int) for part in loc[depth:])  # a list's item: the list itself is not at hand
+    return ConfigError(key, _expected(hint, None if item else error["input"]))
 
 
-def _type_name(hint: Any) -> str:
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        hint, getattr(hint, "__name__", str(hint))
-    )
+def _expected(hint: Any, raw: Any) -> str:
+    if _is_section(hint):
+        return "expected a table"
+    if _table_list_item(hint) is not None:
+        return "expected a list of tables ([[...]])"
+    got = f", got {raw!r}" if raw is not None else ""
+    if get_origin(hint) is tuple:
+        return f"expected a list of strings{got}"
+    members = [a for a in get_args(hint) if a is not type(None)] if get_origin(hint) in (Union, types.UnionType) \
+        else [hint]
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    return f"expected {' or '.join(names.get(m, getattr(m, '__name__', str(m))) for m in members)}{got}"
 
 
-def _check_ranges(section: Any, prefix: str) -> None:
-    for f in dataclasses.fields(section):
-        value = getattr(section, f.name)
-        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
-            raise ConfigError(prefix + f.name, f"must not be negative, got {value}")
-    if isinstance(section, CrawlConfig):
-        for name in ("concurrency", "concurrency_per_domain", "max_page_bytes", "max_feed_bytes", "max_sitemap_bytes",
-                     "download_timeout"):
-            if getattr(section, name) <= 0:
-                raise ConfigError(prefix + name, "must be greater than zero")
-    if isinstance(section, CrawlConfig):
-        _check_networks(section.allow_networks, prefix + "allow_networks")
-        _check_servers(section.dns_servers, prefix + "dns_servers")
-    if isinstance(section, ChannelConfig):
-        _check_channel(section, prefix)
-    if isinstance(section, MonitorConfig) and not 0 < section.max_shrink < 1:
-        raise ConfigError(prefix + "max_shrink", "must be between 0 and 1")
-    if isinstance(section, WebConfig | DaemonConfig):
-        _check_http(section, prefix)
-    if isinstance(section, QueueConfig):
-        _check_queue(section, prefix)
-    if isinstance(section, ScheduleConfig):
-        from monitor.core.schedule import parse_ladder
+def _is_section(hint: Any) -> bool:
+    return dataclasses.is_dataclass(hint) and isinstance(hint, type)
 
-        parse_ladder(section.articles, prefix + "articles")
-        parse_ladder(section.removed, prefix + "removed")
-        if section.prune_hours <= 0:
-            raise ConfigError(prefix + "prune_hours", "must be greater than zero")
-        if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:
-            raise ConfigError(prefix + "feeds_minutes", "needs 0 < feeds_min_minutes <= feeds_minutes <= "
-                                                          "feeds_max_minutes")
+
+def _table_list_item(hint: Any) -> Any:
+    args = get_args(hint)
+    return args[0] if get_origin(hint) is tuple and args and _is_section(args[0]) else None
+
+
+def _fields(cls: type[Any]) -> dict[str, Any]:
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
+
+
+def _check(config: Config) -> None:
+    """The checks that span keys or name a set of values (the types and ranges are checked already)."""
+    if not 0 < config.monitor.max_shrink < 1:
+        raise ConfigError("monitor.max_shrink", "must be between 0 and 1")
+    _check_http(config.web, "web.")
+    _check_http(config.daemon, "daemon.")
+    _check_queue(config.queue, "queue.")
+    _check_schedule(config.schedule, "schedule.")
+    for index, channel in enumerate(config.alerts.channels):
+        _check_channel(channel, f"alerts.channels[{index}].")
+
+
+def _check_schedule(section: ScheduleConfig, prefix: str) -> None:
+    from monitor.core.schedule import parse_ladder
+
+    parse_ladder(section.articles, prefix + "articles")
+    parse_ladder(section.removed, prefix + "removed")
+    if not 0 < section.feeds_min_minutes <= section.feeds_minutes <= section.feeds_max_minutes:
+        raise ConfigError(prefix + "feeds_minutes", "needs 0 < feeds_min_minutes <= feeds_minutes <= "
+                                                      "feeds_max_minutes")
 
 
 def _check_http(section: WebConfig | DaemonConfig, prefix: str) -> None:
@@ -333,23 +362,6 @@ def _check_queue(section: QueueConfig, prefix: str) -> None:
     for key in ("job_timeout_seconds", "heartbeat_seconds", "dispatch_seconds"):
         if getattr(section, key) <= 0:
             raise ConfigError(prefix + key, "must be greater than zero")
-
-
-def _check_networks(values: tuple[str, ...], key: str) -> None:
-    for value in values:
-        try:
-            ipaddress.ip_network(value, strict=False)
-        except ValueError as exc:
-            raise ConfigError(key, f"not a network (CIDR like 127.0.0.0/8): {value!r}") from exc
-
-
-def _check_servers(values: tuple[str, ...], key: str) -> None:
-    from crawler.netguard import parse_servers
-
-    try:
-        parse_servers(values)
-    except ValueError as exc:
-        raise ConfigError(key, str(exc)) from exc
 
 
 def _check_channel(channel: ChannelConfig, prefix: str) -> None:

@@ -20,10 +20,10 @@ import asyncio
 import logging
 import os
 import random
-import signal
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -36,13 +36,12 @@ from starlette.types import ASGIApp
 
 from crawler.items import CrawlPlan, SiteTarget
 from crawler.render import abandon_pages
-from crawler.settings import crawl_settings, require_plain
-from crawler.spiders.news import NewsSpider
 from monitor.alerts.channels import Channel, build_channels
 from monitor.alerts.outbox import deliver_pending
 from monitor.core import logs
 from monitor.core.config import Config
 from monitor.core.crawllog import log_crawl
+from monitor.core.crawlrun import Halt, close_run, crawl_on, open_run, retry_policy, run_reactor, start_reactor
 from monitor.core.endpoints import daemon_app
 from monitor.core.healthcheck import HealthFacts, cause_of, gather, health_limits, judge
 from monitor.core.http import HttpServer, credential
@@ -50,15 +49,7 @@ from monitor.core.metrics import Metrics, SourceState, State
 from monitor.core.plan import due_articles, known_urls, seed_targets, site_targets, source_validators, with_validators
 from monitor.core.preflight import preflight
 from monitor.core.retention import describe, policy_of, prune_storage
-from monitor.core.run import (
-    close_abandoned_runs,
-    crawl_options,
-    finish_run,
-    reapply_rules,
-    record_health,
-    recorders,
-    retry_policy,
-)
+from monitor.core.run import close_abandoned_runs, crawl_run_settings, reapply_rules, recorders
 from monitor.core.runtime import open_storage
 from monitor.core.schedule import next_interval, parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
@@ -67,7 +58,7 @@ from monitor.core.status import outbox_counts
 from storage.engine import transaction
 from storage.errors import NewswatchError
 from storage.lock import run_lock
-from storage.models import CrawlRun, Source, utcnow
+from storage.models import Source, utcnow
 from storage.repository import ensure_source
 
 log = logging.getLogger("newswatch.daemon")
@@ -102,15 +93,11 @@ class Daemon:
         self.health_status = "ok"
 
     def _settings(self) -> dict[str, Any]:
-        options = crawl_options(self.config, None, None)
-        settings = crawl_settings(options)
+        """Every crawl's settings; a cassette is replayed, every crawl from its start."""
         if self.cassette:
-            from crawler.cassette import cassette_settings
-
-            settings.update(cassette_settings(self.cassette, "replay"))
-            settings.update({"NEWSWATCH_GUARD_DNS": False, "NEWSWATCH_CASSETTE_REPEAT": True})
-        settings.update({"LOG_LEVEL": "WARNING"})
-        return require_plain(settings)
+            return crawl_run_settings(self.config, Path(self.cassette), "replay",
+                                      extra={"NEWSWATCH_CASSETTE_REPEAT": True})
+        return crawl_run_settings(self.config)
 
     # -- crawling -------------------------------------------------------------------------------
 
@@ -131,36 +118,15 @@ class Daemon:
     async def _crawl(self, kind: str, plan: CrawlPlan) -> dict[str, Any]:
         if self.stopping.is_set():
             return {}
-        with transaction(self.storage.sessions) as session:
-            run = CrawlRun(kind=kind, stats={"planned_articles": len(plan.articles)})
-            session.add(run)
-            session.flush()
-            run_id = run.id
+        with self.storage.sessions() as session:
             plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
-        crawler = self.runner.create_crawler(NewsSpider)
+        run_id = open_run(self.storage, kind, plan)
         started = time.monotonic()
-        error = await self._run_crawler(crawler, plan)
-        record_health(self.storage, plan, crawler, self.config)
-        summary = finish_run(self.storage, run_id, crawler, error, _nothing_delivered())
+        crawler, error = await crawl_on(self.runner, plan, self.recorders(), self.stopping)
+        summary = close_run(self.storage, self.config, self.channels, run_id, plan, crawler, error, deliver=False)
         self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
         log_crawl(log, kind, summary)
         return summary.stats
-
-    async def _run_crawler(self, crawler: Any, plan: CrawlPlan) -> str | None:
-        """The crawl's error, or None. Shielded from the scheduler's shutdown, which cancels running jobs:
-        a stopping daemon ends its crawls through ``runner.stop()`` (pipelines closed, the run recorded)."""
-        task = asyncio.ensure_future(self.runner.crawl(crawler, plan=plan, recorder=self.recorders()))
-        try:
-            try:
-                await asyncio.shield(task)
-            except asyncio.CancelledError:
-                if not self.stopping.is_set():
-                    task.cancel()
-                    raise
-                await task  # shutdown's runner.stop() ends it
-        except Exception as exc:
-            return f"{type(exc).__name__}: {exc}"
-        return None
 
     async def source_job(self, name: str) -> None:
         site = self._site(name)
@@ -328,47 +294,25 @@ class Daemon:
         self.storage.close()
 
 
-def _nothing_delivered() -> Any:
-    from monitor.alerts.outbox import DeliveryReport
-
-    return DeliveryReport()
-
-
 def run_daemon(config: Config, cassette: str | None = None, app_factory: AppFactory | None = None,
                log_format: str = "text", daemon_class: type[Daemon] = Daemon) -> int:
     """Install the asyncio reactor, run the daemon until SIGTERM/SIGINT, return its exit status."""
-    from scrapy.utils.log import configure_logging
-    from scrapy.utils.reactor import install_reactor
-
     ready = preflight(config)  # the checks of `newswatch run` and `newswatch config`: nothing starts on a bad config
     token = credential(config.daemon.metrics_host, "daemon.metrics_host", config.web.token_env, os.environ)
     logs.formatter(log_format)  # a bad format is refused before anything starts
-    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-    from twisted.internet import reactor
-
-    configure_logging({"LOG_INSTALL_ROOT_HANDLER": False})  # Scrapy's would be re-set by every crawl
-    logs.install(log_format)
-    loop = asyncio.get_event_loop()
+    core = start_reactor(log_format)
     lock_storage = open_storage(config)
     with run_lock(lock_storage.engine):  # one daemon per storage, and no one-shot run beside it
         daemon = daemon_class(config, cassette, app_factory, token, ready.channels)
 
-        async def stop() -> None:
-            await daemon.shutdown()
-            core.stop()
-
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(stop()))
-        core: Any = reactor  # the installed AsyncioSelectorReactor (twisted's stubs type it as a module)
-        async def begin() -> None:
+        async def begin(halt: Halt) -> None:
             try:
                 await daemon.start()
             except Exception as exc:  # e.g. the port is taken: say so and stop, never run half-started
                 log.error("daemon could not start: %s: %s", type(exc).__name__, exc)
                 daemon.exit_code = 1
-                await stop()
+                await halt()
 
-        core.callWhenRunning(lambda: asyncio.ensure_future(begin()))
-        core.run(installSignalHandlers=False)
+        run_reactor(core, begin, daemon.shutdown)
     lock_storage.close()
     return daemon.exit_code

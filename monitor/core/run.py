@@ -1,7 +1,8 @@
 """One run: plan what to crawl, crawl it once (Scrapy in this process), record the run, summarize.
 
 ``AsyncCrawlerProcess`` starts the reactor, so :func:`run_once` can be called once per process
-(the one-shot job for cron). The daemon runs crawls with ``AsyncCrawlerRunner`` instead.
+(the one-shot job for cron). The daemon runs crawls with ``AsyncCrawlerRunner`` instead; all of them go
+through :mod:`monitor.core.crawlrun`, with the settings of :func:`crawl_run_settings`.
 Scrapy and the spider (with trafilatura behind it) are imported when there is something to crawl: a run
 with an empty plan records itself without them.
 """
@@ -9,9 +10,7 @@ with an empty plan records itself without them.
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -19,13 +18,20 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from crawler.items import CrawlPlan, FetchError
+from crawler.items import CrawlPlan
 from crawler.settings import CrawlOptions, crawl_settings, require_plain
 from crawler.topic import Topic, load_topic
 from monitor.alerts.channels import Channel
-from monitor.alerts.health import update_sources
-from monitor.alerts.outbox import DeliveryReport, RetryPolicy, deliver_pending
 from monitor.core.config import Config
+from monitor.core.crawlrun import (
+    RunSummary,
+    close_run,
+    crawl_in_process,
+    finish_run,
+    open_run,
+    record_health,
+    retry_policy,
+)
 from monitor.core.plan import build_plan, due_articles, known_urls, source_validators, with_validators
 from monitor.core.preflight import preflight
 from monitor.core.runtime import Storage, open_storage
@@ -33,52 +39,17 @@ from monitor.core.schedule import parse_ladder
 from monitor.core.seeds import import_seeds, read_seeds
 from monitor.core.sources import load_registry, render_sites, source_names, source_rules
 from storage.engine import transaction
-from storage.errors import StorageError
 from storage.lock import run_lock
-from storage.models import CrawlRun, SourceValidator
+from storage.models import CrawlRun
 
 if TYPE_CHECKING:
-    from scrapy.crawler import Crawler
-
-    from crawler.recorder import Recorder
-    from crawler.spiders.news import NewsSpider
     from monitor.changes.record import ChangeRecorder
+
+# the crawl run's parts, long imported from here (monitor.core.crawlrun has them now)
+__all__ = ["RunSummary", "crawl_run_settings", "finish_run", "record_health", "retry_policy", "run_once"]
 
 log = logging.getLogger("newswatch.run")
 TOPICS_FILE = "topics.toml"
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: int
-    outcome: str
-    stats: dict[str, Any]
-    errors: tuple[FetchError, ...]
-    rejected: tuple[tuple[str, str], ...] = ()  # (reason, url) of pages that gave no article
-    dropped: tuple[FetchError, ...] = ()  # failures of discovered links, guessed feeds: counted, not errors
-
-    def count(self, prefix: str) -> int:
-        return sum(int(v) for k, v in self.stats.items() if k.startswith(prefix) and isinstance(v, int))
-
-    @property
-    def figures(self) -> dict[str, int]:
-        return {
-            "fetched": self.count("newswatch/fetched/"),
-            "new": self.count("newswatch/articles/new"),
-            "changed": self.count("newswatch/articles/changed") + self.count("newswatch/articles/revert"),
-            "baseline": self.count("newswatch/articles/baseline"),
-            "anomalies": self.count("newswatch/articles/anomaly"),
-            "removed": self.count("newswatch/articles/removed"),
-            "restored": self.count("newswatch/articles/restored"),
-            "unchanged": self.count("newswatch/articles/unchanged") + self.count("newswatch/articles/not_modified"),
-            "rejected": self.count("newswatch/rejected/"),
-            "refused": self.count("newswatch/errors/refused_"),
-            "errors": sum(1 for e in self.errors if not e.kind.startswith("refused_")),
-            "dropped": len(self.dropped),
-            "corpus_written": self.count("newswatch/corpus/written"),
-            "alerts_sent": self.count("newswatch/alerts/sent"),
-            "alerts_failed": self.count("newswatch/alerts/failed") + self.count("newswatch/alerts/dead"),
-        }
 
 
 def keywords(config: Config) -> tuple[str, ...]:
@@ -90,19 +61,11 @@ def keywords(config: Config) -> tuple[str, ...]:
 
 
 def crawl_options(config: Config, cassette: Path | None = None, mode: str | None = None) -> CrawlOptions:
-    crawl = config.crawl
+    """The crawl's options: the ``[crawl]`` section as loaded, the storage paths, the registry's rules."""
     registry = load_registry(config.path(config.storage.seeds_dir))
     return CrawlOptions(
         database_url=config.database_url, corpus_dir=str(config.path(config.storage.corpus_dir)),
-        keywords=keywords(config), user_agent=crawl.user_agent, contact_url=crawl.contact_url,
-        obey_robots=crawl.obey_robots, allow_networks=crawl.allow_networks, dns_servers=crawl.dns_servers,
-        concurrency=crawl.concurrency, concurrency_per_domain=crawl.concurrency_per_domain,
-        download_delay=crawl.download_delay, download_timeout=crawl.download_timeout, retries=crawl.retries,
-        retry_after_max=crawl.retry_after_max, missing_recheck_seconds=crawl.missing_recheck_seconds,
-        max_page_bytes=crawl.max_page_bytes,
-        max_feed_bytes=crawl.max_feed_bytes, max_sitemap_bytes=crawl.max_sitemap_bytes, max_depth=crawl.max_depth,
-        max_pages_per_site=crawl.max_pages_per_site, closespider_timeout=crawl.closespider_timeout,
-        extract_workers=crawl.extract_workers,
+        keywords=keywords(config), crawl=config.crawl,
         cassette=str(cassette) if cassette else None, cassette_mode=mode,
         source_rules=source_rules(registry), source_names=source_names(registry),
         render_sites=render_sites(registry),
@@ -132,11 +95,6 @@ def plan_run(config: Config, storage: Storage) -> CrawlPlan:
         known = known_urls(session)
         validators = source_validators(session)
     return with_validators(build_plan(entries, load_registry(seeds_dir), due, known), validators)
-
-
-def retry_policy(config: Config) -> RetryPolicy:
-    alerts = config.alerts
-    return RetryPolicy(alerts.max_attempts, alerts.backoff_seconds, alerts.backoff_max_seconds, alerts.lease_seconds)
 
 
 def run_once(config: Config, cassette: Path | None = None, mode: str | None = None,
@@ -193,23 +151,27 @@ def close_abandoned_runs(storage: Storage) -> int:
 def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...],
            settings: Callable[[], dict[str, Any]], mode: str | None, rebaselined: int = 0) -> RunSummary:
     plan = plan_run(config, storage)
-    with transaction(storage.sessions) as session:
-        run = CrawlRun(kind=mode or "run", stats={"planned_articles": len(plan.articles)})
-        session.add(run)
-        session.flush()
-        run_id = run.id
-    crawler, error = crawl(plan, settings(), recorders(config)()) if plan.articles or plan.sites else (None, None)
-    record_health(storage, plan, crawler, config)
-    delivered = deliver_pending(storage.sessions, channels, retry_policy(config))
-    return finish_run(storage, run_id, crawler, error, delivered, rebaselined)
+    run_id = open_run(storage, mode or "run", plan)
+    crawled = plan.articles or plan.sites
+    crawler, error = crawl_in_process(plan, settings(), recorders(config)()) if crawled else (None, None)
+    return close_run(storage, config, channels, run_id, plan, crawler, error, rebaselined=rebaselined)
+
+
+def crawl_run_settings(config: Config, cassette: Path | None = None, mode: str | None = None, *,
+                       log: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The Scrapy settings of every crawl (``run``, ``check``, the daemon, the worker): the crawl's options,
+    where the log goes (default: WARNING to stderr) and ``extra``; plain data only (the recorder is handed to
+    the crawl as an object, :func:`recorders`)."""
+    settings = crawl_settings(crawl_options(config, cassette, mode))
+    settings.update({**(log or {"LOG_LEVEL": "WARNING"}), **(extra or {})})
+    return require_plain(settings)
 
 
 def run_settings(config: Config, cassette: Path | None, mode: str | None, log_level: str,
                  progress: str, log_file: Path | None = None) -> dict[str, Any]:
-    """The Scrapy settings of a one-shot crawl: the crawl's own and the monitor's, plain data only."""
-    settings = crawl_settings(crawl_options(config, cassette, mode))
-    settings.update({**log_settings(log_level, log_file), "NEWSWATCH_PROGRESS": progress})
-    return require_plain(settings)
+    """The Scrapy settings of a one-shot crawl: its log and its progress display."""
+    return crawl_run_settings(config, cassette, mode, log=log_settings(log_level, log_file),
+                              extra={"NEWSWATCH_PROGRESS": progress})
 
 
 def log_settings(level: str, log_file: Path | None = None) -> dict[str, Any]:
@@ -220,109 +182,3 @@ def log_settings(level: str, log_file: Path | None = None) -> dict[str, Any]:
     if level.upper() == "OFF":
         return {"LOG_ENABLED": False, "LOG_LEVEL": "CRITICAL"}
     return {"LOG_ENABLED": True, "LOG_LEVEL": level}
-
-
-def record_health(storage: Storage, plan: CrawlPlan, crawler: Crawler | None, config: Config) -> None:
-    spider = _news_spider(crawler)
-    if spider is None or crawler is None:
-        return
-    with transaction(storage.sessions) as session:
-        update_sources(session, plan, spider.fetched, spider.errors, config.alerts, datetime.now(UTC))
-    record_validators(storage, crawler, spider)
-
-
-def record_validators(storage: Storage, crawler: Crawler, spider: NewsSpider) -> None:
-    """Store the validators of the feeds and leaf sitemaps this crawl read completely, clear those of the
-    ones it did not (``crawler.sourceledger``); one transaction. A failure here loses only validators:
-    the next run reads those sources in full."""
-    stats = crawler.stats
-    finished = stats is not None and stats.get_value("finish_reason") == "finished"
-    report = spider.validator_report(finished)
-    now = datetime.now(UTC)
-    try:
-        with transaction(storage.sessions) as session:
-            for url in report.clear:
-                row = session.get(SourceValidator, url)
-                if row is not None:
-                    session.delete(row)
-            for found in report.keep:
-                row = session.get(SourceValidator, found.url) or SourceValidator(url=found.url)
-                row.kind, row.etag, row.last_modified, row.checked_at = (found.kind, found.etag,
-                                                                         found.last_modified, now)
-                session.add(row)
-    except StorageError as exc:
-        log.warning("feed and sitemap validators not stored (the next run reads them in full): %s", exc)
-        return
-    if stats is not None:
-        stats.set_value("newswatch/validators/kept", len(report.keep))
-        stats.set_value("newswatch/validators/cleared", len(report.clear))
-
-
-def crawl(plan: CrawlPlan, settings: dict[str, Any], recorder: Recorder) -> tuple[Crawler, str | None]:
-    """Crawl ``plan`` once in this process (``AsyncCrawlerProcess``: once per process), recorded by
-    ``recorder``."""
-    from scrapy.crawler import AsyncCrawlerProcess
-
-    from crawler.spiders.news import NewsSpider
-
-    process = AsyncCrawlerProcess(settings)
-    crawler = process.create_crawler(NewsSpider)
-    task = process.crawl(crawler, plan=plan, recorder=recorder)
-    process.start(install_signal_handlers=True)
-    exc = task.exception() if task.done() and not task.cancelled() else None
-    return crawler, f"{type(exc).__name__}: {exc}" if exc else None
-
-
-def _news_spider(crawler: Crawler | None) -> NewsSpider | None:
-    """The crawl's :class:`~crawler.spiders.news.NewsSpider`, or None (no crawl, or another spider)."""
-    if crawler is None:
-        return None
-    from crawler.spiders.news import NewsSpider  # loaded already: the crawl ran it
-
-    return crawler.spider if isinstance(crawler.spider, NewsSpider) else None
-
-
-def finish_run(storage: Storage, run_id: int, crawler: Crawler | None, error: str | None,
-            delivered: DeliveryReport, rebaselined: int = 0) -> RunSummary:
-    """Record the run's figures; ``crawler`` None: nothing was planned, so nothing was crawled;
-    ``rebaselined``: stored pages re-baselined under changed rules before the crawl (counted as baselines)."""
-    scrapy_stats = crawler.stats.get_stats() if crawler is not None and crawler.stats else {}
-    stats: dict[str, Any] = {k: _jsonable(v) for k, v in scrapy_stats.items()}
-    if rebaselined:
-        stats["newswatch/articles/baseline"] = int(stats.get("newswatch/articles/baseline", 0)) + rebaselined
-    if crawler is None:
-        stats["finish_reason"] = "finished"  # an empty plan: finished without a crawl
-    stats.update({"newswatch/alerts/sent": delivered.sent, "newswatch/alerts/failed": delivered.failed,
-                  "newswatch/alerts/dead": delivered.dead})
-    spider = _news_spider(crawler)
-    errors = tuple(spider.errors) if spider is not None else ()
-    stats["newswatch/error_kinds"] = dict(Counter(e.kind for e in errors))
-    dropped = tuple(spider.dropped) if spider is not None else ()
-    stats["newswatch/dropped_kinds"] = dict(Counter(e.kind for e in dropped))
-    outcome = _outcome(error, stats, errors)
-    with transaction(storage.sessions) as session:
-        run = session.get(CrawlRun, run_id)
-        if run is not None:
-            run.finished_at = datetime.now(UTC)
-            run.stats = stats
-            run.outcome = outcome
-            run.error = error
-    rejected = tuple((p.reason, p.url) for p in spider.rejections) if spider is not None else ()
-    return RunSummary(run_id, outcome, stats, errors, rejected, dropped)
-
-
-def _outcome(error: str | None, stats: dict[str, Any], errors: tuple[FetchError, ...]) -> str:
-    """failed: the crawl broke off with nothing scraped; partial: some fetch failed; else ok."""
-    reason = stats.get("finish_reason")
-    if error or (reason != "finished" and not stats.get("item_scraped_count")):
-        return "failed"
-    failures = [e for e in errors if not e.kind.startswith("refused_")]
-    return "partial" if failures or reason != "finished" else "ok"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, int | float | str | bool) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return str(value)

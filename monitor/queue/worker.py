@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import socket
 from datetime import UTC, datetime
 from typing import Any
@@ -30,15 +29,14 @@ from redis.exceptions import RedisError
 from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy import select, update
 
-from crawler.settings import crawl_settings, require_plain
-from crawler.spiders.news import NewsSpider
 from monitor.alerts.channels import Channel
-from monitor.alerts.outbox import DeliveryReport, deliver_pending
+from monitor.alerts.outbox import deliver_pending
 from monitor.core import logs
 from monitor.core.config import Config
 from monitor.core.crawllog import log_crawl
+from monitor.core.crawlrun import Halt, close_run, crawl_on, retry_policy, run_reactor, start_reactor
 from monitor.core.plan import known_urls, source_validators, with_validators
-from monitor.core.run import crawl_options, finish_run, record_health, recorders, retry_policy
+from monitor.core.run import crawl_run_settings, recorders
 from monitor.core.runtime import open_storage
 from monitor.queue import beats, codec
 from monitor.queue.connection import open_pool, reason
@@ -67,9 +65,7 @@ class CrawlWorker:
         self.running: set[str] = set()
 
     def _settings(self) -> dict[str, Any]:
-        settings = crawl_settings(crawl_options(self.config, None, None))
-        settings.update({"LOG_LEVEL": "WARNING"})
-        return require_plain(settings)
+        return crawl_run_settings(self.config)
 
     # -- the functions ----------------------------------------------------------------------------
 
@@ -88,14 +84,8 @@ class CrawlWorker:
         run_id = self._open_run(job, job_id, attempt)
         with self.storage.sessions() as session:  # with the validators of its feeds and sitemaps
             plan = with_validators(job.plan(known_urls(session)), source_validators(session))
-        crawler = self.runner.create_crawler(NewsSpider)
-        error = None
-        try:
-            await self.runner.crawl(crawler, plan=plan, recorder=self.recorders())
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        record_health(self.storage, plan, crawler, self.config)
-        summary = finish_run(self.storage, run_id, crawler, error, DeliveryReport())
+        crawler, error = await crawl_on(self.runner, plan, self.recorders())
+        summary = close_run(self.storage, self.config, self.channels, run_id, plan, crawler, error, deliver=False)
         self._label_run(run_id, job)
         self.done += 1
         self.failed += int(summary.outcome == "failed")
@@ -220,32 +210,14 @@ class CrawlWorker:
 def run_worker(config: Config, channels: tuple[Channel, ...], log_format: str = "text",
                name: str | None = None) -> int:
     """Install the asyncio reactor, take jobs until SIGTERM/SIGINT, return the exit status."""
-    from scrapy.utils.log import configure_logging
-    from scrapy.utils.reactor import install_reactor
-
     logs.formatter(log_format)
-    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-    from twisted.internet import reactor
-
-    configure_logging({"LOG_INSTALL_ROOT_HANDLER": False})
-    logs.install(log_format)
-    loop = asyncio.get_event_loop()
+    core = start_reactor(log_format)
     worker = CrawlWorker(config, channels, name)
-    core: Any = reactor
 
-    async def stop() -> None:
-        try:
-            await worker.shutdown()
-        finally:
-            core.stop()
-
-    async def begin() -> None:
+    async def begin(halt: Halt) -> None:
         log.info("worker %s started: queue %s, %d at once", worker.name, config.queue.queue_name,
                  config.queue.worker_concurrency)
         await worker.serve()
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(stop()))
-    core.callWhenRunning(lambda: asyncio.ensure_future(begin()))
-    core.run(installSignalHandlers=False)
+    run_reactor(core, begin, worker.shutdown)
     return 0

@@ -21,10 +21,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.items import ArticleTarget, SiteTarget
 from tests.conftest import ROOT
+
+if TYPE_CHECKING:
+    from crawler.settings import CrawlOptions
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def crawl_plan(workdir: Path, settings: dict[str, Any], articles: Sequence[Artic
 def loopback_settings(folder: Path, **options: Any) -> dict[str, Any]:
     """The crawl settings of a fresh, upgraded SQLite database in ``folder``, for a loopback site: robots.txt
     not read, loopback allowed, no download delay; ``options`` are more :class:`CrawlOptions` fields."""
-    from crawler.settings import CrawlOptions, crawl_settings
+    from crawler.settings import crawl_settings
     from storage.engine import make_engine
     from storage.migrate import upgrade
 
@@ -125,5 +128,15 @@ def loopback_settings(folder: Path, **options: Any) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    return crawl_settings(CrawlOptions(database_url=url, corpus_dir=str(folder / "corpus"), obey_robots=False,
-                                       allow_networks=("127.0.0.0/8",), download_delay=0.0, **options))
+    loopback = {"obey_robots": False, "allow_networks": ("127.0.0.0/8",), "download_delay": 0.0}
+    return crawl_settings(options_of(url, str(folder / "corpus"), **{**loopback, **options}))
+
+
+def options_of(database_url: str, corpus_dir: str, **values: Any) -> CrawlOptions:
+    """:class:`CrawlOptions` from flat keywords: those of ``[crawl]`` go to its :class:`CrawlConfig`."""
+    from crawler.options import CrawlConfig
+    from crawler.settings import CrawlOptions
+
+    names = {f.name for f in dataclasses.fields(CrawlConfig)}
+    crawl = CrawlConfig(**{k: v for k, v in values.items() if k in names})
+    return CrawlOptions(database_url, corpus_dir, crawl=crawl, **{k: v for k, v in values.items() if k not in names})

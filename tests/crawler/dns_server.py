@@ -1,7 +1,7 @@
 """A DNS server of our own on loopback (UDP) that answers differently on each query: the rebinding attacker.
 
     with RebindingDNS(["127.0.0.2", "127.0.0.1"]) as dns:   # 1st query -> 127.0.0.2, later ones -> 127.0.0.1
-        settings["NEWSWATCH_DNS_SERVERS"] = [dns.address]
+        settings = loopback_settings(tmp_path, dns_servers=(dns.address,))
     dns.queries  # the names asked, in order
 
 A-record questions get one answer each (TTL 0: no cache may keep it); an empty answer list is NXDOMAIN.

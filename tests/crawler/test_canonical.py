@@ -23,6 +23,7 @@ from crawler.extract import extract
 from crawler.htmltree import parse_html
 from crawler.identity import LANDED_KEY, claimed_identity, same_story
 from crawler.items import ArticleTarget, FetchedArticle
+from crawler.settings import OPTIONS
 from crawler.store import Recorder
 from crawler.topic import Topic
 from crawler.urls import try_canonical_url
@@ -152,7 +153,7 @@ def _fetched(url: str, landed: str, title: str, body: str) -> FetchedArticle:
 
 def test_the_second_story_claiming_a_canonical_keeps_its_own_url(tmp_path: Path) -> None:
     settings = loopback_settings(tmp_path)
-    sessions = session_factory(make_engine(settings["NEWSWATCH_DATABASE_URL"]))
+    sessions = session_factory(make_engine(settings[OPTIONS]["database_url"]))
     recorder = Recorder(Topic(()), Corpus(tmp_path / "corpus"))
     claimed = "https://example.com/a/1.html"
     first = _fetched(claimed, "https://example.com/a/1.html?from=home", "第一篇", "第一篇文章的正文，足够长的一段。")
@@ -188,13 +189,13 @@ def test_a_crawl_of_real_pages_files_them_under_trusted_canonicals_only(tmp_path
             server.add(path, body, headers={"Content-Type": "text/html"})
         hpd_claim = server.url("/artikel/sie-wissen-nicht-sie-tun-identitaetspolitische-linke-unterschlaegt-den-"
                                "homosexuellenhass-neuer-21664")
-        _hold(settings["NEWSWATCH_DATABASE_URL"], tmp_path, hpd_claim)  # an earlier crawl stored another story there
+        _hold(settings[OPTIONS]["database_url"], tmp_path, hpd_claim)  # an earlier crawl stored another story there
         crawl = crawl_plan(tmp_path, settings, [ArticleTarget(server.url(path)) for path in pages])
         expected = {server.url(p) for p in ("/siegessaeule/p.html", "/tageswoche/p.html", "/hpd/p.html",
                                             "/duengebehoerde/news/38853_Sperrfristende_01._Februar")}
         expected |= {hpd_claim, server.url("/newsticker/meldung/Lithium-aus-dem-Schredder-4451133.html")}
     assert crawl.count("newswatch/fetched/article") == len(pages)
-    with session_factory(make_engine(settings["NEWSWATCH_DATABASE_URL"]))() as session:
+    with session_factory(make_engine(settings[OPTIONS]["database_url"]))() as session:
         stored = set(session.execute(select(Article.canonical_url)).scalars())
         held_versions = session.execute(select(Version.number).join(Article).where(
             Article.canonical_url == hpd_claim)).scalars().all()

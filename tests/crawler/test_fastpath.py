@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.fastpath import Check, CheckBatch, PageKeys, extraction_context, mark_checked, page_key, stored_key
 from crawler.items import ArticleTarget, NotModified, SiteTarget
+from crawler.settings import OPTIONS
 from crawler.store import latest_version
 from storage.engine import make_engine, session_factory
 from storage.models import Article, Version
@@ -102,7 +103,7 @@ def setup(tmp_path: Path) -> dict[str, Any]:
 
 def stored_targets(settings: dict[str, Any]) -> tuple[list[ArticleTarget], dict[str, int]]:
     """What the plan hands the spider for every stored article, and url -> latest version number."""
-    engine = make_engine(settings["NEWSWATCH_DATABASE_URL"])
+    engine = make_engine(settings[OPTIONS]["database_url"])
     targets, numbers = [], {}
     with session_factory(engine)() as session:
         for article in session.execute(select(Article)).scalars():
@@ -116,7 +117,7 @@ def stored_targets(settings: dict[str, Any]) -> tuple[list[ArticleTarget], dict[
 
 
 def check_times(settings: dict[str, Any]) -> list[datetime | None]:
-    engine = make_engine(settings["NEWSWATCH_DATABASE_URL"])
+    engine = make_engine(settings[OPTIONS]["database_url"])
     with session_factory(engine)() as session:
         times = [a.last_checked_at for a in session.execute(select(Article)).scalars()]
     engine.dispose()

@@ -29,8 +29,9 @@ def _crawl(tmp_path: Path, answers: list[str | None]) -> tuple[int, int, list[st
     private = SiteServer({"/a.html": ROUTE}, port=public.port, host="127.0.0.1").start()
     try:
         with RebindingDNS(answers) as dns:
-            settings = loopback_settings(tmp_path, dns_servers=(dns.address,), retries=1)
-            settings["NEWSWATCH_ALLOW_NETWORKS"] = ["127.0.0.2/32"]  # the "public" address only
+            # only the "public" address allowed
+            settings = loopback_settings(tmp_path, dns_servers=(dns.address,), retries=1,
+                                         allow_networks=("127.0.0.2/32",))
             result = crawl_plan(tmp_path / "crawl", settings, [ArticleTarget(f"http://rebind.test:{public.port}/a.html")])
         return public.hits(), private.hits(), dns.queries, result.stats
     finally:

@@ -12,6 +12,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from crawler.items import CrawlPlan
 from crawler.pipelines import StoragePipeline
 from crawler.recorder import Recorder, handed_recorder
+from crawler.settings import CrawlOptions, crawl_settings
 from crawler.spiders.news import NewsSpider
 from crawler.store import Recorder as ContentRecorder
 from crawler.topic import Topic
@@ -22,8 +23,8 @@ from storage.corpus import Corpus
 
 
 def _crawler(folder: Path, recorder: object) -> Crawler:
-    settings = Settings({"NEWSWATCH_DATABASE_URL": f"sqlite:///{folder / 'newswatch.db'}",
-                         "NEWSWATCH_CORPUS_DIR": str(folder / "corpus")})
+    options = CrawlOptions(database_url=f"sqlite:///{folder / 'newswatch.db'}", corpus_dir=str(folder / "corpus"))
+    settings = Settings(crawl_settings(options))
     crawler = Crawler(NewsSpider, settings)
     crawler.spider = NewsSpider(CrawlPlan(), recorder=recorder)  # type: ignore[arg-type]
     crawler.stats = MemoryStatsCollector(crawler)

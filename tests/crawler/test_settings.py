@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from scrapy.settings import Settings
 
 from crawler.cassette import CassetteDownloadHandler
-from crawler.settings import CrawlOptions, crawl_settings
+from crawler.options import CrawlConfig
+from crawler.settings import CrawlOptions, crawl_settings, options_of
 
 
 def test_polite_defaults() -> None:
-    settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="c", contact_url="https://x.example/"))
+    settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="c",
+                                           crawl=CrawlConfig(contact_url="https://x.example/")))
     assert settings["ROBOTSTXT_OBEY"] is True
     assert settings["AUTOTHROTTLE_ENABLED"] is True
     assert settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
@@ -17,8 +20,10 @@ def test_polite_defaults() -> None:
     assert settings["USER_AGENT"] == "newswatch/0.1 (+https://x.example/)"
     assert settings["DOWNLOAD_TIMEOUT"] == 30.0
     assert settings["DOWNLOAD_MAXSIZE"] == 5 * 1024 * 1024
-    assert settings["NEWSWATCH_MAX_FEED_BYTES"] == 2 * 1024 * 1024
-    assert settings["NEWSWATCH_ALLOW_NETWORKS"] == []
+    options = options_of(Settings(settings))
+    assert options.crawl.max_feed_bytes == 2 * 1024 * 1024
+    assert options.crawl.allow_networks == ()
+    assert options.guard_dns is True
     assert settings["REMOTE_CONTROL_ENABLED"] is False
     middlewares = settings["DOWNLOADER_MIDDLEWARES"]
     assert middlewares["crawler.netguard.SSRFGuardMiddleware"] < 100, "before robots.txt fetches anything"
@@ -31,7 +36,7 @@ def test_replay_uses_the_cassette_and_makes_no_lookups() -> None:
                                            cassette_mode="replay"))
     handler = settings["DOWNLOAD_HANDLERS"]["http"]
     assert handler.rsplit(".", 1)[-1] == CassetteDownloadHandler.__name__
-    assert settings["NEWSWATCH_GUARD_DNS"] is False
+    assert options_of(Settings(settings)).guard_dns is False
 
 
 def test_live_objects_in_settings_are_named() -> None:
@@ -70,3 +75,15 @@ def test_dropped_components_are_off_in_every_crawl() -> None:
     assert not settings.get("HTTPCACHE_ENABLED") and not settings.get("MEMDEBUG_ENABLED")
     assert not settings.get("JOBDIR")
     assert settings["CONCURRENT_ITEMS"] <= 16
+
+
+def test_the_options_travel_as_plain_data_and_come_back_typed() -> None:
+    import copy
+    import json
+
+    options = CrawlOptions("sqlite://", "c", ("AI",), CrawlConfig(allow_networks=("127.0.0.0/8",), extract_workers=0),
+                           source_rules={"x.example": {"include": ("p",)}}, source_names={"x.example": "X"})
+    settings = crawl_settings(options)
+    assert json.loads(json.dumps(settings)) == settings, "plain data: Scrapy deep-copies, a child crawl gets JSON"
+    assert options_of(Settings(copy.deepcopy(settings))) == options
+    assert options_of(Settings({})).crawl == CrawlConfig(), "settings built otherwise: the defaults"

@@ -17,14 +17,15 @@ from crawler.failures import failure_kind
 from crawler.frontier import SECTION_LANE, Entry
 from crawler.items import ArticleTarget, CrawlPlan, FetchError, RejectedPage, SiteTarget
 from crawler.reading import Page, Reading, read
-from crawler.settings import CrawlOptions, crawl_settings
+from crawler.settings import crawl_settings
 from crawler.spiders.news import NewsSpider
+from tests.crawler.crawl_child import options_of
 
 BASE = "https://news.example.com"
 
 
 def spider(**options: Any) -> NewsSpider:
-    settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="unused", **options))
+    settings = crawl_settings(options_of("sqlite://", "unused", **options))
     crawler = get_crawler(NewsSpider, settings)
     made = NewsSpider.from_crawler(crawler, plan=CrawlPlan())
     assert isinstance(made, NewsSpider)

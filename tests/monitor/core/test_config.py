@@ -96,3 +96,10 @@ def test_database_from_environment_and_channels_from_file(tmp_path: Path) -> Non
 def test_config_file_from_environment(tmp_path: Path) -> None:
     path = _write(tmp_path, "[schedule]\nfeeds_minutes = 15\n")
     assert load_config(environ={"NEWSWATCH_CONFIG": str(path)}).schedule.feeds_minutes == 15.0
+
+
+def test_the_crawl_section_is_the_crawlers_own(tmp_path: Path) -> None:
+    from crawler.options import CrawlConfig
+
+    config = load_config(_write(tmp_path, "[crawl]\nretries = 4\n"), environ={})
+    assert type(config.crawl) is CrawlConfig and config.crawl == CrawlConfig(retries=4)

@@ -1,0 +1,77 @@
+"""The crawl's options (``[crawl]`` of ``newswatch.toml``), defined once: the monitor's config embeds them
+(pydantic validates them when the file is read), the crawl reads them typed.
+
+Also the small vocabulary every config section uses: strict scalar types (a TOML ``true`` is no integer,
+``"3"`` no number) and non-negative or positive numbers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Annotated
+
+from pydantic import AfterValidator, ConfigDict, Field, Strict, with_config
+
+# every section: unknown keys are errors (the types are checked where the sections are validated, e.g.
+# monitor.core.config.load_config; building one in code checks nothing)
+SECTION = ConfigDict(extra="forbid")
+Float = Annotated[float, Strict()]  # an integer is a number too
+Str = Annotated[str, Strict()]
+Bool = Annotated[bool, Strict()]
+Strs = tuple[Str, ...]  # a TOML array of strings (a list is accepted and kept as a tuple)
+Count = Annotated[int, Strict(), Field(ge=0)]
+Positive = Annotated[int, Strict(), Field(gt=0)]
+Seconds = Annotated[float, Strict(), Field(ge=0)]
+PositiveSeconds = Annotated[float, Strict(), Field(gt=0)]
+
+
+def _networks(values: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"not a network (CIDR like 127.0.0.0/8): {value!r}") from exc
+    return values
+
+
+def _servers(values: tuple[str, ...]) -> tuple[str, ...]:
+    from crawler.netguard import parse_servers
+
+    parse_servers(values)  # ValueError says which one
+    return values
+
+
+@with_config(SECTION)
+@dataclass(frozen=True)
+class CrawlConfig:
+    """How a crawl fetches: politeness, caps, retries (``[crawl]``)."""
+
+    user_agent: Str = "newswatch/0.1"
+    contact_url: Str = "https://github.com/newswatch/newswatch"
+    obey_robots: Bool = True
+    # private networks that may be fetched (tests: 127.0.0.0/8)
+    allow_networks: Annotated[Strs, AfterValidator(_networks)] = ()
+    # "host:port" DNS servers the crawl asks; empty: the system's resolver
+    dns_servers: Annotated[Strs, AfterValidator(_servers)] = ()
+    concurrency: Positive = 16  # requests in flight at once, all sites together (a waiting retry takes none)
+    concurrency_per_domain: Positive = 2
+    download_delay: Seconds = 1.0  # seconds between requests to one domain (AutoThrottle start)
+    download_timeout: PositiveSeconds = 30.0
+    retries: Count = 2
+    retry_after_max: Seconds = 120.0  # seconds; a longer Retry-After is not waited for (the next run retries)
+    # seconds; a stored article's first 404 is asked again this much later in the same crawl (a second 404
+    # removes it); 0: the next check confirms it
+    missing_recheck_seconds: Seconds = 0.0
+    max_page_bytes: Positive = 5 * 1024 * 1024
+    max_feed_bytes: Positive = 2 * 1024 * 1024
+    max_sitemap_bytes: Positive = 50 * 1024 * 1024  # the sitemap protocol's limit (uncompressed, .gz too)
+    max_depth: Count = 2  # link following from section pages
+    max_pages_per_site: Count = 200
+    closespider_timeout: Count = 900  # a crawl that hangs is bounded
+    extract_workers: Count | None = None  # extraction processes; None: one per core; 0 or 1: in-process
+
+    @property
+    def agent(self) -> str:
+        """The ``User-Agent`` header: the agent and, when set, where to reach its operator."""
+        return f"{self.user_agent} (+{self.contact_url})" if self.contact_url else self.user_agent
