@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
-from tests.monitor.core.test_daemon import FAST
+from tests.monitor.daemon.test_daemon import FAST
 from tests.monitor.receiver import free_port
 
 WARM = 25  # crawls
@@ -67,7 +67,7 @@ def _daemon(folder: Path, metrics: int) -> tuple[list[str], dict[str, str]]:
     config.write_text(config.read_text(encoding="utf-8") + extra.replace("feeds_max_minutes = 0.1",
                                                                          "feeds_max_minutes = 0.02"),
                       encoding="utf-8")
-    entry = "import sys; from monitor.cli.main import main; main()"
+    entry = "import sys; from newswatch.monitor.cli.main import main; main()"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return [sys.executable, "-c", entry, "--config", str(config)], env
 

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from crawler.encoding import decode_body
-from crawler.extract import Article, extract
-from monitor.changes.detect import DetectOptions, Snapshot, detect
-from monitor.changes.diff import sentences
-from monitor.changes.render import to_html, to_json, to_text
-from storage.corpus import load_corpus
+from newswatch.crawler.encoding import decode_body
+from newswatch.crawler.extract.article import Article, extract
+from newswatch.monitor.changes.detect import DetectOptions, Snapshot, detect
+from newswatch.monitor.changes.diff import sentences
+from newswatch.monitor.changes.render import to_html, to_json, to_text
+from newswatch.storage.corpus.folder import load_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 50_000

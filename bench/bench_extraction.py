@@ -1,8 +1,8 @@
 """Extraction against bare trafilatura on its own evaluation set: ``python -m bench.bench_extraction``
-prints a table (not a test; tests/crawler/test_extraction_eval.py asserts the relations).
+prints a table (not a test; tests/crawler/extract/test_extraction_eval.py asserts the relations).
 
 The 949 real pages of tests/fixtures/extraction_eval/ (trafilatura's evaluation set), each through the
-worker's reading (``crawler.reading.read``: decoded as the crawler decodes it, extracted, stored under the
+worker's reading (``crawler.extract.reading.read``: decoded as the crawler decodes it, extracted, stored under the
 canonical URL it declares, else its own) and by bare ``trafilatura.extract`` (defaults) from the same
 decoded text.  Figures: pages that yield a document, distinct stored URLs, the share of ``with`` snippets
 kept and of ``without`` snippets shown (whitespace removed on both sides) and upstream's F1, for the

@@ -3,7 +3,7 @@
 
 N (default 1,000) ``FetchedArticle`` items with distinct bodies, built from the zh_news fixture pages
 (each article line made unique per item, short furniture lines left shared, so site templates learn as in
-a real first crawl), go through :class:`crawler.pipelines.StoragePipeline` and
+a real first crawl), go through :class:`crawler.pipeline.recording.StoragePipeline` and
 :class:`monitor.changes.record.ChangeRecorder` on a fresh SQLite file (``--postgres``: a fresh schema on
 ``NEWSWATCH_TEST_POSTGRES_URL``), three times: new, unchanged re-fetch (full path), changed (one sentence
 edited). Per phase: SQL statements per item (``before_cursor_execute``; an executemany counts once), CPU
@@ -62,8 +62,8 @@ def _cjk(number: int) -> str:
 
 
 def base_articles() -> list[tuple[str, Any]]:
-    from crawler.encoding import decode_body
-    from crawler.extract import Article, extract
+    from newswatch.crawler.encoding import decode_body
+    from newswatch.crawler.extract.article import Article, extract
 
     pages = []
     for entry in json.loads((ZH_NEWS / "index.json").read_text(encoding="utf-8")):
@@ -79,7 +79,7 @@ def base_articles() -> list[tuple[str, Any]]:
 
 
 def items(count: int) -> list[Any]:
-    from crawler.items import FetchedArticle
+    from newswatch.crawler.items import FetchedArticle
 
     pages = base_articles()
     out = []
@@ -146,13 +146,13 @@ async def _phase(name: str, make: Any, batch: Sequence[Any], counter: list[int])
 
 
 async def run(url: str, count: int) -> list[Phase]:
-    from crawler.pipelines import StoragePipeline
-    from crawler.topic import Topic
-    from monitor.changes.detect import DetectOptions
-    from monitor.changes.record import ChangeRecorder
-    from storage.corpus import Corpus
-    from storage.engine import make_engine
-    from storage.migrate import upgrade
+    from newswatch.crawler.extract.topic import Topic
+    from newswatch.crawler.pipeline.recording import StoragePipeline
+    from newswatch.monitor.changes.detect import DetectOptions
+    from newswatch.monitor.changes.record import ChangeRecorder
+    from newswatch.storage.corpus.folder import Corpus
+    from newswatch.storage.engine import make_engine
+    from newswatch.storage.migrate import upgrade
 
     engine = make_engine(url)
     upgrade(engine)

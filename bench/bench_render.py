@@ -101,8 +101,8 @@ def crawl_figures(folder: Path) -> tuple[float, int, int]:
     """The crawl run's own seconds, pages fetched and articles stored."""
     from sqlalchemy import select
 
-    from storage.engine import make_engine, session_factory
-    from storage.models import Article, CrawlRun
+    from newswatch.storage.engine import make_engine, session_factory
+    from newswatch.storage.models import Article, CrawlRun
 
     engine = make_engine(f"sqlite:///{folder / 'data' / 'newswatch.db'}")
     with session_factory(engine)() as session:
@@ -117,7 +117,7 @@ def crawl_figures(folder: Path) -> tuple[float, int, int]:
 
 
 def run(name: str, config: Path, *args: str) -> Run:
-    code = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+    code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NEWSWATCH_DATABASE_URL", None)
     started = time.perf_counter()

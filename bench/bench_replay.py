@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from monitor.testing import Replayer, WebhookReceiver, Workspace
+from newswatch.monitor.testing import Replayer, WebhookReceiver, Workspace
 from tests.conftest import ROOT
 
 SOURCES = {"测试新闻": "http://127.0.0.1:38527/"}

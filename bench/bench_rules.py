@@ -17,12 +17,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.encoding import decode_body
-from crawler.extract import Article, extract
-from crawler.selectors import Selection
-from monitor.changes.ignore import compile_patterns
-from monitor.core.opml import parse_opml, render_opml
-from monitor.core.sources import Registry
+from newswatch.crawler.encoding import decode_body
+from newswatch.crawler.extract.article import Article, extract
+from newswatch.crawler.extract.selectors import Selection
+from newswatch.monitor.changes.ignore import compile_patterns
+from newswatch.monitor.sources.opml import parse_opml, render_opml
+from newswatch.monitor.sources.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 ZH = ROOT / "tests" / "fixtures" / "zh_news"

@@ -21,9 +21,9 @@ from sqlalchemy import select
 
 from bench.site import article_path, pages, serve_page, templates
 from bench.workspace import ChildRun, newswatch, postgres_available, postgres_schema, write_workspace
-from crawler.sitemaps import parse_sitemap
-from storage.engine import make_engine
-from storage.models import CrawlRun
+from newswatch.crawler.discover.sitemaps import parse_sitemap
+from newswatch.storage.engine import make_engine
+from newswatch.storage.models import CrawlRun
 from tests.crawler.site_server import SiteServer
 
 URLS, ARTICLES, DEAD = 60_000, 300, 100

@@ -15,13 +15,13 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.changes.diff import diff_texts
-from monitor.changes.render import to_json, to_text
-from monitor.web.app import create_app
-from storage.corpus import load_corpus
-from storage.engine import make_engine, session_factory
-from storage.migrate import upgrade
-from storage.models import Article, Change, Source, Version
+from newswatch.monitor.changes.diff import diff_texts
+from newswatch.monitor.changes.render import to_json, to_text
+from newswatch.monitor.web.app import create_app
+from newswatch.storage.corpus.folder import load_corpus
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.migrate import upgrade
+from newswatch.storage.models import Article, Change, Source, Version
 from tests.monitor.web.server import in_thread
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,14 +21,14 @@ from typing import Any
 import redis
 from sqlalchemy import create_engine, func, select, text
 
-from crawler.items import ArticleTarget
-from monitor.core.config import QueueConfig
-from monitor.queue.connection import open_pool
-from monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, CrawlJob
-from storage.engine import make_engine, session_factory
-from storage.models import CrawlRun
+from newswatch.crawler.items import ArticleTarget
+from newswatch.monitor.config.model import QueueConfig
+from newswatch.monitor.queue.connection import open_pool
+from newswatch.monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, CrawlJob
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import CrawlRun
 from tests.conftest import POSTGRES_URL
-from tests.queue.cluster import Proc, Sites, article_path, newswatch, wait_for, write_config
+from tests.monitor.queue.cluster import Proc, Sites, article_path, newswatch, wait_for, write_config
 
 
 def free_db() -> int:

@@ -45,7 +45,7 @@ def main() -> None:
         sampler.start()
     sys.argv[0] = "newswatch"
     try:
-        from monitor.cli.main import main as newswatch
+        from newswatch.monitor.cli.main import main as newswatch
 
         newswatch()
     finally:

@@ -12,11 +12,11 @@ import trafilatura
 
 from bench.bench_diff import cases, corpus_text
 from bench.site import Template, decoded, pages
-from crawler.extract import Article, extract
-from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
-from monitor.alerts.webhook import encode_payload
-from monitor.changes.detect import DetectOptions, Snapshot, detect
-from monitor.changes.render import fields_text, to_html, to_json, to_text
+from newswatch.crawler.extract.article import Article, extract
+from newswatch.monitor.alerts.channels.webhook import encode_payload
+from newswatch.monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
+from newswatch.monitor.changes.detect import DetectOptions, Snapshot, detect
+from newswatch.monitor.changes.render import fields_text, to_html, to_json, to_text
 
 URL = "http://127.0.0.1/2025/03/01/article-00000.html"
 OPTIONS = DetectOptions(max_shrink=0.99)  # a full rewrite is a change here, not a shrink anomaly

@@ -16,13 +16,13 @@ from bench.figures import ChangeCost, Extraction
 from bench.peer import peer_versions
 from bench.targets import targets
 from bench.workspace import ChildRun
-from crawler.pool import default_workers
+from newswatch.crawler.extract.pool import default_workers
 
 COMMAND = ".venv/bin/python -m bench"
 OUR_CODE = ("crawler/", "monitor/", "storage/")
 # on (nearly) every stack: say nothing
-ENTRY = ("monitor/cli/main.py:main", "monitor/cli/run.py:run", "monitor/core/run.py:run_once",
-         "monitor/core/run.py:_cycle", "monitor/core/crawlrun.py:crawl_in_process", "crawler/extract.py:extract")
+ENTRY = ("monitor/cli/main.py:main", "monitor/cli/run.py:run", "monitor/runs/run.py:run_once",
+         "monitor/runs/run.py:_cycle", "monitor/runs/crawlrun.py:crawl_in_process", "crawler/extract/article.py:extract")
 
 
 def _proc(path: str, key: str) -> str:

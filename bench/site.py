@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from html import escape
 
-from crawler.encoding import decode_body
-from crawler.extract import Article, extract
+from newswatch.crawler.encoding import decode_body
+from newswatch.crawler.extract.article import Article, extract
 from tests.crawler.fixture_site import ZH_NEWS, fixture_bytes
 from tests.crawler.site_server import Route, SiteServer
 

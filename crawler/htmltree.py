@@ -1,7 +1,7 @@
 """One HTML parse, shared: decoded text in, an lxml tree out (``None`` for markup with nothing to parse).
 
-The extraction (:mod:`crawler.extract`), discovery (:mod:`crawler.discovery`) and the worker's one
-reading of a page (:mod:`crawler.reading`) all read the tree this parse gives.
+The extraction (:mod:`crawler.extract.article`), discovery (:mod:`crawler.discover.links`) and the worker's one
+reading of a page (:mod:`crawler.extract.reading`) all read the tree this parse gives.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ class ArticleTarget:
     discovered_from: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    page_key: str | None = None  # of the version stored (``crawler.fastpath``): same bytes, no extraction
-    stored: bool = False  # storage holds it: a 404/410 or a redirect away is its removal (``crawler.removal``)
+    page_key: str | None = None  # of the version stored (``crawler.pipeline.fastpath``): same bytes, no extraction
+    stored: bool = False  # storage holds it: a 404/410 or a redirect away is its removal (``crawler.extract.removal``)
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class FetchedArticle:
 
 @dataclass(frozen=True)
 class NotModified:
-    """A conditional GET answered 304, or a 200 with the stored version's bytes (``crawler.fastpath``):
+    """A conditional GET answered 304, or a 200 with the stored version's bytes (``crawler.pipeline.fastpath``):
     checked, unchanged, nothing extracted. Validators only when the answer brought new ones."""
 
     url: str
@@ -92,7 +92,7 @@ class RejectedPage:
 
 @dataclass(frozen=True)
 class Missing:
-    """A stored article's URL no longer serves it (``crawler.removal``): 404 or 410 (``gone``), a removal
+    """A stored article's URL no longer serves it (``crawler.extract.removal``): 404 or 410 (``gone``), a removal
     notice in its place (``withdrawn``), or a permanent redirect to the home page, a section page or
     another site (``redirected``). Not an error:
     the recorder confirms it (a 404, ``final=False``, by the next check) and records the removal."""

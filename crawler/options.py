@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import AfterValidator, ConfigDict, Field, Strict, with_config
 
 # every section: unknown keys are errors (the types are checked where the sections are validated, e.g.
-# monitor.core.config.load_config; building one in code checks nothing)
+# monitor.config.model.load_config; building one in code checks nothing)
 SECTION = ConfigDict(extra="forbid")
 Float = Annotated[float, Strict()]  # an integer is a number too
 Str = Annotated[str, Strict()]
@@ -36,7 +36,7 @@ def _networks(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _servers(values: tuple[str, ...]) -> tuple[str, ...]:
-    from crawler.netguard import parse_servers
+    from newswatch.crawler.fetch.netguard import parse_servers
 
     parse_servers(values)  # ValueError says which one
     return values

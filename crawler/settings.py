@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from crawler.options import CrawlConfig
+from newswatch.crawler.options import CrawlConfig
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -18,11 +18,11 @@ OPTIONS = "NEWSWATCH_OPTIONS"  # the setting that holds the crawl's CrawlOptions
 # Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
 # decompression (590) sees the raw gzip; the loop check below redirects (600) sees the 3xx.
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
-    "crawler.netguard.SSRFGuardMiddleware": 50,
+    "newswatch.crawler.fetch.netguard.SSRFGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "crawler.retry.BackoffRetryMiddleware": 550,
-    "crawler.integrity.IntegrityMiddleware": 595,
-    "crawler.redirects.RedirectLoopMiddleware": 610,
+    "newswatch.crawler.fetch.retry.BackoffRetryMiddleware": 550,
+    "newswatch.crawler.fetch.integrity.IntegrityMiddleware": 595,
+    "newswatch.crawler.fetch.redirects.RedirectLoopMiddleware": 610,
 }
 # Scrapy's own components less those a crawl never enables (cookies, the HTTP cache, the telnet console, the
 # remote control, the memory debugger, the job state): Scrapy imports every component named in its settings,
@@ -59,11 +59,11 @@ EXTENSIONS_BASE: dict[str, int] = {
     "scrapy.extensions.throttle.AutoThrottle": 0,
 }
 EXTENSIONS: dict[str, int | None] = {
-    "crawler.progress.Progress": 500,
-    "crawler.fetchlog.FetchFailureLog": 0,  # Scrapy's lines about failed fetches at DEBUG: the run reports them
-    # AutoThrottle's rule except for a 304, which lowers the delay at once (crawler.throttle)
+    "newswatch.crawler.pipeline.progress.Progress": 500,
+    "newswatch.crawler.fetch.fetchlog.FetchFailureLog": 0,  # Scrapy's lines about failed fetches at DEBUG: the run reports them
+    # AutoThrottle's rule except for a 304, which lowers the delay at once (crawler.fetch.throttle)
     "scrapy.extensions.throttle.AutoThrottle": None,
-    "crawler.throttle.Throttle": 0,
+    "newswatch.crawler.fetch.throttle.Throttle": 0,
 }
 CONCURRENT_ITEMS = 8
 
@@ -84,7 +84,7 @@ class CrawlOptions:
     source_rules: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     # the registered source's name by site: the corpus ``source`` of the site's articles
     source_names: Mapping[str, str] = field(default_factory=dict)
-    # sites whose pages are rendered in headless Chromium (``render = "browser"``: crawler.render)
+    # sites whose pages are rendered in headless Chromium (``render = "browser"``: crawler.fetch.render)
     render_sites: tuple[str, ...] = ()
 
     @property
@@ -116,7 +116,7 @@ def _options_adapter() -> Any:
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
     """Polite defaults: robots.txt, AutoThrottle per domain, honest user agent, caps, retries with backoff
-    and Retry-After that wait in the scheduler (``crawler.scheduler``), not in a download slot."""
+    and Retry-After that wait in the scheduler (``crawler.fetch.waiting``), not in a download slot."""
     crawl = options.crawl
     settings: dict[str, Any] = {
         "BOT_NAME": "newswatch",
@@ -135,30 +135,30 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": crawl.retries,
-        "SCHEDULER": "crawler.scheduler.RetryScheduler",  # retries wait on a timer, not in a download slot
+        "SCHEDULER": "newswatch.crawler.fetch.waiting.RetryScheduler",  # retries wait on a timer, not in a download slot
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": crawl.closespider_timeout,
         "COOKIES_ENABLED": False,
         # names resolved once, checked by the SSRF guard, pinned for the connection (IPv4 and IPv6)
-        "TWISTED_DNS_RESOLVER": "crawler.resolver.GuardedResolver",
+        "TWISTED_DNS_RESOLVER": "newswatch.crawler.fetch.resolver.GuardedResolver",
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
         "DOWNLOADER_MIDDLEWARES_BASE": dict(DOWNLOADER_MIDDLEWARES_BASE),
         "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
-        "ITEM_PIPELINES": {"crawler.pipelines.StoragePipeline": 300},
+        "ITEM_PIPELINES": {"newswatch.crawler.pipeline.recording.StoragePipeline": 300},
         "EXTENSIONS_BASE": dict(EXTENSIONS_BASE),
         "EXTENSIONS": dict(EXTENSIONS),
         # the options themselves, as plain data (Scrapy deep-copies its settings): read with options_of()
         OPTIONS: _plain(dataclasses.asdict(options)),
     }
     if options.cassette:
-        from crawler.cassette import cassette_settings
+        from newswatch.crawler.fetch.cassette import cassette_settings
 
         mode = options.cassette_mode or "replay"
         settings.update(cassette_settings(options.cassette, mode))
     elif options.render_sites:  # a cassette holds plain HTTP only: with one, render sites are fetched plainly
-        from crawler.render import render_settings
+        from newswatch.crawler.fetch.render import render_settings
 
         settings.update(render_settings(options.render_sites, crawl.download_timeout,
                                         settings["DOWNLOADER_MIDDLEWARES"]))

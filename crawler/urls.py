@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-from storage.errors import ParseError
+from newswatch.storage.errors import ParseError
 
 T = TypeVar("T")
 

@@ -3,7 +3,7 @@
     python scripts/demo_receiver.py PORT [--seconds N] [--secret-env NAME] [--ready-file FILE]
 
 Listens on 127.0.0.1:PORT (0: any free port) and answers each ``POST`` the way a real receiver should
-(docs/webhooks.md): the signature is checked over the raw body with ``monitor.alerts.webhook.verify_signature``
+(docs/webhooks.md): the signature is checked over the raw body with ``monitor.alerts.channels.webhook.verify_signature``
 before the JSON is parsed (401 when it does not match), events are de-duplicated by id, and every
 accepted request gets a quick 204. One line is printed per request, e.g.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from monitor.alerts.webhook import verify_signature
+from newswatch.monitor.alerts.channels.webhook import verify_signature
 
 
 class Tally:

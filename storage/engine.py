@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.errors import StorageError
+from newswatch.storage.errors import StorageError
 
 
 def sqlite_url(data_dir: Path) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.errors import MigrationError, StorageError
+from newswatch.storage.errors import MigrationError, StorageError
 
 
 class RunLocked(StorageError):

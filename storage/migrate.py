@@ -12,9 +12,9 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.errors import MigrationError
-from storage.lock import migration_lock
-from storage.migrate_state import current_revision, require_current
+from newswatch.storage.errors import MigrationError
+from newswatch.storage.lock import migration_lock
+from newswatch.storage.migrate_state import current_revision, require_current
 
 __all__ = ["current_revision", "downgrade", "head_revision", "require_current", "upgrade"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from storage.engine import error_reason
-from storage.errors import MigrationError, StorageError
+from newswatch.storage.engine import error_reason
+from newswatch.storage.errors import MigrationError, StorageError
 
 HEAD_REVISION = "0007"  # the newest file in storage/migrations/versions (tests/storage check it)
 VERSION_TABLE = "alembic_version"  # Alembic's default version table (storage/migrations/env.py keeps it)

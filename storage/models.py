@@ -172,7 +172,7 @@ class Anomaly(Base):
 
 
 class Removal(Base):
-    """An article taken down (``crawler.removal``): the kind, the evidence, the last version held."""
+    """An article taken down (``crawler.extract.removal``): the kind, the evidence, the last version held."""
 
     __tablename__ = "removals"
 

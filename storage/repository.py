@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Base, CorpusDocument, Source
+from newswatch.storage.models import Article, Base, CorpusDocument, Source
 
 M = TypeVar("M", bound=Base)
 

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, literal, not_, select, union_all, update
 from sqlalchemy.orm import Session
 
-from storage.models import AlertEvent, AlertOutbox, Anomaly, Article, CrawlRun, Version
+from newswatch.storage.models import AlertEvent, AlertOutbox, Anomaly, Article, CrawlRun, Version
 
 CHUNK = 500  # ids per UPDATE ... WHERE id IN (...)
 

@@ -12,8 +12,8 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import make_engine, session_factory
-from storage.migrate import upgrade
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -17,13 +17,15 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
-from crawler.discovery import looks_like_article
-from crawler.encoding import looks_binary
-from crawler.extract import EMPTY, Article, Rejection
-from crawler.failures import failure_kind
-from crawler.fastpath import PageKeys, same_bytes
-from crawler.frontier import SECTION_LANE, Entry, Frontier
-from crawler.items import (
+from newswatch.crawler.discover.frontier import SECTION_LANE, Entry, Frontier
+from newswatch.crawler.discover.links import looks_like_article
+from newswatch.crawler.encoding import looks_binary
+from newswatch.crawler.extract.article import EMPTY, Article, Rejection
+from newswatch.crawler.extract.pool import ExtractionPool, rules_of, workers_setting
+from newswatch.crawler.extract.reading import Page, Reading, failed, read
+from newswatch.crawler.extract.removal import WITHDRAWN, notice_of
+from newswatch.crawler.fetch.failures import failure_kind
+from newswatch.crawler.items import (
     ArticleTarget,
     CrawlPlan,
     FetchedArticle,
@@ -33,15 +35,13 @@ from crawler.items import (
     RejectedPage,
     SiteTarget,
 )
-from crawler.missing import missing_of, recheck_request
-from crawler.pool import ExtractionPool, rules_of, workers_setting
-from crawler.reading import Page, Reading, failed, read
-from crawler.recorder import Recorder
-from crawler.removal import WITHDRAWN, notice_of
-from crawler.responses import fetched_item, landed_url, request_meta, requested_url, site_root
-from crawler.settings import CrawlOptions, options_of
-from crawler.spiders.sources import SourceReading
-from crawler.urls import for_site, site_of
+from newswatch.crawler.pipeline.fastpath import PageKeys, same_bytes
+from newswatch.crawler.pipeline.recorder import Recorder
+from newswatch.crawler.settings import CrawlOptions, options_of
+from newswatch.crawler.spiders.missing import missing_of, recheck_request
+from newswatch.crawler.spiders.responses import fetched_item, landed_url, request_meta, requested_url, site_root
+from newswatch.crawler.spiders.sources import SourceReading
+from newswatch.crawler.urls import for_site, site_of
 
 Item = FetchedArticle | NotModified | RejectedPage | FetchError | Missing
 
@@ -52,7 +52,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
     def __init__(self, plan: CrawlPlan, recorder: Recorder | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.plan = plan
-        self.recorder = recorder  # what the storage pipeline records with (crawler.recorder)
+        self.recorder = recorder  # what the storage pipeline records with (crawler.pipeline.recorder)
         self.errors: list[FetchError] = []  # failures of what the user configured or holds
         self.dropped: list[FetchError] = []  # failures of discovered links, guessed feeds, found sitemaps
         self.rejections: list[RejectedPage] = []
@@ -190,7 +190,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
         return self._request(url, self.parse_page, kind="page", meta=meta, dont_filter=True)
 
     def _feed_request(self, url: str, held: bool = False) -> Iterator[Request]:
-        """A feed, with its stored validators (a 304 offers nothing: ``crawler.sourceledger``)."""
+        """A feed, with its stored validators (a 304 offers nothing: ``crawler.discover.sourceledger``)."""
         return self._source_request(url, self.parse_feed, kind="feed", held=held, gate=held,
                                     meta=self._conditional_meta(url, self.options.crawl.max_feed_bytes),
                                     headers=self.validator_headers(url))
@@ -241,18 +241,18 @@ class NewsSpider(SourceReading, scrapy.Spider):
             yield NotModified(entry.url)
             return
         missing = missing_of(response, entry.url) if request_meta(response).get("nw_stored") else None
-        if missing is not None:  # a stored article's removal (crawler.removal): no error, no extraction
+        if missing is not None:  # a stored article's removal (crawler.extract.removal): no error, no extraction
             self._count(f"fetched/missing/{missing.kind}")
             yield missing
             delay = self.options.crawl.missing_recheck_seconds
             again = recheck_request(response.request, missing, delay) if response.request else None
-            if again is not None:  # a first 404, asked again in this crawl (crawler.missing)
+            if again is not None:  # a first 404, asked again in this crawl (crawler.spiders.missing)
                 self._count("fetched/missing/recheck")
                 yield again
             return
         key = self.page_keys.key(response.url, response.body)
         unchanged = same_bytes(key, response, requested_url(response))
-        if unchanged is not None:  # the stored version's bytes: nothing to extract (crawler.fastpath)
+        if unchanged is not None:  # the stored version's bytes: nothing to extract (crawler.pipeline.fastpath)
             self._count("fastpath/same_bytes")
             yield unchanged
             return
@@ -287,7 +287,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
         self._count("fetched/page")
         assert result is not None
         notice = notice_of(response.body) if request_meta(response).get("nw_stored") else None
-        if notice is not None:  # a removal notice where a stored article was: no rejection (crawler.removal)
+        if notice is not None:  # a removal notice where a stored article was: no rejection (crawler.extract.removal)
             yield Missing(entry.url, WITHDRAWN, response.status, notice=notice)
         elif _expects_article(entry):
             yield self._reject(RejectedPage(reading.url, result.reason, result.detail, result.title, response.body,
@@ -297,7 +297,7 @@ class NewsSpider(SourceReading, scrapy.Spider):
 
     async def _read(self, response: Response, follow: bool, extract: bool = True) -> Reading:
         """The page read off the event loop (decoded, parsed, extracted: trafilatura is CPU-bound, ~0.05 s a
-        page, >1 s on big ones), in worker processes (``crawler.pool``: trafilatura's module-level lxml
+        page, >1 s on big ones), in worker processes (``crawler.extract.pool``: trafilatura's module-level lxml
         parsers must not be shared by threads). A configured section page (no extraction) is read here: one
         parse costs less than starting the pool, which a re-check of unchanged pages never needs."""
         url = landed_url(response)

@@ -1,5 +1,5 @@
 """The news spider's reading of a site's own sources: feeds, sitemaps (and their indexes) and robots.txt.
-Their links are offered to the spider's frontier, each source its own lane (:mod:`crawler.frontier`)."""
+Their links are offered to the spider's frontier, each source its own lane (:mod:`crawler.discover.frontier`)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,22 @@ from typing import Any, Protocol
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
-from crawler.feeds import parse_feed
-from crawler.frontier import Entry, Frontier
-from crawler.items import CrawlPlan, FetchError, RejectedPage
-from crawler.netguard import literal_address
-from crawler.responses import request_meta, requested_url, response_text
-from crawler.settings import CrawlOptions
-from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
-from crawler.sourceledger import RECORD_FAILURES, TRANSIENT_REJECTIONS, SourceLedger, ValidatorReport, permanent_failure
-from crawler.urls import canonical_url, site_of, try_canonical_url, url_host
-from storage.errors import ParseError
+from newswatch.crawler.discover.feeds import parse_feed
+from newswatch.crawler.discover.frontier import Entry, Frontier
+from newswatch.crawler.discover.sitemaps import parse_sitemap, sitemaps_from_robots
+from newswatch.crawler.discover.sourceledger import (
+    RECORD_FAILURES,
+    TRANSIENT_REJECTIONS,
+    SourceLedger,
+    ValidatorReport,
+    permanent_failure,
+)
+from newswatch.crawler.fetch.netguard import literal_address
+from newswatch.crawler.items import CrawlPlan, FetchError, RejectedPage
+from newswatch.crawler.settings import CrawlOptions
+from newswatch.crawler.spiders.responses import request_meta, requested_url, response_text
+from newswatch.crawler.urls import canonical_url, site_of, try_canonical_url, url_host
+from newswatch.storage.errors import ParseError
 
 
 class _Spider(Protocol):
@@ -53,7 +59,7 @@ class _Spider(Protocol):
 
 class SourceReading:
     """Mixed into the spider: the callbacks of feed, sitemap and robots.txt requests, and the validators
-    of feeds and leaf sitemaps (:mod:`crawler.sourceledger`)."""
+    of feeds and leaf sitemaps (:mod:`crawler.discover.sourceledger`)."""
 
     @property
     def validators(self: _Spider) -> SourceLedger:

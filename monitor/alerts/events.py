@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.changes.events import (
+from newswatch.monitor.changes.events import (
     EVENT_TYPES,
     SCHEMA_VERSION,
     ArticleInfo,

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from crawler.items import CrawlPlan, FetchError, SiteTarget
-from crawler.urls import site_of
-from monitor.alerts.events import Event, event_id
-from monitor.alerts.settings import AlertsConfig
-from monitor.changes.emit import record_event
-from storage.models import Source
-from storage.queries.sources import newest_under
-from storage.repository import ensure_source
+from newswatch.crawler.items import CrawlPlan, FetchError, SiteTarget
+from newswatch.crawler.urls import site_of
+from newswatch.monitor.alerts.events import Event, event_id
+from newswatch.monitor.alerts.settings import AlertsConfig
+from newswatch.monitor.changes.emit import record_event
+from newswatch.storage.models import Source
+from newswatch.storage.queries.sources import newest_under
+from newswatch.storage.repository import ensure_source
 
 
 def start_urls(site: SiteTarget) -> tuple[str, ...]:

@@ -30,13 +30,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.redact import redact_text
-from monitor.alerts.channels import Channel
-from monitor.alerts.events import Event
-from storage.engine import transaction
-from storage.errors import DeliveryError
-from storage.models import AlertEvent, AlertOutbox
-from storage.repository import insert_ignore
+from newswatch.crawler.redact import redact_text
+from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.alerts.registry import Channel
+from newswatch.storage.engine import transaction
+from newswatch.storage.errors import DeliveryError
+from newswatch.storage.models import AlertEvent, AlertOutbox
+from newswatch.storage.repository import insert_ignore
 
 BATCH = 200
 log = logging.getLogger("newswatch.alerts")

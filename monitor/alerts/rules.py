@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from crawler.topic import Topic
-from crawler.urls import site_of
-from monitor.alerts.events import Event
-from monitor.alerts.settings import ChannelConfig
+from newswatch.crawler.extract.topic import Topic
+from newswatch.crawler.urls import site_of
+from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.alerts.settings import ChannelConfig
 
 
 class Rule(Protocol):

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from storage.errors import ConfigError
+from newswatch.storage.errors import ConfigError
 
 FILE_SUFFIX = "_FILE"
 CREDENTIALS = "CREDENTIALS_DIRECTORY"

@@ -1,7 +1,7 @@
 """The alert settings: channels (``[[alerts.channels]]``) with their rules, and the outbox worker's policy.
 
-Plain data, validated by ``monitor.core.config`` when the file is read; the channels themselves are
-built from them where they are used (``monitor.alerts.channels.build_channels``).
+Plain data, validated by ``monitor.config.model`` when the file is read; the channels themselves are
+built from them where they are used (``monitor.alerts.registry.build_channels``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import with_config
 
-from crawler.options import SECTION, Bool, Count, Seconds, Str, Strs
+from newswatch.crawler.options import SECTION, Bool, Count, Seconds, Str, Strs
 
 DEFAULT_EVENTS = ("article.new", "article.changed", "article.removed", "article.restored", "source.failing",
                   "source.quiet")
@@ -26,7 +26,7 @@ class ChannelConfig:
     """One alert channel (``[[alerts.channels]]``): where events go, and which ones (the rules)."""
 
     name: Str = ""
-    kind: Str = ""  # apprise | email | webhook: see monitor.alerts.channels.channel_kinds()
+    kind: Str = ""  # apprise | email | webhook: see monitor.alerts.registry.channel_kinds()
     # rules: which events reach this channel
     events: Strs = DEFAULT_EVENTS  # add "article.anomaly" to hear about anomalies
     include: Strs = ()  # keywords: at least one in the title or body (Chinese: no word boundaries)

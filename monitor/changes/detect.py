@@ -19,8 +19,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from monitor.changes.diff import Diff, diff_texts, similarity
-from monitor.changes.normalize import (
+from newswatch.monitor.changes.diff import Diff, diff_texts, similarity
+from newswatch.monitor.changes.normalize import (
     fingerprint,
     flat_text,
     normalize_body,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import fast_diff_match_patch as dmp
 
-from monitor.changes.normalize import content_lines, normalize_line, steady_pair
+from newswatch.monitor.changes.normalize import content_lines, normalize_line, steady_pair
 
 SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])(?=\s)|(?<=[”」』])(?=[^，,、。！？；!?”」』])")
 PAIR_THRESHOLD = 0.5  # replaced sentences this similar are shown as an edit, others as delete + insert

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from monitor.changes.events import Event
-from storage.models import AlertEvent
-from storage.repository import insert_ignore
+from newswatch.monitor.changes.events import Event
+from newswatch.storage.models import AlertEvent
+from newswatch.storage.repository import insert_ignore
 
 
 def record_event(session: Session, event: Event, now: datetime | None = None) -> AlertEvent:

@@ -55,7 +55,7 @@ class ChangeInfo:
 
 @dataclass(frozen=True)
 class RemovalInfo:
-    """How an article was taken down (``crawler.removal``): for article.removed and article.restored."""
+    """How an article was taken down (``crawler.extract.removal``): for article.removed and article.restored."""
 
     kind: str  # gone | withdrawn | redirected | hidden
     http_status: int | None

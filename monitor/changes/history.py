@@ -7,17 +7,17 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from crawler.urls import site_of, try_canonical_url
-from monitor.changes.diff import Diff, diff_texts
-from monitor.changes.ignore import IgnoreRules
-from monitor.changes.template import Template, strip
-from monitor.changes.template_store import known_template
-from storage.errors import NewswatchError
-from storage.models import Article, Removal
-from storage.queries import articles as article_queries
-from storage.queries import changes as change_queries
-from storage.queries import removals as removal_queries
-from storage.queries import versions as version_queries
+from newswatch.crawler.urls import site_of, try_canonical_url
+from newswatch.monitor.changes.diff import Diff, diff_texts
+from newswatch.monitor.changes.ignore import IgnoreRules
+from newswatch.monitor.changes.template import Template, strip
+from newswatch.monitor.changes.template_store import known_template
+from newswatch.storage.errors import NewswatchError
+from newswatch.storage.models import Article, Removal
+from newswatch.storage.queries import articles as article_queries
+from newswatch.storage.queries import changes as change_queries
+from newswatch.storage.queries import removals as removal_queries
+from newswatch.storage.queries import versions as version_queries
 
 
 class NotFound(NewswatchError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import regex
 
-from monitor.changes.detect import Snapshot
+from newswatch.monitor.changes.detect import Snapshot
 
 MAX_PATTERNS = 50
 MAX_PATTERN_CHARS = 500

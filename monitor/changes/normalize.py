@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 import regex
 
-from monitor.changes.volatile import volatile_lines
+from newswatch.monitor.changes.volatile import volatile_lines
 
 INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")

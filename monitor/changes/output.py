@@ -16,14 +16,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from crawler.store import article_document, save_to_corpus
-from monitor.changes.removal_doc import removals_of, write_removal
-from storage.corpus import Corpus, write_document
-from storage.document import Document
-from storage.models import Article, Change, Version
-from storage.queries import articles as article_queries
-from storage.queries import changes as change_queries
-from storage.queries import versions as version_queries
+from newswatch.crawler.pipeline.store import article_document, save_to_corpus
+from newswatch.monitor.changes.removal_doc import removals_of, write_removal
+from newswatch.storage.corpus.document import Document
+from newswatch.storage.corpus.folder import Corpus, write_document
+from newswatch.storage.models import Article, Change, Version
+from newswatch.storage.queries import articles as article_queries
+from newswatch.storage.queries import changes as change_queries
+from newswatch.storage.queries import versions as version_queries
 
 CHANGES = "changes"
 

@@ -1,7 +1,7 @@
 """The monitor's recorder: each fetch goes through ``monitor.changes.detect`` before it becomes history.
 
 The monitor builds one per crawl and hands the object to the crawler's storage pipeline (a
-:class:`crawler.recorder.Recorder`: the spider's ``recorder`` argument). Per fetch, in the pipeline's one
+:class:`crawler.pipeline.recorder.Recorder`: the spider's ``recorder`` argument). Per fetch, in the pipeline's one
 transaction: the version row, the change row (fields, class, text and structured diff), or the anomaly
 row; the event row (``monitor.changes.emit``: the alert channels' rules are applied at delivery, not
 here); and the corpus files (article document, change document).
@@ -22,9 +22,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from crawler.items import FetchedArticle, Missing, RejectedPage
-from crawler.removal import mentions_notice, notice_of
-from crawler.store import (
+from newswatch.crawler.extract.removal import mentions_notice, notice_of
+from newswatch.crawler.extract.topic import Topic
+from newswatch.crawler.items import FetchedArticle, Missing, RejectedPage
+from newswatch.crawler.pipeline.store import (
     Recorded,
     corpus_source,
     fetched_history,
@@ -33,20 +34,19 @@ from crawler.store import (
     refresh_latest,
     save_to_corpus,
 )
-from crawler.topic import Topic
-from crawler.urls import for_site, site_of
-from monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
-from monitor.changes.emit import record_event
-from monitor.changes.events import ArticleInfo, ChangeInfo, Event, event_id
-from monitor.changes.ignore import IgnoreRules, compile_patterns
-from monitor.changes.output import join_corpus, write_change
-from monitor.changes.removal import Removals
-from monitor.changes.render import fields_text, to_json, to_text
-from monitor.changes.ruleset import selectors_digest
-from monitor.changes.template import Template, TemplateRules, inherit, line_keys, templated
-from monitor.changes.template_store import contribute, known_template, save_template, site_template
-from storage.corpus import Corpus
-from storage.models import Anomaly, Article, Change, Version
+from newswatch.crawler.urls import for_site, site_of
+from newswatch.monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
+from newswatch.monitor.changes.emit import record_event
+from newswatch.monitor.changes.events import ArticleInfo, ChangeInfo, Event, event_id
+from newswatch.monitor.changes.ignore import IgnoreRules, compile_patterns
+from newswatch.monitor.changes.output import join_corpus, write_change
+from newswatch.monitor.changes.removal import Removals
+from newswatch.monitor.changes.render import fields_text, to_json, to_text
+from newswatch.monitor.changes.ruleset import selectors_digest
+from newswatch.monitor.changes.template import Template, TemplateRules, inherit, line_keys, templated
+from newswatch.monitor.changes.template_store import contribute, known_template, save_template, site_template
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.models import Anomaly, Article, Change, Version
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,8 @@ def change_info(change: Change, old: Version, new: Version) -> ChangeInfo:
 
 
 class ChangeRecorder:
-    """A :class:`crawler.recorder.Recorder` with change detection; ``rules``: the sources' noise rules by site
-    (``monitor.core.sources.source_rules``: ``ignore`` patterns, ``include``/``exclude`` selectors)."""
+    """A :class:`crawler.pipeline.recorder.Recorder` with change detection; ``rules``: the sources' noise rules by site
+    (``monitor.sources.registry.source_rules``: ``ignore`` patterns, ``include``/``exclude`` selectors)."""
 
     def __init__(self, topic: Topic, corpus: Corpus, options: DetectOptions,
                  rules: Mapping[str, Mapping[str, Sequence[str]]] | None = None) -> None:

@@ -18,22 +18,22 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.encoding import decode_body
-from crawler.extract import Article as Extracted
-from crawler.extract import extract
-from crawler.revision import extraction_mark
-from crawler.selectors import Selection
-from crawler.store import latest_version, save_to_corpus
-from crawler.urls import for_site, site_of
-from monitor.changes.detect import SEED_EXTRACTOR, Snapshot
-from monitor.changes.ignore import IgnoreRules, compile_patterns
-from monitor.changes.ruleset import selectors_digest, stale_articles
-from monitor.changes.template import templated
-from monitor.changes.template_store import load_template
-from storage.corpus import Corpus
-from storage.engine import transaction
-from storage.models import Article, Version
-from storage.queries.articles import all_articles
+from newswatch.crawler.encoding import decode_body
+from newswatch.crawler.extract.article import Article as Extracted
+from newswatch.crawler.extract.article import extract
+from newswatch.crawler.extract.revision import extraction_mark
+from newswatch.crawler.extract.selectors import Selection
+from newswatch.crawler.pipeline.store import latest_version, save_to_corpus
+from newswatch.crawler.urls import for_site, site_of
+from newswatch.monitor.changes.detect import SEED_EXTRACTOR, Snapshot
+from newswatch.monitor.changes.ignore import IgnoreRules, compile_patterns
+from newswatch.monitor.changes.ruleset import selectors_digest, stale_articles
+from newswatch.monitor.changes.template import templated
+from newswatch.monitor.changes.template_store import load_template
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.engine import transaction
+from newswatch.storage.models import Article, Version
+from newswatch.storage.queries.articles import all_articles
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.store import latest_version
-from crawler.topic import Topic
-from monitor.changes.output import join_corpus
-from storage.corpus import Corpus
-from storage.engine import transaction
-from storage.queries.articles import all_articles
+from newswatch.crawler.extract.topic import Topic
+from newswatch.crawler.pipeline.store import latest_version
+from newswatch.monitor.changes.output import join_corpus
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.engine import transaction
+from newswatch.storage.queries.articles import all_articles
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """Recording removals (删稿): an article taken down is a change of the article, confirmed before it is
-announced, and its restoration another (``crawler.removal`` reads the evidence from one answer).
+announced, and its restoration another (``crawler.extract.removal`` reads the evidence from one answer).
 
 - a 404 is remembered (``articles.missing_since``) and the article flagged due again; the next check
   confirms it (a second 404) or forgets it (any answer); a 410, a notice, a redirect away are final;
 - a removal: a ``removals`` row (kind, status, notice, redirect target, the last version held), the
   article ``removed`` (left out of the age ladder: the slower removed ladder re-checks it,
-  ``monitor.core.plan``), the event ``article.removed``, and in the corpus the removal document and the
+  ``monitor.runs.plan``), the event ``article.removed``, and in the corpus the removal document and the
   article's document with ``removed:`` (its last text kept);
 - a restoration (the article answers with its text again): the removal's ``restored_at``, the event
   ``article.restored``, the restored document, the article's document without ``removed:``; a text that
@@ -20,14 +20,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from crawler.items import Missing
-from crawler.removal import WITHDRAWN, Evidence
-from crawler.store import Recorded, corpus_source, latest_version, save_to_corpus
-from monitor.changes.events import ArticleInfo, Event, RemovalInfo, event_id
-from monitor.changes.removal_doc import how, stamp, write_removal
-from storage.corpus import Corpus
-from storage.models import Article, Removal, Version
-from storage.queries.removals import count_removals, latest_removal
+from newswatch.crawler.extract.removal import WITHDRAWN, Evidence
+from newswatch.crawler.items import Missing
+from newswatch.crawler.pipeline.store import Recorded, corpus_source, latest_version, save_to_corpus
+from newswatch.monitor.changes.events import ArticleInfo, Event, RemovalInfo, event_id
+from newswatch.monitor.changes.removal_doc import how, stamp, write_removal
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.models import Article, Removal, Version
+from newswatch.storage.queries.removals import count_removals, latest_removal
 
 REMOVED_STATUS = "removed"
 

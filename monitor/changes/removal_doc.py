@@ -16,11 +16,11 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from crawler.store import article_document
-from storage.corpus import Corpus
-from storage.document import Document
-from storage.models import Article, Removal, Version
-from storage.queries.removals import removal_ordinal, removal_rows
+from newswatch.crawler.pipeline.store import article_document
+from newswatch.storage.corpus.document import Document
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.models import Article, Removal, Version
+from newswatch.storage.queries.removals import removal_ordinal, removal_rows
 
 CHANGES = "changes"
 REMOVED, RESTORED = "removed", "restored"

@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader
 
-from monitor.changes.diff import Diff, Fragment, Op
+from newswatch.monitor.changes.diff import Diff, Fragment, Op
 
 CONTEXT = 1  # unchanged sentences shown around a change
 
@@ -91,7 +91,7 @@ def from_json(data: dict[str, Any]) -> Diff:
 @cache
 def templates() -> Environment:
     """The diff templates (package data in ``templates/``), autoescaped; built once."""
-    return Environment(loader=PackageLoader("monitor.changes"), autoescape=True, trim_blocks=True,
+    return Environment(loader=PackageLoader("newswatch.monitor.changes"), autoescape=True, trim_blocks=True,
                        lstrip_blocks=True)
 
 

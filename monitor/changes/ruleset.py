@@ -1,5 +1,5 @@
 """The include/exclude rules and the extraction revision a stored version was extracted under, and the
-articles extracted otherwise than today's code and rules would (:mod:`crawler.revision`).
+articles extracted otherwise than today's code and rules would (:mod:`crawler.extract.revision`).
 
 Light on purpose (SQL and hashing only): every run asks :func:`stale_articles` before it crawls, and a
 run with nothing to crawl must not load the crawl or extraction stack for it.
@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
-from crawler.revision import current
-from crawler.urls import for_site
-from monitor.changes.detect import SEED_EXTRACTOR
-from storage.queries.versions import latest_extractions
+from newswatch.crawler.extract.revision import current
+from newswatch.crawler.urls import for_site
+from newswatch.monitor.changes.detect import SEED_EXTRACTOR
+from newswatch.storage.queries.versions import latest_extractions
 
 
 def selectors_digest(rules: Mapping[str, Sequence[str]]) -> str | None:

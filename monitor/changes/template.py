@@ -37,9 +37,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from monitor.changes.detect import MIN_BODY_CHARS, Snapshot
-from monitor.changes.normalize import display_line, is_noise_line, normalize_body, normalize_line, significant_length
-from monitor.changes.volatile import FURNITURE_CHARS, is_furniture
+from newswatch.monitor.changes.detect import MIN_BODY_CHARS, Snapshot
+from newswatch.monitor.changes.normalize import (
+    display_line,
+    is_noise_line,
+    normalize_body,
+    normalize_line,
+    significant_length,
+)
+from newswatch.monitor.changes.volatile import FURNITURE_CHARS, is_furniture
 
 KEY_CHARS = 16
 MAX_KEYS = 1000  # lines per body that count (a page with more is cut at that many lines)

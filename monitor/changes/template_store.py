@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitor.changes.template import SITE_KEY, Template, TemplateRules, learn
-from storage.queries import templates as template_queries
+from newswatch.monitor.changes.template import SITE_KEY, Template, TemplateRules, learn
+from newswatch.storage.queries import templates as template_queries
 
 
 def own_keys(session: Session, article_id: int) -> frozenset[str]:

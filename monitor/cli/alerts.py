@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 import click
 
-from monitor.alerts.channels import build_channels
-from monitor.alerts.events import ArticleInfo, Event, event_id
-from monitor.alerts.outbox import deliver_pending, retry
-from monitor.cli.common import config_of, storage_of
-from monitor.core.run import retry_policy
-from storage.engine import transaction
-from storage.errors import DeliveryError
-from storage.queries.outbox import newest_rows
+from newswatch.monitor.alerts.events import ArticleInfo, Event, event_id
+from newswatch.monitor.alerts.outbox import deliver_pending, retry
+from newswatch.monitor.alerts.registry import build_channels
+from newswatch.monitor.cli.common import config_of, storage_of
+from newswatch.monitor.runs.run import retry_policy
+from newswatch.storage.engine import transaction
+from newswatch.storage.errors import DeliveryError
+from newswatch.storage.queries.outbox import newest_rows
 
 STATES = ("pending", "sent", "dead")
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from monitor.core.config import Config, load_config
-from monitor.core.runtime import Storage, open_storage
+from newswatch.monitor.config.model import Config, load_config
+from newswatch.monitor.config.runtime import Storage, open_storage
 
 CONFIG_SOURCE = "newswatch.config_source"
 

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import click
 
-from crawler.topic import Topic
-from monitor.changes.history import history, version_diff
-from monitor.changes.output import export
-from monitor.changes.reextract import SourceRules, reextract_all
-from monitor.changes.relevance import reapply_topic
-from monitor.changes.removal_doc import how
-from monitor.changes.render import to_html, to_json, to_text
-from monitor.cli.common import config_of, storage_of
-from monitor.core.run import keywords
-from monitor.core.sources import load_registry, source_rules
-from storage.corpus import Corpus
+from newswatch.crawler.extract.topic import Topic
+from newswatch.monitor.changes.history import history, version_diff
+from newswatch.monitor.changes.output import export
+from newswatch.monitor.changes.reextract import SourceRules, reextract_all
+from newswatch.monitor.changes.relevance import reapply_topic
+from newswatch.monitor.changes.removal_doc import how
+from newswatch.monitor.changes.render import to_html, to_json, to_text
+from newswatch.monitor.cli.common import config_of, storage_of
+from newswatch.monitor.runs.run import keywords
+from newswatch.monitor.sources.registry import load_registry, source_rules
+from newswatch.storage.corpus.folder import Corpus
 
 
 @click.command("relevance")
@@ -78,7 +78,7 @@ def diff_cmd(ctx: click.Context, url: str, old: int | None, new: int | None, for
       newswatch diff https://example.com/2025/02/11/a.html
       newswatch diff https://example.com/2025/02/11/a.html --from 1 --to 3 --format html
     """
-    from monitor.core.sources import ignore_rules, load_registry
+    from newswatch.monitor.sources.registry import ignore_rules, load_registry
 
     config = config_of(ctx)
     ignore = ignore_rules(load_registry(config.path(config.storage.seeds_dir)), url)

@@ -15,12 +15,12 @@ import click
 
 # every command of the cli modules' COMMANDS tuples: name -> module (tests/monitor/cli check it stays whole)
 COMMAND_MODULES: Mapping[str, str] = {
-    "run": "monitor.cli.run", "daemon": "monitor.cli.run", "status": "monitor.cli.run",
-    "relevance": "monitor.cli.corpus", "history": "monitor.cli.corpus", "diff": "monitor.cli.corpus",
-    "export": "monitor.cli.corpus", "reextract": "monitor.cli.corpus",
-    "alerts": "monitor.cli.alerts", "prune": "monitor.cli.prune", "serve": "monitor.cli.web",
-    "sources": "monitor.cli.sources", "extract": "monitor.cli.preview", "check": "monitor.cli.preview",
-    "worker": "monitor.cli.queue",
+    "run": "newswatch.monitor.cli.run", "daemon": "newswatch.monitor.cli.run", "status": "newswatch.monitor.cli.run",
+    "relevance": "newswatch.monitor.cli.corpus", "history": "newswatch.monitor.cli.corpus", "diff": "newswatch.monitor.cli.corpus",
+    "export": "newswatch.monitor.cli.corpus", "reextract": "newswatch.monitor.cli.corpus",
+    "alerts": "newswatch.monitor.cli.alerts", "prune": "newswatch.monitor.cli.prune", "serve": "newswatch.monitor.cli.web",
+    "sources": "newswatch.monitor.cli.sources", "extract": "newswatch.monitor.cli.preview", "check": "newswatch.monitor.cli.preview",
+    "worker": "newswatch.monitor.cli.queue",
 }  # fmt: skip
 
 

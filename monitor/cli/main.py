@@ -10,15 +10,21 @@ from typing import Any
 
 import click
 
-from crawler.redact import redact_tree
-from monitor.cli.common import accept_config, accept_config_everywhere, config_of, remember_root_config, storage_of
-from monitor.cli.lazy import LazyGroup
-from monitor.core.preflight import preflight
-from monitor.core.seeds import SeedEntry, import_seeds, read_seeds
-from storage.errors import NewswatchError
-from storage.lock import RunLocked
-from storage.migrate_state import HEAD_REVISION, current_revision
-from storage.repository import documents_by_file
+from newswatch.crawler.redact import redact_tree
+from newswatch.monitor.cli.common import (
+    accept_config,
+    accept_config_everywhere,
+    config_of,
+    remember_root_config,
+    storage_of,
+)
+from newswatch.monitor.cli.lazy import LazyGroup
+from newswatch.monitor.runs.preflight import preflight
+from newswatch.monitor.sources.seeds import SeedEntry, import_seeds, read_seeds
+from newswatch.storage.errors import NewswatchError
+from newswatch.storage.lock import RunLocked
+from newswatch.storage.migrate_state import HEAD_REVISION, current_revision
+from newswatch.storage.repository import documents_by_file
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another run holds the lock; try again later
 
@@ -64,7 +70,7 @@ def db_upgrade(ctx: click.Context) -> None:
     Example:
       newswatch db upgrade
     """
-    from storage.migrate import upgrade  # Alembic: imported to migrate only
+    from newswatch.storage.migrate import upgrade  # Alembic: imported to migrate only
 
     with storage_of(ctx, check_schema=False) as storage:
         upgrade(storage.engine)

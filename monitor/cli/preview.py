@@ -7,9 +7,9 @@ import json
 
 import click
 
-from monitor.cli.common import config_of
-from monitor.core.check import CheckResult, check_url
-from monitor.core.preview import Preview, preview_target
+from newswatch.monitor.cli.common import config_of
+from newswatch.monitor.runs.check import CheckResult, check_url
+from newswatch.monitor.runs.preview import Preview, preview_target
 
 
 @click.command("extract")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli.common import config_of, storage_of
-from monitor.core.retention import describe, effective, policy_of, prune_storage
+from newswatch.monitor.cli.common import config_of, storage_of
+from newswatch.monitor.housekeeping.retention import describe, effective, policy_of, prune_storage
 
 OFF = ("retention is off: set raw_pages, outbox_days or runs_days under [storage.retention] "
        "(or give --raw-pages, --outbox-days, --runs-days)")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from monitor.cli.common import config_of
-from monitor.core.config import Config
+from newswatch.monitor.cli.common import config_of
+from newswatch.monitor.config.model import Config
 
 
 @click.command("worker")
@@ -23,9 +23,9 @@ def worker(ctx: click.Context, log_format: str, name: str | None) -> int:
       newswatch worker
       docker compose up --scale worker=4
     """
-    from monitor.core.preflight import preflight
-    from monitor.queue.connection import check_queue
-    from monitor.queue.worker import run_worker
+    from newswatch.monitor.queue.connection import check_queue
+    from newswatch.monitor.queue.worker import run_worker
+    from newswatch.monitor.runs.preflight import preflight
 
     config = config_of(ctx)
     ready = preflight(config)
@@ -35,8 +35,8 @@ def worker(ctx: click.Context, log_format: str, name: str | None) -> int:
 
 def queue_lines(config: Config) -> list[str]:
     """What ``status`` says about the queue: depth, in progress, each worker's last beat."""
-    from monitor.queue.beats import beat_age, read_queue
-    from monitor.queue.errors import QueueUnavailable
+    from newswatch.monitor.queue.beats import beat_age, read_queue
+    from newswatch.monitor.queue.errors import QueueUnavailable
 
     try:
         state = read_queue(config.queue)

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from crawler.redact import redact_text, redact_url
-from monitor.cli.common import config_of, storage_of
-from monitor.cli.queue import queue_lines
-from monitor.core.columns import display_width, pad
-from monitor.core.config import Config
-from monitor.core.run import RunSummary, run_once
-from monitor.core.status import Status, digest_waits, status
+from newswatch.crawler.redact import redact_text, redact_url
+from newswatch.monitor.cli.columns import display_width, pad
+from newswatch.monitor.cli.common import config_of, storage_of
+from newswatch.monitor.cli.queue import queue_lines
+from newswatch.monitor.config.model import Config
+from newswatch.monitor.runs.run import RunSummary, run_once
+from newswatch.monitor.runs.status import Status, digest_waits, status
 
 DROPPED_EXAMPLES = 20  # the summary and the JSON list this many dropped URLs; count and kinds cover all
 
@@ -131,15 +131,15 @@ def daemon(ctx: click.Context, replay: Path | None, log_format: str, role: str) 
       newswatch daemon --log-format json    # one JSON object per log line (journald, Loki)
       newswatch daemon --role scheduler     # beside `newswatch worker` processes
     """
-    from monitor.core.daemon import Daemon, run_daemon
-    from monitor.web.app import app_factory
+    from newswatch.monitor.daemon.service import Daemon, run_daemon
+    from newswatch.monitor.web.app import app_factory
 
     config = config_of(ctx)
     factory = app_factory(config) if config.web.in_daemon else None
     daemon_class: type[Daemon] = Daemon
     if role == "scheduler":
-        from monitor.queue.connection import check_queue
-        from monitor.queue.scheduler import SchedulerDaemon
+        from newswatch.monitor.queue.connection import check_queue
+        from newswatch.monitor.queue.scheduler import SchedulerDaemon
 
         if replay:
             raise click.UsageError("--replay runs one process: not with --role scheduler")
@@ -159,8 +159,8 @@ def status_cmd(ctx: click.Context, queue: bool) -> None:
     Example:
       newswatch status
     """
-    from monitor.core.sources import load_registry
-    from monitor.queue.beats import configured
+    from newswatch.monitor.queue.beats import configured
+    from newswatch.monitor.sources.registry import load_registry
 
     config = config_of(ctx)
     registered = [source.name for source in load_registry(config.path(config.storage.seeds_dir)).sources]
@@ -194,7 +194,7 @@ def status_lines(found: Status) -> list[str]:
 
 def digest_lines(config: Config, waits: dict[str, tuple[int, datetime | None]], now: datetime) -> list[str]:
     """Each scheduled digest: its schedule, the alerts it holds and when it next sends (in its time zone)."""
-    from monitor.alerts.digest import parse_digest, zone_of
+    from newswatch.monitor.alerts.digest import parse_digest, zone_of
 
     lines = []
     for channel in config.alerts.channels:

@@ -11,18 +11,18 @@ from typing import Any
 import click
 from sqlalchemy.engine import make_url
 
-from crawler.redact import redact_tree
-from monitor.cli.common import config_of, storage_of
-from monitor.core.catalog import CatalogEntry, catalog
-from monitor.core.config import Config
-from monitor.core.opml import MAX_BYTES, parse_opml, render_opml
-from monitor.core.plan import source_statuses
-from monitor.core.proposal import Proposal, propose
-from monitor.core.seeds import read_seeds
-from monitor.core.sourcefile import add_sources, import_sources, plan_import, registry_text, remove_source
-from monitor.core.sources import REGISTRY_FILE, load_registry, parse_registry
-from monitor.core.status import SourceStatus, status
-from storage.errors import NewswatchError, ParseError
+from newswatch.crawler.redact import redact_tree
+from newswatch.monitor.cli.common import config_of, storage_of
+from newswatch.monitor.config.model import Config
+from newswatch.monitor.runs.catalog import CatalogEntry, catalog
+from newswatch.monitor.runs.plan import source_statuses
+from newswatch.monitor.runs.status import SourceStatus, status
+from newswatch.monitor.sources.opml import MAX_BYTES, parse_opml, render_opml
+from newswatch.monitor.sources.proposal import Proposal, propose
+from newswatch.monitor.sources.registry import REGISTRY_FILE, load_registry, parse_registry
+from newswatch.monitor.sources.seeds import read_seeds
+from newswatch.monitor.sources.sourcefile import add_sources, import_sources, plan_import, registry_text, remove_source
+from newswatch.storage.errors import NewswatchError, ParseError
 
 
 def _registry_path(config: Config) -> Path:

@@ -8,10 +8,10 @@ import signal
 
 import click
 
-from monitor.cli.common import config_of, storage_of
-from monitor.core.http import HttpServer, credential
-from monitor.web.app import create_app
-from monitor.web.deps import WebSettings
+from newswatch.monitor.cli.common import config_of, storage_of
+from newswatch.monitor.daemon.http import HttpServer, credential
+from newswatch.monitor.web.app import create_app
+from newswatch.monitor.web.deps import WebSettings
 
 
 @click.command("serve")

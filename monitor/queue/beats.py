@@ -18,9 +18,9 @@ from arq.connections import ArqRedis
 from arq.constants import in_progress_key_prefix
 from redis.exceptions import RedisError
 
-from monitor.core.config import Config, QueueConfig
-from monitor.queue.connection import open_pool, reason, shown
-from monitor.queue.errors import QueueUnavailable
+from newswatch.monitor.config.model import Config, QueueConfig
+from newswatch.monitor.queue.connection import open_pool, reason, shown
+from newswatch.monitor.queue.errors import QueueUnavailable
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import json
 import logging
 from typing import Any
 
-from monitor.queue.errors import JobRejected
-from monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, read_crawl_job
+from newswatch.monitor.queue.errors import JobRejected
+from newswatch.monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, read_crawl_job
 
 log = logging.getLogger("newswatch.queue")
 MAX_PAYLOAD = 16 * 1024 * 1024

@@ -14,10 +14,10 @@ from typing import Any
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.exceptions import RedisError
 
-from monitor.core.config import Config, QueueConfig
-from monitor.queue import codec
-from monitor.queue.errors import QueueUnavailable
-from storage.errors import ConfigError
+from newswatch.monitor.config.model import Config, QueueConfig
+from newswatch.monitor.queue import codec
+from newswatch.monitor.queue.errors import QueueUnavailable
+from newswatch.storage.errors import ConfigError
 
 PROBE_SECONDS = 3.0
 

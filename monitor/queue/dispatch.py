@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
 
-from monitor.queue.connection import reason
-from monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, CrawlJob
+from newswatch.monitor.queue.connection import reason
+from newswatch.monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, CrawlJob
 
 log = logging.getLogger("newswatch.queue")
 ALERTS_JOB_ID = "alerts:deliver"

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from storage.errors import NewswatchError
+from newswatch.storage.errors import NewswatchError
 
 
 class QueueError(NewswatchError):

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from crawler.items import ArticleTarget, CrawlPlan, SiteTarget
-from crawler.urls import site_of
-from monitor.queue.errors import JobRejected
+from newswatch.crawler.items import ArticleTarget, CrawlPlan, SiteTarget
+from newswatch.crawler.urls import site_of
+from newswatch.monitor.queue.errors import JobRejected
 
 SCHEMA = 1
 MAX_URL = 2048

@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.items import FetchedArticle, RejectedPage
-from crawler.store import Recorded
-from monitor.changes.record import ChangeRecorder
-from storage.models import Article
+from newswatch.crawler.items import FetchedArticle, RejectedPage
+from newswatch.crawler.pipeline.store import Recorded
+from newswatch.monitor.changes.record import ChangeRecorder
+from newswatch.storage.models import Article
 
 
 def lock_article(session: Session, url: str) -> None:

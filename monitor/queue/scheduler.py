@@ -1,6 +1,6 @@
 """``newswatch daemon --role scheduler``: the one APScheduler of a cluster; it plans, workers crawl.
 
-The daemon of :mod:`monitor.core.daemon` with its crawls replaced: every plan it makes (from
+The daemon of :mod:`monitor.daemon.service` with its crawls replaced: every plan it makes (from
 PostgreSQL, as the single-process daemon does) goes to the :class:`~monitor.queue.dispatch.Dispatcher`
 as one job per site, and the alert pass is a ``deliver_alerts`` job. It writes no crawl runs (workers
 do) and closes none at start (a live worker's run is not abandoned). A ``dispatch`` job flushes what
@@ -21,12 +21,12 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
 
-from crawler.items import CrawlPlan
-from monitor.core.daemon import Daemon
-from monitor.queue.beats import QueueState, beat_age, queue_state
-from monitor.queue.connection import open_pool
-from monitor.queue.dispatch import Dispatcher
-from monitor.queue.jobs import jobs_of
+from newswatch.crawler.items import CrawlPlan
+from newswatch.monitor.daemon.service import Daemon
+from newswatch.monitor.queue.beats import QueueState, beat_age, queue_state
+from newswatch.monitor.queue.connection import open_pool
+from newswatch.monitor.queue.dispatch import Dispatcher
+from newswatch.monitor.queue.jobs import jobs_of
 
 log = logging.getLogger("newswatch.daemon")
 

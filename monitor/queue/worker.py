@@ -29,22 +29,22 @@ from redis.exceptions import RedisError
 from scrapy.crawler import AsyncCrawlerRunner
 from sqlalchemy import select, update
 
-from monitor.alerts.channels import Channel
-from monitor.alerts.outbox import deliver_pending
-from monitor.core import logs
-from monitor.core.config import Config
-from monitor.core.crawllog import log_crawl
-from monitor.core.crawlrun import Halt, close_run, crawl_on, retry_policy, run_reactor, start_reactor
-from monitor.core.plan import known_urls, source_validators, with_validators
-from monitor.core.run import crawl_run_settings, recorders
-from monitor.core.runtime import open_storage
-from monitor.queue import beats, codec
-from monitor.queue.connection import open_pool, reason
-from monitor.queue.errors import QueueUnavailable
-from monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, CrawlJob, read_crawl_job
-from monitor.queue.recorder import LockingRecorder
-from storage.engine import transaction
-from storage.models import CrawlRun
+from newswatch.monitor.alerts.outbox import deliver_pending
+from newswatch.monitor.alerts.registry import Channel
+from newswatch.monitor.config.model import Config
+from newswatch.monitor.config.runtime import open_storage
+from newswatch.monitor.daemon import logs
+from newswatch.monitor.queue import beats, codec
+from newswatch.monitor.queue.connection import open_pool, reason
+from newswatch.monitor.queue.errors import QueueUnavailable
+from newswatch.monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, CrawlJob, read_crawl_job
+from newswatch.monitor.queue.recorder import LockingRecorder
+from newswatch.monitor.runs.crawllog import log_crawl
+from newswatch.monitor.runs.crawlrun import Halt, close_run, crawl_on, retry_policy, run_reactor, start_reactor
+from newswatch.monitor.runs.plan import known_urls, source_validators, with_validators
+from newswatch.monitor.runs.run import crawl_run_settings, recorders
+from newswatch.storage.engine import transaction
+from newswatch.storage.models import CrawlRun
 
 log = logging.getLogger("newswatch.worker")
 RECONNECT_SECONDS = 3.0

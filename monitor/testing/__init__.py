@@ -3,7 +3,7 @@
 The pytest plugin (:mod:`monitor.testing.plugin`, loaded by pytest through the ``pytest11`` entry
 point) gives these as fixtures; without pytest they work as plain classes::
 
-    from monitor.testing import Replayer, WebhookReceiver, Workspace
+    from newswatch.monitor.testing import Replayer, WebhookReceiver, Workspace
 
     with WebhookReceiver() as receiver:
         result = Replayer(Workspace(folder))("site.yaml", sources={"Example": "https://example.org/"},
@@ -18,9 +18,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from monitor.testing.channels import ChannelSpec
-    from monitor.testing.receiver import Delivery, WebhookReceiver
-    from monitor.testing.records import (
+    from newswatch.monitor.testing.channels import ChannelSpec
+    from newswatch.monitor.testing.receiver import Delivery, WebhookReceiver
+    from newswatch.monitor.testing.records import (
         AnomalyRecord,
         ArticleRecord,
         ChangeRecord,
@@ -30,25 +30,25 @@ if TYPE_CHECKING:
         ReplaySummary,
         RunError,
     )
-    from monitor.testing.replay import Replayer
-    from monitor.testing.workspace import Source, Workspace
+    from newswatch.monitor.testing.replay import Replayer
+    from newswatch.monitor.testing.workspace import Source, Workspace
 
 _EXPORTS = {
-    "ChannelSpec": "monitor.testing.channels",
-    "Delivery": "monitor.testing.receiver",
-    "WebhookReceiver": "monitor.testing.receiver",
-    "AnomalyRecord": "monitor.testing.records",
-    "ArticleRecord": "monitor.testing.records",
-    "ChangeRecord": "monitor.testing.records",
-    "CorpusFile": "monitor.testing.records",
-    "OutboxEntry": "monitor.testing.records",
-    "RemovalRecord": "monitor.testing.records",
-    "ReplayResult": "monitor.testing.records",
-    "ReplaySummary": "monitor.testing.records",
-    "RunError": "monitor.testing.records",
-    "Replayer": "monitor.testing.replay",
-    "Source": "monitor.testing.workspace",
-    "Workspace": "monitor.testing.workspace",
+    "ChannelSpec": "newswatch.monitor.testing.channels",
+    "Delivery": "newswatch.monitor.testing.receiver",
+    "WebhookReceiver": "newswatch.monitor.testing.receiver",
+    "AnomalyRecord": "newswatch.monitor.testing.records",
+    "ArticleRecord": "newswatch.monitor.testing.records",
+    "ChangeRecord": "newswatch.monitor.testing.records",
+    "CorpusFile": "newswatch.monitor.testing.records",
+    "OutboxEntry": "newswatch.monitor.testing.records",
+    "RemovalRecord": "newswatch.monitor.testing.records",
+    "ReplayResult": "newswatch.monitor.testing.records",
+    "ReplaySummary": "newswatch.monitor.testing.records",
+    "RunError": "newswatch.monitor.testing.records",
+    "Replayer": "newswatch.monitor.testing.replay",
+    "Source": "newswatch.monitor.testing.workspace",
+    "Workspace": "newswatch.monitor.testing.workspace",
 }
 __all__ = [
     "AnomalyRecord", "ArticleRecord", "ChangeRecord", "ChannelSpec", "CorpusFile", "Delivery", "OutboxEntry",

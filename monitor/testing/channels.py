@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from storage.errors import ConfigError
+from newswatch.storage.errors import ConfigError
 
 if TYPE_CHECKING:
-    from monitor.testing.receiver import Delivery
+    from newswatch.monitor.testing.receiver import Delivery
 
 ConfigValue = str | int | float | bool | Sequence[str]
 

@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from monitor.testing.receiver import WebhookReceiver
-    from monitor.testing.replay import Replayer
-    from monitor.testing.workspace import Workspace
+    from newswatch.monitor.testing.receiver import WebhookReceiver
+    from newswatch.monitor.testing.replay import Replayer
+    from newswatch.monitor.testing.workspace import Workspace
 
 RECORD_OPTION = "--newswatch-record"
 
@@ -48,7 +48,7 @@ def newswatch_seeds() -> Sequence[Path]:
 @pytest.fixture
 def newswatch_workspace(tmp_path: Path, newswatch_seeds: Sequence[Path]) -> Workspace:
     """A newswatch installation under ``tmp_path / "newswatch"``: config, seeds, SQLite database, corpus."""
-    from monitor.testing.workspace import Workspace
+    from newswatch.monitor.testing.workspace import Workspace
 
     return Workspace(tmp_path / "newswatch", seeds=newswatch_seeds)
 
@@ -60,7 +60,7 @@ RECORDED = pytest.StashKey[set[Path]]()  # the cassettes this session recorded
 def newswatch_replay(newswatch_workspace: Workspace, request: pytest.FixtureRequest) -> Replayer:
     """``newswatch_replay(cassette, sources=..., channels=...)``: one full run from a cassette, no network;
     returns a ReplayResult. Calls in one test share the workspace (moment 1, moment 2, ...)."""
-    from monitor.testing.replay import Replayer
+    from newswatch.monitor.testing.replay import Replayer
 
     class SkippingReplayer(Replayer):
         def refuse_recording(self, cassette: Path, earlier: Path) -> None:
@@ -76,7 +76,7 @@ def newswatch_replay(newswatch_workspace: Workspace, request: pytest.FixtureRequ
 @pytest.fixture
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     """A webhook receiver on 127.0.0.1 that verifies each signature; pass it in ``channels=[...]``."""
-    from monitor.testing.receiver import WebhookReceiver
+    from newswatch.monitor.testing.receiver import WebhookReceiver
 
     with WebhookReceiver() as receiver:
         yield receiver

@@ -4,7 +4,7 @@
         newswatch_replay(cassette, channels=[receiver])  # configured as a webhook channel
         [d.payload["type"] for d in receiver.deliveries if d.verified]
 
-Each request is checked with newswatch's own :func:`monitor.alerts.webhook.verify_signature` against the
+Each request is checked with newswatch's own :func:`monitor.alerts.channels.webhook.verify_signature` against the
 receiver's secret, so a test sees exactly what a real receiver would accept. By default every request
 is answered ``200``; :meth:`WebhookReceiver.respond_with` scripts other answers (to test retries).
 Bodies over ``max_body`` bytes are answered ``413`` and kept without their body.
@@ -21,9 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import MappingProxyType, TracebackType
 from typing import Any
 
-from monitor.alerts.events import Event
-from monitor.alerts.webhook import HEADER_EVENT_ID, HEADER_EVENT_TYPE, verify_signature
-from monitor.testing.channels import ChannelSpec, ConfigValue, webhook_spec
+from newswatch.monitor.alerts.channels.webhook import HEADER_EVENT_ID, HEADER_EVENT_TYPE, verify_signature
+from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.testing.channels import ChannelSpec, ConfigValue, webhook_spec
 
 MAX_BODY = 16 * 1024 * 1024
 PATH = "/newswatch"

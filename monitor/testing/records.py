@@ -15,12 +15,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from monitor.alerts.events import Event
-from storage.document import Document
-from storage.errors import ReplayError
+from newswatch.monitor.alerts.events import Event
+from newswatch.storage.corpus.document import Document
+from newswatch.storage.errors import ReplayError
 
 if TYPE_CHECKING:
-    from monitor.testing.receiver import Delivery
+    from newswatch.monitor.testing.receiver import Delivery
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,11 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from monitor.testing.channels import ChannelLike
-from monitor.testing.records import ReplayResult, parse_summary
-from monitor.testing.results import read_results, take_marks
-from monitor.testing.workspace import DEFAULT_TIMEOUT, SourcesLike, Workspace
-from storage.errors import ReplayError
+from newswatch.monitor.testing.channels import ChannelLike
+from newswatch.monitor.testing.records import ReplayResult, parse_summary
+from newswatch.monitor.testing.results import read_results, take_marks
+from newswatch.monitor.testing.workspace import DEFAULT_TIMEOUT, SourcesLike, Workspace
+from newswatch.storage.errors import ReplayError
 
 RECORD_HINT = ("record it once with `pytest --newswatch-record` (fetches the live site, writes the cassette) "
                "and commit it, or with `newswatch run --record`")

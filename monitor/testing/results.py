@@ -17,9 +17,9 @@ from types import MappingProxyType
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from monitor.alerts.events import Event
-from monitor.changes.detect import SEED_EXTRACTOR
-from monitor.testing.records import (
+from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.changes.detect import SEED_EXTRACTOR
+from newswatch.monitor.testing.records import (
     AnomalyRecord,
     ArticleRecord,
     ChangeRecord,
@@ -27,15 +27,15 @@ from monitor.testing.records import (
     OutboxEntry,
     RemovalRecord,
 )
-from storage.corpus import read_document
-from storage.engine import make_engine, session_factory
-from storage.errors import ReplayError
-from storage.models import AlertOutbox, Anomaly, Article, Change, Removal, Version
-from storage.queries import changes as change_queries
-from storage.queries import outbox as outbox_queries
-from storage.queries import removals as removal_queries
-from storage.queries import versions as version_queries
-from storage.repository import highest_id
+from newswatch.storage.corpus.folder import read_document
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.errors import ReplayError
+from newswatch.storage.models import AlertOutbox, Anomaly, Article, Change, Removal, Version
+from newswatch.storage.queries import changes as change_queries
+from newswatch.storage.queries import outbox as outbox_queries
+from newswatch.storage.queries import removals as removal_queries
+from newswatch.storage.queries import versions as version_queries
+from newswatch.storage.repository import highest_id
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 import tomlkit
 from tomlkit.items import AoT, Item, Table
 
-from storage.errors import ConfigError
+from newswatch.storage.errors import ConfigError
 
 
 def value(raw: object, where: str) -> Item:

@@ -31,15 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from monitor.testing.channels import ChannelLike, ChannelSpec, ConfigValue, channel_specs
-from monitor.testing.tomltext import table
-from storage.errors import ConfigError, ReplayError
+from newswatch.monitor.testing.channels import ChannelLike, ChannelSpec, ConfigValue, channel_specs
+from newswatch.monitor.testing.tomltext import table
+from newswatch.storage.errors import ConfigError, ReplayError
 
 CONFIG_FILE = "newswatch.toml"
 REGISTRY_FILE = "sources.toml"
 DEFAULT_TIMEOUT = 600.0
 CALLER_ENV_PREFIX = "NEWSWATCH_"  # the caller's config file, database, overrides and secrets stay out
-_MAIN = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+_MAIN = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
 DEFAULTS: Mapping[str, Mapping[str, ConfigValue]] = MappingProxyType({
     "storage": {"data_dir": "data", "corpus_dir": "data/corpus", "seeds_dir": "seeds"},
     "schedule": {"articles": ("3650d=0s",), "removed": ("3650d=0s",)},  # re-check every stored article every run
@@ -217,9 +217,9 @@ class Workspace:
         process costs seconds); ReplayError with the migration's message on failure."""
         if self._schema_ready:
             return
-        from storage.engine import make_engine  # loaded when a command first needs the database
-        from storage.errors import MigrationError
-        from storage.migrate import upgrade
+        from newswatch.storage.engine import make_engine  # loaded when a command first needs the database
+        from newswatch.storage.errors import MigrationError
+        from newswatch.storage.migrate import upgrade
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(self.database_url)

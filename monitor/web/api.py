@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from monitor.web import queries
-from monitor.web.deps import MAX_PAGE, StoredId, change_filter, paging, read, settings_of
-from monitor.web.queries import MAX_PER_PAGE, AnomalyRow, ArticleRow, ChangeRow, Paging, SourceRow, VersionRow
+from newswatch.monitor.web import queries
+from newswatch.monitor.web.deps import MAX_PAGE, StoredId, change_filter, paging, read, settings_of
+from newswatch.monitor.web.queries import MAX_PER_PAGE, AnomalyRow, ArticleRow, ChangeRow, Paging, SourceRow, VersionRow
 
 PageQuery = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
 SizeQuery = Annotated[int | None, Query(ge=1, le=MAX_PER_PAGE, description="Items per page.")]

@@ -23,13 +23,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from monitor.core.config import Config
-from monitor.web import api, feed_routes, pages
-from monitor.web.deps import BadInput, WebSettings, root
-from monitor.web.format import datetime_text, page_query
-from monitor.web.links import safe_url
-from monitor.web.once import OncePerCause
-from storage.errors import StorageError
+from newswatch.monitor.config.model import Config
+from newswatch.monitor.web import api, feed_routes, pages
+from newswatch.monitor.web.deps import BadInput, WebSettings, root
+from newswatch.monitor.web.format import datetime_text, page_query
+from newswatch.monitor.web.links import safe_url
+from newswatch.monitor.web.once import OncePerCause
+from newswatch.storage.errors import StorageError
 
 log = logging.getLogger("newswatch.web")
 HERE = Path(__file__).parent

@@ -15,8 +15,8 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 from fastapi import Path, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.core.config import Config
-from monitor.web.queries import MAX_PER_PAGE, ChangeFilter, Paging
+from newswatch.monitor.config.model import Config
+from newswatch.monitor.web.queries import MAX_PER_PAGE, ChangeFilter, Paging
 
 MAX_ID = 2**31 - 1  # the largest id any database of ours stores (PostgreSQL ``integer``)
 MAX_PAGE = 1_000_000  # page x MAX_PER_PAGE stays far below every database's offset limit

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from monitor.changes.diff import Diff, diff_texts
-from monitor.changes.render import from_json, to_html, to_html_sides, to_text
-from monitor.web import queries
-from monitor.web.queries import ChangeRow
+from newswatch.monitor.changes.diff import Diff, diff_texts
+from newswatch.monitor.changes.render import from_json, to_html, to_html_sides, to_text
+from newswatch.monitor.web import queries
+from newswatch.monitor.web.queries import ChangeRow
 
 Text = tuple[str | None, str]  # a version's title and body
 

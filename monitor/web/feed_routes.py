@@ -8,11 +8,11 @@ from urllib.parse import quote
 from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy.orm import Session
 
-from monitor.web import queries, removals
-from monitor.web.deps import StoredId, absolute, read, settings_of
-from monitor.web.diffs import DiffView, load_stored_diff
-from monitor.web.feeds import FeedInfo, articles_feed, changes_feed, removals_feed
-from monitor.web.queries import ChangeFilter, Paging
+from newswatch.monitor.web import queries, removals
+from newswatch.monitor.web.deps import StoredId, absolute, read, settings_of
+from newswatch.monitor.web.diffs import DiffView, load_stored_diff
+from newswatch.monitor.web.feeds import FeedInfo, articles_feed, changes_feed, removals_feed
+from newswatch.monitor.web.queries import ChangeFilter, Paging
 
 ATOM = "application/atom+xml; charset=utf-8"
 

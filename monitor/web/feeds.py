@@ -19,10 +19,10 @@ from functools import cache
 from feedgen.feed import FeedGenerator
 from jinja2 import Environment, PackageLoader
 
-from monitor.web.diffs import DiffView
-from monitor.web.links import safe_url
-from monitor.web.queries import ArticleRow
-from monitor.web.removals import RemovalRow
+from newswatch.monitor.web.diffs import DiffView
+from newswatch.monitor.web.links import safe_url
+from newswatch.monitor.web.queries import ArticleRow
+from newswatch.monitor.web.removals import RemovalRow
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -44,7 +44,7 @@ class FeedInfo:
 @cache
 def templates() -> Environment:
     """The entry template (package data in ``templates/``), autoescaped; built once."""
-    env = Environment(loader=PackageLoader("monitor.web"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("newswatch.monitor.web"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.globals["safe_url"] = safe_url
     return env
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from monitor.core.healthcheck import cause_of
+from newswatch.monitor.daemon.healthcheck import cause_of
 
 
 class OncePerCause:

@@ -10,9 +10,18 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from monitor.web import queries, removals
-from monitor.web.deps import BadInput, StoredId, VersionNumber, change_filter, paging, parse_int, read, settings_of
-from monitor.web.diffs import load_diff
+from newswatch.monitor.web import queries, removals
+from newswatch.monitor.web.deps import (
+    BadInput,
+    StoredId,
+    VersionNumber,
+    change_filter,
+    paging,
+    parse_int,
+    read,
+    settings_of,
+)
+from newswatch.monitor.web.diffs import load_diff
 
 PER_SOURCE = 10  # newest articles shown for each source on /new
 OUTBOX_STATES = ("pending", "dead")

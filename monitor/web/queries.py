@@ -13,16 +13,16 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from monitor.alerts.events import event_id
-from monitor.changes.detect import CHANGE_CLASSES
-from monitor.core.status import status
-from storage.models import Article, Change, Source
-from storage.queries import articles as article_queries
-from storage.queries import changes as change_queries
-from storage.queries import outbox as outbox_queries
-from storage.queries import sources as source_queries
-from storage.queries import versions as version_queries
-from storage.queries.changes import ChangeFilter, JoinedChange
+from newswatch.monitor.alerts.events import event_id
+from newswatch.monitor.changes.detect import CHANGE_CLASSES
+from newswatch.monitor.runs.status import status
+from newswatch.storage.models import Article, Change, Source
+from newswatch.storage.queries import articles as article_queries
+from newswatch.storage.queries import changes as change_queries
+from newswatch.storage.queries import outbox as outbox_queries
+from newswatch.storage.queries import sources as source_queries
+from newswatch.storage.queries import versions as version_queries
+from newswatch.storage.queries.changes import ChangeFilter, JoinedChange
 
 __all__ = ["ChangeFilter"]  # the filter the routes build, defined with the query it narrows
 

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from monitor.alerts.events import event_id
-from monitor.web.queries import Counted, Paging
-from storage.queries import removals as removal_queries
-from storage.queries.removals import NumberedRemoval
+from newswatch.monitor.alerts.events import event_id
+from newswatch.monitor.web.queries import Counted, Paging
+from newswatch.storage.queries import removals as removal_queries
+from newswatch.storage.queries.removals import NumberedRemoval
 
 
 @dataclass(frozen=True)

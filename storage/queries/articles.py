@@ -11,8 +11,8 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session, defer
 
-from storage.models import Article, Version
-from storage.queries.sources import in_source
+from newswatch.storage.models import Article, Version
+from newswatch.storage.queries.sources import in_source
 
 
 def article_by_id(session: Session, article_id: int) -> Article | None:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Article, Change, Version
-from storage.queries.sources import in_source
+from newswatch.storage.models import Article, Change, Version
+from newswatch.storage.queries.sources import in_source
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import AlertEvent, AlertOutbox
+from newswatch.storage.models import AlertEvent, AlertOutbox
 
 
 def outbox_page(session: Session, state: str, offset: int, limit: int) -> tuple[list[AlertOutbox], int]:

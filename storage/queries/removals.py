@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Removal, Version
+from newswatch.storage.models import Article, Removal, Version
 
 
 @dataclass(frozen=True)

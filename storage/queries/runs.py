@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import CrawlRun
+from newswatch.storage.models import CrawlRun
 
 
 def last_run(session: Session) -> CrawlRun | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Article, Source
+from newswatch.storage.models import Article, Source
 
 
 def url_prefix(url: str | None) -> str | None:

@@ -12,7 +12,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import ArticleLine, SiteTemplate, TemplateLine, utcnow
+from newswatch.storage.models import ArticleLine, SiteTemplate, TemplateLine, utcnow
 
 CHUNK = 500  # keys per IN (...) list
 

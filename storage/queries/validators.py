@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import SourceValidator
+from newswatch.storage.models import SourceValidator
 
 
 def stored_validators(session: Session) -> list[tuple[str, str, str | None, str | None]]:

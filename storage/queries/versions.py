@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
-from storage.models import Anomaly, Article, Version
+from newswatch.storage.models import Anomaly, Article, Version
 
 
 def count_versions(session: Session, article_id: int) -> int:

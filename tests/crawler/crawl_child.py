@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.items import ArticleTarget, SiteTarget
+from newswatch.crawler.items import ArticleTarget, SiteTarget
 from tests.conftest import ROOT
 
 if TYPE_CHECKING:
-    from crawler.settings import CrawlOptions
+    from newswatch.crawler.settings import CrawlOptions
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,10 @@ class ChildCrawl:
 
 # what decodes or parses a page, module by module (a module imported before the next binds the spy)
 SPIED = (("lxml.html", "document_fromstring"), ("parsel.selector", "create_root_node"),
-         ("crawler.encoding", "decode_body"), ("crawler.htmltree", "parse_html"), ("crawler.htmltree", "parse_text"),
-         ("crawler.canonical", "declared_canonical"), ("crawler.discovery", "discover_feeds"),
-         ("crawler.discovery", "site_links"), ("crawler.discovery", "page_links"), ("crawler.extract", "extract"),
-         ("crawler.extract", "extract_tree"), ("crawler.reading", "read"))
+         ("newswatch.crawler.encoding", "decode_body"), ("newswatch.crawler.htmltree", "parse_html"), ("newswatch.crawler.htmltree", "parse_text"),
+         ("newswatch.crawler.discover.canonical", "declared_canonical"), ("newswatch.crawler.discover.links", "discover_feeds"),
+         ("newswatch.crawler.discover.links", "site_links"), ("newswatch.crawler.discover.links", "page_links"), ("newswatch.crawler.extract.article", "extract"),
+         ("newswatch.crawler.extract.article", "extract_tree"), ("newswatch.crawler.extract.reading", "read"))
 
 
 def install_spies() -> Counter[str]:
@@ -76,8 +76,8 @@ def child_main(spec_file: str) -> None:
     from scrapy import signals
     from scrapy.crawler import AsyncCrawlerProcess
 
-    from crawler.items import CrawlPlan
-    from crawler.spiders.news import NewsSpider
+    from newswatch.crawler.items import CrawlPlan
+    from newswatch.crawler.spiders.news import NewsSpider
 
     sites = tuple(SiteTarget(**{k: tuple(v) if isinstance(v, list) else v for k, v in site.items()})
                   for site in spec.get("sites", ()))
@@ -120,9 +120,9 @@ def crawl_plan(workdir: Path, settings: dict[str, Any], articles: Sequence[Artic
 def loopback_settings(folder: Path, **options: Any) -> dict[str, Any]:
     """The crawl settings of a fresh, upgraded SQLite database in ``folder``, for a loopback site: robots.txt
     not read, loopback allowed, no download delay; ``options`` are more :class:`CrawlOptions` fields."""
-    from crawler.settings import crawl_settings
-    from storage.engine import make_engine
-    from storage.migrate import upgrade
+    from newswatch.crawler.settings import crawl_settings
+    from newswatch.storage.engine import make_engine
+    from newswatch.storage.migrate import upgrade
 
     url = f"sqlite:///{folder / 'newswatch.db'}"
     engine = make_engine(url)
@@ -134,8 +134,8 @@ def loopback_settings(folder: Path, **options: Any) -> dict[str, Any]:
 
 def options_of(database_url: str, corpus_dir: str, **values: Any) -> CrawlOptions:
     """:class:`CrawlOptions` from flat keywords: those of ``[crawl]`` go to its :class:`CrawlConfig`."""
-    from crawler.options import CrawlConfig
-    from crawler.settings import CrawlOptions
+    from newswatch.crawler.options import CrawlConfig
+    from newswatch.crawler.settings import CrawlOptions
 
     names = {f.name for f in dataclasses.fields(CrawlConfig)}
     crawl = CrawlConfig(**{k: v for k, v in values.items() if k in names})

@@ -3,7 +3,7 @@
 ``tests/fixtures/extraction_eval/`` holds the 949 real pages of adbar/trafilatura's evaluation set
 (``evaldata.json``: per page URL, ``with`` snippets that belong to the main text and ``without``
 snippets that must not be in it).  Each page goes through the pipeline the way a crawled page does: the
-worker's one reading (:func:`crawler.reading.read`: decoded as the crawler decodes it -- no charset in the
+worker's one reading (:func:`crawler.extract.reading.read`: decoded as the crawler decodes it -- no charset in the
 Content-Type, the page's own declarations and detection decide -- parsed once, extracted) at the page's
 real URL, so the document is stored under the canonical URL the page declares, else that URL (the
 ``hard::`` pages, which have none, at an article-shaped URL).  The document is scored as the corpus file
@@ -14,7 +14,7 @@ extracts from the same decoded text.  A snippet is found when it occurs in the t
 on both sides (Markdown changes line breaks and spacing); F1 as upstream computes it (``with`` found are
 true positives, ``without`` found false positives).
 
-Used by ``tests/crawler/test_extraction_eval.py`` (the relations, in CI) and by
+Used by ``tests/crawler/extract/test_extraction_eval.py`` (the relations, in CI) and by
 ``bench/bench_extraction.py`` (prints the rates).
 """
 
@@ -33,9 +33,9 @@ from typing import Any
 
 import trafilatura
 
-from crawler.encoding import decode_body
-from crawler.extract import Article, markdown_to_text
-from crawler.reading import Page, read
+from newswatch.crawler.encoding import decode_body
+from newswatch.crawler.extract.article import Article, markdown_to_text
+from newswatch.crawler.extract.reading import Page, read
 
 EVAL = Path(__file__).resolve().parent.parent / "fixtures" / "extraction_eval"
 _SPACES = re.compile(r"\s+")

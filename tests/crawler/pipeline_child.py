@@ -17,13 +17,13 @@ from scrapy.utils.reactor import install_reactor
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from crawler.items import FetchedArticle
-from crawler.topic import Topic
-from monitor.changes.detect import DetectOptions
-from monitor.changes.record import ChangeRecorder
-from storage.engine import make_engine
-from storage.migrate import upgrade
-from tests.crawler.test_batch import RefusingCorpus, item
+from newswatch.crawler.extract.topic import Topic
+from newswatch.crawler.items import FetchedArticle
+from newswatch.monitor.changes.detect import DetectOptions
+from newswatch.monitor.changes.record import ChangeRecorder
+from newswatch.storage.engine import make_engine
+from newswatch.storage.migrate import upgrade
+from tests.crawler.pipeline.test_batch import RefusingCorpus, item
 
 
 class Stats:
@@ -53,7 +53,7 @@ class Watching(ChangeRecorder):
 
 
 async def run(folder: Path) -> dict[str, Any]:
-    from crawler.pipelines import StoragePipeline
+    from newswatch.crawler.pipeline.recording import StoragePipeline
 
     url = f"sqlite:///{folder / 'newswatch.db'}"
     engine = make_engine(url)

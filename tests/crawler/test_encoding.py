@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.encoding import decode_body, detect_encoding, looks_like_gb18030
+from newswatch.crawler.encoding import decode_body, detect_encoding, looks_like_gb18030
 
 ZH_NEWS = Path(__file__).resolve().parent.parent / "fixtures" / "zh_news"
 PAGES: list[dict[str, Any]] = json.loads((ZH_NEWS / "index.json").read_text(encoding="utf-8"))

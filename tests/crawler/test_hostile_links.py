@@ -17,16 +17,16 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse, TextResponse, XmlResponse
 
-from crawler.canonical import declared_canonical
-from crawler.discovery import discover_feeds, follow_links, looks_like_article, page_links
-from crawler.feeds import parse_feed
-from crawler.items import FetchedArticle
-from crawler.redirects import is_loop
-from crawler.sitemaps import parse_sitemap, sitemaps_from_robots
-from crawler.urls import canonical_url, join_url, same_site, site_of, split_url, try_canonical_url, url_host
-from storage.errors import ParseError
-from storage.links import find_links, is_image_url
-from tests.crawler.test_spider import section, spider
+from newswatch.crawler.discover.canonical import declared_canonical
+from newswatch.crawler.discover.feeds import parse_feed
+from newswatch.crawler.discover.links import discover_feeds, follow_links, looks_like_article, page_links
+from newswatch.crawler.discover.sitemaps import parse_sitemap, sitemaps_from_robots
+from newswatch.crawler.fetch.redirects import is_loop
+from newswatch.crawler.items import FetchedArticle
+from newswatch.crawler.urls import canonical_url, join_url, same_site, site_of, split_url, try_canonical_url, url_host
+from newswatch.storage.corpus.links import find_links, is_image_url
+from newswatch.storage.errors import ParseError
+from tests.crawler.spiders.test_spider import section, spider
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "extraction_eval"
 KXAN_URL = ("https://www.kxan.com/news/texas/voters-pass-increase-for-retired-public-education-workers-but-"

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.frontier import Entry
-from crawler.items import ArticleTarget, SiteTarget
-from crawler.spiders.news import _expects_article
+from newswatch.crawler.discover.frontier import Entry
+from newswatch.crawler.items import ArticleTarget, SiteTarget
+from newswatch.crawler.spiders.news import _expects_article
 from tests.crawler.crawl_child import crawl_plan, loopback_settings
 from tests.crawler.site_server import Route, SiteServer
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from scrapy.settings import Settings
 
-from crawler.cassette import CassetteDownloadHandler
-from crawler.options import CrawlConfig
-from crawler.settings import CrawlOptions, crawl_settings, options_of
+from newswatch.crawler.fetch.cassette import CassetteDownloadHandler
+from newswatch.crawler.options import CrawlConfig
+from newswatch.crawler.settings import CrawlOptions, crawl_settings, options_of
 
 
 def test_polite_defaults() -> None:
@@ -26,7 +26,7 @@ def test_polite_defaults() -> None:
     assert options.guard_dns is True
     assert settings["REMOTE_CONTROL_ENABLED"] is False
     middlewares = settings["DOWNLOADER_MIDDLEWARES"]
-    assert middlewares["crawler.netguard.SSRFGuardMiddleware"] < 100, "before robots.txt fetches anything"
+    assert middlewares["newswatch.crawler.fetch.netguard.SSRFGuardMiddleware"] < 100, "before robots.txt fetches anything"
     assert middlewares["scrapy.downloadermiddlewares.retry.RetryMiddleware"] is None
     assert "DOWNLOAD_HANDLERS" not in settings
 
@@ -42,7 +42,7 @@ def test_replay_uses_the_cassette_and_makes_no_lookups() -> None:
 def test_live_objects_in_settings_are_named() -> None:
     import ssl
 
-    from crawler.settings import plain_data_problem, require_plain
+    from newswatch.crawler.settings import plain_data_problem, require_plain
 
     settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="c"))
     assert require_plain(settings) is settings
@@ -57,7 +57,7 @@ def test_scrapy_components_are_scrapys_defaults_less_the_dropped() -> None:
     (named at all, Scrapy would import them): a Scrapy upgrade that adds or moves one fails here."""
     from scrapy.settings import default_settings
 
-    from crawler.settings import DOWNLOADER_MIDDLEWARES_BASE, DROPPED_COMPONENTS, EXTENSIONS_BASE
+    from newswatch.crawler.settings import DOWNLOADER_MIDDLEWARES_BASE, DROPPED_COMPONENTS, EXTENSIONS_BASE
 
     for ours, scrapys in ((DOWNLOADER_MIDDLEWARES_BASE, default_settings.DOWNLOADER_MIDDLEWARES_BASE),
                           (EXTENSIONS_BASE, default_settings.EXTENSIONS_BASE)):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.urls import canonical_url, same_site, site_of, try_canonical_url, url_hash
-from storage.errors import ParseError
+from newswatch.crawler.urls import canonical_url, same_site, site_of, try_canonical_url, url_hash
+from newswatch.storage.errors import ParseError
 
 WECHAT_LONG = (
     "https://mp.weixin.qq.com/s?__biz=MzA5MzE5MDAzOA==&mid=2664236274&idx=3&sn=d2c2fa82cb70f8f522930fd0f1635a5b"

@@ -33,7 +33,7 @@ def kill_on_call(module: str, owner: str, method: str, nth: int, action: str = "
 
 def newswatch_with(patch: str, config: Path, *args: str, env: dict[str, str] | None = None,
                    timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    entry = "\nimport sys\nsys.argv[0] = 'newswatch'\nfrom monitor.cli.main import main\nmain()\n"
+    entry = "\nimport sys\nsys.argv[0] = 'newswatch'\nfrom newswatch.monitor.cli.main import main\nmain()\n"
     code = textwrap.dedent(patch) + entry
     environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     if "NEWSWATCH_DATABASE_URL" not in (env or {}):

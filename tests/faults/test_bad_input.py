@@ -99,8 +99,8 @@ def test_each_bad_input_has_a_reported_reason(bad_run: tuple[Path, subprocess.Co
 
 
 def test_billion_laughs_is_not_expanded() -> None:
-    from crawler.feeds import parse_feed
-    from storage.errors import ParseError
+    from newswatch.crawler.discover.feeds import parse_feed
+    from newswatch.storage.errors import ParseError
 
     try:
         feed = parse_feed(LAUGHS, "http://127.0.0.1/feeds/laughs.xml", {"content-type": "application/rss+xml"})

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from storage.engine import make_engine, session_factory
-from storage.models import Article, Version
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import Article, Version
 from tests.crawler.test_run import figures, migrate, newswatch, setup_workspace
 from tests.faults.harness import newswatch_with
 from tests.monitor.moments_site import FIXED_PORT
@@ -17,7 +17,7 @@ from tests.monitor.record_moments import cassette
 
 TERMINATE_MID_TRANSACTION = """
 import psycopg
-import monitor.changes.record as _record
+import newswatch.monitor.changes.record as _record
 _real_new_version = _record.new_version
 _calls = [0]
 def _new_version(*args, **kwargs):
@@ -67,7 +67,7 @@ def _articles_with_versions(engine: Engine) -> dict[str, int]:
 
 
 RECORDER_BUG = """
-import monitor.changes.record as _record
+import newswatch.monitor.changes.record as _record
 _real_new_version = _record.new_version
 _calls = [0]
 def _new_version(*args, **kwargs):

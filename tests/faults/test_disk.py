@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from storage.engine import make_engine, session_factory
-from storage.models import Article
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import Article
 from tests.crawler.test_run import figures, newswatch, setup_workspace, stored
 from tests.faults.harness import newswatch_with
 from tests.monitor.moments_site import FIXED_PORT

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.corpus import load_corpus
-from storage.engine import make_engine, session_factory
-from storage.models import Article, CrawlRun
+from newswatch.storage.corpus.folder import load_corpus
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import Article, CrawlRun
 from tests.crawler.test_run import figures, newswatch, setup_workspace, stored
 from tests.faults.harness import kill_on_call, newswatch_with
 from tests.monitor.moments_site import FIXED_PORT
@@ -36,12 +36,12 @@ os.replace = _replace
 """
 
 SMALL_BATCHES = """
-import crawler.pipelines as _pipelines
+import newswatch.crawler.pipeline.recording as _pipelines
 _pipelines.BATCH_ITEMS = 2  # the first two articles commit as one batch before the kill
 """
 
 POINTS = {
-    "mid-crawl": SMALL_BATCHES + kill_on_call("monitor.changes.record", "ChangeRecorder", "fetched", 3),
+    "mid-crawl": SMALL_BATCHES + kill_on_call("newswatch.monitor.changes.record", "ChangeRecorder", "fetched", 3),
     "mid-corpus-write": REPLACE_KILL,
 }
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.engine import make_engine, session_factory
-from storage.models import AlertEvent, AlertOutbox
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import AlertEvent, AlertOutbox
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.crawler.test_run import migrate, newswatch
 from tests.faults.harness import newswatch_with
@@ -23,7 +23,7 @@ NEW_ARTICLES = 5  # what the fixture site's cassette holds
 SECRET = {"KILL_HOOK_SECRET": "kill-secret"}
 KILL_AT = """
 import os, signal
-import monitor.alerts.outbox as _outbox
+import newswatch.monitor.alerts.outbox as _outbox
 _real = _outbox.{function}
 _calls = [0]
 def _killing(*args, **kwargs):

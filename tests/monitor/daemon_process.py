@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-CODE = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+CODE = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
 
 
 @contextmanager

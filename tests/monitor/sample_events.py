@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from monitor.alerts.events import ArticleInfo, ChangeInfo, Event, RemovalInfo, event_id
-from monitor.changes.diff import diff_texts
-from monitor.changes.render import to_json, to_text
+from newswatch.monitor.alerts.events import ArticleInfo, ChangeInfo, Event, RemovalInfo, event_id
+from newswatch.monitor.changes.diff import diff_texts
+from newswatch.monitor.changes.render import to_json, to_text
 
 URL = "https://www.news.cn/fortune/2023-11/17/c_1129981476.htm"
 OLD = "记者17日从国家卫生健康委获悉，相关部门持续优化短缺药品监测体系。国家医保局密切监测药品价格。"

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, inspect, select, text
 
-from storage.engine import session_factory
-from storage.migrate import downgrade, upgrade
-from storage.migrate_state import HEAD_REVISION, current_revision
-from storage.models import AlertEvent, AlertOutbox
+from newswatch.storage.engine import session_factory
+from newswatch.storage.migrate import downgrade, upgrade
+from newswatch.storage.migrate_state import HEAD_REVISION, current_revision
+from newswatch.storage.models import AlertEvent, AlertOutbox
 
 AT = datetime(2026, 12, 1, 8, tzinfo=UTC)
 ROWS = (("e1", "hook", "article.new", "pending"), ("e1", "mail", "article.new", "sent"),

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from storage.engine import make_engine
-from storage.migrate import current_revision, head_revision
+from newswatch.storage.engine import make_engine
+from newswatch.storage.migrate import current_revision, head_revision
 from tests.conftest import ROOT
 
 UPGRADES = 4
-CODE = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+CODE = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
 
 
 def upgrade_at_once(folder: Path, url: str) -> list[subprocess.CompletedProcess[str]]:

@@ -6,9 +6,9 @@ import pytest
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from storage.errors import MigrationError
-from storage.migrate import downgrade, head_revision, upgrade
-from storage.migrate_state import HEAD_REVISION, current_revision, require_current
+from newswatch.storage.errors import MigrationError
+from newswatch.storage.migrate import downgrade, head_revision, upgrade
+from newswatch.storage.migrate_state import HEAD_REVISION, current_revision, require_current
 
 
 def _alembic_revision(engine: Engine) -> str | None:

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, inspect
 
-from storage.engine import session_factory, transaction
-from storage.migrate import downgrade, upgrade
-from storage.migrate_state import HEAD_REVISION, current_revision
-from storage.models import SourceValidator
+from newswatch.storage.engine import session_factory, transaction
+from newswatch.storage.migrate import downgrade, upgrade
+from newswatch.storage.migrate_state import HEAD_REVISION, current_revision
+from newswatch.storage.models import SourceValidator
 
 
 def test_the_validators_table_comes_with_0005_and_goes_with_its_downgrade(engine: Engine) -> None:

@@ -12,11 +12,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import make_engine, transaction
-from storage.errors import StorageError
-from storage.migrate import current_revision, downgrade, head_revision, require_current, upgrade
-from storage.models import AlertOutbox, Article, Base, Change, CrawlRun, Source, Version
-from storage.repository import count_rows, ensure_article, ensure_source, insert_ignore
+from newswatch.storage.engine import make_engine, transaction
+from newswatch.storage.errors import StorageError
+from newswatch.storage.migrate import current_revision, downgrade, head_revision, require_current, upgrade
+from newswatch.storage.models import AlertOutbox, Article, Base, Change, CrawlRun, Source, Version
+from newswatch.storage.repository import count_rows, ensure_article, ensure_source, insert_ignore
 
 TABLES = {"sources", "articles", "versions", "changes", "alert_outbox", "crawl_runs", "documents", "anomalies"}
 

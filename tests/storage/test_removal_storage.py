@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import session_factory, transaction
-from storage.migrate import downgrade, upgrade
-from storage.migrate_state import HEAD_REVISION, current_revision
-from storage.models import Article, Removal, Version
-from storage.repository import ensure_article
-from storage.retention import RetentionPolicy, prune
+from newswatch.storage.engine import session_factory, transaction
+from newswatch.storage.migrate import downgrade, upgrade
+from newswatch.storage.migrate_state import HEAD_REVISION, current_revision
+from newswatch.storage.models import Article, Removal, Version
+from newswatch.storage.repository import ensure_article
+from newswatch.storage.retention import RetentionPolicy, prune
 from tests.storage.test_retention import NOW, _version
 
 

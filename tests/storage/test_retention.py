@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.engine import transaction
-from storage.models import AlertEvent, AlertOutbox, Anomaly, Article, Change, CrawlRun, Version
-from storage.repository import ensure_article
-from storage.retention import PruneReport, RetentionPolicy, prune
+from newswatch.storage.engine import transaction
+from newswatch.storage.models import AlertEvent, AlertOutbox, Anomaly, Article, Change, CrawlRun, Version
+from newswatch.storage.repository import ensure_article
+from newswatch.storage.retention import PruneReport, RetentionPolicy, prune
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 RAW = zlib.compress("<html><body><p>正文</p></body></html>".encode() * 50)

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.items import CrawlPlan, FetchError, SiteTarget
-from monitor.alerts.health import update_sources
-from monitor.core.config import AlertsConfig
-from storage.engine import transaction
-from storage.models import AlertEvent, Article, Source
+from newswatch.crawler.items import CrawlPlan, FetchError, SiteTarget
+from newswatch.monitor.alerts.health import update_sources
+from newswatch.monitor.config.model import AlertsConfig
+from newswatch.storage.engine import transaction
+from newswatch.storage.models import AlertEvent, Article, Source
 
 HOME = "https://news.example.com/"
 PLAN = CrawlPlan(sites=(SiteTarget("例子新闻", (HOME,), ("https://news.example.com/rss.xml",)),))

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from monitor.alerts.channels import channel_kinds
-from monitor.alerts.events import Event
-from monitor.alerts.rules import RULES, Rules
-from monitor.core.config import ChannelConfig
+from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.alerts.registry import channel_kinds
+from newswatch.monitor.alerts.rules import RULES, Rules
+from newswatch.monitor.config.model import ChannelConfig
 from tests.conftest import ROOT
 from tests.monitor.sample_events import all_events, changed_event, failing_event, new_event
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from monitor.alerts.channels import build_channels
-from monitor.alerts.secrets import MAX_SECRET_BYTES, Secrets
-from monitor.alerts.settings import AlertsConfig, ChannelConfig
-from monitor.alerts.webhook import verify_signature
-from storage.errors import ConfigError
-from tests.monitor.alerts.test_mail import (  # noqa: F401 - fixtures
+from newswatch.monitor.alerts.channels.webhook import verify_signature
+from newswatch.monitor.alerts.registry import build_channels
+from newswatch.monitor.alerts.secrets import MAX_SECRET_BYTES, Secrets
+from newswatch.monitor.alerts.settings import AlertsConfig, ChannelConfig
+from newswatch.storage.errors import ConfigError
+from tests.monitor.alerts.channels.test_mail import (  # noqa: F401 - fixtures
     PASSWORD,
     USER,
     Authenticator,

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from monitor.changes.detect import DetectOptions, Snapshot, classify, detect
-from monitor.changes.diff import diff_texts, sentences, similarity
-from monitor.changes.normalize import fingerprint, normalize_body
-from monitor.changes.render import to_html, to_json, to_text
+from newswatch.monitor.changes.detect import DetectOptions, Snapshot, classify, detect
+from newswatch.monitor.changes.diff import diff_texts, sentences, similarity
+from newswatch.monitor.changes.normalize import fingerprint, normalize_body
+from newswatch.monitor.changes.render import to_html, to_json, to_text
 
 BODY = (
     "DeepSeek发布了新一代大模型，引发全球关注。业内人士认为，这将改变行业格局！"

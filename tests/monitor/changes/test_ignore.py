@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.changes.detect import Snapshot, detect
-from monitor.changes.ignore import IgnoreRules, compile_pattern, compile_patterns
+from newswatch.monitor.changes.detect import Snapshot, detect
+from newswatch.monitor.changes.ignore import IgnoreRules, compile_pattern, compile_patterns
 
 # a real article's closing lines (tests/fixtures/zh_news n4k-chinese_article_002, news.cn)
 BODY = ("据了解，短缺药品信息监测共享正在多维度推进。国家卫生健康委依托全国公立医疗卫生机构短缺药品信息直报系统开展短缺"

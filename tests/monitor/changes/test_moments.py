@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.engine import make_engine, session_factory
-from storage.models import Anomaly, Article, Change, Version
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import Anomaly, Article, Change, Version
 from tests.crawler.test_run import figures, newswatch, setup_workspace
 from tests.monitor.moments_site import EXPECTED, FIXED_PORT, NEW_HEADLINE, OLD_HEADLINE, path
 from tests.monitor.record_moments import cassette
@@ -110,7 +110,7 @@ def test_diff_command_renders_the_correction(replayed: dict) -> None:
 
 
 def test_alerts_for_the_three_moments_arrive_signed_and_once(tmp_path: Path) -> None:
-    from monitor.alerts.webhook import verify_signature
+    from newswatch.monitor.alerts.channels.webhook import verify_signature
     from tests.monitor.receiver import Receiver, free_port
 
     port = free_port()

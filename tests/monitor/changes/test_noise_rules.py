@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.engine import make_engine, session_factory
-from storage.migrate import upgrade
-from storage.models import AlertOutbox, Change, Version
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.migrate import upgrade
+from newswatch.storage.models import AlertOutbox, Change, Version
 from tests.crawler.fixture_site import fixture_bytes
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import figures, newswatch
@@ -164,8 +164,8 @@ def assert_every_diff_agrees(config: Path, database: Path, stored: object) -> No
     alert show: the real edit, not the ignored counter (they used to recompute it without the rules)."""
     import json
 
-    from monitor.web.diffs import load_diff
-    from storage.models import Article
+    from newswatch.monitor.web.diffs import load_diff
+    from newswatch.storage.models import Article
 
     engine = make_engine(f"sqlite:///{database}")
     with session_factory(engine)() as session:

@@ -10,22 +10,22 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.encoding import decode_body
-from crawler.extract import Article as Extracted
-from crawler.extract import extract
-from crawler.items import FetchedArticle, RejectedPage
-from crawler.topic import Topic
-from monitor.alerts.channels import build_channels
-from monitor.alerts.outbox import route_events
-from monitor.alerts.settings import AlertsConfig, ChannelConfig
-from monitor.changes.detect import DetectOptions
-from monitor.changes.output import export
-from monitor.changes.record import ChangeRecorder
-from monitor.changes.reextract import reextract_all
-from monitor.core.seeds import import_seeds
-from storage.corpus import Corpus
-from storage.engine import transaction
-from storage.models import AlertEvent, AlertOutbox, Anomaly, Article, Change, Version
+from newswatch.crawler.encoding import decode_body
+from newswatch.crawler.extract.article import Article as Extracted
+from newswatch.crawler.extract.article import extract
+from newswatch.crawler.extract.topic import Topic
+from newswatch.crawler.items import FetchedArticle, RejectedPage
+from newswatch.monitor.alerts.outbox import route_events
+from newswatch.monitor.alerts.registry import build_channels
+from newswatch.monitor.alerts.settings import AlertsConfig, ChannelConfig
+from newswatch.monitor.changes.detect import DetectOptions
+from newswatch.monitor.changes.output import export
+from newswatch.monitor.changes.record import ChangeRecorder
+from newswatch.monitor.changes.reextract import reextract_all
+from newswatch.monitor.sources.seeds import import_seeds
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.engine import transaction
+from newswatch.storage.models import AlertEvent, AlertOutbox, Anomaly, Article, Change, Version
 from tests.conftest import SEEDS
 from tests.crawler.fixture_site import fixture_bytes
 

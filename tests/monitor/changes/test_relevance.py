@@ -6,12 +6,12 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.store import Recorder
-from crawler.topic import Topic
-from monitor.changes.relevance import reapply_topic
-from storage.corpus import Corpus
-from storage.engine import transaction
-from tests.crawler.test_store import NOW, TOPIC, item
+from newswatch.crawler.extract.topic import Topic
+from newswatch.crawler.pipeline.store import Recorder
+from newswatch.monitor.changes.relevance import reapply_topic
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.engine import transaction
+from tests.crawler.pipeline.test_store import NOW, TOPIC, item
 
 
 def test_changing_keywords_needs_no_recrawl(sessions: sessionmaker[Session], tmp_path: Path) -> None:

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.items import Missing, RejectedPage
-from crawler.topic import Topic
-from monitor.changes.detect import DetectOptions
-from monitor.changes.record import ChangeRecorder
-from storage.corpus import Corpus
-from storage.engine import transaction
-from storage.models import AlertEvent, Article, Removal
+from newswatch.crawler.extract.topic import Topic
+from newswatch.crawler.items import Missing, RejectedPage
+from newswatch.monitor.changes.detect import DetectOptions
+from newswatch.monitor.changes.record import ChangeRecorder
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.engine import transaction
+from newswatch.storage.models import AlertEvent, Article, Removal
 from tests.crawler.fixture_site import fixture_bytes
 from tests.crawler.notice_pages import wechat_notice_page
 from tests.monitor.changes.test_record import T0, URL, fetched

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from monitor.cli.main import cli
-from storage.engine import make_engine, session_factory
-from storage.models import Article, Removal, Source
+from newswatch.monitor.cli.main import cli
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import Article, Removal, Source
 from tests.crawler.fixture_site import write_workspace
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import figures, newswatch
@@ -160,7 +160,7 @@ def test_the_web_view_marks_removals_and_filters_them(runs: dict[int, Run]) -> N
 
     import feedparser
 
-    from monitor.web.app import create_app
+    from newswatch.monitor.web.app import create_app
     from tests.monitor.web.server import fetch, in_thread
 
     folder: Path = runs[0][1]["folder"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.changes.diff import diff_texts
-from monitor.changes.render import from_json, templates, to_html, to_html_sides, to_json
+from newswatch.monitor.changes.diff import diff_texts
+from newswatch.monitor.changes.render import from_json, templates, to_html, to_html_sides, to_json
 
 CASES = {
     "edit": ("第一句。数字不到60。", "第一句。数字约56。",

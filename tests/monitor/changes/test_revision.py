@@ -2,7 +2,7 @@
 
 Extraction changed in this release (navigation rows dropped, title labels, dates from the text): an
 unchanged page stored by the old code would otherwise be reported as changed at its next 200, or keep the
-old text for as long as it answers 304. ``crawler.revision`` marks each version; a run re-extracts the
+old text for as long as it answers 304. ``crawler.extract.revision`` marks each version; a run re-extracts the
 stored raw page of every version with another mark (a re-baseline: no change row, no alert), and only
 restamps a version whose text comes out the same. Real page: tests/fixtures/zh_news (news.cn).
 """
@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.extract import Article as Extracted
-from crawler.extract import extract
-from crawler.revision import current, extraction_mark
-from monitor.changes.detect import Snapshot
-from monitor.changes.reextract import reapply_rules
-from monitor.changes.ruleset import stale_articles
-from storage.corpus import Corpus
-from storage.engine import transaction
-from storage.models import Article, Change, Version
+from newswatch.crawler.extract.article import Article as Extracted
+from newswatch.crawler.extract.article import extract
+from newswatch.crawler.extract.revision import current, extraction_mark
+from newswatch.monitor.changes.detect import Snapshot
+from newswatch.monitor.changes.reextract import reapply_rules
+from newswatch.monitor.changes.ruleset import stale_articles
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.engine import transaction
+from newswatch.storage.models import Article, Change, Version
 from tests.crawler.fixture_site import fixture_bytes
 
 URL = "https://www.news.cn/2023-11/17/c_1129981476.htm"

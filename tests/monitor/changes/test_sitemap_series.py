@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.sitemaps import parse_sitemap
+from newswatch.crawler.discover.sitemaps import parse_sitemap
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import fixture_bytes
 from tests.crawler.site_server import SiteServer

@@ -11,16 +11,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from crawler.items import FetchedArticle
-from crawler.topic import Topic
-from monitor.changes.detect import DetectOptions
-from monitor.changes.record import ChangeRecorder
-from monitor.changes.template import SITE_KEY, Template, inherit, learn, learn_from_texts, line_keys, strip
-from monitor.changes.template_store import site_counts
-from storage.corpus import Corpus
-from storage.engine import make_engine, session_factory, transaction
-from storage.migrate import upgrade
-from storage.models import ArticleLine, TemplateLine
+from newswatch.crawler.extract.topic import Topic
+from newswatch.crawler.items import FetchedArticle
+from newswatch.monitor.changes.detect import DetectOptions
+from newswatch.monitor.changes.record import ChangeRecorder
+from newswatch.monitor.changes.template import SITE_KEY, Template, inherit, learn, learn_from_texts, line_keys, strip
+from newswatch.monitor.changes.template_store import site_counts
+from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.engine import make_engine, session_factory, transaction
+from newswatch.storage.migrate import upgrade
+from newswatch.storage.models import ArticleLine, TemplateLine
 
 TEXT = ("香港行政长官梁振英在各方压力下就其大宅的违章建筑问题公开道歉。\n\n"
         "他表示，事件处理不当，令市民失望，愿意承担责任。\n\n"

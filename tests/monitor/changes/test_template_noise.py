@@ -13,8 +13,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from storage.engine import make_engine, session_factory
-from storage.models import AlertOutbox, Article, Change, SiteTemplate, Version
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import AlertOutbox, Article, Change, SiteTemplate, Version
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import figures, migrate, newswatch
 from tests.monitor.template_site import (

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from crawler.extract import Article as Extracted
-from crawler.extract import extract
-from monitor.changes.detect import Detection, Snapshot, detect
-from monitor.changes.diff import diff_texts
-from monitor.changes.normalize import content_lines, fingerprint
-from monitor.changes.render import to_text
+from newswatch.crawler.extract.article import Article as Extracted
+from newswatch.crawler.extract.article import extract
+from newswatch.monitor.changes.detect import Detection, Snapshot, detect
+from newswatch.monitor.changes.diff import diff_texts
+from newswatch.monitor.changes.normalize import content_lines, fingerprint
+from newswatch.monitor.changes.render import to_text
 from tests.monitor.volatile_pages import (
     BLOCK_WORDS,
     EDIT_SHOWN,

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from monitor.cli.main import cli, main
-from storage.engine import make_engine, session_factory
-from storage.migrate import head_revision
-from storage.models import Article, CorpusDocument, Source
+from newswatch.monitor.cli.main import cli, main
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.migrate import head_revision
+from newswatch.storage.models import Article, CorpusDocument, Source
 from tests.conftest import SEEDS
 
 

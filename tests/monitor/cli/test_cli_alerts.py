@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor.alerts.channels import build_channels
-from monitor.alerts.outbox import route_events
-from monitor.changes.emit import record_event
-from monitor.cli.main import cli
-from monitor.core.config import load_config
-from storage.engine import make_engine, session_factory, transaction
-from storage.migrate import upgrade
+from newswatch.monitor.alerts.outbox import route_events
+from newswatch.monitor.alerts.registry import build_channels
+from newswatch.monitor.changes.emit import record_event
+from newswatch.monitor.cli.main import cli
+from newswatch.monitor.config.model import load_config
+from newswatch.storage.engine import make_engine, session_factory, transaction
+from newswatch.storage.migrate import upgrade
 from tests.monitor.receiver import Receiver, free_port
 from tests.monitor.sample_events import changed_event, new_event
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.extract import markdown_to_text
-from monitor.cli.main import cli
+from newswatch.crawler.extract.article import markdown_to_text
+from newswatch.monitor.cli.main import cli
 from tests.crawler.fixture_site import ZH_NEWS, build_site, fixture_bytes
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import figures, migrate

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from monitor.cli.main import cli
-from monitor.core.opml import parse_opml
-from monitor.core.sources import load_registry
+from newswatch.monitor.cli.main import cli
+from newswatch.monitor.sources.opml import parse_opml
+from newswatch.monitor.sources.registry import load_registry
 from tests.conftest import ROOT, SEEDS
 from tests.crawler.fixture_site import ARTICLES, build_site
 from tests.crawler.site_server import SiteServer

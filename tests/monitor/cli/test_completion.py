@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.shell_completion import BashComplete
 
-from monitor.cli.main import cli
+from newswatch.monitor.cli.main import cli
 
 
 @pytest.mark.parametrize(("args", "incomplete", "expected"), [

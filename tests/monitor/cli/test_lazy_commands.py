@@ -9,8 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from monitor.cli.lazy import COMMAND_MODULES, LazyGroup, load_command
-from monitor.cli.main import cli
+from newswatch.monitor.cli.lazy import COMMAND_MODULES, LazyGroup, load_command
+from newswatch.monitor.cli.main import cli
 from tests.conftest import ROOT
 
 MODULES = sorted({path.stem for path in (ROOT / "monitor" / "cli").glob("*.py")
@@ -37,4 +37,4 @@ def test_help_lists_every_command_and_each_loads_with_config_after_it() -> None:
 
 def test_a_command_missing_from_its_module_is_a_clear_error() -> None:
     with pytest.raises(LookupError, match="no command 'nope'"):
-        load_command("nope", "monitor.cli.prune")
+        load_command("nope", "newswatch.monitor.cli.prune")

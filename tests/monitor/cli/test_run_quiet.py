@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.engine import make_engine
-from storage.migrate import upgrade
+from newswatch.storage.engine import make_engine
+from newswatch.storage.migrate import upgrade
 from tests.crawler.test_run import newswatch
 
 

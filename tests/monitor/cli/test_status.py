@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli.main import main
-from monitor.cli.run import digest_lines
-from monitor.core.columns import display_width, pad
-from monitor.core.config import load_config
-from storage.engine import make_engine, session_factory, transaction
-from storage.migrate import upgrade
-from storage.models import AlertOutbox, Source
+from newswatch.monitor.cli.columns import display_width, pad
+from newswatch.monitor.cli.main import main
+from newswatch.monitor.cli.run import digest_lines
+from newswatch.monitor.config.model import load_config
+from newswatch.storage.engine import make_engine, session_factory, transaction
+from newswatch.storage.migrate import upgrade
+from newswatch.storage.models import AlertOutbox, Source
 
 REGISTRY = """[[source]]
 name = "新华网"
@@ -82,7 +82,7 @@ def test_the_next_digest_per_channel(tmp_path: Path) -> None:
 def test_digest_waits_come_from_the_outbox(sessions: object) -> None:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from monitor.core.status import digest_waits
+    from newswatch.monitor.runs.status import digest_waits
 
     assert isinstance(sessions, sessionmaker)
     factory: sessionmaker[Session] = sessions

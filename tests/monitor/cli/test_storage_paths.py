@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli.main import main
+from newswatch.monitor.cli.main import main
 
 COMMANDS = {
     "db-upgrade": ["db", "upgrade"],

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.engine import make_engine, session_factory
-from storage.models import Article
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import Article
 from tests.crawler.test_run import newswatch, setup_workspace
 from tests.monitor.moments_site import FIXED_PORT, path
 from tests.monitor.record_moments import cassette

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.changes.diff import diff_texts
-from monitor.changes.render import to_json, to_text
-from storage.models import AlertOutbox, Anomaly, Article, Change, Source, Version
+from newswatch.monitor.changes.diff import diff_texts
+from newswatch.monitor.changes.render import to_json, to_text
+from newswatch.storage.models import AlertOutbox, Anomaly, Article, Change, Source, Version
 
 TITLE = '<script>alert("title")</script><img src=x onerror=alert(1)> & "quoted" \x0b<b>bold'
 BODY_1 = ("正文<script>alert(1)</script>。[点我](javascript:alert(2))。<a href=\"javascript:alert(3)\">链接</a>。"

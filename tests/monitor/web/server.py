@@ -16,7 +16,7 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
-from monitor.core.http import HttpServer
+from newswatch.monitor.daemon.http import HttpServer
 from tests.conftest import ROOT
 
 
@@ -48,7 +48,7 @@ def in_thread(app: ASGIApp, token: str | None = None) -> Iterator[str]:
 @contextmanager
 def newswatch_serve(config: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """``newswatch serve --port 0`` as a child process; yields its base URL."""
-    code = "import sys; from monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+    code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
     environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     process = subprocess.Popen([sys.executable, "-W", "error", "-c", code, "--config", str(config), "serve",
                                 "--port", "0"], cwd=config.parent, env=environ, stderr=subprocess.PIPE, text=True)

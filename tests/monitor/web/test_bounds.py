@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.core.healthcheck import cause_of
-from monitor.web.app import create_app
-from monitor.web.once import OncePerCause
-from storage.engine import make_engine, session_factory
+from newswatch.monitor.daemon.healthcheck import cause_of
+from newswatch.monitor.web.app import create_app
+from newswatch.monitor.web.once import OncePerCause
+from newswatch.storage.engine import make_engine, session_factory
 from tests.monitor.web.server import fetch, in_thread
 
 HUGE = [2**31, 2**63, 10**20]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storage.engine import make_engine, session_factory
-from storage.models import CrawlRun
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.models import CrawlRun
 from tests.monitor.daemon_process import running_daemon, stop_daemon
 from tests.monitor.moments_site import NEW_HEADLINE
 from tests.monitor.receiver import free_port

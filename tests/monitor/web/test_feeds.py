@@ -11,10 +11,10 @@ from urllib.parse import quote
 import feedparser
 import pytest
 
-from monitor.web.diffs import diff_view
-from monitor.web.feeds import entry_html
-from monitor.web.queries import ArticleRow, ChangeRow
-from monitor.web.removals import RemovalRow
+from newswatch.monitor.web.diffs import diff_view
+from newswatch.monitor.web.feeds import entry_html
+from newswatch.monitor.web.queries import ArticleRow, ChangeRow
+from newswatch.monitor.web.removals import RemovalRow
 from tests.monitor.moments_site import NEW_HEADLINE
 from tests.monitor.web.conftest import Moments
 from tests.monitor.web.server import fetch, newswatch_serve

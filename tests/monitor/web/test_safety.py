@@ -18,13 +18,13 @@ from sqlalchemy import Engine, MetaData, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.routing import Mount
 
-from monitor.core.endpoints import daemon_app
-from monitor.core.http import credential
-from monitor.core.metrics import Metrics
-from monitor.web.app import create_app
-from storage.engine import make_engine, session_factory
-from storage.errors import ConfigError
-from storage.migrate import upgrade
+from newswatch.monitor.daemon.endpoints import daemon_app
+from newswatch.monitor.daemon.http import credential
+from newswatch.monitor.daemon.metrics import Metrics
+from newswatch.monitor.web.app import create_app
+from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.errors import ConfigError
+from newswatch.storage.migrate import upgrade
 from tests.crawler.test_run import migrate, newswatch
 from tests.monitor.web.browser import chromium, console_errors
 from tests.monitor.web.hostile import EVIL_URL, TITLE, store

@@ -10,7 +10,7 @@ from pathlib import Path
 import feedparser
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.web.app import create_app
+from newswatch.monitor.web.app import create_app
 from tests.crawler.test_run import migrate, newswatch
 from tests.monitor.web.server import fetch, in_thread
 

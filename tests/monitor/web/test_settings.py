@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.core.config import WebConfig, load_config
-from monitor.web.deps import WebSettings
-from storage.errors import ConfigError
+from newswatch.monitor.config.model import WebConfig, load_config
+from newswatch.monitor.web.deps import WebSettings
+from newswatch.storage.errors import ConfigError
 from tests.conftest import ROOT
 
 BAD = {

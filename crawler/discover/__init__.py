@@ -1,0 +1,1 @@
+"""Discover: what to fetch (links on pages, feeds, sitemaps, the frontier, canonical URLs)."""

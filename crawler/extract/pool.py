@@ -1,0 +1,176 @@
+"""Extraction off the reactor: in worker processes (both cores), or in one worker thread.
+
+trafilatura shares module-level lxml parsers, so two threads extracting at once crash the process
+(``free(): invalid pointer``); processes share nothing. :class:`ExtractionPool` runs
+:func:`read_page` (the one reading of a page, :mod:`crawler.extract.reading`: decode, parse, canonical URL, feeds,
+links, extraction) in a ``ProcessPoolExecutor`` of ``workers`` processes started by a *forkserver*
+(never forked from the reactor's process, whose threads and sockets a fork would copy), awaited from the
+asyncio reactor. With ``workers`` 0 or 1 it keeps the previous arrangement: one worker thread.
+
+A worker that dies (a crash in lxml, the OOM killer) breaks a ``ProcessPoolExecutor`` for every page in
+flight. The pool then starts a fresh executor and tries each of those pages once more, one at a time
+in a single worker; a page that kills that worker too is the culprit and gets a
+``Rejection("extractor_crashed")`` (in its :func:`~crawler.extract.reading.failed` reading), a per-page error, and
+the crawl goes on. A page that takes longer than ``timeout`` seconds is ``extractor_timeout`` (in
+processes, the pool is replaced so the stuck worker cannot hold a slot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import lru_cache
+from multiprocessing.connection import Connection
+from typing import Any
+
+from newswatch.crawler.extract.article import Rejection
+from newswatch.crawler.extract.reading import Page, Reading, Rules, failed, read
+from newswatch.crawler.extract.selectors import Selection
+
+CRASHED = "extractor_crashed"
+TIMED_OUT = "extractor_timeout"
+__all__ = ["CRASHED", "TIMED_OUT", "ExtractionPool", "Rules", "read_page", "rules_of", "workers_setting"]
+Task = Callable[[Page], Reading]
+# imported by the forkserver before it forks a worker: the workers share those pages (crawler.extract.preload);
+# "__main__" is the forkserver's default
+PRELOAD = ["__main__", "newswatch.crawler.extract.preload"]
+
+
+@lru_cache(maxsize=256)
+def _selection(rules: Rules) -> Selection | None:
+    return Selection.of(*rules)
+
+
+def read_page(page: Page) -> Reading:
+    """One page's reading (in a worker): the source's selectors compiled there, once per worker; then the
+    heap the page's trees left free handed back to the system (:func:`_trim`)."""
+    try:
+        return read(page, _selection(page.rules) if page.rules else None)
+    finally:
+        _trim()
+
+
+@lru_cache(maxsize=1)
+def _libc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    library = ctypes.CDLL(name) if name else None
+    return library if library is not None and hasattr(library, "malloc_trim") else None
+
+
+def _trim() -> None:
+    """glibc's ``malloc_trim(0)``: a big page's parse trees leave megabytes of free heap that glibc keeps
+    for the process; each worker would otherwise stay at the size of the biggest page it read."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+def _watch_parent(lifeline: Connection) -> None:
+    """Worker initializer: exit when the crawl's process is gone (a worker of a killed crawl would
+    otherwise wait for work forever, holding its stdout and stderr open)."""
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            while True:
+                lifeline.recv()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+class ExtractionPool:
+    def __init__(self, workers: int, task: Task = read_page, timeout: float = 300.0) -> None:
+        self.workers = workers
+        self.task = task
+        self.timeout = timeout
+        self.crashes = 0
+        # the workers' lifeline: they hold the read end, only this process the write end; when this process
+        # ends (even by SIGKILL) they read EOF and exit, and the forkserver with them
+        self._lifeline_r, self._lifeline_w = multiprocessing.Pipe(duplex=False)
+        self.executor: Executor = self._new()
+        self._solo: ProcessPoolExecutor | None = None  # retries after a crash, one page at a time
+        self._retry_lock = asyncio.Lock()
+
+    @property
+    def in_processes(self) -> bool:
+        return self.workers > 1
+
+    def _new(self, workers: int | None = None) -> Executor:
+        if not self.in_processes:
+            return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(PRELOAD)  # before the forkserver starts (once a process)
+        return ProcessPoolExecutor(workers or self.workers, mp_context=context,
+                                   initializer=_watch_parent, initargs=(self._lifeline_r,))
+
+    async def read(self, page: Page) -> Reading:
+        """The reading of one page; a crash or a timeout is this page's ``Rejection``."""
+        executor = self.executor
+        try:
+            return await self._run(executor, page)
+        except BrokenProcessPool:
+            self._replace(executor)
+        except TimeoutError:
+            return failed(page, self._timed_out(executor))
+        async with self._retry_lock:  # one page at a time: a crash now names its page
+            solo = self._solo or self._new(1)
+            assert isinstance(solo, ProcessPoolExecutor)
+            self._solo = solo
+            try:
+                return await self._run(solo, page)
+            except BrokenProcessPool as exc:
+                self._solo = None
+                solo.shutdown(wait=False, cancel_futures=True)
+                self.crashes += 1
+                return failed(page, Rejection(CRASHED, f"the extraction worker died on this page ({exc})"))
+            except TimeoutError:
+                self._solo = None
+                solo.shutdown(wait=False, cancel_futures=True)
+                return failed(page, Rejection(TIMED_OUT, f"extraction took longer than {self.timeout:g} s"))
+
+    async def _run(self, executor: Executor, page: Page) -> Reading:
+        future = asyncio.get_running_loop().run_in_executor(executor, self.task, page)
+        return await asyncio.wait_for(future, self.timeout)
+
+    def _timed_out(self, executor: Executor) -> Rejection:
+        if self.in_processes:  # a second thread would share trafilatura's parsers: wait instead
+            self._replace(executor)
+        return Rejection(TIMED_OUT, f"extraction took longer than {self.timeout:g} s")
+
+    def _replace(self, broken: Executor) -> None:
+        """A fresh executor instead of ``broken`` (once, however many pages saw it break)."""
+        if self.executor is broken:
+            broken.shutdown(wait=False, cancel_futures=True)
+            self.executor = self._new()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        if self._solo is not None:
+            self._solo.shutdown(wait=True, cancel_futures=True)
+        self._lifeline_w.close()
+
+
+def rules_of(rules: Mapping[str, Any] | None) -> Rules | None:
+    """A source's include/exclude rules (a ``CrawlOptions.source_rules`` entry) as plain tuples."""
+    if not rules:
+        return None
+    include, exclude = tuple(rules.get("include", ())), tuple(rules.get("exclude", ()))
+    return (include, exclude) if include or exclude else None
+
+
+def workers_setting(value: Any) -> int:
+    """``crawl.extract_workers``: None means one per core."""
+    return default_workers() if value is None or value == "" else int(value)
+

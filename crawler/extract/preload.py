@@ -1,0 +1,37 @@
+"""What the extraction pool's forkserver loads before it forks a worker (``crawler.extract.pool.PRELOAD``).
+
+Imported in the forkserver only, never in the crawl's process: each worker would otherwise import
+trafilatura, lxml, htmldate and numpy and read py3langid's model (about 75 MB) on its own. Loaded once in
+the forkserver, those pages are shared copy-on-write by every worker it forks (and by the workers of the
+next crawl: a daemon's forkserver lives as long as the daemon). One reading of a small page (decode,
+parse, extract) runs here, so that what the libraries load or compile on first use (py3langid's model,
+trafilatura's lazy imports) is loaded too; then the garbage collector's generations are frozen, so that
+a collection in a worker does not write to (and so copy) every page of those objects. A failure here is
+not fatal: the workers then load what they need themselves, as without a preload.
+"""
+
+from __future__ import annotations
+
+import gc
+
+PAGE = ("<html><head><title>预加载</title></head><body><article><h1>预加载的文章标题</h1>"
+        + "<p>这是一段用于预先加载提取库和语言识别模型的中文文字，它不会被保存到任何地方。</p>" * 8
+        + "</article></body></html>")
+URL = "http://preload.invalid/2025/01/01/a.html"
+
+
+def warm() -> None:
+    try:  # the imports too: an error here must not stop the forkserver
+        import py3langid
+
+        from newswatch.crawler.extract.reading import Page, read
+
+        read(Page(PAGE.encode(), "text/html; charset=utf-8", URL, URL))
+        py3langid.classify(PAGE)  # the model, whether or not that page's reading needed it
+    except Exception:  # the workers will load what they need on their own
+        return
+    gc.collect()
+    gc.freeze()
+
+
+warm()

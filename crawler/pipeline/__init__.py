@@ -1,0 +1,1 @@
+"""Pipeline: the spider's records handed to the recorder, in batched transactions."""

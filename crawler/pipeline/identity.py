@@ -1,0 +1,72 @@
+"""Which article a fetched page is: its declared canonical URL, unless another story already holds it.
+
+A page's identity is the canonical URL it declares (:mod:`crawler.discover.canonical`), else the URL it landed on.
+A declared canonical is the page's claim, and two pages can make the same claim: the same story reached by
+two URLs (an AMP or mobile copy, an old slug, a tracking variant) -- that is what canonicals are for -- or
+two different stories whose template copied one canonical.  Filed together, the second would be recorded
+as an edit of the first, and each fetch would report the other's text as a change.
+
+The rule (:func:`claimed_identity`, run once per fetched article before it is recorded): the first page
+to claim a canonical URL keeps it, and its version remembers the URL it landed on (``meta["landed"]``).  A
+later page that lands elsewhere and claims the same canonical shares that article only when it is the same
+story -- the same page (same landed URL), or mostly the same lines of text (fewer with the same headline);
+otherwise it
+keeps its own landed URL as its identity and gets a history of its own.  So a retitled story reached
+through the URL it was first seen at stays one article (a change), and a second story stays a second
+article.  What this cannot undo: when a page claiming another page's URL is recorded first, the page that
+really lives at that URL later shares its history (its own URL *is* the claimed one); the site's canonical
+is wrong either way, and the versions keep both landed URLs for a reader to see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from newswatch.crawler.items import FetchedArticle
+from newswatch.crawler.urls import try_canonical_url
+from newswatch.storage.queries.versions import latest_text_at
+
+__all__ = ["LANDED_KEY", "SAME_STORY_LINES", "SAME_TITLE_LINES", "claimed_identity", "same_story"]
+
+LANDED_KEY = "landed"  # in a version's meta: the canonical URL it landed on, when it differs from the article's
+SAME_STORY_LINES = 0.5  # share of the shorter text's lines found in the other: the same story
+SAME_TITLE_LINES = 0.2  # ... or this share and the same headline
+
+
+def claimed_identity(session: Session, item: FetchedArticle) -> FetchedArticle:
+    """``item`` as it should be recorded: under its declared canonical (with the URL it landed on kept in
+    its meta), or under that landed URL when another story holds the canonical (module doc)."""
+    landed = try_canonical_url(item.fetched_url)
+    if landed is None or landed == item.url:
+        return item
+    claimed = replace(item, meta={**item.meta, LANDED_KEY: landed})
+    held = latest_text_at(session, item.url)
+    if held is None:
+        return claimed
+    title, body, meta = held
+    held_landed = (meta or {}).get(LANDED_KEY) or item.url
+    if held_landed == landed or same_story((title, body), (item.title, item.body)):
+        return claimed
+    return replace(item, url=landed)
+
+
+def same_story(one: tuple[str | None, str], other: tuple[str | None, str]) -> bool:
+    """Two (title, body) pairs tell one story: at least :data:`SAME_STORY_LINES` of the shorter body's lines
+    are found in the other, or :data:`SAME_TITLE_LINES` with the same headline (spaces and case aside: a
+    headline alone may be a site's name that a template shows on every page)."""
+    (title, body), (other_title, other_body) = one, other
+    lines, other_lines = _lines(body), _lines(other_body)
+    shorter = min(len(lines), len(other_lines))
+    shared = len(lines & other_lines) / shorter if shorter else 0.0
+    titled = bool(title and other_title and _squeezed(title) == _squeezed(other_title))
+    return shared >= SAME_STORY_LINES or (titled and shared >= SAME_TITLE_LINES)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _lines(body: str) -> set[str]:
+    return {squeezed for line in body.splitlines() if len(squeezed := _squeezed(line)) >= 8}

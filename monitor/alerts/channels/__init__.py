@@ -1,0 +1,1 @@
+"""Alert channels: e-mail, signed webhooks, Apprise; each renders, then sends."""

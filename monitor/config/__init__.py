@@ -1,0 +1,1 @@
+"""Configuration: one file and the environment, validated once; what a command opens."""

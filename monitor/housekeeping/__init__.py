@@ -1,0 +1,1 @@
+"""Housekeeping: retention applied to storage."""

@@ -1,0 +1,1 @@
+"""Schedule, pure: when things are due (the article re-check ladder, adaptive source intervals)."""

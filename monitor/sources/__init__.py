@@ -1,0 +1,1 @@
+"""Sources: the registry, the seeds, OPML, and the sources a user adds."""

@@ -1,0 +1,1 @@
+"""The corpus format: documents with YAML front matter, the folder that holds them."""

@@ -1,0 +1,124 @@
+"""Extraction in worker processes (``crawler.extract.pool``): the same articles as in-process, and a worker that
+dies is one page's clear error, not a hung crawl."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newswatch.crawler.encoding import decode_body
+from newswatch.crawler.extract.article import Article, Rejection, extract
+from newswatch.crawler.extract.pool import CRASHED, ExtractionPool, read_page, rules_of
+from newswatch.crawler.extract.reading import Page, Reading
+from tests.conftest import ROOT
+from tests.crawler.fixture_site import ARTICLES, fixture_bytes
+
+PAGES = [Page(fixture_bytes(p.fixture), p.content_type, f"http://news.example.cn{p.path}",
+              f"http://news.example.cn{p.path}") for p in ARTICLES]
+POISON = b"<!-- crash the worker -->"
+
+
+def crash_on_poison(page: Page) -> Reading:
+    """A worker task that dies as a crash in lxml would (no exception, the process is gone)."""
+    if POISON in page.body:
+        os._exit(70)
+    return read_page(page)
+
+
+async def extract_all(pool: ExtractionPool, pages: list[Page]) -> list[Article | Rejection | None]:
+    try:
+        readings = await asyncio.wait_for(asyncio.gather(*(pool.read(page) for page in pages)), 120)
+    finally:
+        pool.close()
+    return [reading.result for reading in readings]
+
+
+@pytest.mark.parametrize("workers", [2, 1, 0], ids=["processes", "one-thread", "off"])
+def test_the_pool_extracts_what_extract_does(workers: int) -> None:
+    pool = ExtractionPool(workers)
+    assert pool.in_processes is (workers > 1)
+    results = asyncio.run(extract_all(pool, PAGES))
+    assert results == [extract(decode_body(p.body, p.content_type), p.landed) for p in PAGES]
+    assert all(isinstance(r, Article) for r in results)
+
+
+def test_a_dead_worker_is_that_pages_error_and_the_others_are_extracted() -> None:
+    poisoned = dataclasses.replace(PAGES[1], body=PAGES[1].body.replace(b"<head>", b"<head>" + POISON, 1))
+    assert POISON in poisoned.body
+    pages = [PAGES[0], poisoned, *PAGES[2:]]
+    pool = ExtractionPool(2, task=crash_on_poison)
+
+    results = asyncio.run(extract_all(pool, pages))
+
+    assert isinstance(results[1], Rejection) and results[1].reason == CRASHED
+    assert "worker died" in results[1].detail
+    assert all(isinstance(r, Article) for i, r in enumerate(results) if i != 1)
+    assert pool.crashes == 1
+
+
+def test_the_source_selectors_travel_as_plain_data() -> None:
+    rules = rules_of({"include": ["//body"], "exclude": ["//script"], "ignore": ["x"]})
+    assert rules == (("//body",), ("//script",))
+    assert rules_of({"ignore": ["x"]}) is None
+    pool = ExtractionPool(2)
+    try:
+        reading = asyncio.run(pool.read(dataclasses.replace(PAGES[0], rules=rules)))
+    finally:
+        pool.close()
+    assert isinstance(reading.result, Article)
+
+
+KILLED_CRAWL = """
+import asyncio, os, signal, sys
+from newswatch.crawler.extract.pool import ExtractionPool
+from newswatch.crawler.extract.reading import Page
+pool = ExtractionPool(2)
+asyncio.run(pool.read(Page(b"<html><body><p>x</p></body></html>", None, "http://a.example/", "http://a.example/")))
+print(" ".join(str(pid) for pid in pool.executor._processes), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_workers_of_a_killed_crawl_exit(tmp_path: Path) -> None:
+    """SIGKILL of the crawl's process: its workers (and the forkserver) go too, so nothing holds the
+    crawl's stdout open (a caller waiting for it would hang)."""
+    done = subprocess.run([sys.executable, "-W", "error", "-c", KILLED_CRAWL], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
+    pids = [int(p) for p in done.stdout.split()]
+    assert pids  # workers start on demand: one for one page
+    deadline = time.monotonic() + 20
+    while (alive := [pid for pid in pids if _running(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert alive == []
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_worker_hands_the_heap_of_each_page_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After each reading (whatever its outcome) the worker calls glibc's malloc_trim: without it a worker
+    stays at the size of the biggest page it parsed."""
+    import newswatch.crawler.extract.pool as pool
+
+    assert pool._libc() is not None, "glibc's malloc_trim is found on this system"
+    trims: list[int] = []
+    monkeypatch.setattr(pool, "_trim", lambda: trims.append(1))
+    article = ARTICLES[0]
+    page = Page(fixture_bytes(article.fixture), article.content_type, "http://example.com/2024/01/01/a.html",
+                "http://example.com/2024/01/01/a.html")
+    read_page(page)
+    read_page(dataclasses.replace(page, body=b""))
+    assert len(trims) == 2
