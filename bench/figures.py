@@ -14,8 +14,8 @@ from bench.bench_diff import cases, corpus_text
 from bench.site import Template, decoded, pages
 from newswatch.crawler.extract.article import Article, extract
 from newswatch.monitor.alerts.channels.webhook import encode_payload
-from newswatch.monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
 from newswatch.monitor.changes.detect import DetectOptions, Snapshot, detect
+from newswatch.monitor.changes.events import ArticleInfo, ChangeInfo, Event, event_id
 from newswatch.monitor.changes.render import fields_text, to_html, to_json, to_text
 
 URL = "http://127.0.0.1/2025/03/01/article-00000.html"

@@ -22,7 +22,8 @@ COMMAND = ".venv/bin/python -m bench"
 OUR_CODE = ("crawler/", "monitor/", "storage/")
 # on (nearly) every stack: say nothing
 ENTRY = ("monitor/cli/main.py:main", "monitor/cli/run.py:run", "monitor/runs/run.py:run_once",
-         "monitor/runs/run.py:_cycle", "monitor/runs/crawlrun.py:crawl_in_process", "crawler/extract/article.py:extract")
+         "monitor/runs/run.py:_cycle", "monitor/runs/crawlrun.py:crawl_in_process",
+         "crawler/extract/article.py:extract")
 
 
 def _proc(path: str, key: str) -> str:

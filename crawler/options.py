@@ -1,5 +1,7 @@
 """The crawl's options (``[crawl]`` of ``newswatch.toml``), defined once: the monitor's config embeds them
-(pydantic validates them when the file is read), the crawl reads them typed.
+(pydantic validates them when the file is read), the crawl reads them typed. :class:`CrawlOptions` is one
+crawl's whole set (the section, storage, the run's additions), placed in the Scrapy settings as plain data by
+:func:`crawler.settings.crawl_settings` and read back by every component with :func:`options_of`.
 
 Also the small vocabulary every config section uses: strict scalar types (a TOML ``true`` is no integer,
 ``"3"`` no number) and non-negative or positive numbers.
@@ -7,11 +9,18 @@ Also the small vocabulary every config section uses: strict scalar types (a TOML
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field, Strict, with_config
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+OPTIONS = "NEWSWATCH_OPTIONS"  # the setting that holds the crawl's CrawlOptions (read with options_of)
 
 # every section: unknown keys are errors (the types are checked where the sections are validated, e.g.
 # monitor.config.model.load_config; building one in code checks nothing)
@@ -36,7 +45,7 @@ def _networks(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _servers(values: tuple[str, ...]) -> tuple[str, ...]:
-    from newswatch.crawler.fetch.netguard import parse_servers
+    from newswatch.crawler.addresses import parse_servers
 
     parse_servers(values)  # ValueError says which one
     return values
@@ -75,3 +84,49 @@ class CrawlConfig:
     def agent(self) -> str:
         """The ``User-Agent`` header: the agent and, when set, where to reach its operator."""
         return f"{self.user_agent} (+{self.contact_url})" if self.contact_url else self.user_agent
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """One crawl: where it records, what it looks for, how it fetches (``crawl``, the ``[crawl]`` section as
+    validated), and what the run adds (a cassette, the registry's per-source rules)."""
+
+    database_url: str
+    corpus_dir: str
+    keywords: tuple[str, ...] = ()
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    cassette: str | None = None
+    cassette_mode: str | None = None  # record | replay
+    log_level: str = "WARNING"
+    # per-source noise rules, by site: {"example.com": {"include": [...], "exclude": [...], "ignore": [...]}}
+    source_rules: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    # the registered source's name by site: the corpus ``source`` of the site's articles
+    source_names: Mapping[str, str] = field(default_factory=dict)
+    # sites whose pages are rendered in headless Chromium (``render = "browser"``: crawler.fetch.render)
+    render_sites: tuple[str, ...] = ()
+
+    @property
+    def guard_dns(self) -> bool:
+        """Names are looked up (and checked by the SSRF guard) unless a cassette is replayed."""
+        return not self.cassette or (self.cassette_mode or "replay") != "replay"
+
+
+DEFAULT_OPTIONS = CrawlOptions(database_url="", corpus_dir="corpus")
+
+
+def options_of(settings: BaseSettings) -> CrawlOptions:
+    """The crawl's options as :func:`crawl_settings` placed them (the defaults for settings built otherwise):
+    every component of the crawl reads its options here, typed, instead of a setting per value."""
+    plain = settings.get(OPTIONS)
+    if not plain:
+        return DEFAULT_OPTIONS
+    options: CrawlOptions = _options_adapter().validate_python(plain)
+    return options
+
+
+@functools.cache
+def _options_adapter() -> Any:
+    """pydantic's TypeAdapter of :class:`CrawlOptions` (plain data back to the typed options), built once."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(CrawlOptions)

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from newswatch.crawler.options import CrawlConfig
+from newswatch.crawler.options import OPTIONS, CrawlOptions
 
 if TYPE_CHECKING:
-    from scrapy.settings import BaseSettings
-
-OPTIONS = "NEWSWATCH_OPTIONS"  # the setting that holds the crawl's CrawlOptions (read with options_of)
+    pass
 
 # Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
 # decompression (590) sees the raw gzip; the loop check below redirects (600) sees the 3xx.
@@ -60,58 +56,13 @@ EXTENSIONS_BASE: dict[str, int] = {
 }
 EXTENSIONS: dict[str, int | None] = {
     "newswatch.crawler.pipeline.progress.Progress": 500,
-    "newswatch.crawler.fetch.fetchlog.FetchFailureLog": 0,  # Scrapy's lines about failed fetches at DEBUG: the run reports them
+    # Scrapy's lines about failed fetches at DEBUG: the run reports them
+    "newswatch.crawler.fetch.fetchlog.FetchFailureLog": 0,
     # AutoThrottle's rule except for a 304, which lowers the delay at once (crawler.fetch.throttle)
     "scrapy.extensions.throttle.AutoThrottle": None,
     "newswatch.crawler.fetch.throttle.Throttle": 0,
 }
 CONCURRENT_ITEMS = 8
-
-
-@dataclass(frozen=True)
-class CrawlOptions:
-    """One crawl: where it records, what it looks for, how it fetches (``crawl``, the ``[crawl]`` section as
-    validated), and what the run adds (a cassette, the registry's per-source rules)."""
-
-    database_url: str
-    corpus_dir: str
-    keywords: tuple[str, ...] = ()
-    crawl: CrawlConfig = field(default_factory=CrawlConfig)
-    cassette: str | None = None
-    cassette_mode: str | None = None  # record | replay
-    log_level: str = "WARNING"
-    # per-source noise rules, by site: {"example.com": {"include": [...], "exclude": [...], "ignore": [...]}}
-    source_rules: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
-    # the registered source's name by site: the corpus ``source`` of the site's articles
-    source_names: Mapping[str, str] = field(default_factory=dict)
-    # sites whose pages are rendered in headless Chromium (``render = "browser"``: crawler.fetch.render)
-    render_sites: tuple[str, ...] = ()
-
-    @property
-    def guard_dns(self) -> bool:
-        """Names are looked up (and checked by the SSRF guard) unless a cassette is replayed."""
-        return not self.cassette or (self.cassette_mode or "replay") != "replay"
-
-
-DEFAULT_OPTIONS = CrawlOptions(database_url="", corpus_dir="corpus")
-
-
-def options_of(settings: BaseSettings) -> CrawlOptions:
-    """The crawl's options as :func:`crawl_settings` placed them (the defaults for settings built otherwise):
-    every component of the crawl reads its options here, typed, instead of a setting per value."""
-    plain = settings.get(OPTIONS)
-    if not plain:
-        return DEFAULT_OPTIONS
-    options: CrawlOptions = _options_adapter().validate_python(plain)
-    return options
-
-
-@functools.cache
-def _options_adapter() -> Any:
-    """pydantic's TypeAdapter of :class:`CrawlOptions` (plain data back to the typed options), built once."""
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(CrawlOptions)
 
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
@@ -135,7 +86,8 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
         "RETRY_TIMES": crawl.retries,
-        "SCHEDULER": "newswatch.crawler.fetch.waiting.RetryScheduler",  # retries wait on a timer, not in a download slot
+        # retries wait on a timer, not in a download slot
+        "SCHEDULER": "newswatch.crawler.fetch.waiting.RetryScheduler",
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": crawl.closespider_timeout,
         "COOKIES_ENABLED": False,

@@ -85,14 +85,35 @@ def test_one_name_for_every_module(path: Path) -> None:
     assert bare == []
 
 
-DOTTED_SETTING = re.compile(r"""["']newswatch\.(?:crawler|monitor|storage)\.[\w.]+["']""")
+# where a Scrapy component is named by its dotted path: Scrapy's own component settings (DOWNLOADER_MIDDLEWARES,
+# EXTENSIONS, SCHEDULER, DOWNLOAD_HANDLERS...), which must stay plain data (Scrapy deep-copies its settings,
+# and a child crawl receives them as JSON); nothing of ours is loaded by a name of our own choosing
+SCRAPY_COMPONENTS = {"crawler/settings.py", "crawler/fetch/cassette.py", "crawler/fetch/render.py"}
+DOTTED = re.compile(r"""["'](newswatch\.(?:crawler|monitor|storage)\.[\w.]+)["']""")
 
 
-def test_no_dotted_path_component_settings() -> None:
-    """Components reach the crawl as objects or classes, not as dotted strings to load."""
-    found = {p.relative_to(ROOT).as_posix(): DOTTED_SETTING.findall(p.read_text(encoding="utf-8"))
-             for p in modules()}
-    assert {path: hits for path, hits in found.items() if hits} == {}
+def test_no_component_is_named_by_a_dotted_path_of_ours() -> None:
+    """The recorder is an object handed to the crawl (the spider's ``recorder`` argument); no ``NEWSWATCH_*``
+    setting names a component, nothing loads one with ``load_object``."""
+    for path in modules():
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(ROOT).as_posix()
+        assert "NEWSWATCH_RECORDER" not in text and "load_object(" not in text, name
+        classes = [d for d in DOTTED.findall(text) if d.rpartition(".")[2][:1].isupper()]
+        assert name in SCRAPY_COMPONENTS or classes == [], f"{name} names a component by its path: {classes}"
+
+
+@pytest.mark.parametrize("name", sorted(SCRAPY_COMPONENTS))
+def test_every_scrapy_component_path_names_a_class(name: str) -> None:
+    """A renamed module cannot leave a component setting pointing nowhere."""
+    import importlib
+
+    found = DOTTED.findall((ROOT / name).read_text(encoding="utf-8"))
+    for dotted in found:
+        module, _, attr = dotted.rpartition(".")
+        if attr[:1].isupper():
+            assert isinstance(getattr(importlib.import_module(module), attr), type), dotted
+    assert found
 
 
 def test_the_package_name_is_the_only_top_level() -> None:
@@ -109,3 +130,55 @@ def test_a_folder_imported_by_its_own_name_refuses() -> None:
     done = subprocess.run([sys.executable, "-c", "import crawler"], cwd=ROOT, capture_output=True, text=True,
                           check=False)
     assert done.returncode == 1 and "import newswatch.crawler" in done.stderr
+
+
+# -- SQL lives in storage/ (issue 25): outside it, SQLAlchemy is sessions, engines and errors only --------
+
+# what a module outside storage/ may import from SQLAlchemy: sessions and their factory, engines and URLs,
+# errors; every name that builds a statement (select, insert, update, delete, text, func, and_, aliased,
+# defer, the dialects' insert...) belongs to a query module under storage/ (storage/queries/)
+SQL_FREE_IMPORTS: dict[str, set[str] | None] = {
+    "sqlalchemy": {"Engine"},
+    "sqlalchemy.orm": {"Session", "sessionmaker"},
+    "sqlalchemy.engine": {"Engine", "URL", "make_url"},
+    "sqlalchemy.exc": None,  # any error class
+}
+# the modules that still build SQL of their own (to be emptied; the list fails once one builds none)
+SQL_ALLOWED_FOR_NOW = {
+    "monitor/alerts/outbox.py", "monitor/changes/record.py", "monitor/runs/check.py", "monitor/daemon/service.py",
+    "monitor/runs/run.py", "monitor/queue/recorder.py", "monitor/queue/worker.py",
+}
+
+
+def sql_built_in(path: Path) -> list[str]:
+    """What ``path`` uses to build SQL: SQLAlchemy names beyond :data:`SQL_FREE_IMPORTS`, ``session.query``."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names if alias.name.split(".")[0] == "sqlalchemy"]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "sqlalchemy":
+            free = SQL_FREE_IMPORTS.get(node.module, set())
+            found += [f"{node.module}.{a.name}" for a in node.names if free is not None and a.name not in free]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "query"
+              and isinstance(node.func.value, ast.Name) and node.func.value.id.endswith("session")):
+            found.append(f"{node.func.value.id}.query")
+    return found
+
+
+def outside_storage() -> list[Path]:
+    return [p for p in modules() if p.relative_to(ROOT).parts[0] != "storage"]
+
+
+@pytest.mark.parametrize("path", outside_storage(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_sql_is_built_in_storage_only(path: Path) -> None:
+    name = path.relative_to(ROOT).as_posix()
+    built = sql_built_in(path)
+    if name in SQL_ALLOWED_FOR_NOW:
+        return
+    assert built == [], f"{name} builds SQL ({built}): put the statement in a storage/queries module"
+
+
+def test_sql_allow_list_is_current() -> None:
+    """Each allowed module exists; once one builds no SQL any more, it leaves the list."""
+    stale = sorted(n for n in SQL_ALLOWED_FOR_NOW if not (ROOT / n).exists() or not sql_built_in(ROOT / n))
+    assert stale == [], f"no SQL built here any more: remove from SQL_ALLOWED_FOR_NOW: {stale}"

@@ -173,7 +173,8 @@ def _parse_xml_feed(body: bytes, url: str, hdrs: dict[str, str]) -> tuple[Feed, 
 
 
 def _feedparser() -> Any:
-    """feedparser (~30 ms to import: not for a run of 304s), its URL joins memoized (:mod:`crawler.discover.feedurls`)."""
+    """feedparser (~30 ms to import: not for a run of 304s), its URL joins memoized
+    (:mod:`crawler.discover.feedurls`)."""
     from newswatch.crawler.discover import feedurls
 
     feedurls.install()

@@ -18,7 +18,8 @@ that drops the plain paragraphs); strip trafilatura's YAML header; reject list p
 or the same lines over and over; or mostly items opening with headline links, :mod:`crawler.extract.listpage`;
 never a page that declares itself an article) and pages with too little text; drop the menus opening a
 table layout's body (:mod:`crawler.extract.navtables`); the headline by agreement or a fallback, without its label
-(:mod:`crawler.extract.titles`), the publisher (:mod:`crawler.extract.publisher`; WeChat: the account), and what trafilatura
+(:mod:`crawler.extract.titles`), the publisher (:mod:`crawler.extract.publisher`; WeChat: the account), and what
+trafilatura
 misses on Chinese pages (byline, ``<title>``'s site suffix, language) with :mod:`crawler.extract.byline`, and the
 date from the text near the headline with :mod:`crawler.extract.textdates`.
 Every heuristic is generic: no per-site rules, nothing keyed to a URL or a fixture.
@@ -197,7 +198,8 @@ def extract_tree(tree: HtmlElement | None, html: str, url: str, selection: Selec
 
 def _trafilatura(document: str) -> Any:
     """The trafilatura call, without the page's URL: trafilatura would only take its host as the site's
-    name and let htmldate prefer a date in its path to every date on the page (:func:`crawler.extract.byline.url_date` is the
+    name and let htmldate prefer a date in its path to every date on the page
+    (:func:`crawler.extract.byline.url_date` is the
     last resort instead).  With ``include_formatting`` trafilatura sometimes keeps only the bold parts
     of a page (a bold lead, bold recipe quantities) and drops the plain paragraphs around them; when most
     of what it returned is bold, it is asked once more without formatting and the longer text is kept."""
@@ -351,7 +353,8 @@ def _link_cover(line: str, anchors: dict[str, frozenset[str]]) -> int:
 
 def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url: str, meta: PageMeta) -> Article:
     """The article record: the headline by agreement (:mod:`crawler.extract.titles`), the publisher named by the
-    page (:mod:`crawler.extract.publisher`; WeChat: the account), the rest from trafilatura and :mod:`crawler.extract.byline`."""
+    page (:mod:`crawler.extract.publisher`; WeChat: the account), the rest from trafilatura and
+    :mod:`crawler.extract.byline`."""
     agreed = (step.title if step else None) or choose_title(meta.titles)
     chosen = agreed or result.title or page.title
     markdown = strip_leading_navigation(body.markdown, chosen, page.links)
@@ -380,7 +383,8 @@ def _article(result: Any, body: _Body, page: _Page, step: WeChatPage | None, url
 
 
 def _headlines(chosen: str | None, meta: PageMeta) -> tuple[str, ...]:
-    """The headline candidates a dateline sits under (:func:`crawler.extract.textdates.page_date`), not the site's name."""
+    """The headline candidates a dateline sits under (:func:`crawler.extract.textdates.page_date`), not the
+    site's name."""
     titles = meta.titles
     found = (chosen, titles.og, titles.headline, *titles.h1, titles.title)
     return tuple(text for text in found if text and text != titles.site_name)

@@ -46,7 +46,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 
-from newswatch.crawler.fetch.netguard import STAT_REFUSED, literal_address, parse_networks
+from newswatch.crawler.addresses import literal_address, parse_networks
+from newswatch.crawler.fetch.netguard import STAT_REFUSED
 from newswatch.crawler.fetch.render import (
     DOCUMENT,
     MAX_SUBREQUESTS,
@@ -98,7 +99,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         from twisted.internet import reactor
 
         from newswatch.crawler.fetch.resolver import ensure_installed
-        from newswatch.crawler.settings import options_of
+        from newswatch.crawler.options import options_of
 
         settings = crawler.settings
         options = options_of(settings)
@@ -148,7 +149,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         return self.subrequests[page] <= MAX_SUBREQUESTS
 
     async def _check(self, host: str) -> None:
-        from newswatch.crawler.fetch.netguard import check_addresses
+        from newswatch.crawler.addresses import check_addresses
 
         literal = literal_address(host)
         if literal is not None:

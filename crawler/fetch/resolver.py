@@ -25,8 +25,8 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer  # type: ignore[import-untyped]
 
-from newswatch.crawler.fetch.netguard import Network, check_addresses, literal_address, parse_networks, parse_servers
-from newswatch.crawler.settings import options_of
+from newswatch.crawler.addresses import Network, check_addresses, literal_address, parse_networks, parse_servers
+from newswatch.crawler.options import options_of
 from newswatch.storage.errors import CrawlError, FetchRefused
 
 if TYPE_CHECKING:

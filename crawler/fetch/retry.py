@@ -21,7 +21,7 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.utils.response import response_status_message
 
-from newswatch.crawler.settings import options_of
+from newswatch.crawler.options import options_of
 
 BACKOFF_KEY = "newswatch_backoff"
 MAX_HEADER_CHARS = 64  # a Retry-After longer than this is not a value we parse

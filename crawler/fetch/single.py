@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-from newswatch.crawler.fetch.netguard import Network, check_addresses, literal_address, parse_networks
+from newswatch.crawler.addresses import Network, check_addresses, literal_address, parse_networks
 from newswatch.storage.errors import CrawlError, FetchRefused
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

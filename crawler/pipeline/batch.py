@@ -68,7 +68,8 @@ class _Lost(Exception):
 
 
 def record_one(recorder: Recorder, session: Session, item: Any, now: datetime) -> Recorded | None:
-    if isinstance(item, FetchedArticle):  # under its canonical, unless another story holds that (crawler.pipeline.identity)
+    # under its canonical, unless another story holds that (crawler.pipeline.identity)
+    if isinstance(item, FetchedArticle):
         return recorder.fetched(session, claimed_identity(session, item), now)
     if isinstance(item, RejectedPage):
         return recorder.rejected(session, item, now)

@@ -39,12 +39,12 @@ from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
 from newswatch.crawler.items import FetchedArticle, FetchError, Missing, NotModified, RejectedPage
+from newswatch.crawler.options import options_of
 from newswatch.crawler.pipeline.batch import Outcome, record_batch
 from newswatch.crawler.pipeline.fastpath import Check, CheckBatch, mark_checked
 from newswatch.crawler.pipeline.recorder import Recorder, handed_recorder
 from newswatch.crawler.pipeline.store import Recorded
 from newswatch.crawler.pipeline.store import Recorder as ContentRecorder
-from newswatch.crawler.settings import options_of
 from newswatch.storage.engine import session_factory, transaction, worker_engine
 from newswatch.storage.errors import CorpusError, StorageError
 

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from newswatch.crawler.extract.publisher import publisher_name
 from newswatch.crawler.extract.topic import Topic
 from newswatch.crawler.items import FetchedArticle, Missing, RejectedPage
+from newswatch.crawler.options import options_of
 from newswatch.crawler.pipeline.fastpath import META_KEY
-from newswatch.crawler.settings import options_of
 from newswatch.crawler.urls import site_of, url_hash
 from newswatch.storage.corpus.document import Document
 from newswatch.storage.corpus.folder import Corpus, leftovers

@@ -35,9 +35,9 @@ from newswatch.crawler.items import (
     RejectedPage,
     SiteTarget,
 )
+from newswatch.crawler.options import CrawlOptions, options_of
 from newswatch.crawler.pipeline.fastpath import PageKeys, same_bytes
 from newswatch.crawler.pipeline.recorder import Recorder
-from newswatch.crawler.settings import CrawlOptions, options_of
 from newswatch.crawler.spiders.missing import missing_of, recheck_request
 from newswatch.crawler.spiders.responses import fetched_item, landed_url, request_meta, requested_url, site_root
 from newswatch.crawler.spiders.sources import SourceReading

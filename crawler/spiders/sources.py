@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from scrapy.http import Request, Response
 from scrapy.settings import BaseSettings
 
+from newswatch.crawler.addresses import literal_address
 from newswatch.crawler.discover.feeds import parse_feed
 from newswatch.crawler.discover.frontier import Entry, Frontier
 from newswatch.crawler.discover.sitemaps import parse_sitemap, sitemaps_from_robots
@@ -19,9 +20,8 @@ from newswatch.crawler.discover.sourceledger import (
     ValidatorReport,
     permanent_failure,
 )
-from newswatch.crawler.fetch.netguard import literal_address
 from newswatch.crawler.items import CrawlPlan, FetchError, RejectedPage
-from newswatch.crawler.settings import CrawlOptions
+from newswatch.crawler.options import CrawlOptions
 from newswatch.crawler.spiders.responses import request_meta, requested_url, response_text
 from newswatch.crawler.urls import canonical_url, site_of, try_canonical_url, url_host
 from newswatch.storage.errors import ParseError

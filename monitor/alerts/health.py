@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from newswatch.crawler.items import CrawlPlan, FetchError, SiteTarget
 from newswatch.crawler.urls import site_of
-from newswatch.monitor.alerts.events import Event, event_id
 from newswatch.monitor.alerts.settings import AlertsConfig
 from newswatch.monitor.changes.emit import record_event
+from newswatch.monitor.changes.events import Event, event_id
 from newswatch.storage.models import Source
 from newswatch.storage.queries.sources import newest_under
 from newswatch.storage.repository import ensure_source

@@ -31,8 +31,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.crawler.redact import redact_text
-from newswatch.monitor.alerts.events import Event
 from newswatch.monitor.alerts.registry import Channel
+from newswatch.monitor.changes.events import Event
 from newswatch.storage.engine import transaction
 from newswatch.storage.errors import DeliveryError
 from newswatch.storage.models import AlertEvent, AlertOutbox

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar, Protocol
 
 from newswatch.monitor.alerts.digest import DigestSchedule
-from newswatch.monitor.alerts.events import Event
 from newswatch.monitor.alerts.rules import Rules
 from newswatch.monitor.alerts.secrets import Secrets
 from newswatch.monitor.alerts.settings import AlertsConfig, ChannelConfig
+from newswatch.monitor.changes.events import Event
 from newswatch.storage.errors import ConfigError
 
 

@@ -13,8 +13,8 @@ from typing import ClassVar, Protocol
 
 from newswatch.crawler.extract.topic import Topic
 from newswatch.crawler.urls import site_of
-from newswatch.monitor.alerts.events import Event
 from newswatch.monitor.alerts.settings import ChannelConfig
+from newswatch.monitor.changes.events import Event
 
 
 class Rule(Protocol):

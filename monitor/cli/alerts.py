@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import click
 
-from newswatch.monitor.alerts.events import ArticleInfo, Event, event_id
 from newswatch.monitor.alerts.outbox import deliver_pending, retry
 from newswatch.monitor.alerts.registry import build_channels
+from newswatch.monitor.changes.events import ArticleInfo, Event, event_id
 from newswatch.monitor.cli.common import config_of, storage_of
 from newswatch.monitor.runs.run import retry_policy
 from newswatch.storage.engine import transaction

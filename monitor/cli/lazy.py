@@ -14,14 +14,12 @@ from typing import Any
 import click
 
 # every command of the cli modules' COMMANDS tuples: name -> module (tests/monitor/cli check it stays whole)
-COMMAND_MODULES: Mapping[str, str] = {
-    "run": "newswatch.monitor.cli.run", "daemon": "newswatch.monitor.cli.run", "status": "newswatch.monitor.cli.run",
-    "relevance": "newswatch.monitor.cli.corpus", "history": "newswatch.monitor.cli.corpus", "diff": "newswatch.monitor.cli.corpus",
-    "export": "newswatch.monitor.cli.corpus", "reextract": "newswatch.monitor.cli.corpus",
-    "alerts": "newswatch.monitor.cli.alerts", "prune": "newswatch.monitor.cli.prune", "serve": "newswatch.monitor.cli.web",
-    "sources": "newswatch.monitor.cli.sources", "extract": "newswatch.monitor.cli.preview", "check": "newswatch.monitor.cli.preview",
-    "worker": "newswatch.monitor.cli.queue",
-}  # fmt: skip
+COMMAND_MODULES: Mapping[str, str] = {name: f"newswatch.monitor.cli.{module}" for name, module in {
+    "run": "run", "daemon": "run", "status": "run",
+    "relevance": "corpus", "history": "corpus", "diff": "corpus", "export": "corpus", "reextract": "corpus",
+    "alerts": "alerts", "prune": "prune", "serve": "web", "sources": "sources", "extract": "preview",
+    "check": "preview", "worker": "queue",
+}.items()}  # fmt: skip
 
 
 def load_command(name: str, module: str) -> click.Command:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.monitor.config.model import Config
-from newswatch.monitor.runs.preflight import check_storage_paths
+from newswatch.monitor.config.paths import check_storage_paths
 from newswatch.storage.engine import make_engine, session_factory
 from newswatch.storage.migrate_state import require_current
 

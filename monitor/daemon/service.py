@@ -45,17 +45,10 @@ from newswatch.monitor.daemon.endpoints import daemon_app
 from newswatch.monitor.daemon.healthcheck import HealthFacts, cause_of, gather, health_limits, judge
 from newswatch.monitor.daemon.http import HttpServer, credential
 from newswatch.monitor.daemon.metrics import Metrics, SourceState, State
+from newswatch.monitor.daemon.reactor import Halt, run_reactor, start_reactor
 from newswatch.monitor.housekeeping.retention import describe, policy_of, prune_storage
 from newswatch.monitor.runs.crawllog import log_crawl
-from newswatch.monitor.runs.crawlrun import (
-    Halt,
-    close_run,
-    crawl_on,
-    open_run,
-    retry_policy,
-    run_reactor,
-    start_reactor,
-)
+from newswatch.monitor.runs.crawlrun import close_run, crawl_on, open_run, retry_policy
 from newswatch.monitor.runs.plan import (
     due_articles,
     known_urls,

@@ -34,13 +34,14 @@ from newswatch.monitor.alerts.registry import Channel
 from newswatch.monitor.config.model import Config
 from newswatch.monitor.config.runtime import open_storage
 from newswatch.monitor.daemon import logs
+from newswatch.monitor.daemon.reactor import Halt, run_reactor, start_reactor
 from newswatch.monitor.queue import beats, codec
 from newswatch.monitor.queue.connection import open_pool, reason
 from newswatch.monitor.queue.errors import QueueUnavailable
 from newswatch.monitor.queue.jobs import ALERTS_FUNCTION, CRAWL_FUNCTION, CrawlJob, read_crawl_job
 from newswatch.monitor.queue.recorder import LockingRecorder
 from newswatch.monitor.runs.crawllog import log_crawl
-from newswatch.monitor.runs.crawlrun import Halt, close_run, crawl_on, retry_policy, run_reactor, start_reactor
+from newswatch.monitor.runs.crawlrun import close_run, crawl_on, retry_policy
 from newswatch.monitor.runs.plan import known_urls, source_validators, with_validators
 from newswatch.monitor.runs.run import crawl_run_settings, recorders
 from newswatch.storage.engine import transaction

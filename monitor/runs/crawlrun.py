@@ -7,17 +7,14 @@
 
 The recorder is handed to the crawl as an object (a fresh one a crawl: :func:`monitor.runs.run.recorders`).
 The settings are built once (:func:`monitor.runs.run.crawl_run_settings`): a process's runner keeps them.
-The daemon and the worker run on the asyncio reactor :func:`start_reactor` installs and :func:`run_reactor`
-runs until SIGTERM/SIGINT.
+The daemon and the worker run on the asyncio reactor of :mod:`monitor.daemon.reactor`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -39,7 +36,6 @@ if TYPE_CHECKING:
     from newswatch.crawler.spiders.news import NewsSpider
 
 log = logging.getLogger("newswatch.run")
-Halt = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -235,38 +231,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     return str(value)
-
-
-# -- the long-running processes' reactor -------------------------------------------------------
-
-def start_reactor(log_format: str) -> Any:
-    """Install Scrapy's asyncio reactor and our log handlers (Scrapy's root handler would be re-set by every
-    crawl); the reactor, not yet running."""
-    from scrapy.utils.log import configure_logging
-    from scrapy.utils.reactor import install_reactor
-
-    from newswatch.monitor.daemon import logs
-
-    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-    from twisted.internet import reactor
-
-    configure_logging({"LOG_INSTALL_ROOT_HANDLER": False})
-    logs.install(log_format)
-    return reactor
-
-
-def run_reactor(core: Any, begin: Callable[[Halt], Awaitable[None]], stop: Halt) -> None:
-    """Run the reactor ``core`` (the installed AsyncioSelectorReactor): ``begin`` once it runs, ``stop`` on
-    SIGTERM/SIGINT and then the reactor stopped; ``begin`` is handed that halt (a start that fails uses it)."""
-    loop = asyncio.get_event_loop()
-
-    async def halt() -> None:
-        try:
-            await stop()
-        finally:
-            core.stop()
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, lambda: asyncio.ensure_future(halt()))
-    core.callWhenRunning(lambda: asyncio.ensure_future(begin(halt)))
-    core.run(installSignalHandlers=False)

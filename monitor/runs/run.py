@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from newswatch.crawler.extract.topic import Topic, load_topic
 from newswatch.crawler.items import CrawlPlan
-from newswatch.crawler.settings import CrawlOptions, crawl_settings, require_plain
+from newswatch.crawler.options import CrawlOptions
+from newswatch.crawler.settings import crawl_settings, require_plain
 from newswatch.monitor.alerts.registry import Channel
 from newswatch.monitor.config.model import Config
 from newswatch.monitor.config.runtime import Storage, open_storage

@@ -22,7 +22,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any
 
 from newswatch.monitor.alerts.channels.webhook import HEADER_EVENT_ID, HEADER_EVENT_TYPE, verify_signature
-from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.changes.events import Event
 from newswatch.monitor.testing.channels import ChannelSpec, ConfigValue, webhook_spec
 
 MAX_BODY = 16 * 1024 * 1024

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.changes.events import Event
 from newswatch.storage.corpus.document import Document
 from newswatch.storage.errors import ReplayError
 

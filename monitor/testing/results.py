@@ -17,8 +17,8 @@ from types import MappingProxyType
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from newswatch.monitor.alerts.events import Event
 from newswatch.monitor.changes.detect import SEED_EXTRACTOR
+from newswatch.monitor.changes.events import Event
 from newswatch.monitor.testing.records import (
     AnomalyRecord,
     ArticleRecord,

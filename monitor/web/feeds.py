@@ -44,7 +44,8 @@ class FeedInfo:
 @cache
 def templates() -> Environment:
     """The entry template (package data in ``templates/``), autoescaped; built once."""
-    env = Environment(loader=PackageLoader("newswatch.monitor.web"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=PackageLoader("newswatch.monitor.web"), autoescape=True, trim_blocks=True,
+                      lstrip_blocks=True)
     env.globals["safe_url"] = safe_url
     return env
 

@@ -13,8 +13,8 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
-from newswatch.monitor.alerts.events import event_id
 from newswatch.monitor.changes.detect import CHANGE_CLASSES
+from newswatch.monitor.changes.events import event_id
 from newswatch.monitor.runs.status import status
 from newswatch.storage.models import Article, Change, Source
 from newswatch.storage.queries import articles as article_queries

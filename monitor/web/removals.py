@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from newswatch.monitor.alerts.events import event_id
+from newswatch.monitor.changes.events import event_id
 from newswatch.monitor.web.queries import Counted, Paging
 from newswatch.storage.queries import removals as removal_queries
 from newswatch.storage.queries.removals import NumberedRemoval

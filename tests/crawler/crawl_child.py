@@ -27,7 +27,7 @@ from newswatch.crawler.items import ArticleTarget, SiteTarget
 from tests.conftest import ROOT
 
 if TYPE_CHECKING:
-    from newswatch.crawler.settings import CrawlOptions
+    from newswatch.crawler.options import CrawlOptions
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,10 @@ class ChildCrawl:
 
 # what decodes or parses a page, module by module (a module imported before the next binds the spy)
 SPIED = (("lxml.html", "document_fromstring"), ("parsel.selector", "create_root_node"),
-         ("newswatch.crawler.encoding", "decode_body"), ("newswatch.crawler.htmltree", "parse_html"), ("newswatch.crawler.htmltree", "parse_text"),
-         ("newswatch.crawler.discover.canonical", "declared_canonical"), ("newswatch.crawler.discover.links", "discover_feeds"),
-         ("newswatch.crawler.discover.links", "site_links"), ("newswatch.crawler.discover.links", "page_links"), ("newswatch.crawler.extract.article", "extract"),
+         ("newswatch.crawler.encoding", "decode_body"), ("newswatch.crawler.htmltree", "parse_html"),
+         ("newswatch.crawler.htmltree", "parse_text"), ("newswatch.crawler.discover.canonical", "declared_canonical"),
+         ("newswatch.crawler.discover.links", "discover_feeds"), ("newswatch.crawler.discover.links", "site_links"),
+         ("newswatch.crawler.discover.links", "page_links"), ("newswatch.crawler.extract.article", "extract"),
          ("newswatch.crawler.extract.article", "extract_tree"), ("newswatch.crawler.extract.reading", "read"))
 
 
@@ -134,8 +135,7 @@ def loopback_settings(folder: Path, **options: Any) -> dict[str, Any]:
 
 def options_of(database_url: str, corpus_dir: str, **values: Any) -> CrawlOptions:
     """:class:`CrawlOptions` from flat keywords: those of ``[crawl]`` go to its :class:`CrawlConfig`."""
-    from newswatch.crawler.options import CrawlConfig
-    from newswatch.crawler.settings import CrawlOptions
+    from newswatch.crawler.options import CrawlConfig, CrawlOptions
 
     names = {f.name for f in dataclasses.fields(CrawlConfig)}
     crawl = CrawlConfig(**{k: v for k, v in values.items() if k in names})

@@ -6,8 +6,8 @@ import pytest
 from scrapy.settings import Settings
 
 from newswatch.crawler.fetch.cassette import CassetteDownloadHandler
-from newswatch.crawler.options import CrawlConfig
-from newswatch.crawler.settings import CrawlOptions, crawl_settings, options_of
+from newswatch.crawler.options import CrawlConfig, CrawlOptions, options_of
+from newswatch.crawler.settings import crawl_settings
 
 
 def test_polite_defaults() -> None:
@@ -26,7 +26,8 @@ def test_polite_defaults() -> None:
     assert options.guard_dns is True
     assert settings["REMOTE_CONTROL_ENABLED"] is False
     middlewares = settings["DOWNLOADER_MIDDLEWARES"]
-    assert middlewares["newswatch.crawler.fetch.netguard.SSRFGuardMiddleware"] < 100, "before robots.txt fetches anything"
+    guard = "newswatch.crawler.fetch.netguard.SSRFGuardMiddleware"
+    assert middlewares[guard] < 100, "before robots.txt fetches anything"
     assert middlewares["scrapy.downloadermiddlewares.retry.RetryMiddleware"] is None
     assert "DOWNLOAD_HANDLERS" not in settings
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from newswatch.monitor.alerts.events import ArticleInfo, ChangeInfo, Event, RemovalInfo, event_id
 from newswatch.monitor.changes.diff import diff_texts
+from newswatch.monitor.changes.events import ArticleInfo, ChangeInfo, Event, RemovalInfo, event_id
 from newswatch.monitor.changes.render import to_json, to_text
 
 URL = "https://www.news.cn/fortune/2023-11/17/c_1129981476.htm"

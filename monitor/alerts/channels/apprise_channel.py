@@ -26,9 +26,9 @@ from apprise.manager_plugins import NotificationManager
 
 from newswatch.monitor.alerts.channels.mailtext import subject, text_body
 from newswatch.monitor.alerts.digest import DigestSchedule, digest_label, digest_of
-from newswatch.monitor.alerts.events import Event
 from newswatch.monitor.alerts.rules import Rules
 from newswatch.monitor.alerts.settings import ChannelConfig
+from newswatch.monitor.changes.events import Event
 from newswatch.storage.errors import ConfigError, DeliveryError
 
 if TYPE_CHECKING:

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, ClassVar
 from newswatch.monitor.alerts.channels.mailhtml import html_body
 from newswatch.monitor.alerts.channels.mailtext import one_line, subject, text_body
 from newswatch.monitor.alerts.digest import DigestSchedule, digest_label, digest_of
-from newswatch.monitor.alerts.events import Event, event_id
 from newswatch.monitor.alerts.rules import Rules
 from newswatch.monitor.alerts.settings import ChannelConfig
+from newswatch.monitor.changes.events import Event, event_id
 from newswatch.storage.errors import ConfigError, DeliveryError
 
 if TYPE_CHECKING:

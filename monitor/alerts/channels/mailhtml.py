@@ -12,7 +12,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 
 from newswatch.monitor.alerts.channels.mailtext import facts, headline, subject, summary
-from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.changes.events import Event
 
 Field = tuple[str, Any, Any]  # a changed field other than the body: name, old, new
 

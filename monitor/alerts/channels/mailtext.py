@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from newswatch.monitor.alerts.events import EVENT_TYPES, Event
+from newswatch.monitor.changes.events import EVENT_TYPES, Event
 
 PREFIX = "[newswatch]"
 MAX_TITLE = 80  # characters of a title in a subject line

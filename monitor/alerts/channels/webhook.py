@@ -38,9 +38,9 @@ from newswatch.monitor.alerts.channels.signing import (
     verify_signature,
 )
 from newswatch.monitor.alerts.digest import DigestSchedule
-from newswatch.monitor.alerts.events import Event
 from newswatch.monitor.alerts.rules import Rules
 from newswatch.monitor.alerts.settings import ChannelConfig
+from newswatch.monitor.changes.events import Event
 from newswatch.storage.errors import ConfigError, DeliveryError
 
 __all__ = [

@@ -28,9 +28,9 @@ from newswatch.crawler.extract.article import extract
 from newswatch.crawler.extract.topic import Topic
 from newswatch.crawler.htmltree import parse_html
 from newswatch.crawler.items import ArticleTarget, FetchedArticle
+from newswatch.crawler.options import OPTIONS
 from newswatch.crawler.pipeline.identity import LANDED_KEY, claimed_identity, same_story
 from newswatch.crawler.pipeline.store import Recorder
-from newswatch.crawler.settings import OPTIONS
 from newswatch.crawler.urls import try_canonical_url
 from newswatch.storage.corpus.folder import Corpus
 from newswatch.storage.engine import make_engine, session_factory, transaction

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newswatch.crawler.fetch.netguard import (
-    check_addresses,
-    is_allowed,
-    is_public_address,
-    literal_address,
-    parse_networks,
-)
+from newswatch.crawler.addresses import check_addresses, is_allowed, is_public_address, literal_address, parse_networks
 from newswatch.storage.errors import FetchRefused
 
 ADDRESSES = {

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.crawler.fetch.netguard import parse_servers
+from newswatch.crawler.addresses import parse_servers
 from newswatch.crawler.items import ArticleTarget
 from tests.crawler.crawl_child import crawl_plan, loopback_settings
 from tests.crawler.dns_server import RebindingDNS

@@ -196,7 +196,8 @@ def test_a_killed_run_leaves_no_browser(tmp_path: Path) -> None:
 
 
 def test_settings_name_nothing_of_the_browser_without_a_render_site() -> None:
-    from newswatch.crawler.settings import OPTIONS, CrawlOptions, crawl_settings
+    from newswatch.crawler.options import OPTIONS, CrawlOptions
+    from newswatch.crawler.settings import crawl_settings
 
     # the options name their (empty) render_sites: the components are what must not load the browser
     plain = json.dumps({k: v for k, v in crawl_settings(CrawlOptions("sqlite://", "/tmp")).items() if k != OPTIONS})

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.crawler.items import ArticleTarget, NotModified, SiteTarget
+from newswatch.crawler.options import OPTIONS
 from newswatch.crawler.pipeline.fastpath import (
     Check,
     CheckBatch,
@@ -23,7 +24,6 @@ from newswatch.crawler.pipeline.fastpath import (
     stored_key,
 )
 from newswatch.crawler.pipeline.store import latest_version
-from newswatch.crawler.settings import OPTIONS
 from newswatch.storage.engine import make_engine, session_factory
 from newswatch.storage.models import Article, Version
 from newswatch.storage.repository import ensure_article

@@ -11,10 +11,11 @@ from scrapy.statscollectors import MemoryStatsCollector
 
 from newswatch.crawler.extract.topic import Topic
 from newswatch.crawler.items import CrawlPlan
+from newswatch.crawler.options import CrawlOptions
 from newswatch.crawler.pipeline.recorder import Recorder, handed_recorder
 from newswatch.crawler.pipeline.recording import StoragePipeline
 from newswatch.crawler.pipeline.store import Recorder as ContentRecorder
-from newswatch.crawler.settings import CrawlOptions, crawl_settings
+from newswatch.crawler.settings import crawl_settings
 from newswatch.crawler.spiders.news import NewsSpider
 from newswatch.monitor.changes.detect import DetectOptions
 from newswatch.monitor.changes.record import ChangeRecorder

@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from newswatch.monitor.alerts.digest import DigestSchedule, parse_digest
-from newswatch.monitor.alerts.events import Event
 from newswatch.monitor.alerts.outbox import RetryPolicy, deliver_pending
 from newswatch.monitor.alerts.registry import Channel, build_channels
 from newswatch.monitor.alerts.settings import AlertsConfig, ChannelConfig
 from newswatch.monitor.changes.emit import record_event
+from newswatch.monitor.changes.events import Event
 from newswatch.monitor.config.model import load_config
 from newswatch.storage.engine import make_engine, session_factory, transaction
 from newswatch.storage.errors import ConfigError

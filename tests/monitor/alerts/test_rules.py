@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from newswatch.monitor.alerts.events import Event
 from newswatch.monitor.alerts.registry import channel_kinds
 from newswatch.monitor.alerts.rules import RULES, Rules
+from newswatch.monitor.changes.events import Event
 from newswatch.monitor.config.model import ChannelConfig
 from tests.conftest import ROOT
 from tests.monitor.sample_events import all_events, changed_event, failing_event, new_event

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from newswatch.monitor.alerts.channels.webhook import HEADER_SIGNATURE, render_request
-from newswatch.monitor.alerts.events import ArticleInfo, Event
+from newswatch.monitor.changes.events import ArticleInfo, Event
 from newswatch.monitor.testing import WebhookReceiver
 from newswatch.monitor.testing.channels import channel_spec
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.monitor.alerts.events import Event
+from newswatch.monitor.changes.events import Event
 from newswatch.monitor.testing import (
     ArticleRecord,
     ChangeRecord,

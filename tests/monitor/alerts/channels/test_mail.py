@@ -20,9 +20,9 @@ from aiosmtpd.controller import Controller
 
 from newswatch.monitor.alerts.channels.mail import EmailChannel, render_email
 from newswatch.monitor.alerts.channels.mailhtml import diff_html
-from newswatch.monitor.alerts.events import ArticleInfo, ChangeInfo, Event, event_id
 from newswatch.monitor.alerts.rules import Rules
 from newswatch.monitor.changes.diff import diff_texts
+from newswatch.monitor.changes.events import ArticleInfo, ChangeInfo, Event, event_id
 from newswatch.monitor.changes.render import to_json, to_text
 from newswatch.monitor.config.model import ChannelConfig
 from newswatch.storage.errors import ConfigError, DeliveryError

@@ -30,10 +30,10 @@ from newswatch.monitor.alerts.channels.webhook import (
     sign,
     verify_signature,
 )
-from newswatch.monitor.alerts.events import EVENT_TYPES, Event
 from newswatch.monitor.alerts.registry import Channel
 from newswatch.monitor.alerts.rules import Rules
 from newswatch.monitor.changes.detect import CHANGE_CLASSES, FIELDS
+from newswatch.monitor.changes.events import EVENT_TYPES, Event
 from newswatch.monitor.config.model import ChannelConfig
 from newswatch.storage.errors import ConfigError, DeliveryError
 from tests.conftest import ROOT
