@@ -20,9 +20,12 @@ run: $(STAMP)
 	$(BIN)/newswatch seeds import
 	$(BIN)/newswatch run
 
+# the suite runs on two cores (pytest-xdist); each test file stays on one worker (--dist loadfile), so a
+# module's fixtures are built once; PYTEST_XDIST= runs it in one process
+PYTEST_XDIST ?= -n auto --maxprocesses=2 --dist loadfile
 test: $(STAMP)
 	bash scripts/system-deps.sh
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # the offline demo: two replayed runs with a change in between, signed webhooks to a local receiver
 demo: $(STAMP)

@@ -26,6 +26,16 @@ def _postgres_required() -> bool:
     return bool(os.environ.get("CI") or os.environ.get("NEWSWATCH_REQUIRE_POSTGRES"))
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: called only when it is loaded
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadfile`` keeps the files sharing a session fixture on one worker (tests/xdist_scopes.py)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.xdist_scopes import SharedFixtureScheduling
+
+    return SharedFixtureScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """The PostgreSQL URL; CI fails (never skips) when the server is not there."""

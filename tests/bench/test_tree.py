@@ -7,15 +7,20 @@ import subprocess
 import sys
 
 from bench.tree import ProcessTree, cpu_seconds, descendants, pss_kib
+from tests.conftest import ROOT
 
 HOLD = "import sys, time; block = bytearray(40 * 1024 * 1024); block[::4096] = b'x' * len(block[::4096]); " \
        "sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(30)"
 
 
+# sampled in a process of its own: this one may already have children (a test run before this one on the
+# same xdist worker can leave a multiprocessing forkserver behind)
+ALONE = "from bench.tree import ProcessTree; t = ProcessTree(); t.sample(); print(t.peak_kib, t.most_processes)"
+
+
 def test_the_tree_counts_a_child_process_memory() -> None:
-    alone = ProcessTree()
-    alone.sample()
-    assert (alone.peak_kib, alone.most_processes) == (0, 1)  # no child process: nothing sampled
+    alone = subprocess.run([sys.executable, "-c", ALONE], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert alone.stdout.split() == ["0", "1"]  # no child process: nothing sampled
     own = pss_kib(os.getpid())
     with subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE, text=True) as child:
         try:

@@ -1,7 +1,9 @@
-"""The 949 real pages of trafilatura's evaluation set served as one site, ``/eval/p0001.html`` …, a home
-page linking every page, a feed and a sitemap listing them all: ``newswatch run`` judges every page
-once, on its content, whatever route reached it first (before discovery by content: 0 stored, 16,069
-404s requested). Slow (every page is extracted); prints the figures."""
+"""Every other page of trafilatura's evaluation set (475 of its 949 real news, blog, recipe, shop and
+institutional pages) served as one site, ``/eval/p0001.html`` …, a home page
+linking every page, a feed and a sitemap listing them all: ``newswatch run`` judges every page once, on
+its content, whatever route reached it first (before discovery by content, on all 949: 0 stored, 16,069
+404s requested). Slow (every page is extracted: half the set halves the time, and each page is still
+extracted on its own by tests/crawler/test_extraction_eval.py); prints the figures."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from tests.crawler.site_server import SiteServer
 
 @pytest.mark.timeout(1800)
 def test_every_eval_page_is_judged_once_and_none_is_lost_to_route_order(tmp_path: Path) -> None:
-    pages = eval_pages()
+    pages = eval_pages()[::2]
     paths = [f"/eval/p{i:04d}.html" for i in range(1, len(pages) + 1)]
     with SiteServer() as server:
         base = server.base_url
@@ -39,4 +41,4 @@ def test_every_eval_page_is_judged_once_and_none_is_lost_to_route_order(tmp_path
     assert set(asked) == set(paths) and max(asked.values()) == 1, "every page requested exactly once"
     judged = sum(figures[k] for k in ("new", "changed", "baseline", "unchanged", "anomalies", "rejected"))
     assert judged == len(paths), "every page stored or rejected with a reason: none lost to route order"
-    assert figures["new"] >= 900
+    assert figures["new"] >= 0.95 * len(paths)  # on all 949 pages: 928 stored, 21 rejected

@@ -4,6 +4,7 @@ finishes, the next run recovers what was lost."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select
@@ -24,7 +25,7 @@ def _new_version(*args, **kwargs):
     _calls[0] += 1
     if _calls[0] == 3:  # inside the 3rd article's transaction, after its first statements
         with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'nwfault'")
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'APP_NAME'")
     return _real_new_version(*args, **kwargs)
 _record.new_version = _new_version
 """
@@ -38,11 +39,13 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_connections_lost_mid_run(tmp_path: Path, postgres_url: str) -> None:
-    url = postgres_url + "&application_name=nwfault"
+    app_name = f"nwfault_{uuid.uuid4().hex[:12]}"  # only this run's connections: another run's stay up
+    url = postgres_url + f"&application_name={app_name}"
     config = setup_workspace(tmp_path, f"http://127.0.0.1:{FIXED_PORT}")
     env = {"NEWSWATCH_DATABASE_URL": url}
     assert newswatch(config, "db", "upgrade", env=env).returncode == 0
-    lost = newswatch_with(TERMINATE_MID_TRANSACTION, config, "run", "--replay", str(cassette(1)), env=env)
+    terminate = TERMINATE_MID_TRANSACTION.replace("APP_NAME", app_name)
+    lost = newswatch_with(terminate, config, "run", "--replay", str(cassette(1)), env=env)
     assert lost.returncode == 1, lost.stderr[-3000:]
     assert "error storage_failed" in lost.stdout
     engine = make_engine(url)

@@ -6,10 +6,14 @@ canonical URL it declares, else its own).  Through the pipeline (the worker's re
 ``with`` snippets kept is at least bare trafilatura's on the same decoded text, the share of ``without``
 snippets shown (navigation, footers, comments) no higher, and so upstream's F1 no lower.  Scoring:
 tests/crawler/extraction_eval.py; the figures are printed by ``python -m bench.bench_extraction``.
-Both extractors run once over the whole set (a session fixture, one process per core), shared by the tests below.
+Both extractors run once over the whole set (a session fixture, one process per core left to this pytest
+process: in-process under ``make test``'s two xdist workers), shared by the tests below; the module stays
+on one xdist worker (``--dist loadfile``), so the set is extracted once per suite.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
@@ -24,7 +28,12 @@ pytestmark = pytest.mark.timeout(900)
 @pytest.fixture(scope="session")
 def compared() -> dict[str, Compared]:
     """Every page through both extractors, once per session: page URL -> the comparison."""
-    return {item.document.page.url: item for item in compare_all(PAGES)}
+    return {item.document.page.url: item for item in compare_all(PAGES, workers=cores_of_this_worker())}
+
+
+def cores_of_this_worker() -> int:
+    """The cores divided among the xdist workers (all of them without xdist)."""
+    return max(1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
 
 
 def figures(compared: dict[str, Compared]) -> tuple[Rates, Rates]:
