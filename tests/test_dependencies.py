@@ -24,7 +24,7 @@ def imported_top_levels() -> set[str]:
                     found.update(alias.name.split(".")[0] for alias in node.names)
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     found.add(node.module.split(".")[0])
-    return found - set(sys.stdlib_module_names) - set(PACKAGES) - {"__future__"}
+    return found - set(sys.stdlib_module_names) - {"newswatch", "__future__"}
 
 
 def normalized(name: str) -> str:

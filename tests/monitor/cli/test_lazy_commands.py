@@ -19,8 +19,8 @@ MODULES = sorted({path.stem for path in (ROOT / "monitor" / "cli").glob("*.py")
 
 @pytest.mark.parametrize("module", MODULES, ids=MODULES)
 def test_every_command_of_a_cli_module_is_mapped_to_it(module: str) -> None:
-    names = {command.name for command in importlib.import_module(f"monitor.cli.{module}").COMMANDS}
-    mapped = {name for name, where in COMMAND_MODULES.items() if where == f"monitor.cli.{module}"}
+    names = {command.name for command in importlib.import_module(f"newswatch.monitor.cli.{module}").COMMANDS}
+    mapped = {name for name, where in COMMAND_MODULES.items() if where == f"newswatch.monitor.cli.{module}"}
     assert names == mapped
 
 
