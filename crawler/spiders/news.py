@@ -20,9 +20,10 @@ from twisted.python.failure import Failure
 from newswatch.crawler.discover.frontier import SECTION_LANE, Entry, Frontier
 from newswatch.crawler.discover.links import looks_like_article
 from newswatch.crawler.encoding import looks_binary
-from newswatch.crawler.extract.article import EMPTY, Article, Rejection
+from newswatch.crawler.extract.article import Article
 from newswatch.crawler.extract.pool import ExtractionPool, rules_of, workers_setting
 from newswatch.crawler.extract.reading import Page, Reading, failed, read
+from newswatch.crawler.extract.rejection import EMPTY, Rejection
 from newswatch.crawler.extract.removal import WITHDRAWN, notice_of
 from newswatch.crawler.fetch.failures import failure_kind
 from newswatch.crawler.items import (
