@@ -34,13 +34,12 @@ from vcr.cassette import Cassette
 from vcr.serialize import deserialize, serialize
 from vcr.serializers import yamlserializer
 
-from newswatch.crawler.fetch.cassette import (
-    HANDLER,
+from newswatch.crawler.fetch.cassette import HANDLER, cassette_settings
+from newswatch.crawler.fetch.vcrcassette import (
     AtomicFilesystemPersister,
     CassetteConfig,
     CassetteMode,
     build_response,
-    cassette_settings,
     open_cassette,
     recorded_parts,
     recording_accept_encoding,
