@@ -48,7 +48,6 @@ class RawPage:
     links: frozenset[str] = frozenset()  # every link text, without whitespace
 
 
-
 def read_page(tree: HtmlElement) -> RawPage:
     """Metadata and visible text of the raw page (``tree`` is modified: scripts etc. removed)."""
     title = _first(tree, "//title//text()") or _first(tree, "//meta[@property='og:title']/@content")

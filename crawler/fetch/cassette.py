@@ -22,7 +22,7 @@ decompression run as in production.
   ``HttpCompressionMiddleware``); ``DOWNLOAD_MAXSIZE``/``DOWNLOAD_WARNSIZE`` and the
   ``headers_received``/``bytes_received`` signals apply as for a real download. A request missing
   from the cassette fails with :class:`~storage.errors.CassetteError` (errback, and
-  ``downloader/exception_type_count/storage.errors.CassetteError``) and counts ``cassette/missing``.
+  ``downloader/exception_type_count/newswatch.storage.errors.CassetteError``) and counts ``cassette/missing``.
 
 Matching: method + scheme, host, port, path and query (parameters compared as a sorted list;
 fragments, headers and bodies ignored). Each interaction plays once, in recorded order: a retried URL

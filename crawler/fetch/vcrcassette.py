@@ -85,7 +85,6 @@ class CassetteConfig:
         return cls(Path(path), mode, settings.getbool("NEWSWATCH_CASSETTE_REPEAT"))
 
 
-
 class AtomicFilesystemPersister(FilesystemPersister):  # type: ignore[misc]
     """vcrpy's filesystem persister, but a cassette is written to a temp file and renamed."""
 

@@ -285,7 +285,7 @@ def test_request_missing_from_cassette_is_counted_and_the_crawl_finishes(
     assert replayed.by_url()[site_server.url("/hang")]["error"] == "CassetteError"
     assert replayed.by_url()[site_server.url("/")]["status"] == 200
     assert replayed.stats["cassette/missing"] == 2
-    assert replayed.stats["downloader/exception_type_count/storage.errors.CassetteError"] == 2
+    assert replayed.stats["downloader/exception_type_count/newswatch.storage.errors.CassetteError"] == 2
     assert replayed.stats["finish_reason"] == "finished"
 
 
