@@ -1,30 +1,10 @@
-"""Feed parsing and feed autodiscovery: pure functions, bytes in, values out.
+"""Feed parsing: a pure function, bytes in, a :class:`Feed` out.
 
 RSS/Atom/RDF/CDF go through feedparser, always as ``io.BytesIO`` (a ``str`` would make feedparser
 fetch URLs or open local files). feedparser 6.0 does not read JSON Feed (it reports "not
-well-formed"), so JSON Feed 1.0/1.1 is parsed here with :func:`json.loads`.
-
-Entry identity (``FeedEntry.key``) -- the GUID-stability rule:
-
-1. No GUID, or a blank one: the key is the canonical URL of the entry's link.
-2. A GUID that is an absolute http(s) URL (a permalink, whatever ``isPermaLink`` says): the key is
-   its canonical URL. Equal to the link, that is the link's canonical URL; different (FeedBurner-style
-   proxy links, WordPress ``?p=123`` GUIDs next to slug links), the GUID is the more stable of the two.
-3. Any other GUID is opaque. It is *not* trusted, and the canonical link is the key, when it is all
-   digits (an item counter, a position in the list, a row id or an epoch timestamp: one parse cannot
-   tell them apart), contains a time of day (``2024-05-01T10:00:00``, ``20240501100000``: regenerated
-   at each render) or is shorter than 4 characters. Otherwise (``urn:uuid:``, ``tag:``, hashes, slugs)
-   the key is ``guid:<feed host>:<GUID>``: opaque GUIDs are unique only within one publisher.
-4. A GUID carried by several entries with different links, or equal to the feed's own URL or home
-   page, is no identity: those entries are keyed by their canonical link.
-5. Entries keyed by link whose links differ only in the part canonicalization removes, and carry a
-   ``#fragment`` (Blogger archive pages: ``2004_08_29_archive.html#1094249585``), are different posts
-   on one page: the fragment is appended to their key. Entries whose keys still collide are
-   duplicates: the first is kept and the others counted.
-
-A GUID regenerated at random on every fetch cannot be seen in one parse; ``canonical_link`` is kept
-next to ``key`` so that the caller can see it across fetches (a known ``canonical_link`` under a new
-``key`` means the feed's GUIDs are unstable and the feed should be keyed by link from then on).
+well-formed"), so JSON Feed 1.0/1.1 is parsed here with :func:`json.loads`. Which entry is which across
+fetches (the GUID-stability rule) is :mod:`crawler.discover.feedentries`; the feeds a page announces,
+:mod:`crawler.discover.links`.
 """
 
 from __future__ import annotations
@@ -32,28 +12,21 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
-from urllib.parse import urldefrag, urlsplit
 
 import lxml.html
 from lxml import etree
 
-from newswatch.crawler.urls import join_url, url_host
+from newswatch.crawler.discover.feedentries import Canonicalizer, FeedEntry, key_entries, strip_fragment
+from newswatch.crawler.urls import join_url
 from newswatch.storage.errors import ParseError
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_ENTRIES = 1000
-HTTP_SCHEMES = frozenset({"http", "https"})
-FEED_LINK_TYPES = frozenset({
-    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
-    "application/json", "application/x-atom+xml", "application/x.atom+xml", "application/rss",
-    "application/atom", "text/rss+xml", "text/atom+xml", "text/xml", "application/xml",
-})
 _HTML_START = re.compile(
     rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
@@ -61,23 +34,7 @@ _XML_DECL_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z
 _SINGLE_BYTE = frozenset({"iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252", "us-ascii"})
 _URI_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 _HTTP = re.compile(r"https?://", re.I)
-_TIME_OF_DAY = re.compile(r"\d{4}-?\d{2}-?\d{2}[T _-]?\d{2}:?\d{2}:?\d{2}")
-Canonicalizer = Callable[[str], str]
 _JSONFEED = {"https://jsonfeed.org/version/1": "json10", "https://jsonfeed.org/version/1.1": "json11"}
-
-
-@dataclass(frozen=True, slots=True)
-class FeedEntry:
-    """One item of a feed; ``link`` is absolute http(s), ``key`` identifies it across fetches."""
-
-    link: str
-    title: str
-    guid: str | None
-    published: str | None  # ISO 8601 in UTC
-    updated: str | None  # ISO 8601 in UTC
-    summary: str  # plain text
-    key: str = ""
-    canonical_link: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,14 +54,6 @@ class Feed:
     dropped_unsafe: int = 0  # links that are not http(s) with a host: javascript:, mailto:, file:, data:
     duplicates: int = 0  # entries whose key repeats an earlier entry
     truncated: int = 0  # entries beyond max_entries
-
-
-def strip_fragment(url: str) -> str:
-    """The default canonicalizer: the URL without its ``#fragment`` (ParseError when it is not a URL)."""
-    try:
-        return urldefrag(url).url
-    except ValueError as exc:
-        raise ParseError(f"not a valid URL: {url!r}") from exc
 
 
 def parse_feed(
@@ -313,89 +262,13 @@ def _plain(value: str, *, is_html: bool) -> str:
 
 
 def _finish(feed: Feed, drafts: list[FeedEntry], max_entries: int, canonicalize: Canonicalizer) -> Feed:
-    """Drop link-less and unsafe entries, key the rest, drop duplicate keys, cap the count."""
-    canonicalize = _memo(canonicalize)  # a permalink GUID is most often the link itself
-    kept: list[FeedEntry] = []
-    no_link = unsafe = 0
-    for draft in drafts:
-        canonical = _safe_canonical(draft.link, canonicalize) if draft.link else None
-        if not draft.link:
-            no_link += 1
-        elif canonical is None:
-            unsafe += 1
-        else:
-            kept.append(replace(draft, canonical_link=canonical))
-    entries, duplicates = _keyed(kept, feed, canonicalize)
+    """The feed with its entries keyed (:mod:`crawler.discover.feedentries`) and their count capped."""
+    keyed = key_entries(drafts, feed.url, feed.link, canonicalize)
     return replace(
         feed,
-        entries=tuple(entries[:max_entries]),
-        dropped_no_link=no_link,
-        dropped_unsafe=unsafe,
-        duplicates=duplicates,
-        truncated=max(0, len(entries) - max_entries),
+        entries=keyed.entries[:max_entries],
+        dropped_no_link=keyed.dropped_no_link,
+        dropped_unsafe=keyed.dropped_unsafe,
+        duplicates=keyed.duplicates,
+        truncated=max(0, len(keyed.entries) - max_entries),
     )
-
-
-def _memo(canonicalize: Canonicalizer) -> Canonicalizer:
-    """``canonicalize`` remembering its results for one feed (a failure is not remembered: it raises again)."""
-    done: dict[str, str] = {}
-
-    def canonical(link: str) -> str:
-        if link not in done:
-            done[link] = canonicalize(link)
-        return done[link]
-
-    return canonical
-
-
-def _safe_canonical(link: str, canonicalize: Canonicalizer) -> str | None:
-    """``canonicalize(link)`` for an absolute http(s) link with a host, else None."""
-    try:
-        parts = urlsplit(link)
-        if parts.scheme.lower() not in HTTP_SCHEMES or not parts.hostname:
-            return None
-        return canonicalize(link)
-    except (ParseError, ValueError):
-        return None
-
-
-def _keyed(kept: list[FeedEntry], feed: Feed, canonicalize: Canonicalizer) -> tuple[list[FeedEntry], int]:
-    """Key every entry (rules 1-5 of the module docstring); drop the later ones of a repeated key."""
-    not_ids = _shared(kept, lambda e: e.guid, lambda e: e.canonical_link) | {feed.url, feed.link or feed.url}
-    by_fragment = _shared(kept, lambda e: e.canonical_link, lambda e: e.link)
-    host = url_host(feed.url)
-    seen: Counter[str] = Counter()
-    out: list[FeedEntry] = []
-    for entry in kept:
-        guid = entry.guid if entry.guid not in not_ids else None
-        key = entry_key(guid, entry.canonical_link, host, canonicalize)
-        fragment = urlsplit(entry.link).fragment
-        if key == entry.canonical_link and key in by_fragment and fragment:
-            key = f"{key}#{fragment}"
-        seen[key] += 1
-        if seen[key] == 1:
-            out.append(replace(entry, key=key))
-    return out, sum(seen.values()) - len(seen)
-
-
-def _shared(
-    entries: list[FeedEntry], value: Callable[[FeedEntry], str | None], other: Callable[[FeedEntry], str]
-) -> set[str]:
-    """The values that several entries carry with different ``other`` values."""
-    others: dict[str, set[str]] = {}
-    for entry in entries:
-        key = value(entry)
-        if key:
-            others.setdefault(key, set()).add(other(entry))
-    return {key for key, found in others.items() if len(found) > 1}
-
-
-def entry_key(guid: str | None, canonical_link: str, feed_host: str, canonicalize: Canonicalizer) -> str:
-    """The deduplication key of one entry (rules 1-3 of the module docstring)."""
-    if not guid:
-        return canonical_link
-    if _HTTP.match(guid):
-        return _safe_canonical(guid, canonicalize) or canonical_link
-    if guid.isdigit() or len(guid) < 4 or _TIME_OF_DAY.search(guid):
-        return canonical_link
-    return f"guid:{feed_host}:{guid}"

@@ -20,10 +20,14 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
-from newswatch.crawler.discover.feeds import FEED_LINK_TYPES
 from newswatch.crawler.htmltree import parse_text
 from newswatch.crawler.urls import same_site, split_url, try_canonical_url
 
+FEED_LINK_TYPES = frozenset({  # the ``type`` of a ``<link rel="alternate">`` announcing a feed
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
+    "application/json", "application/x-atom+xml", "application/x.atom+xml", "application/rss",
+    "application/atom", "text/rss+xml", "text/atom+xml", "text/xml", "application/xml",
+})
 # trafilatura.feeds' BLACKLIST and LINK_VALIDATION_RE, copied: importing them loads all of trafilatura on a
 # run that may extract nothing (tests/crawler/discover/test_discovery_patterns.py keeps them equal)
 BLACKLIST = re.compile(r"\bcomments\b")  # no comment feed

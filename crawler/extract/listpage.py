@@ -4,7 +4,7 @@ A forum board (Tieba's thread list, a Discuz! ``forumdisplay`` table), a search 
 or category page all have the same shape: one parent element holding many sibling items of one kind
 (same tag, same first class), each opening with a headline link to a different page, followed by a
 short abstract, an author, a date, a reply count.  The abstracts are sentences, so a list page built
-this way is not told from an article by its lack of prose (:func:`crawler.extract.article._judge_body`); its
+this way is not told from an article by its lack of prose (:func:`crawler.extract.body.judge_body`); its
 structure tells it: when most of what the extraction kept lies inside such items, the page lists
 articles and is not one.
 

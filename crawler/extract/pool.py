@@ -29,8 +29,8 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
 
-from newswatch.crawler.extract.article import Rejection
 from newswatch.crawler.extract.reading import Page, Reading, Rules, failed, read
+from newswatch.crawler.extract.rejection import Rejection
 from newswatch.crawler.extract.selectors import Selection
 
 CRASHED = "extractor_crashed"
@@ -173,4 +173,3 @@ def rules_of(rules: Mapping[str, Any] | None) -> Rules | None:
 def workers_setting(value: Any) -> int:
     """``crawl.extract_workers``: None means one per core."""
     return default_workers() if value is None or value == "" else int(value)
-

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from newswatch.crawler.discover.canonical import canonical_of
 from newswatch.crawler.discover.links import feeds_of, hrefs_of, site_links_of
 from newswatch.crawler.encoding import decode_body
-from newswatch.crawler.extract.article import Article, Rejection, extract_tree
+from newswatch.crawler.extract.article import Article, extract_tree
+from newswatch.crawler.extract.rejection import Rejection
 from newswatch.crawler.extract.selectors import Selection
 from newswatch.crawler.htmltree import parse_html, without_controls
 

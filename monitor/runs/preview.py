@@ -20,7 +20,8 @@ from protego import Protego
 
 from newswatch.crawler.discover.canonical import declared_canonical
 from newswatch.crawler.encoding import decode_body, looks_binary
-from newswatch.crawler.extract.article import LIST_PAGE, Article, extract
+from newswatch.crawler.extract.article import Article, extract
+from newswatch.crawler.extract.rejection import LIST_PAGE
 from newswatch.crawler.extract.selectors import Selection
 from newswatch.crawler.fetch.single import Fetched, FetchLimits, fetch
 from newswatch.crawler.urls import canonical_url, site_of, try_canonical_url

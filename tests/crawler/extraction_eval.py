@@ -34,7 +34,8 @@ from typing import Any
 import trafilatura
 
 from newswatch.crawler.encoding import decode_body
-from newswatch.crawler.extract.article import Article, markdown_to_text
+from newswatch.crawler.extract.article import Article
+from newswatch.crawler.extract.markdown import markdown_to_text
 from newswatch.crawler.extract.reading import Page, read
 
 EVAL = Path(__file__).resolve().parent.parent / "fixtures" / "extraction_eval"

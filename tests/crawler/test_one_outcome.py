@@ -17,7 +17,7 @@ import pytest
 
 from newswatch.crawler.discover.frontier import Entry
 from newswatch.crawler.items import ArticleTarget, SiteTarget
-from newswatch.crawler.spiders.news import _expects_article
+from newswatch.crawler.spiders.pages import expects_article
 from tests.crawler.crawl_child import crawl_plan, loopback_settings
 from tests.crawler.site_server import Route, SiteServer
 
@@ -28,9 +28,9 @@ STUB = "<html><head><title>关于我们</title></head><body><p>联系我们。</
 def test_a_held_article_stays_expected_when_a_section_links_it() -> None:
     held = Entry("http://h/info/contact", "h", "held", held=True, article=True)
     section = Entry("http://h/info/contact", "h", "section", depth=1, discovered_from="http://h/")
-    assert _expects_article(held.merged(section)) and _expects_article(section.merged(held))
+    assert expects_article(held.merged(section)) and expects_article(section.merged(held))
     configured = Entry("http://h/news/", "h", "held", held=True, depth=0)
-    assert not _expects_article(configured)  # a configured section page is no article
+    assert not expects_article(configured)  # a configured section page is no article
 
 
 @pytest.mark.parametrize("delay", [0.0, 0.3, 1.0], ids=["at-once", "after-the-section", "long-after"])

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.crawler.discover.sitemaps import escape_ampersands, parse_sitemap
+from newswatch.crawler.discover.sitemaps import parse_sitemap
+from newswatch.crawler.discover.sitemapxml import escape_ampersands
 from newswatch.crawler.items import SiteTarget
 from tests.crawler.crawl_child import crawl_plan, loopback_settings
 from tests.crawler.site_server import SiteServer

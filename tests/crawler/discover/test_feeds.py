@@ -11,7 +11,8 @@ from urllib.parse import urljoin
 import feedparser
 import pytest
 
-from newswatch.crawler.discover.feeds import Feed, entry_key, parse_feed
+from newswatch.crawler.discover.feedentries import entry_key
+from newswatch.crawler.discover.feeds import Feed, parse_feed
 from newswatch.crawler.discover.links import discover_feeds
 from newswatch.crawler.urls import same_site
 from newswatch.storage.errors import ParseError

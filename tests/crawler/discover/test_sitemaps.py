@@ -12,14 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from newswatch.crawler.discover.sitemaps import (
-    DEFAULT_MAX_BYTES,
-    Sitemap,
-    SitemapEntry,
-    parse_sitemap,
-    sitemaps_from_robots,
-    w3c_datetime,
-)
+from newswatch.crawler.discover.sitemaps import DEFAULT_MAX_BYTES, Sitemap, parse_sitemap, sitemaps_from_robots
+from newswatch.crawler.discover.sitemapxml import SitemapEntry, w3c_datetime
 from newswatch.crawler.fetch.compression import gunzip
 from newswatch.storage.errors import ParseError
 

@@ -59,7 +59,7 @@ def test_gone_and_refused_links_are_permanent_failures_timeouts_and_5xx_are_not(
 
 def test_the_passing_rejection_reasons_are_the_extractors_own() -> None:
     from newswatch.crawler.discover.sourceledger import TRANSIENT_REJECTIONS
-    from newswatch.crawler.extract.article import CONSENT_PAGE, EMPTY
     from newswatch.crawler.extract.pool import CRASHED, TIMED_OUT
+    from newswatch.crawler.extract.rejection import CONSENT_PAGE, EMPTY
 
     assert {CONSENT_PAGE, EMPTY, CRASHED, TIMED_OUT} == TRANSIENT_REJECTIONS

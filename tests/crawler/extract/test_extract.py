@@ -20,19 +20,18 @@ from typing import Any
 
 import pytest
 
-from newswatch.crawler.extract.article import (
+from newswatch.crawler.extract.article import Article, extract
+from newswatch.crawler.extract.byline import url_date
+from newswatch.crawler.extract.markdown import markdown_to_text
+from newswatch.crawler.extract.rejection import (
     CONSENT_PAGE,
     EMPTY,
     ERROR_PAGE,
     LIST_PAGE,
     REASONS,
     TOO_LITTLE_TEXT,
-    Article,
     Rejection,
-    extract,
-    markdown_to_text,
 )
-from newswatch.crawler.extract.byline import url_date
 from newswatch.storage.errors import ExtractionRejected
 from tests.crawler.test_encoding import MOJIBAKE, PAGES, crawler_text, fixture_url, reference_text
 

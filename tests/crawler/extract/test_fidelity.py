@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from newswatch.crawler.extract.article import markdown_to_text
+from newswatch.crawler.extract.markdown import markdown_to_text
 from newswatch.storage.corpus.document import Document, parse_document
 from tests.crawler.extract.test_extract import XFAIL as EXTRACT_XFAIL
 from tests.crawler.fixture_site import write_workspace

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from newswatch.crawler.extract.article import MAX_TITLE_CHARS, cap_title
+from newswatch.crawler.extract.markdown import MAX_TITLE_CHARS, cap_title
 from newswatch.storage.corpus.document import parse_document
 from newswatch.storage.corpus.frontmatter import split
 from newswatch.storage.engine import make_engine, session_factory

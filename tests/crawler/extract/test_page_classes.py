@@ -19,8 +19,10 @@ from typing import Any
 import pytest
 
 from newswatch.crawler.encoding import decode_body
-from newswatch.crawler.extract.article import LIST_PAGE, Article, Rejection, extract, markdown_to_text
+from newswatch.crawler.extract.article import Article, extract
+from newswatch.crawler.extract.markdown import markdown_to_text
 from newswatch.crawler.extract.navtables import is_breadcrumb, is_menu
+from newswatch.crawler.extract.rejection import LIST_PAGE, Rejection
 from tests.crawler.extract.test_extract import extracted as zh_extracted
 from tests.crawler.test_encoding import PAGES as ZH_PAGES
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from newswatch.crawler.encoding import decode_body
-from newswatch.crawler.extract.article import Article, Rejection, extract
+from newswatch.crawler.extract.article import Article, extract
 from newswatch.crawler.extract.pool import CRASHED, ExtractionPool, read_page, rules_of
 from newswatch.crawler.extract.reading import Page, Reading
+from newswatch.crawler.extract.rejection import Rejection
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import ARTICLES, fixture_bytes
 

@@ -8,8 +8,8 @@ import os
 import subprocess
 import sys
 
-from newswatch.crawler.extract.article import Rejection
 from newswatch.crawler.extract.reading import Page, Reading, failed
+from newswatch.crawler.extract.rejection import Rejection
 from tests.conftest import ROOT
 
 POOL = """

@@ -10,7 +10,8 @@ import lxml.html
 import pytest
 
 from newswatch.crawler.encoding import decode_body
-from newswatch.crawler.extract.article import SELECTED_NOTHING, Article, Rejection, extract
+from newswatch.crawler.extract.article import Article, extract
+from newswatch.crawler.extract.rejection import SELECTED_NOTHING, Rejection
 from newswatch.crawler.extract.selectors import Selection, compile_selector, select, selector_xpath
 from tests.crawler.fixture_site import ZH_NEWS
 

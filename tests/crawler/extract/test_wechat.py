@@ -10,7 +10,9 @@ from typing import Any
 import lxml.html
 import pytest
 
-from newswatch.crawler.extract.article import ERROR_PAGE, Article, Rejection, extract, markdown_to_text
+from newswatch.crawler.extract.article import Article, extract
+from newswatch.crawler.extract.markdown import markdown_to_text
+from newswatch.crawler.extract.rejection import ERROR_PAGE, Rejection
 from newswatch.crawler.extract.wechat import (
     WECHAT_STEP,
     WeChatPage,

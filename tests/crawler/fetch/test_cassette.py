@@ -34,13 +34,12 @@ from vcr.cassette import Cassette
 from vcr.serialize import deserialize, serialize
 from vcr.serializers import yamlserializer
 
-from newswatch.crawler.fetch.cassette import (
-    HANDLER,
+from newswatch.crawler.fetch.cassette import HANDLER, cassette_settings
+from newswatch.crawler.fetch.vcrcassette import (
     AtomicFilesystemPersister,
     CassetteConfig,
     CassetteMode,
     build_response,
-    cassette_settings,
     open_cassette,
     recorded_parts,
     recording_accept_encoding,
@@ -286,7 +285,7 @@ def test_request_missing_from_cassette_is_counted_and_the_crawl_finishes(
     assert replayed.by_url()[site_server.url("/hang")]["error"] == "CassetteError"
     assert replayed.by_url()[site_server.url("/")]["status"] == 200
     assert replayed.stats["cassette/missing"] == 2
-    assert replayed.stats["downloader/exception_type_count/storage.errors.CassetteError"] == 2
+    assert replayed.stats["downloader/exception_type_count/newswatch.storage.errors.CassetteError"] == 2
     assert replayed.stats["finish_reason"] == "finished"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newswatch.crawler.extract.article import markdown_to_text
+from newswatch.crawler.extract.markdown import markdown_to_text
 from newswatch.monitor.cli.main import cli
 from tests.crawler.fixture_site import ZH_NEWS, build_site, fixture_bytes
 from tests.crawler.site_server import SiteServer
