@@ -130,7 +130,7 @@ class Daemon:
             plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
         run_id = open_run(self.storage, kind, plan)
         started = time.monotonic()
-        crawler, error = await crawl_on(self.runner, plan, self.recorders(), self.stopping)
+        crawler, error = await crawl_on(self.runner, plan, self.recorders(), self.stopping, self.storage.writer())
         summary = close_run(self.storage, self.config, self.channels, run_id, plan, crawler, error, deliver=False)
         self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
         log_crawl(log, kind, summary)

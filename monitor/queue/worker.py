@@ -85,7 +85,7 @@ class CrawlWorker:
         run_id = self._open_run(job, job_id, attempt)
         with self.storage.sessions() as session:  # with the validators of its feeds and sitemaps
             plan = with_validators(job.plan(known_urls(session)), source_validators(session))
-        crawler, error = await crawl_on(self.runner, plan, self.recorders())
+        crawler, error = await crawl_on(self.runner, plan, self.recorders(), engine=self.storage.writer())
         summary = close_run(self.storage, self.config, self.channels, run_id, plan, crawler, error, deliver=False)
         self._label_run(run_id, job)
         self.done += 1

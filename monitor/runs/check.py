@@ -58,7 +58,7 @@ def check_url(config: Config, url: str, fresh: bool = False, log_level: str = "W
             plan = CrawlPlan(articles=(target,))
             run_id = open_run(storage, "check", plan)
             settings = crawl_run_settings(config, log=log_settings(log_level), extra={"NEWSWATCH_PROGRESS": "off"})
-            crawler, error = crawl_in_process(plan, settings, recorders(config)())
+            crawler, error = crawl_in_process(plan, settings, recorders(config)(), storage.writer())
             summary = close_run(storage, config, channels, run_id, plan, crawler, error, health=False)
             return _result(storage, wanted, before, started, summary.stats, summary.errors, run_id)
     finally:

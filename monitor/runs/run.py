@@ -152,7 +152,8 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...],
     plan = plan_run(config, storage)
     run_id = open_run(storage, mode or "run", plan)
     crawled = plan.articles or plan.sites
-    crawler, error = crawl_in_process(plan, settings(), recorders(config)()) if crawled else (None, None)
+    crawler, error = (crawl_in_process(plan, settings(), recorders(config)(), storage.writer()) if crawled
+                      else (None, None))
     return close_run(storage, config, channels, run_id, plan, crawler, error, rebaselined=rebaselined)
 
 
