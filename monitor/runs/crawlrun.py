@@ -28,7 +28,9 @@ from newswatch.monitor.config.model import Config
 from newswatch.monitor.config.runtime import Storage
 from newswatch.storage.engine import transaction
 from newswatch.storage.errors import StorageError
-from newswatch.storage.models import CrawlRun, SourceValidator
+from newswatch.storage.models import CrawlRun
+from newswatch.storage.queries.runs import run_by_id
+from newswatch.storage.queries.validators import save_validators
 
 if TYPE_CHECKING:
     from scrapy.crawler import AsyncCrawlerRunner, Crawler
@@ -164,15 +166,8 @@ def record_validators(storage: Storage, crawler: Crawler, spider: NewsSpider) ->
     now = datetime.now(UTC)
     try:
         with transaction(storage.sessions) as session:
-            for url in report.clear:
-                row = session.get(SourceValidator, url)
-                if row is not None:
-                    session.delete(row)
-            for found in report.keep:
-                row = session.get(SourceValidator, found.url) or SourceValidator(url=found.url)
-                row.kind, row.etag, row.last_modified, row.checked_at = (found.kind, found.etag,
-                                                                         found.last_modified, now)
-                session.add(row)
+            save_validators(session, report.clear,
+                            [(found.url, found.kind, found.etag, found.last_modified) for found in report.keep], now)
     except StorageError as exc:
         log.warning("feed and sitemap validators not stored (the next run reads them in full): %s", exc)
         return
@@ -209,7 +204,7 @@ def finish_run(storage: Storage, run_id: int, crawler: Crawler | None, error: st
     stats["newswatch/dropped_kinds"] = dict(Counter(e.kind for e in dropped))
     outcome = _outcome(error, stats, errors)
     with transaction(storage.sessions) as session:
-        run = session.get(CrawlRun, run_id)
+        run = run_by_id(session, run_id)
         if run is not None:
             run.finished_at = datetime.now(UTC)
             run.stats = stats
