@@ -106,6 +106,12 @@ def worker_engine(url: str) -> Engine:
     return engine
 
 
+def batch_ready(engine: Engine) -> bool:
+    """Whether ``engine`` suits a writer thread's batches: any server database's; on SQLite a
+    :func:`worker_engine` (the write lock at the start, the driver's own transaction handling off)."""
+    return engine.dialect.name != "sqlite" or event.contains(engine, "begin", _begin_immediate)
+
+
 def _driver_transactions_off(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 

@@ -46,7 +46,7 @@ def room_of(module: str) -> str | None:
 
 def imports_of(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = []
+    found: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.extend(alias.name for alias in node.names)
@@ -143,11 +143,6 @@ SQL_FREE_IMPORTS: dict[str, set[str] | None] = {
     "sqlalchemy.engine": {"Engine", "URL", "make_url"},
     "sqlalchemy.exc": None,  # any error class
 }
-# the modules that still build SQL of their own (to be emptied; the list fails once one builds none)
-SQL_ALLOWED_FOR_NOW = {
-    "monitor/alerts/outbox.py", "monitor/changes/record.py", "monitor/runs/check.py", "monitor/daemon/service.py",
-    "monitor/runs/run.py", "monitor/queue/recorder.py", "monitor/queue/worker.py",
-}
 
 
 def sql_built_in(path: Path) -> list[str]:
@@ -173,12 +168,4 @@ def outside_storage() -> list[Path]:
 def test_sql_is_built_in_storage_only(path: Path) -> None:
     name = path.relative_to(ROOT).as_posix()
     built = sql_built_in(path)
-    if name in SQL_ALLOWED_FOR_NOW:
-        return
     assert built == [], f"{name} builds SQL ({built}): put the statement in a storage/queries module"
-
-
-def test_sql_allow_list_is_current() -> None:
-    """Each allowed module exists; once one builds no SQL any more, it leaves the list."""
-    stale = sorted(n for n in SQL_ALLOWED_FOR_NOW if not (ROOT / n).exists() or not sql_built_in(ROOT / n))
-    assert stale == [], f"no SQL built here any more: remove from SQL_ALLOWED_FOR_NOW: {stale}"

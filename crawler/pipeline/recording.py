@@ -15,6 +15,12 @@ extracting while SQL runs. One batch is in flight and one filling; each item's `
 when its batch has committed (so Scrapy's own limits on items in progress hold the filling one back), and
 is counted then. The last batch is recorded when the spider closes.
 
+The engine: the one the crawl was handed (the spider's ``storage_engine`` argument: the monitor hands each crawl
+its storage's writer, ``monitor.config.runtime.Storage.writer``, one for all the crawls of a run or a daemon),
+when it suits batches (``storage.engine.batch_ready``); else the pipeline makes its own from the database URL
+(``storage.engine.worker_engine``) and disposes it when the spider closes. A handed engine is its owner's to
+dispose.
+
 A ``NotModified`` (a 304, or a 200 with the stored bytes) goes to no recorder: its check time waits in a
 :class:`crawler.pipeline.fastpath.CheckBatch`, written in one statement every ``NEWSWATCH_CHECK_BATCH_ITEMS``
 checks or ``NEWSWATCH_CHECK_BATCH_SECONDS``, and when the spider closes (on the same thread).
@@ -31,6 +37,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import maybe_deferred_to_future
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from twisted.internet import threads
@@ -45,7 +52,7 @@ from newswatch.crawler.pipeline.fastpath import Check, CheckBatch, mark_checked
 from newswatch.crawler.pipeline.recorder import Recorder, handed_recorder
 from newswatch.crawler.pipeline.store import Recorded
 from newswatch.crawler.pipeline.store import Recorder as ContentRecorder
-from newswatch.storage.engine import session_factory, transaction, worker_engine
+from newswatch.storage.engine import batch_ready, session_factory, transaction, worker_engine
 from newswatch.storage.errors import CorpusError, StorageError
 
 BATCH_ITEMS = 50
@@ -59,10 +66,12 @@ class StoragePipeline:
     """Stores what the spider yields through the recorder the crawl was handed (module doc)."""
 
     def __init__(self, stats: StatsCollector, database_url: str, recorder: Recorder, crawler: Crawler | None = None,
-                 batch_items: int = BATCH_ITEMS, batch_seconds: float = BATCH_SECONDS) -> None:
+                 batch_items: int = BATCH_ITEMS, batch_seconds: float = BATCH_SECONDS,
+                 engine: Engine | None = None) -> None:
         self.stats = stats
         self.crawler = crawler
-        self.engine = worker_engine(database_url)
+        self.owns_engine = engine is None  # a handed engine outlives the crawl
+        self.engine = engine if engine is not None else worker_engine(database_url)
         self.sessions: sessionmaker[Session] = session_factory(self.engine)
         self.recorder: Recorder = recorder
         self.checks = CheckBatch()
@@ -84,7 +93,7 @@ class StoragePipeline:
         recorder = handed_recorder(crawler) or ContentRecorder.from_settings(settings)
         pipeline = cls(crawler.stats, url, recorder, crawler,
                        settings.getint("NEWSWATCH_RECORD_BATCH_ITEMS", BATCH_ITEMS),
-                       settings.getfloat("NEWSWATCH_RECORD_BATCH_SECONDS", BATCH_SECONDS))
+                       settings.getfloat("NEWSWATCH_RECORD_BATCH_SECONDS", BATCH_SECONDS), handed_engine(crawler))
         pipeline.checks = CheckBatch(settings.getint("NEWSWATCH_CHECK_BATCH_ITEMS", 500),
                                      settings.getfloat("NEWSWATCH_CHECK_BATCH_SECONDS", 5.0))
         return pipeline
@@ -123,9 +132,11 @@ class StoragePipeline:
     async def _stop(self) -> None:
         reactor = _reactor()
         if self.pool is None:
-            self.engine.dispose()
+            if self.owns_engine:
+                self.engine.dispose()
             return
-        await maybe_deferred_to_future(self._thread(self.engine.dispose))
+        if self.owns_engine:
+            await maybe_deferred_to_future(self._thread(self.engine.dispose))
         reactor.removeSystemEventTrigger(self.trigger)
         self.pool.stop()
         self.pool = None
@@ -255,3 +266,9 @@ def _failure(exc: Exception) -> tuple[str, str]:
         return "storage_failed", f"database error: {exc.__class__.__name__}: {exc}" if isinstance(
             exc, SQLAlchemyError) else str(exc)
     return "recorder_failed", f"{type(exc).__name__}: {exc}"
+
+
+def handed_engine(crawler: Crawler) -> Engine | None:
+    """The engine the crawl was started with (the spider's ``storage_engine`` argument), if it suits batches."""
+    engine: object = getattr(crawler.spider, "storage_engine", None)
+    return engine if isinstance(engine, Engine) and batch_ready(engine) else None

@@ -27,7 +27,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.crawler.redact import redact_text
@@ -35,7 +34,9 @@ from newswatch.monitor.alerts.registry import Channel
 from newswatch.monitor.changes.events import Event
 from newswatch.storage.engine import transaction
 from newswatch.storage.errors import DeliveryError
-from newswatch.storage.models import AlertEvent, AlertOutbox
+from newswatch.storage.models import AlertOutbox
+from newswatch.storage.queries.events import unrouted_events
+from newswatch.storage.queries.outbox import claim_row, due_rows, make_due, rows_by_id
 from newswatch.storage.repository import insert_ignore
 
 BATCH = 200
@@ -86,8 +87,7 @@ def route_events(sessions: sessionmaker[Session], channels: Sequence[Channel],
     rows = 0
     while True:
         with transaction(sessions) as session:
-            events = list(session.execute(select(AlertEvent).where(AlertEvent.routed_at.is_(None))
-                                          .order_by(AlertEvent.id).limit(BATCH)).scalars())
+            events = unrouted_events(session, BATCH)
             now = clock()
             for row in events:
                 rows += route(session, Event.from_payload(row.payload), channels, row.created_at)
@@ -96,27 +96,10 @@ def route_events(sessions: sessionmaker[Session], channels: Sequence[Channel],
             return rows
 
 
-def _due(session: Session, channel: str, now: datetime) -> list[AlertOutbox]:
-    query = (select(AlertOutbox)
-             .where(AlertOutbox.channel == channel, AlertOutbox.state == "pending",
-                    AlertOutbox.next_attempt_at <= now)
-             .order_by(AlertOutbox.id).limit(BATCH))
-    return list(session.execute(query).scalars())
-
-
-def _claim(session: Session, row_id: int, now: datetime, lease: float) -> bool:
-    claimed = session.execute(
-        update(AlertOutbox)
-        .where(AlertOutbox.id == row_id, AlertOutbox.state == "pending", AlertOutbox.next_attempt_at <= now)
-        .values(next_attempt_at=now + timedelta(seconds=lease))
-    )
-    return bool(getattr(claimed, "rowcount", 0) == 1)
-
-
 def _settle(session: Session, row_ids: Sequence[int], error: str | None, now: datetime, policy: RetryPolicy,
             rng: random.Random) -> DeliveryReport:
     report = DeliveryReport()
-    rows = list(session.execute(select(AlertOutbox).where(AlertOutbox.id.in_(row_ids))).scalars())
+    rows = rows_by_id(session, row_ids)
     retry_at = now + timedelta(seconds=policy.delay(max((r.attempts + 1 for r in rows), default=1), rng))
     for row in rows:
         row.attempts += 1
@@ -151,7 +134,8 @@ def _claim_due(sessions: sessionmaker[Session], channel: Channel, policy: RetryP
     """Claim up to BATCH due rows of ``channel`` (committed before anything is sent)."""
     with transaction(sessions) as session:
         now = clock()
-        rows = [r for r in _due(session, channel.name, now) if _claim(session, r.id, now, policy.lease_seconds)]
+        rows = [r for r in due_rows(session, channel.name, now, BATCH)
+                if claim_row(session, r.id, now, policy.lease_seconds)]
         return [(r.id, Event.from_payload(r.payload)) for r in rows]
 
 
@@ -185,11 +169,4 @@ def deliver_pending(sessions: sessionmaker[Session], channels: Sequence[Channel]
 
 def retry(session: Session, row_id: int | None = None, dead: bool = False, now: datetime | None = None) -> int:
     """Make rows due now: one row by id, or every dead row (attempts start again)."""
-    query = update(AlertOutbox).values(state="pending", next_attempt_at=now or datetime.now(UTC))
-    if row_id is not None:
-        query = query.where(AlertOutbox.id == row_id, AlertOutbox.state.in_(("pending", "dead")))
-    elif dead:
-        query = query.where(AlertOutbox.state == "dead").values(attempts=0)
-    else:
-        return 0
-    return int(getattr(session.execute(query), "rowcount", 0))
+    return make_due(session, now or datetime.now(UTC), row_id, dead)

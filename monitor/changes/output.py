@@ -58,8 +58,8 @@ def write_change(session: Session, corpus: Corpus, article: Article, change: Cha
     """Write one change document of an article that is in the corpus."""
     if article.corpus_file is None:
         return None
-    old = session.get(Version, change.from_version_id)
-    new = session.get(Version, change.to_version_id)
+    old = version_queries.version_by_id(session, change.from_version_id)
+    new = version_queries.version_by_id(session, change.to_version_id)
     if old is None or new is None:
         return None
     path = corpus.folder / CHANGES / change_file_name(article.corpus_file, new.number)

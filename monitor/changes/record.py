@@ -19,8 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from newswatch.crawler.extract.removal import mentions_notice, notice_of
 from newswatch.crawler.extract.topic import Topic
@@ -47,6 +46,8 @@ from newswatch.monitor.changes.template import Template, TemplateRules, inherit,
 from newswatch.monitor.changes.template_store import contribute, known_template, save_template, site_template
 from newswatch.storage.corpus.folder import Corpus
 from newswatch.storage.models import Anomaly, Article, Change, Version
+from newswatch.storage.queries.articles import article_by_url
+from newswatch.storage.queries.versions import has_versions, latest_version, versions_without_pages
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +75,7 @@ class History:
 
     @classmethod
     def load(cls, session: Session, article_id: int) -> History:
-        query = (select(Version).where(Version.article_id == article_id).order_by(Version.number)
-                 .options(defer(Version.raw_html)))  # the stored bytes are never compared
-        return cls.of(list(session.execute(query).scalars()))
+        return cls.of(versions_without_pages(session, article_id))  # the stored bytes are never compared
 
     @classmethod
     def of(cls, versions: Sequence[Version]) -> History:
@@ -288,8 +287,7 @@ class ChangeRecorder:
         ))
         article.next_check_at = now  # due again on the next visit
         article.last_checked_at = now
-        latest = session.execute(select(Version).where(Version.article_id == article.id)
-                                 .order_by(Version.number.desc()).limit(1)).scalars().first()
+        latest = latest_version(session, article.id)
         if latest is not None and (article.relevant or article.corpus_file is not None):
             self._event(session, Event(
                 event_id("article.anomaly", article.canonical_url, latest.number, reason), "article.anomaly", now,
@@ -298,7 +296,7 @@ class ChangeRecorder:
         return Recorded("anomaly", article.id, None, article.relevant)
 
     def not_modified(self, session: Session, url: str, now: datetime) -> Recorded:
-        article = session.execute(select(Article).where(Article.canonical_url == url)).scalars().first()
+        article = article_by_url(session, url)
         if article is None:
             return Recorded("unknown")
         article.last_checked_at = now
@@ -306,10 +304,8 @@ class ChangeRecorder:
         return Recorded("not_modified", article.id, None, article.relevant)
 
     def rejected(self, session: Session, page: RejectedPage, now: datetime) -> Recorded:
-        article = session.execute(select(Article).where(Article.canonical_url == page.url)).scalars().first()
-        if article is None or not session.execute(
-            select(Version.id).where(Version.article_id == article.id).limit(1)
-        ).first():
+        article = article_by_url(session, page.url)
+        if article is None or not has_versions(session, article.id):
             return Recorded("rejected")
         notice = notice_of(page.raw_body) if page.raw_body else None
         if notice is not None:
@@ -322,7 +318,7 @@ class ChangeRecorder:
 
     def missing(self, session: Session, item: Missing, now: datetime) -> Recorded:
         """A stored article's URL answers 404/410 or redirects away: its removal, confirmed first."""
-        article = session.execute(select(Article).where(Article.canonical_url == item.url)).scalars().first()
+        article = article_by_url(session, item.url)
         if article is None:
             return Recorded("unknown")
         return self.removals.missing(session, article, item, now)

@@ -33,7 +33,7 @@ from newswatch.monitor.changes.template_store import load_template
 from newswatch.storage.corpus.folder import Corpus
 from newswatch.storage.engine import transaction
 from newswatch.storage.models import Article, Version
-from newswatch.storage.queries.articles import all_articles
+from newswatch.storage.queries.articles import all_articles, article_by_id
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def reapply_rules(sessions: sessionmaker[Session], corpus: Corpus,
     counts = {"checked": 0, "rebaselined": 0, "same": 0, "rejected": 0, "no_raw": 0}
     with transaction(sessions) as session:
         for article_id in stale_articles(session, digests) if stale is None else stale:
-            article = session.get(Article, article_id)
+            article = article_by_id(session, article_id)
             latest = latest_version(session, article_id)
             if article is None or latest is None:
                 continue

@@ -21,6 +21,7 @@ from newswatch.storage.corpus.document import Document
 from newswatch.storage.corpus.folder import Corpus
 from newswatch.storage.models import Article, Removal, Version
 from newswatch.storage.queries.removals import removal_ordinal, removal_rows
+from newswatch.storage.queries.versions import version_by_id
 
 CHANGES = "changes"
 REMOVED, RESTORED = "removed", "restored"
@@ -75,7 +76,7 @@ def _ordinal(session: Session, removal: Removal) -> int:
 
 def write_removal(session: Session, corpus: Corpus, article: Article, removal: Removal) -> int:
     """Write the documents of one removal of an article in the corpus (and of its restoration)."""
-    version = session.get(Version, removal.version_id) if removal.version_id is not None else None
+    version = version_by_id(session, removal.version_id) if removal.version_id is not None else None
     if article.corpus_file is None or version is None:
         return 0
     ordinal = _ordinal(session, removal)

@@ -3,7 +3,7 @@ of a single guarded fetch (``newswatch extract URL``, ``sources add``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from newswatch.monitor.config.model import Config
 from newswatch.monitor.config.paths import check_storage_paths
-from newswatch.storage.engine import make_engine, session_factory
+from newswatch.storage.engine import make_engine, session_factory, worker_engine
 from newswatch.storage.migrate_state import require_current
 
 if TYPE_CHECKING:  # the fetch (http.client, ssl) is loaded by the commands that fetch one page
@@ -22,8 +22,21 @@ if TYPE_CHECKING:  # the fetch (http.client, ssl) is loaded by the commands that
 class Storage:
     engine: Engine
     sessions: sessionmaker[Session]
+    writers: list[Engine] = field(default_factory=list, compare=False, repr=False)  # the crawls' engine, once made
+
+    def writer(self) -> Engine:
+        """The engine every crawl of this storage records with: on a server database this one; on SQLite one
+        engine beside it (``storage.engine.worker_engine``: a batch begins with the write lock, on the
+        crawl's recording thread), made at the first crawl and kept until :meth:`close`."""
+        if self.engine.dialect.name != "sqlite":
+            return self.engine
+        if not self.writers:
+            self.writers.append(worker_engine(self.engine.url.render_as_string(hide_password=False)))
+        return self.writers[0]
 
     def close(self) -> None:
+        for writer in self.writers:
+            writer.dispose()
         self.engine.dispose()
 
 

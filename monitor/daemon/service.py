@@ -29,7 +29,6 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from scrapy.crawler import AsyncCrawlerRunner
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
@@ -66,7 +65,8 @@ from newswatch.monitor.sources.seeds import import_seeds, read_seeds
 from newswatch.storage.engine import transaction
 from newswatch.storage.errors import NewswatchError
 from newswatch.storage.lock import run_lock
-from newswatch.storage.models import Source, utcnow
+from newswatch.storage.models import utcnow
+from newswatch.storage.queries.sources import next_check_of, source_health, source_named
 from newswatch.storage.repository import ensure_source
 
 log = logging.getLogger("newswatch.daemon")
@@ -130,7 +130,7 @@ class Daemon:
             plan = with_validators(plan, source_validators(session))  # conditional GETs of feeds, sitemaps
         run_id = open_run(self.storage, kind, plan)
         started = time.monotonic()
-        crawler, error = await crawl_on(self.runner, plan, self.recorders(), self.stopping)
+        crawler, error = await crawl_on(self.runner, plan, self.recorders(), self.stopping, self.storage.writer())
         summary = close_run(self.storage, self.config, self.channels, run_id, plan, crawler, error, deliver=False)
         self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
         log_crawl(log, kind, summary)
@@ -191,7 +191,7 @@ class Daemon:
         schedule = self.config.schedule
         low, high = schedule.feeds_min_minutes * 60, schedule.feeds_max_minutes * 60
         with transaction(self.storage.sessions) as session:
-            source = session.query(Source).filter_by(name=name).one_or_none()
+            source = source_named(session, name)
             if source is None:
                 return
             source.interval_seconds = round(next_interval(float(source.interval_seconds), new_items, low, high))
@@ -221,7 +221,7 @@ class Daemon:
         for site in self._sites():
             seconds = self._source_interval(site)
             with self.storage.sessions() as session:
-                due = session.query(Source.next_check_at).filter_by(name=site.name).scalar()
+                due = next_check_of(session, site.name)
             if site.pages or site.feeds:
                 self._add(f"source:{site.name}", self.source_job, seconds, self._first_run(due), site.name)
             if site.sitemaps or site.robots:
@@ -276,8 +276,7 @@ class Daemon:
     def _state(self) -> State:
         with self.storage.sessions() as session:
             counts = outbox_counts(session)
-            rows = session.execute(select(Source.name, Source.last_ok_at, Source.last_checked_at,
-                                          Source.consecutive_failures).order_by(Source.name)).all()
+            rows = source_health(session)
         sources = tuple(SourceState(name, ok.timestamp() if ok else None, checked.timestamp() if checked else None,
                                     failures or 0) for name, ok, checked, failures in rows)
         return State(counts, sources, len(self.scheduler.get_jobs()))

@@ -14,20 +14,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from newswatch.crawler.items import FetchedArticle, RejectedPage
 from newswatch.crawler.pipeline.store import Recorded
 from newswatch.monitor.changes.record import ChangeRecorder
-from newswatch.storage.models import Article
-
-
-def lock_article(session: Session, url: str) -> None:
-    """Take the article's row lock for this transaction (PostgreSQL; a no-op elsewhere)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    session.execute(select(Article.id).where(Article.canonical_url == url).with_for_update()).first()
+from newswatch.storage.queries.articles import lock_article
 
 
 class LockingRecorder(ChangeRecorder):

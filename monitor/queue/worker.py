@@ -27,7 +27,6 @@ from arq.connections import ArqRedis
 from arq.worker import Worker, func
 from redis.exceptions import RedisError
 from scrapy.crawler import AsyncCrawlerRunner
-from sqlalchemy import select, update
 
 from newswatch.monitor.alerts.outbox import deliver_pending
 from newswatch.monitor.alerts.registry import Channel
@@ -46,6 +45,7 @@ from newswatch.monitor.runs.plan import known_urls, source_validators, with_vali
 from newswatch.monitor.runs.run import crawl_run_settings, recorders
 from newswatch.storage.engine import transaction
 from newswatch.storage.models import CrawlRun
+from newswatch.storage.queries.runs import abandon_earlier_attempts, attempt_run, run_by_id
 
 log = logging.getLogger("newswatch.worker")
 RECONNECT_SECONDS = 3.0
@@ -85,7 +85,7 @@ class CrawlWorker:
         run_id = self._open_run(job, job_id, attempt)
         with self.storage.sessions() as session:  # with the validators of its feeds and sitemaps
             plan = with_validators(job.plan(known_urls(session)), source_validators(session))
-        crawler, error = await crawl_on(self.runner, plan, self.recorders())
+        crawler, error = await crawl_on(self.runner, plan, self.recorders(), engine=self.storage.writer())
         summary = close_run(self.storage, self.config, self.channels, run_id, plan, crawler, error, deliver=False)
         self._label_run(run_id, job)
         self.done += 1
@@ -97,12 +97,9 @@ class CrawlWorker:
         """This attempt's crawl run; the runs earlier attempts left running are closed as abandoned."""
         now = datetime.now(UTC)
         with transaction(self.storage.sessions) as session:
-            session.execute(update(CrawlRun).where(CrawlRun.job_id == job_id, CrawlRun.attempt < attempt,
-                                                   CrawlRun.outcome == "running")
-                            .values(outcome="abandoned", finished_at=now,
-                                    error="the worker ended before the job finished; taken again"))
-            existing = session.execute(select(CrawlRun).where(CrawlRun.job_id == job_id,
-                                                              CrawlRun.attempt == attempt)).scalars().first()
+            abandon_earlier_attempts(session, job_id, attempt, now,
+                                     "the worker ended before the job finished; taken again")
+            existing = attempt_run(session, job_id, attempt)
             run = existing or CrawlRun(kind="job", job_id=job_id, attempt=attempt)
             run.stats = self._labels(job)
             session.add(run)
@@ -116,7 +113,7 @@ class CrawlWorker:
     def _label_run(self, run_id: int, job: CrawlJob) -> None:
         """The finished run's stats (the crawl's) with the job's labels kept beside them."""
         with transaction(self.storage.sessions) as session:
-            run = session.get(CrawlRun, run_id)
+            run = run_by_id(session, run_id)
             if run is not None:
                 run.stats = {**(run.stats or {}), **self._labels(job)}
 

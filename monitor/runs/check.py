@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from newswatch.crawler.items import ArticleTarget, CrawlPlan, FetchError
 from newswatch.crawler.pipeline.store import latest_version
@@ -24,7 +24,10 @@ from newswatch.monitor.runs.preflight import preflight
 from newswatch.monitor.runs.run import close_abandoned_runs, crawl_run_settings, log_settings, recorders
 from newswatch.storage.errors import ConfigError
 from newswatch.storage.lock import run_lock
-from newswatch.storage.models import Anomaly, Article, Change
+from newswatch.storage.models import Article
+from newswatch.storage.queries.articles import article_by_url
+from newswatch.storage.queries.changes import newest_change_since
+from newswatch.storage.queries.versions import newest_anomaly_since
 
 OUTCOMES = ("new", "baseline", "changed", "revert", "unchanged", "not_modified", "anomaly", "rejected")
 
@@ -55,19 +58,25 @@ def check_url(config: Config, url: str, fresh: bool = False, log_level: str = "W
             plan = CrawlPlan(articles=(target,))
             run_id = open_run(storage, "check", plan)
             settings = crawl_run_settings(config, log=log_settings(log_level), extra={"NEWSWATCH_PROGRESS": "off"})
-            crawler, error = crawl_in_process(plan, settings, recorders(config)())
+            crawler, error = crawl_in_process(plan, settings, recorders(config)(), storage.writer())
             summary = close_run(storage, config, channels, run_id, plan, crawler, error, health=False)
             return _result(storage, wanted, before, started, summary.stats, summary.errors, run_id)
     finally:
         storage.close()
 
 
+def _stored(session: Session, url: str) -> Article:
+    """The article stored at ``url``; ConfigError when there is none."""
+    article = article_by_url(session, url)
+    if article is None:
+        raise ConfigError("URL", f"no stored article at {url}; `newswatch extract {url}` previews a page "
+                                 "without storing it")
+    return article
+
+
 def _target(storage: Storage, url: str, fresh: bool) -> tuple[ArticleTarget, int | None, datetime]:
     with storage.sessions() as session:
-        article = session.execute(select(Article).where(Article.canonical_url == url)).scalars().first()
-        if article is None:
-            raise ConfigError("URL", f"no stored article at {url}; `newswatch extract {url}` previews a page "
-                                     "without storing it")
+        article = _stored(session, url)
         latest = latest_version(session, article.id)
         started = datetime.now(UTC)
         validators = (None, None) if fresh or latest is None else (latest.etag, latest.last_modified)
@@ -80,14 +89,11 @@ def _result(storage: Storage, url: str, before: int | None, started: datetime, s
     counted = [o for o in OUTCOMES if stats.get(f"newswatch/articles/{o}")]
     outcome = counted[0] if counted else "error"
     with storage.sessions() as session:
-        article = session.execute(select(Article).where(Article.canonical_url == url)).scalars().one()
+        article = _stored(session, url)
         latest = latest_version(session, article.id)
         after = latest.number if latest else None
-        change = session.execute(select(Change).where(Change.article_id == article.id, Change.detected_at >= started)
-                                 .order_by(Change.id.desc()).limit(1)).scalars().first()
-        anomaly = session.execute(select(Anomaly).where(Anomaly.article_id == article.id,
-                                                        Anomaly.detected_at >= started)
-                                  .order_by(Anomaly.id.desc()).limit(1)).scalars().first()
+        change = newest_change_since(session, article.id, started)
+        anomaly = newest_anomaly_since(session, article.id, started)
     return CheckResult(
         url, outcome, before, after, change.change_class if change else None,
         tuple(change.changed_fields) if change else (), change.diff if change else "",

@@ -1,11 +1,12 @@
 """One crawl run, the path ``newswatch run``, ``check``, the daemon and the queue worker share.
 
     run_id = open_run(storage, kind, plan)                 # the run row, 'running'
-    crawler, error = crawl_in_process(plan, settings, recorder)   # one-shot: AsyncCrawlerProcess, once a process
-    crawler, error = await crawl_on(runner, plan, recorder)       # daemon, worker: AsyncCrawlerRunner, shared loop
+    crawler, error = crawl_in_process(plan, settings, recorder, storage.writer())  # one-shot: once a process
+    crawler, error = await crawl_on(runner, plan, recorder, engine=storage.writer())  # daemon, worker: shared loop
     summary = close_run(storage, config, channels, run_id, plan, crawler, error, deliver=..., health=...)
 
-The recorder is handed to the crawl as an object (a fresh one a crawl: :func:`monitor.runs.run.recorders`).
+The recorder is handed to the crawl as an object (a fresh one a crawl: :func:`monitor.runs.run.recorders`), and
+so is the engine it records with (one for every crawl on this storage: :meth:`Storage.writer`).
 The settings are built once (:func:`monitor.runs.run.crawl_run_settings`): a process's runner keeps them.
 The daemon and the worker run on the asyncio reactor of :mod:`monitor.daemon.reactor`.
 """
@@ -27,10 +28,13 @@ from newswatch.monitor.config.model import Config
 from newswatch.monitor.config.runtime import Storage
 from newswatch.storage.engine import transaction
 from newswatch.storage.errors import StorageError
-from newswatch.storage.models import CrawlRun, SourceValidator
+from newswatch.storage.models import CrawlRun
+from newswatch.storage.queries.runs import run_by_id
+from newswatch.storage.queries.validators import save_validators
 
 if TYPE_CHECKING:
     from scrapy.crawler import AsyncCrawlerRunner, Crawler
+    from sqlalchemy import Engine
 
     from newswatch.crawler.pipeline.recorder import Recorder
     from newswatch.crawler.spiders.news import NewsSpider
@@ -100,30 +104,31 @@ def close_run(storage: Storage, config: Config, channels: tuple[Channel, ...], r
 
 # -- the crawl ----------------------------------------------------------------------------------
 
-def crawl_in_process(plan: CrawlPlan, settings: dict[str, Any], recorder: Recorder) -> tuple[Crawler, str | None]:
+def crawl_in_process(plan: CrawlPlan, settings: dict[str, Any], recorder: Recorder,
+                     engine: Engine | None = None) -> tuple[Crawler, str | None]:
     """Crawl ``plan`` once in this process (``AsyncCrawlerProcess``: it starts the reactor, once per process),
-    recorded by ``recorder``."""
+    recorded by ``recorder`` (with ``engine``: ``Storage.writer``; else the pipeline makes its own)."""
     from scrapy.crawler import AsyncCrawlerProcess
 
     from newswatch.crawler.spiders.news import NewsSpider
 
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
-    task = process.crawl(crawler, plan=plan, recorder=recorder)
+    task = process.crawl(crawler, plan=plan, recorder=recorder, storage_engine=engine)
     process.start(install_signal_handlers=True)
     exc = task.exception() if task.done() and not task.cancelled() else None
     return crawler, f"{type(exc).__name__}: {exc}" if exc else None
 
 
 async def crawl_on(runner: AsyncCrawlerRunner, plan: CrawlPlan, recorder: Recorder,
-                   stopping: asyncio.Event | None = None) -> tuple[Crawler, str | None]:
+                   stopping: asyncio.Event | None = None, engine: Engine | None = None) -> tuple[Crawler, str | None]:
     """Crawl ``plan`` with ``runner`` on the running loop; the crawl's error, or None. With ``stopping``
     (the daemon) the crawl is shielded from the scheduler's shutdown, which cancels running jobs: a stopping
     daemon ends its crawls through ``runner.stop()`` (pipelines closed, the run recorded)."""
     from newswatch.crawler.spiders.news import NewsSpider
 
     crawler = runner.create_crawler(NewsSpider)
-    task = asyncio.ensure_future(runner.crawl(crawler, plan=plan, recorder=recorder))
+    task = asyncio.ensure_future(runner.crawl(crawler, plan=plan, recorder=recorder, storage_engine=engine))
     try:
         if stopping is None:
             await task
@@ -161,15 +166,8 @@ def record_validators(storage: Storage, crawler: Crawler, spider: NewsSpider) ->
     now = datetime.now(UTC)
     try:
         with transaction(storage.sessions) as session:
-            for url in report.clear:
-                row = session.get(SourceValidator, url)
-                if row is not None:
-                    session.delete(row)
-            for found in report.keep:
-                row = session.get(SourceValidator, found.url) or SourceValidator(url=found.url)
-                row.kind, row.etag, row.last_modified, row.checked_at = (found.kind, found.etag,
-                                                                         found.last_modified, now)
-                session.add(row)
+            save_validators(session, report.clear,
+                            [(found.url, found.kind, found.etag, found.last_modified) for found in report.keep], now)
     except StorageError as exc:
         log.warning("feed and sitemap validators not stored (the next run reads them in full): %s", exc)
         return
@@ -206,7 +204,7 @@ def finish_run(storage: Storage, run_id: int, crawler: Crawler | None, error: st
     stats["newswatch/dropped_kinds"] = dict(Counter(e.kind for e in dropped))
     outcome = _outcome(error, stats, errors)
     with transaction(storage.sessions) as session:
-        run = session.get(CrawlRun, run_id)
+        run = run_by_id(session, run_id)
         if run is not None:
             run.finished_at = datetime.now(UTC)
             run.stats = stats

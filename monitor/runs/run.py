@@ -16,8 +16,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from newswatch.crawler.extract.topic import Topic, load_topic
 from newswatch.crawler.items import CrawlPlan
 from newswatch.crawler.options import CrawlOptions
@@ -41,7 +39,7 @@ from newswatch.monitor.sources.registry import load_registry, render_sites, sour
 from newswatch.monitor.sources.seeds import import_seeds, read_seeds
 from newswatch.storage.engine import transaction
 from newswatch.storage.lock import run_lock
-from newswatch.storage.models import CrawlRun
+from newswatch.storage.queries.runs import running_runs
 
 if TYPE_CHECKING:
     from newswatch.monitor.changes.record import ChangeRecorder
@@ -142,7 +140,7 @@ def reapply_rules(config: Config, storage: Storage) -> int:
 def close_abandoned_runs(storage: Storage) -> int:
     """Under the lock no other run is alive: a run row still 'running' belongs to a killed process."""
     with transaction(storage.sessions) as session:
-        runs = session.execute(select(CrawlRun).where(CrawlRun.outcome == "running")).scalars().all()
+        runs = running_runs(session)
         for run in runs:
             run.outcome, run.finished_at = "abandoned", datetime.now(UTC)
             run.error = "the process ended before the run finished (killed or crashed)"
@@ -154,7 +152,8 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...],
     plan = plan_run(config, storage)
     run_id = open_run(storage, mode or "run", plan)
     crawled = plan.articles or plan.sites
-    crawler, error = crawl_in_process(plan, settings(), recorders(config)()) if crawled else (None, None)
+    crawler, error = (crawl_in_process(plan, settings(), recorders(config)(), storage.writer()) if crawled
+                      else (None, None))
     return close_run(storage, config, channels, run_id, plan, crawler, error, rebaselined=rebaselined)
 
 

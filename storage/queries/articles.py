@@ -136,3 +136,11 @@ def articles_with_files(session: Session, names: Iterable[str]) -> list[Article]
     """The articles whose corpus file is one of ``names``, oldest first."""
     query = select(Article).where(Article.corpus_file.in_(sorted(names))).order_by(Article.id)
     return list(session.execute(query).scalars())
+
+
+def lock_article(session: Session, url: str) -> None:
+    """Take the row lock of the article at ``url`` for this transaction (``FOR UPDATE``, PostgreSQL; a no-op
+    elsewhere)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    session.execute(select(Article.id).where(Article.canonical_url == url).with_for_update()).first()

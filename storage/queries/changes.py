@@ -116,3 +116,10 @@ def changes_after(session: Session, mark: int) -> list[tuple[Change, Article]]:
     query = (select(Change, Article).join(Article, Change.article_id == Article.id)
              .where(Change.id > mark).order_by(Change.id))
     return [(change, article) for change, article in session.execute(query).all()]
+
+
+def newest_change_since(session: Session, article_id: int, since: datetime) -> Change | None:
+    """An article's newest change detected at or after ``since``."""
+    query = (select(Change).where(Change.article_id == article_id, Change.detected_at >= since)
+             .order_by(Change.id.desc()).limit(1))
+    return session.execute(query).scalars().first()

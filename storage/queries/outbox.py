@@ -1,10 +1,11 @@
-"""Queries on ``alert_outbox`` that read it (the delivery's writes live with the outbox worker)."""
+"""Queries on ``alert_outbox``: what the views read, and the delivery's claims, settlements and retries."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from newswatch.storage.models import AlertEvent, AlertOutbox
@@ -67,3 +68,41 @@ def newest_rows(session: Session, state: str | None, limit: int) -> list[AlertOu
 def rows_after(session: Session, mark: int) -> list[AlertOutbox]:
     """The rows with an id above ``mark``, by id."""
     return list(session.execute(select(AlertOutbox).where(AlertOutbox.id > mark).order_by(AlertOutbox.id)).scalars())
+
+
+def due_rows(session: Session, channel: str, now: datetime, limit: int) -> list[AlertOutbox]:
+    """The pending rows of ``channel`` due by ``now``, by id (at most ``limit``)."""
+    query = (select(AlertOutbox)
+             .where(AlertOutbox.channel == channel, AlertOutbox.state == "pending",
+                    AlertOutbox.next_attempt_at <= now)
+             .order_by(AlertOutbox.id).limit(limit))
+    return list(session.execute(query).scalars())
+
+
+def claim_row(session: Session, row_id: int, now: datetime, lease_seconds: float) -> bool:
+    """Push a due pending row's next attempt one lease ahead, if it is still due (a conditional UPDATE: of
+    two workers, one claims it); True when this one did."""
+    claimed = session.execute(
+        update(AlertOutbox)
+        .where(AlertOutbox.id == row_id, AlertOutbox.state == "pending", AlertOutbox.next_attempt_at <= now)
+        .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
+    )
+    return bool(getattr(claimed, "rowcount", 0) == 1)
+
+
+def rows_by_id(session: Session, row_ids: Sequence[int]) -> list[AlertOutbox]:
+    """The rows with these ids."""
+    return list(session.execute(select(AlertOutbox).where(AlertOutbox.id.in_(row_ids))).scalars())
+
+
+def make_due(session: Session, now: datetime, row_id: int | None = None, dead: bool = False) -> int:
+    """Rows due at ``now``: one row by id (pending or dead), or every dead row (attempts start again);
+    returns how many."""
+    query = update(AlertOutbox).values(state="pending", next_attempt_at=now)
+    if row_id is not None:
+        query = query.where(AlertOutbox.id == row_id, AlertOutbox.state.in_(("pending", "dead")))
+    elif dead:
+        query = query.where(AlertOutbox.state == "dead").values(attempts=0)
+    else:
+        return 0
+    return int(getattr(session.execute(query), "rowcount", 0))

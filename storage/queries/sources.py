@@ -65,3 +65,15 @@ def newest_under(session: Session, prefixes: Iterable[str]) -> datetime | None:
     """When the newest article starting with one of ``prefixes`` was first seen."""
     condition = or_(*(Article.canonical_url.startswith(p) for p in prefixes))
     return session.execute(select(func.max(Article.first_seen_at)).where(condition)).scalar_one_or_none()
+
+
+def next_check_of(session: Session, name: str) -> datetime | None:
+    """When the source called ``name`` is due next (None: not stored, or no time set)."""
+    return session.execute(select(Source.next_check_at).where(Source.name == name)).scalar_one_or_none()
+
+
+def source_health(session: Session) -> list[tuple[str, datetime | None, datetime | None, int | None]]:
+    """Every source's name, last success, last check and failures in a row, by name."""
+    rows = session.execute(select(Source.name, Source.last_ok_at, Source.last_checked_at,
+                                  Source.consecutive_failures).order_by(Source.name)).all()
+    return [(name, ok, checked, failures) for name, ok, checked, failures in rows]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,3 +16,17 @@ def stored_validators(session: Session) -> list[tuple[str, str, str | None, str 
     rows = session.execute(select(SourceValidator.url, SourceValidator.kind, SourceValidator.etag,
                                   SourceValidator.last_modified))
     return [(url, kind, etag, modified) for url, kind, etag, modified in rows]
+
+
+def save_validators(session: Session, clear: Iterable[str],
+                    keep: Iterable[tuple[str, str, str | None, str | None]], now: datetime) -> None:
+    """Forget the validators of the URLs in ``clear``; store those of ``keep`` (URL, kind, ETag, Last-Modified),
+    checked at ``now``."""
+    for url in clear:
+        row = session.get(SourceValidator, url)
+        if row is not None:
+            session.delete(row)
+    for url, kind, etag, modified in keep:
+        row = session.get(SourceValidator, url) or SourceValidator(url=url)
+        row.kind, row.etag, row.last_modified, row.checked_at = kind, etag, modified, now
+        session.add(row)

@@ -121,3 +121,15 @@ def versions_without_pages(session: Session, article_id: int) -> list[Version]:
     """An article's versions in order, without their stored pages."""
     query = select(Version).where(Version.article_id == article_id).order_by(Version.number)
     return list(session.execute(query.options(defer(Version.raw_html))).scalars())
+
+
+def has_versions(session: Session, article_id: int) -> bool:
+    """Whether an article has a version."""
+    return session.execute(select(Version.id).where(Version.article_id == article_id).limit(1)).first() is not None
+
+
+def newest_anomaly_since(session: Session, article_id: int, since: datetime) -> Anomaly | None:
+    """An article's newest anomaly detected at or after ``since``."""
+    query = (select(Anomaly).where(Anomaly.article_id == article_id, Anomaly.detected_at >= since)
+             .order_by(Anomaly.id.desc()).limit(1))
+    return session.execute(query).scalars().first()
