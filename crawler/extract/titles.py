@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from newswatch.crawler.extract.markdown import markdown_to_text
 from newswatch.crawler.extract.navtables import headline_row
+from newswatch.crawler.extract.sitesegments import site_extension
 
 __all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "heading_above",
            "opening_heading", "strip_heading_label", "strip_label", "title_variants"]
@@ -61,7 +62,8 @@ def choose_title(found: TitleCandidates) -> str | None:
     support = {entry: _support(entry, entries) for entry in entries}
     best = min(entries, key=lambda e: (-support[e], _PREFERENCE.index(e.kind), -len(e.flat)))
     seen = {best}
-    while (longer := _completion(best, entries, support)) is not None and longer not in seen:
+    sites = (found.site_name,) if found.site_name else ()
+    while (longer := _completion(best, entries, support, sites)) is not None and longer not in seen:
         best = longer
         seen.add(best)
     return best.text if support[best] or len(seen) > 1 else None
@@ -110,15 +112,28 @@ def _support(entry: _Entry, entries: list[_Entry]) -> int:
     return len({other.kind for other in entries if other.kind != entry.kind and other.flat == entry.flat})
 
 
-def _completion(entry: _Entry, entries: list[_Entry], support: dict[_Entry, int]) -> _Entry | None:
+def _completion(entry: _Entry, entries: list[_Entry], support: dict[_Entry, int], sites: tuple[str, ...] = ()
+                ) -> _Entry | None:
     """The text ``entry`` is a truncation of: another source's candidate that extends it, not by a
-    site suffix; the best supported, then the shortest such."""
+    site suffix (a separator, or a site's name after a space: ``标题 河南日报网``); the best supported, then
+    the shortest such."""
     longer = [
         other for other in entries
         if other.kind != entry.kind and len(other.flat) > len(entry.flat) and other.flat.startswith(entry.flat)
         and other.flat[len(entry.flat)] not in _SUFFIX_START
+        and not site_extension(_after(other.text, len(entry.flat)), sites)
     ]  # fmt: skip
     return min(longer, key=lambda e: (-support[e], len(e.flat)), default=None)
+
+
+def _after(text: str, chars: int) -> str:
+    """``text`` after its first ``chars`` non-space characters (the whitespace following them kept)."""
+    seen = 0
+    for index, char in enumerate(text):
+        if seen == chars:
+            return text[index:]
+        seen += not char.isspace()
+    return ""
 
 
 # --- a title label, and a title for a page that names none ------------------------------------------
