@@ -146,6 +146,8 @@ _STATUS_WORDS = "|".join(sorted(STATUS_LABELS, key=len, reverse=True))
 # a label word standing apart (its own element: "原创 标题"), or a status label in brackets ("[原创]标题")
 _LABEL = re.compile(rf"^\s*(?:(?:{_LABEL_WORDS})\s+|[\[【(（〔]\s*(?:{_STATUS_WORDS})\s*[\]】)）〕]\s*)(?=\S)")
 MAX_FALLBACK_CHARS = 80  # a heading line or first sentence longer than this is no headline
+MAX_SENTENCE_CHARS = 40  # a first sentence used as the title is cut to its clauses within this length
+MIN_CLAUSE_CHARS = 8  # ... when the clauses kept are at least this long (else cut at a word, with "…")
 HEADING_LINES = 3  # a strong heading opens the body: one of its first lines
 HEADING_REACH = 200  # a headline shown above the body is at most this far above it (non-space characters)
 MIN_HEADING_CHARS = 6  # ... and this long ("栏目导航" is a box's label)
@@ -234,9 +236,21 @@ def _first_sentence(lines: list[str]) -> str | None:
         if len(_flat(text)) < 2 or text.startswith("|"):
             continue
         end = _SENTENCE_END.search(text)
-        sentence = text[: end.start() + 1] if end is not None else text
-        return sentence[:MAX_FALLBACK_CHARS].rstrip()
+        return _short(text[: end.start() + 1] if end is not None else text)
     return None
+
+
+def _short(sentence: str) -> str:
+    """``sentence`` as a title: whole up to :data:`MAX_SENTENCE_CHARS`, else its clauses that fit (up to
+    the last ``，；：、,;:`` within the limit), else cut after a word with ``…``."""
+    if len(sentence) <= MAX_SENTENCE_CHARS:
+        return sentence
+    head = sentence[:MAX_SENTENCE_CHARS]
+    clause = max(head.rfind(mark) for mark in "，；：、,;:")
+    if clause >= MIN_CLAUSE_CHARS:
+        return head[:clause].rstrip()
+    space = head.rfind(" ")
+    return (head[:space] if space >= MIN_CLAUSE_CHARS else head).rstrip() + "…"
 
 
 _MARKDOWN_MARK = re.compile(r"^(?:#{1,6}\s+|>\s?|[-+*]\s+)|\*\*|__|!?\[([^\]]*)\]\([^)]*\)")
