@@ -39,7 +39,7 @@ from lxml.html import HtmlElement
 from newswatch.crawler.extract.body import Body, as_document, judge_body, main_text, strip_front_matter
 from newswatch.crawler.extract.byline import Context, clean_title, find_author
 from newswatch.crawler.extract.markdown import cap_title, markdown_to_text
-from newswatch.crawler.extract.navtables import strip_leading_navigation
+from newswatch.crawler.extract.navtables import strip_navigation
 from newswatch.crawler.extract.pagemeta import PageMeta, read_page_meta
 from newswatch.crawler.extract.publisher import choose_publisher, publisher_name
 from newswatch.crawler.extract.rawpage import RawPage, notice_page, read_page
@@ -121,7 +121,7 @@ def _article(result: Any, body: Body, page: RawPage, step: WeChatPage | None, ur
     :mod:`crawler.extract.byline`."""
     agreed = (step.title if step else None) or choose_title(meta.titles)
     chosen = agreed or result.title or page.title
-    markdown = strip_leading_navigation(body.markdown, chosen, page.links)
+    markdown = strip_navigation(body.markdown, chosen, page.links)
     chosen = checked_title(chosen, agreed is not None, meta, markdown, page.text, body.markdown)
     title = clean_title(strip_label(chosen), page.text)
     markdown = strip_heading_label(markdown, title)

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["headline_row", "is_breadcrumb", "is_menu", "strip_leading_navigation"]
+from newswatch.crawler.extract.tailnav import strip_trailing_navigation
+
+__all__ = ["headline_row", "is_breadcrumb", "is_menu", "strip_leading_navigation", "strip_navigation"]
 
 MENU_MIN_ITEMS = 3  # a menu names at least three places ...
 MENU_ITEM_CHARS = 15  # ... each a short name
@@ -38,6 +40,12 @@ _MARKUP = re.compile(r"\*\*|__|\\(?=.)|!?\[([^\]]*)\]\([^)]*\)")
 _RULE = frozenset("|-: ")
 _DATELINE = re.compile(r"\d{4}\s*[-年/.]\s*\d{1,2}|来源|作者|发布|编辑|点击")
 _ALPHABETIC = re.compile(r"[^\W\d_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]{2}")  # a word of letters, not CJK
+
+
+def strip_navigation(markdown: str, title: str | None = None, links: frozenset[str] = frozenset()) -> str:
+    """``markdown`` without its opening menus (:func:`strip_leading_navigation`) and its closing related-news
+    rows (:func:`crawler.extract.tailnav.strip_trailing_navigation`)."""
+    return strip_trailing_navigation(strip_leading_navigation(markdown, title, links), links)
 
 
 def strip_leading_navigation(markdown: str, title: str | None = None, links: frozenset[str] = frozenset()) -> str:

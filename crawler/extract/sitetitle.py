@@ -9,6 +9,8 @@ says when a chosen title is no headline, as a class, not per site:
   JSON-LD ``publisher``; a name longer than :data:`MAX_SITE_CHARS` holds no headline of its own), an
   ``<h1>`` that is also the tail of ``<title>`` after a separator and a longer headline (``土豆不“土” 松花江网``),
   or reads as a site's name (``…的博客``, ``欢迎访问…``, ``谢谢您访问…``);
+* segments of it name the site (:func:`crawler.extract.sitesegments.unsited`: ``多维博客 » 标题``,
+  ``标题<某某网``): they are dropped first;
 * it is a generic word (``显示``, ``首页``, ``正文``, ``Untitled``, ``无标题文档``, ``Startseite``...);
 * no two sources agreed on it, the page shows it nowhere (in its text or body), and a heading stands
   just above the body (an ``<h1>``, ``<h2>`` or bold line: :func:`crawler.extract.titles.heading_above`).
@@ -24,6 +26,7 @@ import re
 
 from newswatch.crawler.extract.markdown import markdown_to_text
 from newswatch.crawler.extract.pagemeta import PageMeta
+from newswatch.crawler.extract.sitesegments import unsited
 from newswatch.crawler.extract.titles import (
     TitleCandidates,
     fallback_title,
@@ -58,7 +61,7 @@ def checked_title(chosen: str | None, agreed: bool, meta: PageMeta, markdown: st
     found, sites = meta.titles, _site_names(meta)
     own = TitleCandidates(h1=tuple(text for text in found.h1 if not _no_headline(text, found, sites)),
                           h2=found.h2, strong=found.strong)
-    chosen = _untailed(chosen)
+    chosen = _untailed(unsited(chosen, sites) if chosen else chosen)
     if chosen is None:
         return fallback_title(own, markdown, page_text, extracted)
     if _no_headline(chosen, found, sites):

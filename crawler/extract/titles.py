@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from newswatch.crawler.extract.markdown import markdown_to_text
 from newswatch.crawler.extract.navtables import headline_row
+from newswatch.crawler.extract.sitesegments import site_extension
 
 __all__ = ["MAX_CANDIDATE_CHARS", "TitleCandidates", "choose_title", "fallback_title", "heading_above",
            "opening_heading", "strip_heading_label", "strip_label", "title_variants"]
@@ -61,7 +62,8 @@ def choose_title(found: TitleCandidates) -> str | None:
     support = {entry: _support(entry, entries) for entry in entries}
     best = min(entries, key=lambda e: (-support[e], _PREFERENCE.index(e.kind), -len(e.flat)))
     seen = {best}
-    while (longer := _completion(best, entries, support)) is not None and longer not in seen:
+    sites = (found.site_name,) if found.site_name else ()
+    while (longer := _completion(best, entries, support, sites)) is not None and longer not in seen:
         best = longer
         seen.add(best)
     return best.text if support[best] or len(seen) > 1 else None
@@ -110,15 +112,28 @@ def _support(entry: _Entry, entries: list[_Entry]) -> int:
     return len({other.kind for other in entries if other.kind != entry.kind and other.flat == entry.flat})
 
 
-def _completion(entry: _Entry, entries: list[_Entry], support: dict[_Entry, int]) -> _Entry | None:
+def _completion(entry: _Entry, entries: list[_Entry], support: dict[_Entry, int], sites: tuple[str, ...] = ()
+                ) -> _Entry | None:
     """The text ``entry`` is a truncation of: another source's candidate that extends it, not by a
-    site suffix; the best supported, then the shortest such."""
+    site suffix (a separator, or a site's name after a space: ``标题 河南日报网``); the best supported, then
+    the shortest such."""
     longer = [
         other for other in entries
         if other.kind != entry.kind and len(other.flat) > len(entry.flat) and other.flat.startswith(entry.flat)
         and other.flat[len(entry.flat)] not in _SUFFIX_START
+        and not site_extension(_after(other.text, len(entry.flat)), sites)
     ]  # fmt: skip
     return min(longer, key=lambda e: (-support[e], len(e.flat)), default=None)
+
+
+def _after(text: str, chars: int) -> str:
+    """``text`` after its first ``chars`` non-space characters (the whitespace following them kept)."""
+    seen = 0
+    for index, char in enumerate(text):
+        if seen == chars:
+            return text[index:]
+        seen += not char.isspace()
+    return ""
 
 
 # --- a title label, and a title for a page that names none ------------------------------------------
@@ -131,6 +146,8 @@ _STATUS_WORDS = "|".join(sorted(STATUS_LABELS, key=len, reverse=True))
 # a label word standing apart (its own element: "原创 标题"), or a status label in brackets ("[原创]标题")
 _LABEL = re.compile(rf"^\s*(?:(?:{_LABEL_WORDS})\s+|[\[【(（〔]\s*(?:{_STATUS_WORDS})\s*[\]】)）〕]\s*)(?=\S)")
 MAX_FALLBACK_CHARS = 80  # a heading line or first sentence longer than this is no headline
+MAX_SENTENCE_CHARS = 40  # a first sentence used as the title is cut to its clauses within this length
+MIN_CLAUSE_CHARS = 8  # ... when the clauses kept are at least this long (else cut at a word, with "…")
 HEADING_LINES = 3  # a strong heading opens the body: one of its first lines
 HEADING_REACH = 200  # a headline shown above the body is at most this far above it (non-space characters)
 MIN_HEADING_CHARS = 6  # ... and this long ("栏目导航" is a box's label)
@@ -219,9 +236,21 @@ def _first_sentence(lines: list[str]) -> str | None:
         if len(_flat(text)) < 2 or text.startswith("|"):
             continue
         end = _SENTENCE_END.search(text)
-        sentence = text[: end.start() + 1] if end is not None else text
-        return sentence[:MAX_FALLBACK_CHARS].rstrip()
+        return _short(text[: end.start() + 1] if end is not None else text)
     return None
+
+
+def _short(sentence: str) -> str:
+    """``sentence`` as a title: whole up to :data:`MAX_SENTENCE_CHARS`, else its clauses that fit (up to
+    the last ``，；：、,;:`` within the limit), else cut after a word with ``…``."""
+    if len(sentence) <= MAX_SENTENCE_CHARS:
+        return sentence
+    head = sentence[:MAX_SENTENCE_CHARS]
+    clause = max(head.rfind(mark) for mark in "，；：、,;:")
+    if clause >= MIN_CLAUSE_CHARS:
+        return head[:clause].rstrip()
+    space = head.rfind(" ")
+    return (head[:space] if space >= MIN_CLAUSE_CHARS else head).rstrip() + "…"
 
 
 _MARKDOWN_MARK = re.compile(r"^(?:#{1,6}\s+|>\s?|[-+*]\s+)|\*\*|__|!?\[([^\]]*)\]\([^)]*\)")

@@ -102,6 +102,11 @@ HEADLINES = {
     "trails.de/mountainbikeregion/ischgl": "Ischgl",  # the last word of <title>, no separator before it
     "mediaarchitecture.de/jens-weber": "Jens Weber",  # dc.publisher names the person the page is about
     "energieverbraucher.de": "Gaspreise",
+    # a <title> segment naming the site, before or after the headline (crawler.extract.sitesegments)
+    "bondyblog.fr": "A Paris-8, un peu de tension, beaucoup d'actions",  # was "… - Bondy Blog"
+    "hoy.com.py": "Darán bendición a vehículos este sábado",  # was "Diario HOY | …"
+    "reitschuster.de": "Tagesschau unterschlägt Hass-Demo in Essen",  # was "… - reitschuster.de"
+    "www3.nhk.or.jp": "子どもへの体罰を禁止する法律ができる",  # was "NEWS WEB EASY|…"
 }
 
 

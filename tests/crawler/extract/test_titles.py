@@ -115,6 +115,15 @@ def test_a_label_in_h1_does_not_outvote_the_other_sources() -> None:
      "很远的一个加粗标题\n" + "侧栏" * 150 + "\n正文开头的一句话。", "正文开头的一句话。"),
     (TitleCandidates(), "**报告的标题**\n\n正文。", "", "报告的标题"),
     (TitleCandidates(), "教育局：现将有关事项通知如下。一、加强管理。", "", "教育局：现将有关事项通知如下。"),
-], ids=["h1", "bold-just-above", "bold-too-far-above", "bold-line", "first-sentence"])
+    (TitleCandidates(), "1月20日，洛阳职业技术学院文化与旅游学院党总支在学院报告厅举办剪廉洁窗花过廉洁之年活动，"
+     "师生百余人参加。",
+     "", "1月20日，洛阳职业技术学院文化与旅游学院党总支在学院报告厅举办剪廉洁窗花过廉洁…"),
+    (TitleCandidates(), "据了解，短缺药品信息监测共享正在多维度推进，国家卫生健康委依托全国公立医疗卫生机构"
+     "短缺药品信息直报系统开展监测。",
+     "", "据了解，短缺药品信息监测共享正在多维度推进"),
+    (TitleCandidates(), "The council voted on Tuesday night to delay the budget until the auditors reported back.", "",
+     "The council voted on Tuesday night to…"),
+], ids=["h1", "bold-just-above", "bold-too-far-above", "bold-line", "first-sentence", "long-sentence-cut-at-40",
+        "long-sentence-clauses", "long-latin-sentence"])
 def test_fallback_title(found: TitleCandidates, markdown: str, page_text: str, want: str) -> None:
     assert fallback_title(found, markdown, page_text) == want
