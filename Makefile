@@ -37,7 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check crawler monitor storage tests
+	$(BIN)/ruff check crawler monitor storage newswatch tests bench
 	$(BIN)/mypy
 
 clean:
