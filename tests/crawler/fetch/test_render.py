@@ -17,6 +17,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,9 @@ from tests.crawler.dns_server import RebindingDNS
 from tests.crawler.render_site import (
     ARTICLES,
     BLOCKED,
+    DELAY,
     NEVER,
+    PARTS,
     PRIVATE_TARGET,
     build_render_site,
     expected_sentences,
@@ -37,7 +40,7 @@ from tests.crawler.render_site import (
     url_of,
     write_render_workspace,
 )
-from tests.crawler.site_server import SiteServer
+from tests.crawler.site_server import SeenRequest, SiteServer
 from tests.crawler.test_run import figures, newswatch
 
 NAME = "render.test"  # the site's name in the run fixture, answered by the crawl's own DNS server
@@ -51,6 +54,7 @@ class Runs:
     second: subprocess.CompletedProcess[str]
     hits_first: dict[str, int]  # path -> requests during the first run
     hits_second: dict[str, int]
+    server_requests: list[SeenRequest]  # the first run's
 
 
 def _hits(server: SiteServer, since: int) -> dict[str, int]:
@@ -71,7 +75,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         first = newswatch(config, "run")
         middle = len(server.requests)
         second = newswatch(config, "run")
-        yield Runs(folder, base, first, second, _first_hits(server, middle), _hits(server, middle))
+        yield Runs(folder, base, first, second, _first_hits(server, middle), _hits(server, middle),
+                   list(server.requests[:middle]))
 
 
 def _first_hits(server: SiteServer, until: int) -> dict[str, int]:
@@ -96,7 +101,7 @@ def test_script_and_xhr_articles_are_rendered_and_stored(runs: Runs) -> None:
     assert runs.first.returncode == 1, runs.first.stderr[-3000:]  # partial: the page that never settles
     versions, _stats = _stored(runs.folder)
     stored = {url.rsplit("/", 1)[-1].removesuffix(".html") for url in versions}
-    assert stored == set(ARTICLES)
+    assert stored == set(ARTICLES), runs.first.stdout + runs.first.stderr[-3000:]
     for version in versions.values():
         assert all(sentence in version.body for sentence in expected_sentences()), version.body[:300]
         assert version.meta.get("rendered") == "browser"
@@ -128,16 +133,32 @@ def test_the_browser_requests_are_fetched_by_the_crawl_under_robots(runs: Runs) 
     downloader (counted), and the one robots.txt disallows was never made."""
     _versions, stats = _stored(runs.folder)
     fetched = stats[0].get("newswatch/render/subrequests/fetched", 0)
-    assert fetched == runs.hits_first["/api/121210.json"] + runs.hits_first.get("/api/poll", 0)
+    parts = sum(runs.hits_first.get(part, 0) for part in PARTS)
+    assert fetched == runs.hits_first["/api/121210.json"] + parts + runs.hits_first.get("/api/poll", 0)
     assert stats[0].get("newswatch/render/refused/robots") == 1
     assert BLOCKED not in runs.hits_first
+
+
+def test_the_browser_requests_keep_the_site_politeness(runs: Runs) -> None:
+    """The xhr page asks for four JSON files at once; the site (``concurrency_per_domain = 1``,
+    ``download_delay`` DELAY, jittered ±50 %) is asked for them one after another, spaced by its delay. The
+    page that never settles polls every 100 ms: its polls are spaced alike, and none is made once its page
+    has closed (dropped, counted)."""
+    for paths in (("/api/121210.json", *PARTS), ("/api/poll",)):
+        times = sorted(r.at for r in runs.server_requests if r.path in paths)
+        assert len(times) >= len(paths) and len(times) >= 3, times
+        gaps = [later - earlier for earlier, later in pairwise(times)]
+        assert min(gaps) >= DELAY * 0.5 * 0.9, gaps
+    _versions, stats = _stored(runs.folder)
+    assert stats[0].get("newswatch/render/subrequests/dropped", 0) >= 1
 
 
 def test_a_page_that_never_settles_is_one_render_timeout_error(runs: Runs) -> None:
     errors = [line.strip() for line in runs.first.stdout.splitlines() if line.strip().startswith("error ")]
     assert errors == [f"error render_timeout: {runs.base}{url_of(NEVER)} ({runs.base}{url_of(NEVER)}: the page did "
-                      "not settle within 2 s)"]
-    assert "Traceback" not in runs.first.stderr
+                      "not settle within 3 s)"]
+    assert "Traceback" not in runs.first.stderr, runs.first.stderr[-6000:]
+    assert "Task was destroyed" not in runs.first.stderr, "every browser request answered or ended at close"
 
 
 def test_a_304_is_answered_without_the_browser(runs: Runs) -> None:
