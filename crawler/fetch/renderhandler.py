@@ -48,6 +48,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from twisted.internet.defer import Deferred, succeed
 
 from newswatch.crawler.addresses import literal_address, parse_networks
 from newswatch.crawler.fetch.netguard import STAT_REFUSED
@@ -89,6 +90,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         return shared
 
     closing = False
+    launched = False  # playwright's driver started (with the crawl's first rendered page)
     abandoning = False  # a stopping daemon: open pages closed, no new page made (see abandon_pages)
 
     async def abandon(self) -> None:
@@ -99,6 +101,19 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
             for page in list(wrapper.context.pages):
                 with contextlib.suppress(PlaywrightError):
                     await page.close()
+
+    def _engine_started(self) -> Deferred[None]:
+        """scrapy-playwright starts its driver (a node process, ~150 MiB) when the engine starts: not here.
+        It starts with the crawl's first rendered page (:meth:`_launched`); a crawl that renders nothing
+        (no render site in its plan, or every page a 304) starts none."""
+        return succeed(None)
+
+    async def _launched(self) -> None:
+        async with self.launch_lock:
+            if not self.launched:
+                self.launched = True
+                self._count("driver_started")
+                await self._launch()
 
     async def close(self) -> None:
         if not self.closing:
@@ -128,7 +143,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         self.subrequests: weakref.WeakKeyDictionary[Page, int] = weakref.WeakKeyDictionary()
         self.routing: set[asyncio.Task[Any]] = set()  # the browser's requests being answered
         self.lanes: weakref.WeakKeyDictionary[Page, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
-        self.pages: dict[int, Page] = {}  # id(request) -> the page rendering it
+        self.pages: dict[int, Page] = {}
+        self.launch_lock = asyncio.Lock()  # id(request) -> the page rendering it
         self.render_timeout = settings.getfloat("NEWSWATCH_RENDER_TIMEOUT", 30.0)
 
     def _count(self, key: str) -> None:
@@ -271,6 +287,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         ``RENDER_GRACE``: a page waiting for a free page or a script that never returns is closed), else
         :class:`RenderTimeout`, one error line of the crawl."""
         _DOCUMENT.set(request.meta.pop(DOCUMENT, None))
+        await self._launched()
         seconds = self.render_timeout
         try:
             response: Response = await asyncio.wait_for(super()._download_request(request, spider),
