@@ -175,6 +175,21 @@ def test_one_browser_for_the_crawl(runs: Runs) -> None:
     assert all(s.get("playwright/page_count/max_concurrent", 0) <= 4 for s in stats)
 
 
+def test_the_driver_starts_with_the_first_rendered_page_only(runs: Runs, tmp_path: Path) -> None:
+    """A crawl with a render source starts playwright's driver (~150 MiB) only when a page is rendered:
+    here the source's one page answers 404, nothing is rendered, no driver, no browser."""
+    _versions, stats = _stored(runs.folder)
+    assert [s.get("newswatch/render/driver_started") for s in stats] == [1, 1]
+    with SiteServer() as server:
+        write_render_workspace(tmp_path, server.base_url)
+        config = tmp_path / "newswatch.toml"
+        assert newswatch(config, "db", "upgrade").returncode == 0
+        run = newswatch(config, "run")
+    assert run.returncode == 1 and "error " in run.stdout, run.stdout + run.stderr[-3000:]
+    _versions, quiet = _stored(tmp_path)
+    assert "newswatch/render/driver_started" not in quiet[0] and "playwright/browser_count" not in quiet[0]
+
+
 def _tagged(tag: str) -> list[int]:
     """Processes whose environment carries ``tag`` (the run's children inherit it)."""
     found = []
