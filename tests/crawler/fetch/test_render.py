@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -86,7 +87,7 @@ def _first_hits(server: SiteServer, until: int) -> dict[str, int]:
     return counts
 
 
-def _stored(folder: Path) -> tuple[dict[str, Version], list[dict[str, object]]]:
+def _stored(folder: Path) -> tuple[dict[str, Version], list[dict[str, Any]]]:
     engine = make_engine(f"sqlite:///{folder / 'data' / 'newswatch.db'}")
     with session_factory(engine)() as session:
         urls = {a.id: a.canonical_url for a in session.execute(select(Article)).scalars()}
@@ -159,6 +160,28 @@ def test_a_page_that_never_settles_is_one_render_timeout_error(runs: Runs) -> No
                       "not settle within 3 s)"]
     assert "Traceback" not in runs.first.stderr, runs.first.stderr[-6000:]
     assert "Task was destroyed" not in runs.first.stderr, "every browser request answered or ended at close"
+
+
+def test_a_page_rendering_holds_none_of_the_site_slot() -> None:
+    """The plain 200 of a render site's page came through the site's download slot; the request that renders
+    it waits in a slot of its own (the browser asks the site nothing for it: the document is held), so a page
+    that never settles does not hold the site's slot, and its seconds are not the site's latency."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newswatch.crawler.fetch.render import DOCUMENT, PAGE_SLOT, RenderMiddleware
+
+    stats = get_crawler().stats
+    assert stats is not None
+    middleware = RenderMiddleware(["a.example"], 3.0, stats)
+    plain = Request("https://a.example/p.html", meta={"nw_kind": "article", "download_slot": "a.example"},
+                    headers={"If-None-Match": '"x"'})
+    rendered = middleware.process_response(plain, HtmlResponse(plain.url, body=b"<html></html>", request=plain))
+    assert isinstance(rendered, Request) and rendered.meta["playwright"] and DOCUMENT in rendered.meta
+    assert rendered.meta["download_slot"] == PAGE_SLOT and rendered.meta["autothrottle_dont_adjust_delay"]
+    assert b"If-None-Match" not in rendered.headers
+    assert rendered.meta["playwright_page_goto_kwargs"]["timeout"] == 3000
 
 
 def test_a_304_is_answered_without_the_browser(runs: Runs) -> None:
