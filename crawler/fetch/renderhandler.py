@@ -110,6 +110,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
 
     async def _launched(self) -> None:
         async with self.launch_lock:
+            if self.closing or self.abandoning:  # no driver started for a crawl that is ending
+                raise CrawlError("not rendered, the crawl is stopping")
             if not self.launched:
                 self.launched = True
                 self._count("driver_started")
