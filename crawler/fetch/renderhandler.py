@@ -104,8 +104,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
 
     def _engine_started(self) -> Deferred[None]:
         """scrapy-playwright starts its driver (a node process, ~150 MiB) when the engine starts: not here.
-        It starts with the crawl's first rendered page (:meth:`_launched`); a crawl that renders nothing
-        (no render site in its plan, or every page a 304) starts none."""
+        It starts, and the browser with it, with the crawl's first rendered page (:meth:`_launched`); a crawl
+        that renders nothing (no render site in its plan, or every page a 304) starts neither."""
         return succeed(None)
 
     async def _launched(self) -> None:
@@ -116,6 +116,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
                 self.launched = True
                 self._count("driver_started")
                 await self._launch()
+                await self._maybe_launch_browser()  # outside the render's time (crawl.render_timeout)
 
     async def close(self) -> None:
         if not self.closing:
@@ -294,8 +295,8 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         try:
             response: Response = await asyncio.wait_for(super()._download_request(request, spider),
                                                         seconds + RENDER_GRACE)
-        except (PlaywrightTimeout, TimeoutError) as exc:
-            self._count("timeouts")
+        except (PlaywrightTimeout, TimeoutError) as exc:  # the navigation's / the whole render's
+            self._count("timeouts" if isinstance(exc, PlaywrightTimeout) else "timeouts/render")
             raise RenderTimeout(f"{request.url}: the page did not settle within {seconds:g} s") from exc
         finally:
             page = self.pages.pop(id(request), None)

@@ -215,6 +215,31 @@ def test_the_driver_starts_with_the_first_rendered_page_only(runs: Runs, tmp_pat
     assert "newswatch/render/driver_started" not in quiet[0] and "playwright/browser_count" not in quiet[0]
 
 
+def test_a_page_whose_script_never_yields_is_one_render_timeout_error(tmp_path: Path) -> None:
+    """The network settles but the page's script then loops for ever: the DOM can never be read. The whole
+    render is bounded (``crawl.render_timeout`` + 5 s): one ``error render_timeout`` line, the crawl ends."""
+    from tests.crawler.render_site import shell
+
+    with SiteServer() as server:
+        busy = "/2012/12/10/busy.html"
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        server.add(busy, body=shell("window.addEventListener('load', function () { for (;;) {} });"), headers=html)
+        server.add("/", body=b"<!doctype html><html><body><p>\xe9\xa6\x96\xe9\xa1\xb5</p></body></html>", headers=html)
+        config = write_render_workspace(tmp_path, server.base_url)
+        sources = tmp_path / "seeds" / "sources.toml"
+        sources.write_text(sources.read_text(encoding="utf-8").replace(url_of(NEVER), busy), encoding="utf-8")
+        config.write_text(config.read_text(encoding="utf-8").replace("render_timeout = 3.0", "render_timeout = 1.0"),
+                          encoding="utf-8")
+        assert newswatch(config, "db", "upgrade").returncode == 0
+        run = newswatch(config, "run")
+    errors = [line.strip() for line in run.stdout.splitlines() if line.strip().startswith("error ")]
+    assert errors == [f"error render_timeout: {server.base_url}{busy} ({server.base_url}{busy}: the page did not "
+                      "settle within 1 s)"], run.stdout + run.stderr[-3000:]
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    _versions, stats = _stored(tmp_path)
+    assert stats[0].get("newswatch/render/timeouts/render") == 1, "the whole render's bound, not the navigation's"
+
+
 def _tagged(tag: str) -> list[int]:
     """Processes whose environment carries ``tag`` (the run's children inherit it)."""
     found = []
