@@ -23,9 +23,10 @@ Requests without ``meta["playwright"]`` (everything but a render site's page aft
   :class:`~storage.errors.RenderTimeout` (one ``error render_timeout`` line), and its page is closed. The
   render waits in a slot of its own (``crawler.fetch.render.PAGE_SLOT``), not the site's;
 - the rendered DOM is capped at ``DOWNLOAD_MAXSIZE`` like a plain body;
-- one browser per crawl, at most ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages open, closed with the crawl
-  (the handler's ``close``). The browser is a child of playwright's driver, which ends it when its pipe to
-  this process closes: a killed run leaves no browser behind.
+- one browser per crawl, at most ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages open, started (with playwright's
+  driver) by the crawl's first rendered page, closed with the crawl (the handler's ``close``, which first
+  ends the browser's requests still waiting for a slot). The browser is a child of playwright's driver,
+  which ends it when its pipe to this process closes: a killed run leaves no browser behind.
 
 """
 
