@@ -228,13 +228,13 @@ def test_a_page_whose_script_never_yields_is_one_render_timeout_error(tmp_path: 
         config = write_render_workspace(tmp_path, server.base_url)
         sources = tmp_path / "seeds" / "sources.toml"
         sources.write_text(sources.read_text(encoding="utf-8").replace(url_of(NEVER), busy), encoding="utf-8")
-        config.write_text(config.read_text(encoding="utf-8").replace("render_timeout = 3.0", "render_timeout = 1.0"),
+        config.write_text(config.read_text(encoding="utf-8").replace("render_timeout = 3.0", "render_timeout = 2.0"),
                           encoding="utf-8")
         assert newswatch(config, "db", "upgrade").returncode == 0
         run = newswatch(config, "run")
     errors = [line.strip() for line in run.stdout.splitlines() if line.strip().startswith("error ")]
     assert errors == [f"error render_timeout: {server.base_url}{busy} ({server.base_url}{busy}: the page did not "
-                      "settle within 1 s)"], run.stdout + run.stderr[-3000:]
+                      "settle within 2 s)"], run.stdout + run.stderr[-3000:]
     assert "Traceback" not in run.stderr, run.stderr[-3000:]
     _versions, stats = _stored(tmp_path)
     assert stats[0].get("newswatch/render/timeouts/render") == 1, "the whole render's bound, not the navigation's"
