@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench.tree import descendants, pss_kib
 from tests.conftest import ROOT
-from tests.crawler.render_site import blob, shell, write_render_workspace
+from tests.crawler.render_site import DELAY, blob, shell, write_render_workspace
 from tests.crawler.site_server import SiteServer
 
 SAMPLE = 0.2  # seconds
@@ -49,9 +49,13 @@ def workspace(folder: Path, base_url: str, rendered: bool, count: int) -> Path:
     text = sources.read_text(encoding="utf-8")
     text = text.replace(f'pages = ["{base_url}/2012/12/10/never.html"]\n', "")
     sources.write_text(text if rendered else text.replace('render = "browser"\n', ""), encoding="utf-8")
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "download_timeout = 2.0", f"download_timeout = 30.0\nconcurrency_per_domain = 8\n"
-        f"max_pages_per_site = {count + 10}"), encoding="utf-8")
+    text = config.read_text(encoding="utf-8")
+    text = text.replace(f"download_delay = {DELAY}\nconcurrency_per_domain = 1\n",
+                        "download_delay = 0.0\nconcurrency_per_domain = 8\n")
+    text = text.replace("download_timeout = 2.0\nrender_timeout = 3.0\n",
+                        f"download_timeout = 30.0\nrender_timeout = 30.0\nmax_pages_per_site = {count + 10}\n")
+    assert "concurrency_per_domain = 8" in text and "render_timeout = 30.0" in text
+    config.write_text(text, encoding="utf-8")
     return config
 
 

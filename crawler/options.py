@@ -67,6 +67,8 @@ class CrawlConfig:
     concurrency_per_domain: Positive = 2
     download_delay: Seconds = 1.0  # seconds between requests to one domain (AutoThrottle start)
     download_timeout: PositiveSeconds = 30.0
+    # seconds a page rendered in the browser (``render = "browser"``) has to settle; past it: render_timeout
+    render_timeout: PositiveSeconds = 30.0
     retries: Count = 2
     retry_after_max: Seconds = 120.0  # seconds; a longer Retry-After is not waited for (the next run retries)
     # seconds; a stored article's first 404 is asked again this much later in the same crawl (a second 404

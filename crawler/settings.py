@@ -112,7 +112,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
     elif options.render_sites:  # a cassette holds plain HTTP only: with one, render sites are fetched plainly
         from newswatch.crawler.fetch.render import render_settings
 
-        settings.update(render_settings(options.render_sites, crawl.download_timeout,
+        settings.update(render_settings(options.render_sites, crawl.render_timeout,
                                         settings["DOWNLOADER_MIDDLEWARES"]))
     return settings
 

@@ -48,11 +48,17 @@ VALIDATORS = (b"If-None-Match", b"If-Modified-Since")
 DOCUMENT = "nw_document"  # meta: the plain 200 (status, headers, body) the browser's navigation is served from
 HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection", "set-cookie"})
 STAT_PREFIX = "newswatch/render/"
-# the browser's own requests, fetched by the crawl (crawler.fetch.renderhandler): one download slot for all of them,
-# no delay (a page's scripts wait for each other), a bounded concurrency
-SUBREQUEST_SLOT = "newswatch-render-subrequests"
+# the request that renders a page (its document already fetched in the site's slot) waits in a slot of its own:
+# it makes no request of the site, so it holds none of the site's slot while the page loads, and its time
+# (seconds of rendering) is not the site's latency (AutoThrottle does not adjust it)
+PAGE_SLOT = "newswatch-render-pages"
+# the browser's own requests, fetched by the crawl (crawler.fetch.renderhandler), wait in one slot per host
+# (``subrequest_slot``): Scrapy makes it with the crawl's per-site politeness (``crawl.concurrency_per_domain``,
+# ``crawl.download_delay`` with its jitter, AutoThrottle's rule), beside the site's own slot, never inside it:
+# a page that held the site's slot while waiting for its own scripts there would deadlock at concurrency 1
+SUBREQUEST_SLOT = "newswatch-render:"
 SUBREQUEST_KIND = "subrequest"
-SUBREQUEST_CONCURRENCY = 4
+RENDER_GRACE = 5.0  # seconds past the render timeout the whole render (page, scripts, DOM) may take
 NO_CHROMIUM = f"needs Chromium, which is not installed: install the package {PACKAGE} (apt-get install {PACKAGE})"
 # Chromium's own traffic (component updates, safe browsing, DNS prefetch, WebRTC's STUN) does not pass
 # playwright's request interception: turned off. The sandbox needs user namespaces, absent for root.
@@ -62,6 +68,11 @@ ARGS = ("--disable-background-networking", "--disable-component-update", "--disa
         "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
         # every request is answered through interception (crawler.fetch.renderhandler): Chromium resolves nothing
         "--host-resolver-rules=MAP * ~NOTFOUND")
+
+
+def subrequest_slot(host: str) -> str:
+    """The download slot of the browser's requests to ``host`` (see ``SUBREQUEST_SLOT``)."""
+    return SUBREQUEST_SLOT + host.lower()
 
 
 def find_chromium() -> str | None:
@@ -117,8 +128,7 @@ def render_settings(sites: Sequence[str], timeout: float, middlewares: dict[str,
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": chromium, "headless": True, "args": launch_args(),
                                       "timeout": 30_000, "handle_sigint": False},
-        "DOWNLOAD_SLOTS": {SUBREQUEST_SLOT: {"concurrency": SUBREQUEST_CONCURRENCY, "delay": 0.0,
-                                             "jitter": 0.0}},
+        "DOWNLOAD_SLOTS": {PAGE_SLOT: {"concurrency": MAX_PAGES, "delay": 0.0, "jitter": 0.0}},
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": MAX_PAGES,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(timeout * 1000),
@@ -166,6 +176,7 @@ class RenderMiddleware:
         for name in VALIDATORS:
             headers.pop(name, None)
         goto = {"wait_until": "networkidle", "timeout": int(self.timeout * 1000)}
-        meta = {**request.meta, "playwright": True, "playwright_page_goto_kwargs": goto,
+        meta = {**request.meta, "playwright": True, "playwright_page_goto_kwargs": goto, "download_slot": PAGE_SLOT,
+                "autothrottle_dont_adjust_delay": True,
                 DOCUMENT: (response.status, document_headers(response), response.body)}
         return request.replace(headers=headers, meta=meta, dont_filter=True)

@@ -11,18 +11,22 @@ Requests without ``meta["playwright"]`` (everything but a render site's page aft
   ``crawl.allow_networks`` is refused, counted as ``newswatch/refused/private_address`` and
   ``newswatch/render/refused/private_address``; at most ``MAX_SUBREQUESTS`` per page), then *made by the
   crawl*: ``engine.download_async`` through every downloader middleware (the SSRF guard and the pinned
-  resolver, robots.txt: ``newswatch/render/refused/robots``, ``DOWNLOAD_MAXSIZE``), in one download slot
-  (``SUBREQUEST_SLOT``: no delay, bounded concurrency), without following redirects (the browser is handed
+  resolver, robots.txt: ``newswatch/render/refused/robots``, ``DOWNLOAD_MAXSIZE``), in a download slot per
+  host made with the crawl's per-site politeness (``crawler.fetch.render.SUBREQUEST_SLOT``: its delay and
+  per-domain concurrency, AutoThrottle's rule), without following redirects (the browser is handed
   the 3xx and asks again, judged again) and handed to the browser with ``route.fulfill``. Chromium's own
   resolver maps every name to NOTFOUND (``crawler.fetch.render.ARGS``): it opens no connection of its own, so
   there is no second lookup to rebind. WebSockets are never connected; service workers are blocked (their
   requests would pass no interception);
-- the page's time is the navigation's (``wait_until="networkidle"``): a page that never settles fails as
-  :class:`~storage.errors.RenderTimeout` (one ``error render_timeout`` line), and its page is closed;
+- the page's time is ``crawl.render_timeout`` for the navigation (``wait_until="networkidle"``), and that plus
+  ``RENDER_GRACE`` for the whole render: a page that never settles fails as
+  :class:`~storage.errors.RenderTimeout` (one ``error render_timeout`` line), and its page is closed. The
+  render waits in a slot of its own (``crawler.fetch.render.PAGE_SLOT``), not the site's;
 - the rendered DOM is capped at ``DOWNLOAD_MAXSIZE`` like a plain body;
-- one browser per crawl, at most ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages open, closed with the crawl
-  (the handler's ``close``). The browser is a child of playwright's driver, which ends it when its pipe to
-  this process closes: a killed run leaves no browser behind.
+- one browser per crawl, at most ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages open, started (with playwright's
+  driver) by the crawl's first rendered page, closed with the crawl (the handler's ``close``, which first
+  ends the browser's requests still waiting for a slot). The browser is a child of playwright's driver,
+  which ends it when its pipe to this process closes: a killed run leaves no browser behind.
 
 """
 
@@ -45,17 +49,19 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
+from twisted.internet.defer import Deferred, succeed
 
 from newswatch.crawler.addresses import literal_address, parse_networks
 from newswatch.crawler.fetch.netguard import STAT_REFUSED
 from newswatch.crawler.fetch.render import (
     DOCUMENT,
     MAX_SUBREQUESTS,
+    RENDER_GRACE,
     STAT_PREFIX,
     SUBREQUEST_KIND,
-    SUBREQUEST_SLOT,
     document_headers,
     refusal,
+    subrequest_slot,
 )
 from newswatch.crawler.urls import split_url
 from newswatch.storage.errors import CrawlError, FetchRefused, RenderTimeout
@@ -65,6 +71,13 @@ _SHARED: weakref.WeakKeyDictionary[Crawler, RenderHandler] = weakref.WeakKeyDict
 Document = tuple[int, tuple[tuple[str, str], ...], bytes]  # the plain 200 held: status, headers, body
 # the document of the request being set up: read when its page's route handler is made (same task)
 _DOCUMENT: ContextVar[Document | None] = ContextVar("nw_render_document", default=None)
+
+
+PAGE = "nw_render_page"  # meta of a browser's request made by the crawl: the page that asked for it
+
+
+class PageClosed(IgnoreRequest):
+    """A browser's request not made: its page is closed."""
 
 
 class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
@@ -78,6 +91,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         return shared
 
     closing = False
+    launched = False  # playwright's driver started (with the crawl's first rendered page)
     abandoning = False  # a stopping daemon: open pages closed, no new page made (see abandon_pages)
 
     async def abandon(self) -> None:
@@ -89,9 +103,29 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
                 with contextlib.suppress(PlaywrightError):
                     await page.close()
 
+    def _engine_started(self) -> Deferred[None]:
+        """scrapy-playwright starts its driver (a node process, ~150 MiB) when the engine starts: not here.
+        It starts, and the browser with it, with the crawl's first rendered page (:meth:`_launched`); a crawl
+        that renders nothing (no render site in its plan, or every page a 304) starts neither."""
+        return succeed(None)
+
+    async def _launched(self) -> None:
+        async with self.launch_lock:
+            if self.closing or self.abandoning:  # no driver started for a crawl that is ending
+                raise CrawlError("not rendered, the crawl is stopping")
+            if not self.launched:
+                self.launched = True
+                self._count("driver_started")
+                await self._launch()
+                await self._maybe_launch_browser()  # outside the render's time (crawl.render_timeout)
+
     async def close(self) -> None:
         if not self.closing:
             self.closing = True
+            waiting = list(self.routing)  # the browser's requests still waiting for their slot
+            for task in waiting:
+                task.cancel()
+            await asyncio.gather(*waiting, return_exceptions=True)
             await super().close()
 
     def __init__(self, crawler: Crawler) -> None:
@@ -111,6 +145,11 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         # scrapy-playwright logs each failed page with its traceback; the crawl reports it as one error line
         logging.getLogger("scrapy-playwright").setLevel(logging.ERROR)
         self.subrequests: weakref.WeakKeyDictionary[Page, int] = weakref.WeakKeyDictionary()
+        self.routing: set[asyncio.Task[Any]] = set()  # the browser's requests being answered
+        self.lanes: weakref.WeakKeyDictionary[Page, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()
+        self.pages: dict[int, Page] = {}
+        self.launch_lock = asyncio.Lock()  # id(request) -> the page rendering it
+        self.render_timeout = settings.getfloat("NEWSWATCH_RENDER_TIMEOUT", 30.0)
 
     def _count(self, key: str) -> None:
         self.stats.inc_value(STAT_PREFIX + key)
@@ -124,8 +163,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         if reason is not None or not self._within_budget(request):
             self._count(f"refused/{reason or 'too_many_requests'}")
             return True
-        parts = split_url(request.url)
-        host = parts.hostname if parts is not None else None
+        host = _host(request.url)
         if not host:
             self._count("refused/bad_url")
             return True
@@ -162,6 +200,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
             raise CrawlError(f"{request.url}: not rendered, the crawl is stopping")
         request.meta["playwright_context_kwargs"] = CONTEXT  # the context made with the first page, not at start
         page: Page = await super()._create_page(request, spider)
+        self.pages[id(request)] = page
         await page.route_web_socket("**", _no_websocket)
         return page
 
@@ -180,9 +219,34 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
                 await route.fulfill(status=status, headers=dict(headers), body=body)
                 self._count("documents_reused")
                 return
-            await self._fulfil(route, request)
+            await self._queued(route, request)
 
         return handler
+
+    async def _queued(self, route: Route, request: PlaywrightRequest) -> None:
+        """:meth:`_fulfil`, one request of a page per host at a time (a page that polls does not fill the
+        host's slot ahead of the other pages' requests); ended by the handler's close."""
+        task = asyncio.current_task()
+        if task is not None:
+            self.routing.add(task)
+        page: Page | None = None
+        try:
+            page = request.frame.page
+            lane = self.lanes.setdefault(page, {}).setdefault(_host(request.url), asyncio.Semaphore(1))
+        except PlaywrightError:  # a service worker's request: refused by _fulfil
+            lane = asyncio.Semaphore(1)
+        try:
+            async with lane:
+                if page is not None and page.is_closed():  # timed out or abandoned while this waited
+                    self._count("subrequests/dropped")
+                    await _answer(route.abort("failed"))
+                    return
+                try:
+                    await self._fulfil(route, request)
+                except PlaywrightError:  # the page closed meanwhile
+                    await _answer(route.abort("failed"))
+        finally:
+            self.routing.discard(task)
 
     async def _fulfil(self, route: Route, request: PlaywrightRequest) -> None:
         """One of the browser's requests, judged (:meth:`refuse`), then fetched by the crawl's downloader:
@@ -193,11 +257,14 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
             return
         fetch = Request(request.url, method=request.method, headers=_forwarded(await request.all_headers()),
                         body=request.post_data_buffer or b"", dont_filter=True, priority=100,
-                        meta={"nw_kind": SUBREQUEST_KIND, "download_slot": SUBREQUEST_SLOT, "dont_redirect": True,
-                              "dont_retry": True, "handle_httpstatus_all": True,
-                              "autothrottle_dont_adjust_delay": True})
+                        meta={"nw_kind": SUBREQUEST_KIND, "download_slot": subrequest_slot(_host(request.url)),
+                              "dont_redirect": True, "dont_retry": True, "handle_httpstatus_all": True})
         try:
+            fetch.meta[PAGE] = request.frame.page
             response = await self.crawler.engine.download_async(fetch)
+        except PageClosed:
+            await _answer(route.abort("failed"))
+            return
         except IgnoreRequest as exc:
             self._count("refused/robots" if "robots" in str(exc).lower() else "refused/fetch")
             await _answer(route.abort("blockedbyclient"))
@@ -210,13 +277,33 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         await _answer(route.fulfill(status=response.status, headers=dict(document_headers(response)),
                                     body=response.body))
 
+    async def download_request(self, request: Request, *args: Any) -> Response:
+        """A browser's request whose page closed while it waited for its slot (a timeout) is not made."""
+        page = request.meta.get(PAGE)
+        if isinstance(page, Page) and page.is_closed():
+            self._count("subrequests/dropped")
+            raise PageClosed(f"{request.url}: the page that asked for it is closed")
+        response: Response = await super().download_request(request, *args)
+        return response
+
     async def _download_request(self, request: Request, spider: Spider | None = None) -> Response:
+        """The page rendered, within the render timeout (the navigation's, and the whole render's plus
+        ``RENDER_GRACE``: a page waiting for a free page or a script that never returns is closed), else
+        :class:`RenderTimeout`, one error line of the crawl."""
         _DOCUMENT.set(request.meta.pop(DOCUMENT, None))
+        await self._launched()
+        seconds = self.render_timeout
         try:
-            response: Response = await super()._download_request(request, spider)
-        except PlaywrightTimeout as exc:
-            seconds = ((request.meta.get("playwright_page_goto_kwargs") or {}).get("timeout") or 0) / 1000
+            response: Response = await asyncio.wait_for(super()._download_request(request, spider),
+                                                        seconds + RENDER_GRACE)
+        except (PlaywrightTimeout, TimeoutError) as exc:  # the navigation's / the whole render's
+            self._count("timeouts" if isinstance(exc, PlaywrightTimeout) else "timeouts/render")
             raise RenderTimeout(f"{request.url}: the page did not settle within {seconds:g} s") from exc
+        finally:
+            page = self.pages.pop(id(request), None)
+            if page is not None and not page.is_closed():
+                with contextlib.suppress(PlaywrightError):
+                    await page.close()
         if self.maxsize and len(response.body) > self.maxsize:
             raise FetchRefused(f"the rendered page is larger than DOWNLOAD_MAXSIZE ({self.maxsize} bytes)")
         self._count("pages")
@@ -226,6 +313,11 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
 # not sent on: no cookies (a crawl keeps none); the crawl's own User-Agent (robots.txt is read for it) and
 # Accept-Encoding (only what it decodes); what the HTTP client sets itself
 UNFORWARDED = frozenset({"cookie", "host", "content-length", "user-agent", "accept-encoding", "connection"})
+
+
+def _host(url: str) -> str:
+    parts = split_url(url)
+    return (parts.hostname or "") if parts is not None else ""
 
 
 def _forwarded(headers: dict[str, str]) -> dict[str, str]:

@@ -5,7 +5,7 @@ is judged first (http(s) only; images, media and fonts not loaded; GET and HEAD 
 :func:`crawler.fetch.single.fetch`, the guarded fetch of a single page (the host's addresses checked by the SSRF
 guard, ``crawl.allow_networks`` allowing, the connection pinned to the address checked; redirects followed
 there, the page keeping its first URL; the body capped): Chromium resolves no name and opens no connection;
-no WebSockets, no service workers; the page's time is ``crawl.download_timeout`` until the network settles
+no WebSockets, no service workers; the page's time is ``crawl.render_timeout`` until the network settles
 (else :class:`~storage.errors.RenderTimeout`); the DOM capped at ``crawl.max_page_bytes``. The browser is
 closed before the function returns.
 """
@@ -17,8 +17,10 @@ from newswatch.crawler.fetch.single import Fetched, FetchLimits, fetch
 from newswatch.storage.errors import CrawlError, FetchRefused, RenderTimeout
 
 
-def render_page(url: str, limits: FetchLimits) -> Fetched:
-    """``url`` loaded in the system's Chromium; CrawlError (FetchRefused, RenderTimeout) when it cannot be."""
+def render_page(url: str, limits: FetchLimits, timeout: float | None = None) -> Fetched:
+    """``url`` loaded in the system's Chromium within ``timeout`` (``crawl.render_timeout``; None: the
+    limits'); CrawlError (FetchRefused, RenderTimeout) when it cannot be."""
+    seconds = limits.timeout if timeout is None else timeout
     from playwright.sync_api import Error, Route, sync_playwright
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -47,12 +49,12 @@ def render_page(url: str, limits: FetchLimits) -> Fetched:
             page = context.new_page()
             page.route("**", judge)
             page.route_web_socket("**", lambda socket: socket.close())
-            response = page.goto(url, wait_until="networkidle", timeout=limits.timeout * 1000)
+            response = page.goto(url, wait_until="networkidle", timeout=seconds * 1000)
             html = page.content().encode("utf-8")
             headers = tuple((response.all_headers() if response else {}).items())
             status, landed = (response.status if response else 200), page.url
         except PlaywrightTimeout as exc:
-            raise RenderTimeout(f"{url}: the page did not settle within {limits.timeout:g} s") from exc
+            raise RenderTimeout(f"{url}: the page did not settle within {seconds:g} s") from exc
         except Error as exc:
             raise CrawlError(f"{url}: the browser could not load it ({exc.message.splitlines()[0]})") from exc
         finally:

@@ -10,7 +10,8 @@ again when a job ends. A job whose worker died is taken again by another after i
 ``abandoned`` and the idempotent writes absorb what it had already stored.
 Redis lost mid-run: crawls in flight go on writing to PostgreSQL, the worker says so in one line and
 reconnects every few seconds. SIGTERM/SIGINT: no new job, in-flight crawls get
-``daemon.shutdown_seconds``, then are stopped (their jobs re-run elsewhere), exit 0.
+``daemon.shutdown_seconds``, then are stopped (their jobs re-run elsewhere; a rendering crawl's open pages
+closed first, its browser closed with it), exit 0.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 from scrapy.crawler import AsyncCrawlerRunner
 
+from newswatch.crawler.fetch.render import abandon_pages
 from newswatch.monitor.alerts.outbox import deliver_pending
 from newswatch.monitor.alerts.registry import Channel
 from newswatch.monitor.config.model import Config
@@ -181,12 +183,23 @@ class CrawlWorker:
         if worker is not None and worker.main_task is not None:
             worker.main_task.cancel()
         tasks = [t for t in (worker.tasks.values() if worker else ()) if not t.done()]
+        limit = self.config.daemon.shutdown_seconds
         if tasks:
-            _, late = await asyncio.wait(tasks, timeout=self.config.daemon.shutdown_seconds)
+            _, late = await asyncio.wait(tasks, timeout=limit)
             if late:
                 log.warning("shutdown: %d crawl(s) stopped; their jobs run again after the lease", len(late))
-                await self.runner.stop()
+                await self._stop_crawls(late, limit)
         await self._close(worker)
+
+    async def _stop_crawls(self, late: set[asyncio.Task[Any]], limit: float) -> None:
+        """The crawls still running stopped: their browsers' open pages closed first (a page that never
+        settles does not hold the stop), then each crawl ends, closing its browser (no Chromium left)."""
+        try:
+            await asyncio.wait_for(abandon_pages(self.runner.crawlers), limit)
+            await asyncio.wait_for(self.runner.stop(), limit)
+            await asyncio.wait(late, timeout=limit)
+        except TimeoutError:
+            log.warning("shutdown: crawls not stopped after %.0f s", limit)
 
     async def _close(self, worker: Worker | None) -> None:
         """arq's ``Worker.close`` calls redis-py's deprecated ``close()``: its steps, with ``aclose()``."""

@@ -75,7 +75,7 @@ def preview_url(config: Config, registry: Registry, url: str, render: str | None
         if render == "browser":
             from newswatch.crawler.fetch.renderpage import render_page
 
-            page = render_page(url, limits)
+            page = render_page(url, limits, config.crawl.render_timeout)
         else:
             page = fetch(url, limits)
     except FetchRefused as exc:

@@ -6,7 +6,8 @@ into a JSON blob that the page's script writes into an empty ``<div id="app">``.
 ``render = "browser"`` source whose section page ``/`` links them):
 
 - ``/2012/12/10/script.html``: the JSON blob is in the page; the script renders it (ETag: a re-check is a 304);
-- ``/2012/12/10/xhr.html``: the script fetches ``/api/121210.json`` and renders it;
+- ``/2012/12/10/xhr.html``: the script fetches ``/api/121210.json`` and, at the same moment, ``PARTS``
+  (``/api/part/N.json``), then renders the first (the browser's requests wait for the site's politeness);
 - ``/2012/12/10/private.html``: renders from its blob, and its script also tries ``http://10.255.255.1/``
   (a private address: refused by the guard, counted, never connected) and ``/api/blocked`` (disallowed by
   the site's ``robots.txt``: refused, counted, never requested);
@@ -28,6 +29,8 @@ NEVER = "never"
 PRIVATE_TARGET = "http://10.255.255.1/track"
 BLOCKED = "/api/blocked"  # robots.txt disallows it
 ETAG = '"render-121210"'
+PARTS = tuple(f"/api/part/{n}.json" for n in (1, 2, 3))
+DELAY = 0.15  # crawl.download_delay of the workspace, with concurrency_per_domain = 1
 
 RENDER = """
 function show(a) {
@@ -73,7 +76,11 @@ def build_render_site(server: SiteServer) -> None:
     html = {"Content-Type": "text/html; charset=utf-8"}
     from_blob = "show(JSON.parse(document.getElementById('data').textContent));"
     server.add(url_of("script"), body=shell(from_blob, blob()), headers={**html, "ETag": ETAG})
-    server.add(url_of("xhr"), body=shell("fetch('/api/121210.json').then(r => r.json()).then(show);"), headers=html)
+    parts = ", ".join(f"fetch('{p}')" for p in PARTS)
+    xhr = f"Promise.all([fetch('/api/121210.json'), {parts}]).then(r => r[0].json()).then(show);"
+    server.add(url_of("xhr"), body=shell(xhr), headers=html)
+    for part in PARTS:
+        server.add(part, body=b"{}", headers={"Content-Type": "application/json"})
     server.add("/api/121210.json", body=blob().encode(), headers={"Content-Type": "application/json"})
     private = (f"fetch('{PRIVATE_TARGET}').catch(function () {{}}); fetch('{BLOCKED}').catch(function () {{}}); "
                f"{from_blob}")
@@ -100,7 +107,8 @@ def write_render_workspace(folder: Path, base_url: str, dns: str | None = None) 
     config = folder / "newswatch.toml"
     config.write_text(
         '[storage]\ndata_dir = "data"\ncorpus_dir = "data/corpus"\nseeds_dir = "seeds"\n'
-        '[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = 0.0\ndownload_timeout = 2.0\n'
+        f'[crawl]\nallow_networks = ["127.0.0.0/8"]\ndownload_delay = {DELAY}\nconcurrency_per_domain = 1\n'
+        'download_timeout = 2.0\nrender_timeout = 3.0\n'
         + (f'dns_servers = ["{dns}"]\n' if dns else '') +
         'retries = 0\n[schedule]\narticles = ["3650d=0s"]\n', encoding="utf-8")
     return config

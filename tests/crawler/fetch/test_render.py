@@ -17,7 +17,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -29,7 +31,9 @@ from tests.crawler.dns_server import RebindingDNS
 from tests.crawler.render_site import (
     ARTICLES,
     BLOCKED,
+    DELAY,
     NEVER,
+    PARTS,
     PRIVATE_TARGET,
     build_render_site,
     expected_sentences,
@@ -37,7 +41,7 @@ from tests.crawler.render_site import (
     url_of,
     write_render_workspace,
 )
-from tests.crawler.site_server import SiteServer
+from tests.crawler.site_server import SeenRequest, SiteServer
 from tests.crawler.test_run import figures, newswatch
 
 NAME = "render.test"  # the site's name in the run fixture, answered by the crawl's own DNS server
@@ -51,6 +55,7 @@ class Runs:
     second: subprocess.CompletedProcess[str]
     hits_first: dict[str, int]  # path -> requests during the first run
     hits_second: dict[str, int]
+    server_requests: list[SeenRequest]  # the first run's
 
 
 def _hits(server: SiteServer, since: int) -> dict[str, int]:
@@ -71,7 +76,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
         first = newswatch(config, "run")
         middle = len(server.requests)
         second = newswatch(config, "run")
-        yield Runs(folder, base, first, second, _first_hits(server, middle), _hits(server, middle))
+        yield Runs(folder, base, first, second, _first_hits(server, middle), _hits(server, middle),
+                   list(server.requests[:middle]))
 
 
 def _first_hits(server: SiteServer, until: int) -> dict[str, int]:
@@ -81,7 +87,7 @@ def _first_hits(server: SiteServer, until: int) -> dict[str, int]:
     return counts
 
 
-def _stored(folder: Path) -> tuple[dict[str, Version], list[dict[str, object]]]:
+def _stored(folder: Path) -> tuple[dict[str, Version], list[dict[str, Any]]]:
     engine = make_engine(f"sqlite:///{folder / 'data' / 'newswatch.db'}")
     with session_factory(engine)() as session:
         urls = {a.id: a.canonical_url for a in session.execute(select(Article)).scalars()}
@@ -96,7 +102,7 @@ def test_script_and_xhr_articles_are_rendered_and_stored(runs: Runs) -> None:
     assert runs.first.returncode == 1, runs.first.stderr[-3000:]  # partial: the page that never settles
     versions, _stats = _stored(runs.folder)
     stored = {url.rsplit("/", 1)[-1].removesuffix(".html") for url in versions}
-    assert stored == set(ARTICLES)
+    assert stored == set(ARTICLES), runs.first.stdout + runs.first.stderr[-3000:]
     for version in versions.values():
         assert all(sentence in version.body for sentence in expected_sentences()), version.body[:300]
         assert version.meta.get("rendered") == "browser"
@@ -128,16 +134,56 @@ def test_the_browser_requests_are_fetched_by_the_crawl_under_robots(runs: Runs) 
     downloader (counted), and the one robots.txt disallows was never made."""
     _versions, stats = _stored(runs.folder)
     fetched = stats[0].get("newswatch/render/subrequests/fetched", 0)
-    assert fetched == runs.hits_first["/api/121210.json"] + runs.hits_first.get("/api/poll", 0)
+    parts = sum(runs.hits_first.get(part, 0) for part in PARTS)
+    assert fetched == runs.hits_first["/api/121210.json"] + parts + runs.hits_first.get("/api/poll", 0)
     assert stats[0].get("newswatch/render/refused/robots") == 1
     assert BLOCKED not in runs.hits_first
+
+
+def test_the_browser_requests_keep_the_site_politeness(runs: Runs) -> None:
+    """The xhr page asks for four JSON files at once; the site (``concurrency_per_domain = 1``,
+    ``download_delay`` DELAY, jittered ±50 %) is asked for them one after another, spaced by its delay (the
+    mean gap is asserted: arrival times on a loaded machine bunch). The
+    page that never settles polls every 100 ms: its polls are spaced alike, and none is made once its page
+    has closed (dropped, counted)."""
+    for paths in (("/api/121210.json", *PARTS), ("/api/poll",)):
+        times = sorted(r.at for r in runs.server_requests if r.path in paths)
+        assert len(times) >= len(paths) and len(times) >= 3, times
+        gaps = [later - earlier for earlier, later in pairwise(times)]
+        # on average (a loaded machine may record two arrivals closer than they were sent); before: all at once
+        assert sum(gaps) / len(gaps) >= DELAY * 0.5 * 0.9, gaps
+    _versions, stats = _stored(runs.folder)
+    assert stats[0].get("newswatch/render/subrequests/dropped", 0) >= 1
 
 
 def test_a_page_that_never_settles_is_one_render_timeout_error(runs: Runs) -> None:
     errors = [line.strip() for line in runs.first.stdout.splitlines() if line.strip().startswith("error ")]
     assert errors == [f"error render_timeout: {runs.base}{url_of(NEVER)} ({runs.base}{url_of(NEVER)}: the page did "
-                      "not settle within 2 s)"]
-    assert "Traceback" not in runs.first.stderr
+                      "not settle within 3 s)"]
+    assert "Traceback" not in runs.first.stderr, runs.first.stderr[-6000:]
+    assert "Task was destroyed" not in runs.first.stderr, "every browser request answered or ended at close"
+
+
+def test_a_page_rendering_holds_none_of_the_site_slot() -> None:
+    """The plain 200 of a render site's page came through the site's download slot; the request that renders
+    it waits in a slot of its own (the browser asks the site nothing for it: the document is held), so a page
+    that never settles does not hold the site's slot, and its seconds are not the site's latency."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newswatch.crawler.fetch.render import DOCUMENT, PAGE_SLOT, RenderMiddleware
+
+    stats = get_crawler().stats
+    assert stats is not None
+    middleware = RenderMiddleware(["a.example"], 3.0, stats)
+    plain = Request("https://a.example/p.html", meta={"nw_kind": "article", "download_slot": "a.example"},
+                    headers={"If-None-Match": '"x"'})
+    rendered = middleware.process_response(plain, HtmlResponse(plain.url, body=b"<html></html>", request=plain))
+    assert isinstance(rendered, Request) and rendered.meta["playwright"] and DOCUMENT in rendered.meta
+    assert rendered.meta["download_slot"] == PAGE_SLOT and rendered.meta["autothrottle_dont_adjust_delay"]
+    assert b"If-None-Match" not in rendered.headers
+    assert rendered.meta["playwright_page_goto_kwargs"]["timeout"] == 3000
 
 
 def test_a_304_is_answered_without_the_browser(runs: Runs) -> None:
@@ -152,6 +198,46 @@ def test_one_browser_for_the_crawl(runs: Runs) -> None:
     _versions, stats = _stored(runs.folder)
     assert [s.get("playwright/browser_count") for s in stats] == [1, 1]
     assert all(s.get("playwright/page_count/max_concurrent", 0) <= 4 for s in stats)
+
+
+def test_the_driver_starts_with_the_first_rendered_page_only(runs: Runs, tmp_path: Path) -> None:
+    """A crawl with a render source starts playwright's driver (~150 MiB) only when a page is rendered:
+    here the source's one page answers 404, nothing is rendered, no driver, no browser."""
+    _versions, stats = _stored(runs.folder)
+    assert [s.get("newswatch/render/driver_started") for s in stats] == [1, 1]
+    with SiteServer() as server:
+        write_render_workspace(tmp_path, server.base_url)
+        config = tmp_path / "newswatch.toml"
+        assert newswatch(config, "db", "upgrade").returncode == 0
+        run = newswatch(config, "run")
+    assert run.returncode == 1 and "error " in run.stdout, run.stdout + run.stderr[-3000:]
+    _versions, quiet = _stored(tmp_path)
+    assert "newswatch/render/driver_started" not in quiet[0] and "playwright/browser_count" not in quiet[0]
+
+
+def test_a_page_whose_script_never_yields_is_one_render_timeout_error(tmp_path: Path) -> None:
+    """The network settles but the page's script then loops for ever: the DOM can never be read. The whole
+    render is bounded (``crawl.render_timeout`` + 5 s): one ``error render_timeout`` line, the crawl ends."""
+    from tests.crawler.render_site import shell
+
+    with SiteServer() as server:
+        busy = "/2012/12/10/busy.html"
+        html = {"Content-Type": "text/html; charset=utf-8"}
+        server.add(busy, body=shell("window.addEventListener('load', function () { for (;;) {} });"), headers=html)
+        server.add("/", body=b"<!doctype html><html><body><p>\xe9\xa6\x96\xe9\xa1\xb5</p></body></html>", headers=html)
+        config = write_render_workspace(tmp_path, server.base_url)
+        sources = tmp_path / "seeds" / "sources.toml"
+        sources.write_text(sources.read_text(encoding="utf-8").replace(url_of(NEVER), busy), encoding="utf-8")
+        config.write_text(config.read_text(encoding="utf-8").replace("render_timeout = 3.0", "render_timeout = 2.0"),
+                          encoding="utf-8")
+        assert newswatch(config, "db", "upgrade").returncode == 0
+        run = newswatch(config, "run")
+    errors = [line.strip() for line in run.stdout.splitlines() if line.strip().startswith("error ")]
+    assert errors == [f"error render_timeout: {server.base_url}{busy} ({server.base_url}{busy}: the page did not "
+                      "settle within 2 s)"], run.stdout + run.stderr[-3000:]
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    _versions, stats = _stored(tmp_path)
+    assert stats[0].get("newswatch/render/timeouts/render") == 1, "the whole render's bound, not the navigation's"
 
 
 def _tagged(tag: str) -> list[int]:

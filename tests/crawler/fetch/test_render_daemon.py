@@ -59,7 +59,7 @@ def test_the_daemon_renders_stores_and_stops_leaving_no_browser(tmp_path: Path) 
     with SiteServer() as server:
         build_render_site(server)
         config = write_render_workspace(tmp_path, server.base_url)
-        text = config.read_text(encoding="utf-8").replace("download_timeout = 2.0", "download_timeout = 60.0")
+        text = config.read_text(encoding="utf-8").replace("render_timeout = 3.0", "render_timeout = 60.0")
         config.write_text(text + DAEMON, encoding="utf-8")  # the page that never settles is open at SIGTERM
         _two_sources(tmp_path / "seeds" / "sources.toml", server.base_url)
         assert newswatch(config, "db", "upgrade").returncode == 0
