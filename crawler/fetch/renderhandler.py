@@ -76,6 +76,24 @@ _DOCUMENT: ContextVar[Document | None] = ContextVar("nw_render_document", defaul
 PAGE = "nw_render_page"  # meta of a browser's request made by the crawl: the page that asked for it
 
 
+
+class ClosedTargets(logging.Filter):
+    """Playwright's listener errors about a page or browser that is already closed (a response still being read
+    when a page times out or the crawl stops): expected, so logged at DEBUG, not as an ERROR with a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if type(error).__name__ != "TargetClosedError":
+            return True
+        logging.getLogger("newswatch.render").debug("closed while a listener ran: %s", error)
+        return False
+
+
+def closed_targets_quiet(logger: logging.Logger) -> None:
+    """Install :class:`ClosedTargets` on ``logger`` once."""
+    if not any(isinstance(f, ClosedTargets) for f in logger.filters):
+        logger.addFilter(ClosedTargets())
+
 class PageClosed(IgnoreRequest):
     """A browser's request not made: its page is closed."""
 
@@ -144,6 +162,7 @@ class RenderHandler(ScrapyPlaywrightDownloadHandler):  # type: ignore[misc]
         self.abort_request = self.refuse
         # scrapy-playwright logs each failed page with its traceback; the crawl reports it as one error line
         logging.getLogger("scrapy-playwright").setLevel(logging.ERROR)
+        closed_targets_quiet(logging.getLogger("playwright"))
         self.subrequests: weakref.WeakKeyDictionary[Page, int] = weakref.WeakKeyDictionary()
         self.routing: set[asyncio.Task[Any]] = set()  # the browser's requests being answered
         self.lanes: weakref.WeakKeyDictionary[Page, dict[str, asyncio.Semaphore]] = weakref.WeakKeyDictionary()

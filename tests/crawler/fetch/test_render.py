@@ -10,6 +10,7 @@ Each run is a child process (the reactor cannot restart inside pytest), warnings
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -326,3 +327,23 @@ def test_render_takes_one_value() -> None:
 
     with pytest.raises(ConfigError, match=r"source\[0\]\.render: expected 'browser', got 'chrome'"):
         parse_registry('[[source]]\nname = "甲"\nsite = "https://a.example.cn/"\nrender = "chrome"\n')
+
+
+def test_a_listener_error_about_a_closed_page_is_no_error_line() -> None:
+    """At a page's timeout or the crawl's stop, playwright's listeners may still read a response of a closed page:
+    its TargetClosedError is logged at DEBUG (newswatch.render), any other listener error stays an ERROR."""
+    from playwright._impl._errors import TargetClosedError
+
+    from newswatch.crawler.fetch.renderhandler import ClosedTargets, closed_targets_quiet
+
+    logger = logging.getLogger("playwright.test-closed-targets")
+    closed_targets_quiet(logger)
+    closed_targets_quiet(logger)
+    assert sum(isinstance(f, ClosedTargets) for f in logger.filters) == 1
+
+    def record(error: BaseException) -> logging.LogRecord:
+        return logger.makeRecord(logger.name, logging.ERROR, __file__, 1, "Error occurred in event listener", (),
+                                 (type(error), error, None))
+
+    assert not logger.filters[0].filter(record(TargetClosedError("Target page, context or browser has been closed")))
+    assert logger.filters[0].filter(record(ValueError("something else")))
