@@ -9,8 +9,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +125,19 @@ def test_a_worker_hands_the_heap_of_each_page_back(monkeypatch: pytest.MonkeyPat
     read_page(page)
     read_page(dataclasses.replace(page, body=b""))
     assert len(trims) == 2
+
+
+def test_workers_start_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Submissions that may start a worker (the first, one per worker) leave the event loop's thread; the
+    rest are made on it."""
+    threads: list[bool] = []
+    submit = ProcessPoolExecutor.submit
+
+    def spy(self: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return submit(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", spy)
+    results = asyncio.run(extract_all(ExtractionPool(2), PAGES[:4]))
+    assert all(isinstance(r, Article) for r in results)
+    assert sorted(threads) == [False, False, True, True]  # two off the loop (one per worker), two on it
