@@ -14,9 +14,10 @@ in a single worker; a page that kills that worker too is the culprit and gets a
 the crawl goes on. A page that takes longer than ``timeout`` seconds is ``extractor_timeout`` (in
 processes, the pool is replaced so the stuck worker cannot hold a slot).
 
-``ProcessPoolExecutor.submit`` starts a worker process when none is idle, and the first start waits for the
-forkserver to import the extraction: the first submissions to an executor (one per worker) are made from a
-helper thread, so the event loop goes on fetching meanwhile; later ones are made on the loop.
+``ProcessPoolExecutor.submit`` starts a worker process when none is idle, holding the executor's lock, and the
+first start waits for the forkserver to import the extraction: until an executor has taken one submission per
+worker, submissions are made from helper threads, so the event loop goes on fetching meanwhile; later ones are
+made on the loop.
 """
 
 from __future__ import annotations
@@ -147,22 +148,21 @@ class ExtractionPool:
                 return failed(page, Rejection(TIMED_OUT, f"extraction took longer than {self.timeout:g} s"))
 
     async def _run(self, executor: Executor, page: Page) -> Reading:
-        if self._spawning(executor):  # this submit may start a worker: off the event loop
+        if self._spawning(executor):  # this submit may start a worker, or wait for one starting: off the loop
             submitted = await asyncio.to_thread(executor.submit, self.task, page)
+            self._submitted[executor] = self._submitted.get(executor, 0) + 1
             future: asyncio.Future[Reading] = asyncio.wrap_future(submitted)
         else:
             future = asyncio.get_running_loop().run_in_executor(executor, self.task, page)
         return await asyncio.wait_for(future, self.timeout)
 
     def _spawning(self, executor: Executor) -> bool:
-        """True for the first submissions to a process executor, one per worker: each may start a worker
-        process, and the first waits for the forkserver to import the extraction (a second or more, which
-        would stall every fetch on the event loop)."""
+        """True until a process executor has taken one submission per worker: each of those may start a
+        worker process (the first waits a second or more for the forkserver to import the extraction), and
+        any submission meanwhile waits for the executor's lock, which that start holds."""
         if not isinstance(executor, ProcessPoolExecutor):
             return False
-        count = self._submitted.get(executor, 0)
-        self._submitted[executor] = count + 1
-        return count < (1 if executor is self._solo else self.workers)
+        return self._submitted.get(executor, 0) < (1 if executor is self._solo else self.workers)
 
     def _timed_out(self, executor: Executor) -> Rejection:
         if self.in_processes:  # a second thread would share trafilatura's parsers: wait instead

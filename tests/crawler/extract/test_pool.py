@@ -128,8 +128,8 @@ def test_a_worker_hands_the_heap_of_each_page_back(monkeypatch: pytest.MonkeyPat
 
 
 def test_workers_start_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Submissions that may start a worker (the first, one per worker) leave the event loop's thread; the
-    rest are made on it."""
+    """Submissions that may start a worker, or wait for one starting, leave the event loop's thread; once
+    every worker was started they are made on it."""
     threads: list[bool] = []
     submit = ProcessPoolExecutor.submit
 
@@ -137,7 +137,14 @@ def test_workers_start_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> No
         threads.append(threading.current_thread() is threading.main_thread())
         return submit(self, *args, **kwargs)
 
+    async def two_rounds(pool: ExtractionPool) -> list[Reading]:
+        try:
+            first = await asyncio.gather(*(pool.read(page) for page in PAGES[:3]))  # the workers start
+            return [*first, *await asyncio.gather(*(pool.read(page) for page in PAGES[3:5]))]
+        finally:
+            pool.close()
+
     monkeypatch.setattr(ProcessPoolExecutor, "submit", spy)
-    results = asyncio.run(extract_all(ExtractionPool(2), PAGES[:4]))
-    assert all(isinstance(r, Article) for r in results)
-    assert sorted(threads) == [False, False, True, True]  # two off the loop (one per worker), two on it
+    readings = asyncio.run(asyncio.wait_for(two_rounds(ExtractionPool(2)), 120))
+    assert all(isinstance(reading.result, Article) for reading in readings)
+    assert threads == [False, False, False, True, True]  # all off the loop until both workers were started
