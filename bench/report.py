@@ -160,7 +160,8 @@ def _top(entries: list[list[Any]], thread: str, busy: int, count: int, ours: boo
     for name, function, samples in entries:
         if name != thread or samples >= busy * 0.95:
             continue
-        if ours and (not function.startswith(OUR_CODE) or function in ENTRY or function.endswith("<module>")):
+        code = function.removeprefix("newswatch/")  # the package's path since everything is newswatch.*
+        if ours and (not code.startswith(OUR_CODE) or code in ENTRY or code.endswith("<module>")):
             continue
         picked.append(f"`{function}` {samples / busy:.0%}")
         if len(picked) == count:

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
     pass
 
 # Order matters: the SSRF guard before robots.txt (100) fetches anything; the integrity check below
-# decompression (590) sees the raw gzip; the loop check below redirects (600) sees the 3xx.
+# decompression (590) sees the raw gzip and decodes it once, strictly (Scrapy's middleware then finds no
+# Content-Encoding left); the loop check below redirects (600) sees the 3xx.
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "newswatch.crawler.fetch.netguard.SSRFGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

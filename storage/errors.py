@@ -14,6 +14,8 @@ where they occur and re-raised as one of these with ``raise ... from exc``::
     │   └── MigrationError         schema upgrade failed or the schema is not current
     ├── CrawlError             a fetch or a crawl run failed
     │   ├── FetchRefused           SSRF guard, robots.txt, size cap: refused before or while fetching
+    │   │   └── BodyTooLarge           a compressed body expands beyond its cap
+    │   ├── TruncatedBody          a compressed body cut short (or failing its checksum)
     │   ├── ParseError             a feed, sitemap or page could not be parsed
     │   ├── RenderTimeout          a page rendered in the browser never settled within its time
     │   └── CassetteError          record/replay: request missing from a cassette, bad cassette
@@ -70,6 +72,19 @@ class CrawlError(NewswatchError):
 
 class FetchRefused(CrawlError):
     """A URL was refused before or while fetching (SSRF guard, robots.txt, size cap)."""
+
+
+class BodyTooLarge(FetchRefused):
+    """A compressed body expands beyond ``cap`` bytes; ``produced`` is how far decompression got."""
+
+    def __init__(self, produced: int, cap: int) -> None:
+        super().__init__(f"{produced} bytes decompressed so far exceed the {cap}-byte cap")
+        self.produced = produced
+        self.cap = cap
+
+
+class TruncatedBody(CrawlError):
+    """A compressed body ends before its stream does, or fails its checksum."""
 
 
 class ParseError(CrawlError):

@@ -13,6 +13,11 @@ in a single worker; a page that kills that worker too is the culprit and gets a
 ``Rejection("extractor_crashed")`` (in its :func:`~crawler.extract.reading.failed` reading), a per-page error, and
 the crawl goes on. A page that takes longer than ``timeout`` seconds is ``extractor_timeout`` (in
 processes, the pool is replaced so the stuck worker cannot hold a slot).
+
+``ProcessPoolExecutor.submit`` starts a worker process when none is idle, holding the executor's lock, and the
+first start waits for the forkserver to import the extraction: until an executor has taken one submission per
+worker, submissions are made from helper threads, so the event loop goes on fetching meanwhile; later ones are
+made on the loop.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import contextlib
 import multiprocessing
 import os
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -99,6 +105,7 @@ class ExtractionPool:
         # the workers' lifeline: they hold the read end, only this process the write end; when this process
         # ends (even by SIGKILL) they read EOF and exit, and the forkserver with them
         self._lifeline_r, self._lifeline_w = multiprocessing.Pipe(duplex=False)
+        self._submitted: weakref.WeakKeyDictionary[Executor, int] = weakref.WeakKeyDictionary()
         self.executor: Executor = self._new()
         self._solo: ProcessPoolExecutor | None = None  # retries after a crash, one page at a time
         self._retry_lock = asyncio.Lock()
@@ -141,8 +148,21 @@ class ExtractionPool:
                 return failed(page, Rejection(TIMED_OUT, f"extraction took longer than {self.timeout:g} s"))
 
     async def _run(self, executor: Executor, page: Page) -> Reading:
-        future = asyncio.get_running_loop().run_in_executor(executor, self.task, page)
+        if self._spawning(executor):  # this submit may start a worker, or wait for one starting: off the loop
+            submitted = await asyncio.to_thread(executor.submit, self.task, page)
+            self._submitted[executor] = self._submitted.get(executor, 0) + 1
+            future: asyncio.Future[Reading] = asyncio.wrap_future(submitted)
+        else:
+            future = asyncio.get_running_loop().run_in_executor(executor, self.task, page)
         return await asyncio.wait_for(future, self.timeout)
+
+    def _spawning(self, executor: Executor) -> bool:
+        """True until a process executor has taken one submission per worker: each of those may start a
+        worker process (the first waits a second or more for the forkserver to import the extraction), and
+        any submission meanwhile waits for the executor's lock, which that start holds."""
+        if not isinstance(executor, ProcessPoolExecutor):
+            return False
+        return self._submitted.get(executor, 0) < (1 if executor is self._solo else self.workers)
 
     def _timed_out(self, executor: Executor) -> Rejection:
         if self.in_processes:  # a second thread would share trafilatura's parsers: wait instead

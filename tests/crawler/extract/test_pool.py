@@ -9,8 +9,11 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -123,3 +126,26 @@ def test_a_worker_hands_the_heap_of_each_page_back(monkeypatch: pytest.MonkeyPat
     read_page(page)
     read_page(dataclasses.replace(page, body=b""))
     assert len(trims) == 2
+
+
+def test_workers_start_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Submissions that may start a worker, or wait for one starting, leave the event loop's thread; once
+    every worker was started they are made on it."""
+    threads: list[bool] = []
+    submit = ProcessPoolExecutor.submit
+
+    def spy(self: ProcessPoolExecutor, *args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return submit(self, *args, **kwargs)
+
+    async def two_rounds(pool: ExtractionPool) -> list[Reading]:
+        try:
+            first = await asyncio.gather(*(pool.read(page) for page in PAGES[:3]))  # the workers start
+            return [*first, *await asyncio.gather(*(pool.read(page) for page in PAGES[3:5]))]
+        finally:
+            pool.close()
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", spy)
+    readings = asyncio.run(asyncio.wait_for(two_rounds(ExtractionPool(2)), 120))
+    assert all(isinstance(reading.result, Article) for reading in readings)
+    assert threads == [False, False, False, True, True]  # all off the loop until both workers were started
