@@ -155,6 +155,9 @@ class ChangeRecorder:
             return template, own
         template = template.union(known_template(session, site, latest.meta))
         template = template.union(inherit(latest.body, item.body, template, self.template_rules))
+        # and the other way: furniture of the latest version that the template lines of this fetch replace (the
+        # rotated list the latest version showed may have left the counts while the site's pages moved on)
+        template = template.union(inherit(item.body, latest.body, template, self.template_rules))
         furniture = save_template(session, site, template.within(latest.body))
         if furniture is not None and furniture != (latest.meta or {}).get("furniture"):
             latest.meta = {**(latest.meta or {}), "furniture": furniture}  # what is known of it only grows
