@@ -17,6 +17,8 @@ from newswatch.storage.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+# `newswatch` as a child process of the test's Python (`python -c NEWSWATCH_CLI --config ... run`)
+NEWSWATCH_CLI = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
 POSTGRES_URL = os.environ.get(
     "NEWSWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -19,7 +19,7 @@ from newswatch.monitor.config.model import load_config
 from newswatch.storage.engine import make_engine, session_factory
 from newswatch.storage.migrate import upgrade
 from newswatch.storage.models import Article, CrawlRun, Version
-from tests.conftest import ROOT
+from tests.conftest import NEWSWATCH_CLI, ROOT
 from tests.crawler.fixture_site import ARTICLES, CASSETTE, FIXED_PORT, build_site, fixture_bytes, write_workspace
 from tests.crawler.site_server import SiteServer
 
@@ -28,7 +28,7 @@ FIGURES = ("fetched", "new", "changed", "unchanged", "rejected", "refused", "err
 
 def newswatch(config: Path, *args: str, env: dict[str, str] | None = None,
               timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+    code = NEWSWATCH_CLI
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
     environ.pop("NEWSWATCH_DATABASE_URL", None)
     environ.update(env or {})

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from newswatch.storage.engine import make_engine
 from newswatch.storage.lock import RunLocked, advisory_key, run_lock
+from tests.conftest import NEWSWATCH_CLI
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import ROOT, newswatch, setup_workspace
 
@@ -58,7 +59,7 @@ def test_second_run_exits_at_once_and_a_killed_run_does_not_block(tmp_path: Path
                    headers={"Content-Type": "text/html"})
         server.add_hang("/2025/06/01/slow.html")
         config = setup_workspace(tmp_path, server.base_url)
-        code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+        code = NEWSWATCH_CLI
         first = subprocess.Popen([sys.executable, "-c", code, "--config", str(config), "run"], cwd=tmp_path,
                                  env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -116,7 +117,7 @@ def test_a_second_run_through_a_symlinked_database_exits_75(tmp_path: Path) -> N
         config = setup_workspace(tmp_path, server.base_url)
         (tmp_path / "elsewhere.db").symlink_to(tmp_path / "data" / "newswatch.db")  # another name, same file
         via_link = {"NEWSWATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'elsewhere.db'}"}
-        code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+        code = NEWSWATCH_CLI
         first = subprocess.Popen([sys.executable, "-c", code, "--config", str(config), "run"], cwd=tmp_path,
                                  env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -13,10 +13,10 @@ from sqlalchemy import inspect, text
 
 from newswatch.storage.engine import make_engine
 from newswatch.storage.migrate import current_revision, head_revision
-from tests.conftest import ROOT
+from tests.conftest import NEWSWATCH_CLI, ROOT
 
 UPGRADES = 4
-CODE = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+CODE = NEWSWATCH_CLI
 
 
 def upgrade_at_once(folder: Path, url: str) -> list[subprocess.CompletedProcess[str]]:

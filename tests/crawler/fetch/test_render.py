@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from newswatch.storage.engine import make_engine, session_factory
 from newswatch.storage.models import Article, CrawlRun, Version
-from tests.conftest import ROOT
+from tests.conftest import NEWSWATCH_CLI, ROOT
 from tests.crawler.dns_server import RebindingDNS
 from tests.crawler.render_site import (
     ARTICLES,
@@ -260,7 +260,7 @@ def test_a_killed_run_leaves_no_browser(tmp_path: Path) -> None:
         build_render_site(server)
         config = write_render_workspace(tmp_path, server.base_url)
         assert newswatch(config, "db", "upgrade").returncode == 0
-        code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+        code = NEWSWATCH_CLI
         env = {**os.environ, "PYTHONPATH": str(ROOT), tag.split("=")[0]: tag.split("=")[1]}
         env.pop("NEWSWATCH_DATABASE_URL", None)
         run = subprocess.Popen([sys.executable, "-c", code, "--config", str(config), "run"], cwd=tmp_path, env=env,

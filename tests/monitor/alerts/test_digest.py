@@ -33,7 +33,7 @@ from newswatch.storage.engine import make_engine, session_factory, transaction
 from newswatch.storage.errors import ConfigError
 from newswatch.storage.migrate import upgrade
 from newswatch.storage.models import AlertOutbox
-from tests.conftest import ROOT
+from tests.conftest import NEWSWATCH_CLI, ROOT
 from tests.monitor.receiver import free_port
 from tests.monitor.sample_events import anomaly_event, changed_event, failing_event, new_event
 
@@ -259,7 +259,7 @@ def _deliver_process(folder: Path, port: int) -> subprocess.Popen[str]:
         f'host = "127.0.0.1"\nport = {port}\nsecurity = "none"\ntimeout = 60.0\nsender = "newswatch@example.org"\n'
         'recipients = ["desk@example.org"]\ndigest = "daily 08:00"\ndigest_timezone = "Asia/Shanghai"\n'
         'events = ["article.new", "article.changed", "source.failing"]\n', encoding="utf-8")
-    code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+    code = NEWSWATCH_CLI
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("NEWSWATCH_DATABASE_URL", None)
     return subprocess.Popen([sys.executable, "-W", "error", "-c", code, "--config", str(config), "alerts", "deliver"],

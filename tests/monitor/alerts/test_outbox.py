@@ -25,7 +25,7 @@ from newswatch.monitor.config.model import AlertsConfig, ChannelConfig
 from newswatch.storage.engine import make_engine, session_factory, transaction
 from newswatch.storage.migrate import upgrade
 from newswatch.storage.models import AlertEvent, AlertOutbox
-from tests.conftest import ROOT
+from tests.conftest import NEWSWATCH_CLI, ROOT
 from tests.monitor.receiver import Receiver, free_port
 from tests.monitor.sample_events import all_events, changed_event, new_event
 
@@ -149,7 +149,7 @@ def _deliver_process(folder: Path, port: int) -> subprocess.Popen[str]:
         '[alerts]\nlease_seconds = 1.0\nbackoff_seconds = 0.0\n[[alerts.channels]]\nname = "hook"\n'
         f'kind = "webhook"\nurl = "http://127.0.0.1:{port}/hook"\ntimeout = 30.0\nsecret_env = "HOOK_SECRET"\n',
         encoding="utf-8")
-    code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+    code = NEWSWATCH_CLI
     env = {**os.environ, **SECRET, "PYTHONPATH": str(ROOT)}
     env.pop("NEWSWATCH_DATABASE_URL", None)
     return subprocess.Popen([sys.executable, "-W", "error", "-c", code, "--config", str(config), "alerts", "deliver"],

@@ -13,12 +13,12 @@ import pytest
 from click.testing import CliRunner
 
 from newswatch.monitor.cli.main import cli
-from tests.conftest import ROOT
+from tests.conftest import NEWSWATCH_CLI, ROOT
 
 
 def newswatch(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``newswatch`` as a user types it (the console entry point, exit statuses included)."""
-    code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+    code = NEWSWATCH_CLI
     environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-W", "error", "-c", code, *args], capture_output=True, text=True,
                           cwd=cwd, env=environ, timeout=120, check=False)

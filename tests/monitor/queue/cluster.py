@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.conftest import NEWSWATCH_CLI, ROOT
 from tests.crawler.site_server import SiteServer
 
 LINES_PER_ARTICLE = 6
@@ -112,7 +112,7 @@ def write_config(folder: Path, sites: Sites, database_url: str, redis_url: str, 
     return config
 
 
-CODE = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+CODE = NEWSWATCH_CLI
 
 
 def environment() -> dict[str, str]:

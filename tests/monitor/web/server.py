@@ -17,7 +17,7 @@ from pathlib import Path
 from starlette.types import ASGIApp
 
 from newswatch.monitor.daemon.http import HttpServer
-from tests.conftest import ROOT
+from tests.conftest import NEWSWATCH_CLI, ROOT
 
 
 @contextmanager
@@ -48,7 +48,7 @@ def in_thread(app: ASGIApp, token: str | None = None) -> Iterator[str]:
 @contextmanager
 def newswatch_serve(config: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """``newswatch serve --port 0`` as a child process; yields its base URL."""
-    code = "import sys; from newswatch.monitor.cli.main import main; sys.argv[0] = 'newswatch'; main()"
+    code = NEWSWATCH_CLI
     environ = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     process = subprocess.Popen([sys.executable, "-W", "error", "-c", code, "--config", str(config), "serve",
                                 "--port", "0"], cwd=config.parent, env=environ, stderr=subprocess.PIPE, text=True)
