@@ -57,7 +57,13 @@ from newswatch.monitor.runs.plan import (
     with_validators,
 )
 from newswatch.monitor.runs.preflight import preflight
-from newswatch.monitor.runs.run import close_abandoned_runs, crawl_run_settings, reapply_rules, recorders
+from newswatch.monitor.runs.run import (
+    close_abandoned_runs,
+    crawl_options,
+    crawl_run_settings,
+    reapply_rules,
+    recorders,
+)
 from newswatch.monitor.runs.status import outbox_counts
 from newswatch.monitor.schedule.intervals import next_interval, parse_ladder
 from newswatch.monitor.sources.registry import load_registry
@@ -89,8 +95,10 @@ class Daemon:
         self.server: HttpServer | None = None
         self.scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "max_instances": 1,
                                                         "misfire_grace_time": 3600})
+        # the registry and the topic read once, at start: the settings and the recorders hold the same rules
+        self.options = crawl_options(config, Path(cassette), "replay") if cassette else crawl_options(config)
         self.runner = AsyncCrawlerRunner(self._settings())
-        self.recorders = recorders(config)  # the sources' rules read at start, as the settings hold them
+        self.recorders = recorders(config, options=self.options)
         self.stopping = asyncio.Event()
         self.slots = asyncio.Semaphore(1)
         self.ladder = parse_ladder(config.schedule.articles)
@@ -102,10 +110,8 @@ class Daemon:
 
     def _settings(self) -> dict[str, Any]:
         """Every crawl's settings; a cassette is replayed, every crawl from its start."""
-        if self.cassette:
-            return crawl_run_settings(self.config, Path(self.cassette), "replay",
-                                      extra={"NEWSWATCH_CASSETTE_REPEAT": True})
-        return crawl_run_settings(self.config)
+        extra = {"NEWSWATCH_CASSETTE_REPEAT": True} if self.cassette else None
+        return crawl_run_settings(self.config, extra=extra, options=self.options)
 
     # -- crawling -------------------------------------------------------------------------------
 
@@ -246,7 +252,7 @@ class Daemon:
     async def start(self) -> None:
         if self.owns_runs:
             close_abandoned_runs(self.storage)
-        reapply_rules(self.config, self.storage)  # the registry is read at start: its rule changes apply now
+        reapply_rules(self.config, self.storage, self.options.source_rules)  # the rules read at start apply now
         self.schedule_jobs()
         self.scheduler.start()
         port = self.config.daemon.metrics_port

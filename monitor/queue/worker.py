@@ -44,7 +44,7 @@ from newswatch.monitor.queue.recorder import LockingRecorder
 from newswatch.monitor.runs.crawllog import log_crawl
 from newswatch.monitor.runs.crawlrun import close_run, crawl_on, retry_policy
 from newswatch.monitor.runs.plan import known_urls, source_validators, with_validators
-from newswatch.monitor.runs.run import crawl_run_settings, recorders
+from newswatch.monitor.runs.run import crawl_options, crawl_run_settings, recorders
 from newswatch.storage.engine import transaction
 from newswatch.storage.models import CrawlRun
 from newswatch.storage.queries.runs import abandon_earlier_attempts, attempt_run, run_by_id
@@ -59,8 +59,9 @@ class CrawlWorker:
         self.channels = channels
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.storage = open_storage(config)
+        self.options = crawl_options(config)  # the registry and the topic read once, at start
         self.runner = AsyncCrawlerRunner(self._settings())
-        self.recorders = recorders(config, LockingRecorder)  # the sources' rules read at start, as the settings
+        self.recorders = recorders(config, LockingRecorder, self.options)  # the rules the settings hold
         self.stopping = asyncio.Event()
         self.arq: Worker | None = None
         self.pool: ArqRedis | None = None
@@ -68,7 +69,7 @@ class CrawlWorker:
         self.running: set[str] = set()
 
     def _settings(self) -> dict[str, Any]:
-        return crawl_run_settings(self.config)
+        return crawl_run_settings(self.config, options=self.options)
 
     # -- the functions ----------------------------------------------------------------------------
 

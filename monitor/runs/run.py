@@ -71,18 +71,23 @@ def crawl_options(config: Config, cassette: Path | None = None, mode: str | None
     )
 
 
-def recorders(config: Config, kind: type[ChangeRecorder] | None = None) -> Callable[[], ChangeRecorder]:
-    """Makes the recorder each crawl is handed (one a crawl: a batch stages its corpus files on it), with the
-    sources' rules as they are now (as the crawl's settings hold them); ``kind``: a ChangeRecorder subclass."""
+def recorders(config: Config, kind: type[ChangeRecorder] | None = None,
+              options: CrawlOptions | None = None) -> Callable[[], ChangeRecorder]:
+    """Makes the recorder each crawl is handed (one a crawl: a batch stages its corpus files on it), from the
+    crawl's ``options`` (the topic, the corpus folder and the sources' rules the crawl's settings hold; read
+    from the config when not given); ``kind``: a ChangeRecorder subclass."""
     from newswatch.monitor.changes.detect import DetectOptions
     from newswatch.monitor.changes.record import ChangeRecorder  # with the crawl stack: imported when there is a crawl
     from newswatch.storage.corpus.folder import Corpus
 
-    recorder = kind or ChangeRecorder
-    rules = source_rules(load_registry(config.path(config.storage.seeds_dir)))
-    topic, corpus_dir = Topic(keywords(config)), config.path(config.storage.corpus_dir)
-    options = DetectOptions(max_shrink=config.monitor.max_shrink)
-    return lambda: recorder(topic, Corpus(corpus_dir), options, rules)
+    recorder, held = kind or ChangeRecorder, options or crawl_options(config)
+    topic, corpus_dir, rules = Topic(held.keywords), Path(held.corpus_dir), held.source_rules
+    detect = DetectOptions(max_shrink=config.monitor.max_shrink)
+    return lambda: recorder(topic, Corpus(corpus_dir), detect, rules)
+
+
+def _recorder(config: Config, options: CrawlOptions) -> ChangeRecorder:
+    return recorders(config, options=options)()
 
 
 def plan_run(config: Config, storage: Storage) -> CrawlPlan:
@@ -108,21 +113,26 @@ def run_once(config: Config, cassette: Path | None = None, mode: str | None = No
         with run_lock(storage.engine):
             close_abandoned_runs(storage)
             import_seeds(storage.sessions, config.path(config.storage.seeds_dir))
-            rebaselined = reapply_rules(config, storage)
-            settings = partial(run_settings, config, cassette, mode, log_level, progress, log_file)
-            return _cycle(config, storage, channels, settings, mode, rebaselined)
+            options = crawl_options(config, cassette, mode)  # the registry and the topic, read once a run
+            rebaselined = reapply_rules(config, storage, options.source_rules)
+            settings = partial(run_settings, config, options, log_level, progress, log_file)
+            recorder = partial(_recorder, config, options)  # the crawl stack imported only for a crawl
+            return _cycle(config, storage, channels, settings, recorder, mode, rebaselined)
     finally:
         storage.close()
 
 
-def reapply_rules(config: Config, storage: Storage) -> int:
+def reapply_rules(config: Config, storage: Storage,
+                  source_rules_now: Mapping[str, Mapping[str, tuple[str, ...]]] | None = None) -> int:
     """Changed ``include``/``exclude`` rules and a new extraction revision (:mod:`crawler.extract.revision`) applied
     to stored pages before the crawl (a page answering 304 is never fetched in full: without this it kept
     the old text, and its next change would be reported with the difference of the extractors mixed in);
-    the articles re-baselined."""
+    the articles re-baselined. ``source_rules_now``: the sources' rules, when the caller has read them."""
     from newswatch.monitor.changes.ruleset import selectors_digest, stale_articles
 
-    rules = source_rules(load_registry(config.path(config.storage.seeds_dir)))
+    if source_rules_now is None:
+        source_rules_now = source_rules(load_registry(config.path(config.storage.seeds_dir)))
+    rules = source_rules_now
     with storage.sessions() as session:  # the cheap question first: a run with nothing to crawl stays light
         stale = stale_articles(session, {site: selectors_digest(raw) for site, raw in rules.items()})
     if not stale:
@@ -148,30 +158,33 @@ def close_abandoned_runs(storage: Storage) -> int:
 
 
 def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...],
-           settings: Callable[[], dict[str, Any]], mode: str | None, rebaselined: int = 0) -> RunSummary:
+           settings: Callable[[], dict[str, Any]], recorder: Callable[[], ChangeRecorder], mode: str | None,
+           rebaselined: int = 0) -> RunSummary:
     plan = plan_run(config, storage)
     run_id = open_run(storage, mode or "run", plan)
     crawled = plan.articles or plan.sites
-    crawler, error = (crawl_in_process(plan, settings(), recorders(config)(), storage.writer()) if crawled
+    crawler, error = (crawl_in_process(plan, settings(), recorder(), storage.writer()) if crawled
                       else (None, None))
     return close_run(storage, config, channels, run_id, plan, crawler, error, rebaselined=rebaselined)
 
 
 def crawl_run_settings(config: Config, cassette: Path | None = None, mode: str | None = None, *,
-                       log: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The Scrapy settings of every crawl (``run``, ``check``, the daemon, the worker): the crawl's options,
-    where the log goes (default: WARNING to stderr) and ``extra``; plain data only (the recorder is handed to
-    the crawl as an object, :func:`recorders`)."""
-    settings = crawl_settings(crawl_options(config, cassette, mode))
+                       log: Mapping[str, Any] | None = None, extra: Mapping[str, Any] | None = None,
+                       options: CrawlOptions | None = None) -> dict[str, Any]:
+    """The Scrapy settings of every crawl (``run``, ``check``, the daemon, the worker): the crawl's options
+    (``options`` when the caller has them, else read from the config), where the log goes (default: WARNING
+    to stderr) and ``extra``; plain data only (the recorder is handed to the crawl as an object,
+    :func:`recorders`)."""
+    settings = crawl_settings(options or crawl_options(config, cassette, mode))
     settings.update({**(log or {"LOG_LEVEL": "WARNING"}), **(extra or {})})
     return require_plain(settings)
 
 
-def run_settings(config: Config, cassette: Path | None, mode: str | None, log_level: str,
-                 progress: str, log_file: Path | None = None) -> dict[str, Any]:
+def run_settings(config: Config, options: CrawlOptions, log_level: str, progress: str,
+                 log_file: Path | None = None) -> dict[str, Any]:
     """The Scrapy settings of a one-shot crawl: its log and its progress display."""
-    return crawl_run_settings(config, cassette, mode, log=log_settings(log_level, log_file),
-                              extra={"NEWSWATCH_PROGRESS": progress})
+    return crawl_run_settings(config, log=log_settings(log_level, log_file), extra={"NEWSWATCH_PROGRESS": progress},
+                              options=options)
 
 
 def log_settings(level: str, log_file: Path | None = None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from newswatch.monitor.alerts.channels.webhook import verify_signature
 from newswatch.monitor.alerts.registry import channel_kinds
 from newswatch.monitor.changes.record import ChangeRecorder
 from newswatch.monitor.config.model import load_config
-from newswatch.monitor.runs.run import recorders, run_settings
+from newswatch.monitor.runs.run import crawl_options, recorders, run_settings
 from tests.crawler.fixture_site import CASSETTE, FIXED_PORT, write_workspace
 from tests.crawler.site_server import SiteServer
 from tests.crawler.test_run import migrate, newswatch
@@ -167,7 +167,7 @@ def test_the_settings_a_crawl_gets_are_plain_data_and_carry_no_channel_and_no_re
                      for i, kind in enumerate(channel_kinds()))
     (tmp_path / "newswatch.toml").write_text(tables, encoding="utf-8")
     config = load_config(tmp_path / "newswatch.toml")
-    settings = run_settings(config, None, None, "WARNING", "off")
+    settings = run_settings(config, crawl_options(config), "WARNING", "off")
     assert plain_data_problem(settings) is None
     assert not [key for key in settings if "RECORDER" in key or "CHANNEL" in key]
     recorder = recorders(config)()
