@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from newswatch.crawler.items import FetchedArticle
 from newswatch.crawler.urls import try_canonical_url
 from newswatch.storage.queries.articles import article_by_url
-from newswatch.storage.queries.versions import landed_urls, latest_text_at
+from newswatch.storage.queries.versions import landed_urls, latest_meta_at, latest_text_at
 
 __all__ = ["DISPLACED_KEY", "LANDED_KEY", "SAME_STORY_LINES", "SAME_TITLE_LINES", "claimed_identity", "same_story"]
 
@@ -65,12 +65,11 @@ def claimed_identity(session: Session, item: FetchedArticle) -> FetchedArticle:
 def _at_home(session: Session, item: FetchedArticle) -> FetchedArticle:
     """A page at its own URL: when the article held there came from another page's claim and tells another
     story, that article moves to the URL its page landed on, and ``item`` is marked (module doc)."""
-    held = latest_text_at(session, item.url)
-    if held is None:
+    elsewhere = (latest_meta_at(session, item.url) or {}).get(LANDED_KEY)  # every fetch at home: no text read
+    if not isinstance(elsewhere, str) or elsewhere == item.url:
         return item
-    title, body, meta = held
-    elsewhere = (meta or {}).get(LANDED_KEY)
-    if not isinstance(elsewhere, str) or elsewhere == item.url or same_story((title, body), (item.title, item.body)):
+    held = latest_text_at(session, item.url)
+    if held is None or same_story(held[:2], (item.title, item.body)):
         return item
     if article_by_url(session, elsewhere) is not None or item.url in landed_urls(session, item.url):
         return item
