@@ -19,9 +19,12 @@ When the page claiming another page's URL is recorded first, the page that reall
 later, at its own URL, which is the claimed one.  The article held there came from another page (its
 latest version landed elsewhere); unless the two are the same story, that article moves to the URL its
 page landed on (:func:`claimed_identity` re-keys it: its row, and through the item's ``meta["displaced"]``
-the recorder moves its corpus documents and the events not yet sent), and the page at home becomes a new
-article.  Not moved: an article whose landed URL another article already holds (the page at home then
-shares its history, as before), and a history whose versions landed at the claimed URL too.
+the recorder moves its corpus documents, and its events and the deliveries not yet made name its new URL),
+and the page at home becomes a new article, whose ``article.new`` has an id of its own.  Not moved: an
+article whose landed URL another article already holds (the page at home then shares its history, as
+before), and a history whose versions landed at the claimed URL too.  Left: the real page's later events
+(a change numbered 2, ...) take the ids the claimant's events of the same numbers took at that URL; rare,
+since the claimant is re-checked at the claimed URL, where the real page answers at once.
 """
 
 from __future__ import annotations
