@@ -13,9 +13,18 @@ story -- the same page (same landed URL), or mostly the same lines of text (fewe
 otherwise it
 keeps its own landed URL as its identity and gets a history of its own.  So a retitled story reached
 through the URL it was first seen at stays one article (a change), and a second story stays a second
-article.  What this cannot undo: when a page claiming another page's URL is recorded first, the page that
-really lives at that URL later shares its history (its own URL *is* the claimed one); the site's canonical
-is wrong either way, and the versions keep both landed URLs for a reader to see.
+article.
+
+When the page claiming another page's URL is recorded first, the page that really lives at that URL comes
+later, at its own URL, which is the claimed one.  The article held there came from another page (its
+latest version landed elsewhere); unless the two are the same story, that article moves to the URL its
+page landed on (:func:`claimed_identity` re-keys it: its row, and through the item's ``meta["displaced"]``
+the recorder moves its corpus documents, and its events and the deliveries not yet made name its new URL),
+and the page at home becomes a new article, whose ``article.new`` has an id of its own.  Not moved: an
+article whose landed URL another article already holds (the page at home then shares its history, as
+before), and a history whose versions landed at the claimed URL too.  Left: the real page's later events
+(a change numbered 2, ...) take the ids the claimant's events of the same numbers took at that URL; rare,
+since the claimant is re-checked at the claimed URL, where the real page answers at once.
 """
 
 from __future__ import annotations
@@ -26,11 +35,13 @@ from sqlalchemy.orm import Session
 
 from newswatch.crawler.items import FetchedArticle
 from newswatch.crawler.urls import try_canonical_url
-from newswatch.storage.queries.versions import latest_text_at
+from newswatch.storage.queries.articles import article_by_url
+from newswatch.storage.queries.versions import landed_urls, latest_meta_at, latest_text_at
 
-__all__ = ["LANDED_KEY", "SAME_STORY_LINES", "SAME_TITLE_LINES", "claimed_identity", "same_story"]
+__all__ = ["DISPLACED_KEY", "LANDED_KEY", "SAME_STORY_LINES", "SAME_TITLE_LINES", "claimed_identity", "same_story"]
 
 LANDED_KEY = "landed"  # in a version's meta: the canonical URL it landed on, when it differs from the article's
+DISPLACED_KEY = "displaced"  # in a fetch's meta: the URL the article held at its own URL was moved to
 SAME_STORY_LINES = 0.5  # share of the shorter text's lines found in the other: the same story
 SAME_TITLE_LINES = 0.2  # ... or this share and the same headline
 
@@ -39,8 +50,10 @@ def claimed_identity(session: Session, item: FetchedArticle) -> FetchedArticle:
     """``item`` as it should be recorded: under its declared canonical (with the URL it landed on kept in
     its meta), or under that landed URL when another story holds the canonical (module doc)."""
     landed = try_canonical_url(item.fetched_url)
-    if landed is None or landed == item.url:
+    if landed is None:
         return item
+    if landed == item.url:
+        return _at_home(session, item)
     claimed = replace(item, meta={**item.meta, LANDED_KEY: landed})
     held = latest_text_at(session, item.url)
     if held is None:
@@ -50,6 +63,25 @@ def claimed_identity(session: Session, item: FetchedArticle) -> FetchedArticle:
     if held_landed == landed or same_story((title, body), (item.title, item.body)):
         return claimed
     return replace(item, url=landed)
+
+
+def _at_home(session: Session, item: FetchedArticle) -> FetchedArticle:
+    """A page at its own URL: when the article held there came from another page's claim and tells another
+    story, that article moves to the URL its page landed on, and ``item`` is marked (module doc)."""
+    elsewhere = (latest_meta_at(session, item.url) or {}).get(LANDED_KEY)  # every fetch at home: no text read
+    if not isinstance(elsewhere, str) or elsewhere == item.url:
+        return item
+    held = latest_text_at(session, item.url)
+    if held is None or same_story(held[:2], (item.title, item.body)):
+        return item
+    if article_by_url(session, elsewhere) is not None or item.url in landed_urls(session, item.url):
+        return item
+    article = article_by_url(session, item.url)
+    if article is None:
+        return item
+    article.canonical_url = elsewhere
+    session.flush()
+    return replace(item, meta={**item.meta, DISPLACED_KEY: elsewhere})
 
 
 def same_story(one: tuple[str | None, str], other: tuple[str | None, str]) -> bool:

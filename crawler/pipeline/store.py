@@ -27,6 +27,7 @@ from newswatch.crawler.extract.topic import Topic
 from newswatch.crawler.items import FetchedArticle, Missing, RejectedPage
 from newswatch.crawler.options import options_of
 from newswatch.crawler.pipeline.fastpath import META_KEY
+from newswatch.crawler.pipeline.identity import DISPLACED_KEY
 from newswatch.crawler.urls import site_of, url_hash
 from newswatch.storage.corpus.document import Document
 from newswatch.storage.corpus.folder import Corpus, leftovers
@@ -143,6 +144,19 @@ def save_to_corpus(session: Session, corpus: Corpus, article: Article, latest: V
     return path
 
 
+def moved_article(session: Session, corpus: Corpus, item: FetchedArticle) -> Article | None:
+    """The article :func:`crawler.pipeline.identity.claimed_identity` moved away from ``item``'s URL (its
+    ``meta["displaced"]``), its corpus documents retired under their old name for the caller to write anew
+    under its new URL (so the page at home gets that URL's document)."""
+    moved = item.meta.get(DISPLACED_KEY)
+    article = article_queries.article_by_url(session, moved) if isinstance(moved, str) else None
+    if article is None or article.corpus_file is None:
+        return None
+    corpus.retire(article.corpus_file)
+    article.corpus_file = None
+    return article
+
+
 def recover_corpus(session: Session, corpus: Corpus, rewrite: Callable[[Session, Article], int]) -> int:
     """The temp files of corpus writes a killed crawl never renamed: each article storage holds in the
     corpus under one of their names is rewritten from storage (``rewrite``), the temp files removed (those
@@ -176,6 +190,8 @@ class Recorder:
         return cls(Topic(options.keywords), Corpus(Path(options.corpus_dir)))
 
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
+        if (moved := moved_article(session, self.corpus, item)) is not None:
+            save_to_corpus(session, self.corpus, moved)
         relevant = self.topic.matches(item.title, item.body)
         article, versions = fetched_history(session, item, relevant, now)
         digest = content_hash(item.title, item.body)

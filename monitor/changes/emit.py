@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from newswatch.monitor.changes.events import Event
-from newswatch.storage.models import AlertEvent
+from newswatch.storage.models import AlertEvent, AlertOutbox
+from newswatch.storage.queries.events import events_naming
+from newswatch.storage.queries.outbox import pending_naming
 from newswatch.storage.repository import insert_ignore
 
 
@@ -23,3 +25,15 @@ def record_event(session: Session, event: Event, now: datetime | None = None) ->
         "event_id": event.id, "event_kind": event.type, "payload": event.payload(),
         "created_at": now or datetime.now(UTC), "routed_at": None,
     }, ["event_id"])
+
+
+def repoint_events(session: Session, old_url: str, new_url: str) -> int:
+    """The events and the deliveries not yet made that name the article at ``old_url``, moved to ``new_url``
+    (an article re-keyed by ``crawler.pipeline.identity``): its history and what is still to be sent say
+    where it lives (deliveries made stay what they were). How many rows."""
+    rows: list[AlertEvent | AlertOutbox] = [*events_naming(session, old_url), *pending_naming(session, old_url)]
+    for row in rows:
+        article = row.payload.get("article")
+        if isinstance(article, dict):
+            row.payload = {**row.payload, "article": {**article, "url": new_url}}
+    return len(rows)

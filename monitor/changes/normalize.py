@@ -78,16 +78,32 @@ def content_lines(body: str) -> list[str]:
 def _content(body: str, keep: frozenset[str] = frozenset()) -> list[tuple[str, str, str]]:
     """(raw, shown, key) of the lines :func:`content_lines` keeps; a volatile line whose key is in
     ``keep`` is kept too."""
+    lines, noise, volatile = _read(body)
+    if not volatile:
+        return [line for index, line in enumerate(lines) if not noise[index]]
+    return [line for index, line in enumerate(lines)
+            if not noise[index] and (index not in volatile or line[2] in keep)]
+
+
+@functools.lru_cache(maxsize=16)
+def _read(body: str) -> tuple[tuple[tuple[str, str, str], ...], tuple[bool, ...], frozenset[int]]:
+    """The body's non-blank lines as (raw, shown, key) up to a trailing related-links block, which of
+    them are noise lines, and which are volatile. Pure, so remembered: one detection reads the same two
+    bodies for the anomaly test, the fingerprints, the fields compared, the steady pair and the diff."""
     lines = [(line, display_line(line), normalize_line(line)) for line in body.splitlines()]
     lines = [line for line in lines if line[2]]
     for index in range(len(lines) - 1, max(len(lines) - 40, 0) - 1, -1):
         if _RELATED.match(lines[index][2]) and index >= len(lines) // 2:
             lines = lines[:index]
             break
-    noise = [bool(_NOISE_LINE.match(key)) for _raw, _shown, key in lines]
+    noise = tuple(bool(_NOISE_LINE.match(key)) for _raw, _shown, key in lines)
     volatile = volatile_lines([(raw, shown, noisy) for (raw, shown, _key), noisy in zip(lines, noise, strict=True)])
-    return [line for index, line in enumerate(lines)
-            if not noise[index] and (index not in volatile or line[2] in keep)]
+    return tuple(lines), noise, volatile
+
+
+def forget_bodies() -> None:
+    """Forget the bodies :func:`_read` remembers (a measurement of one detection starts from none)."""
+    _read.cache_clear()
 
 
 def steady_pair(old: str, new: str) -> tuple[str, str]:

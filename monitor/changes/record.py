@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session
 from newswatch.crawler.extract.removal import mentions_notice, notice_of
 from newswatch.crawler.extract.topic import Topic
 from newswatch.crawler.items import FetchedArticle, Missing, RejectedPage
+from newswatch.crawler.pipeline.identity import DISPLACED_KEY
 from newswatch.crawler.pipeline.store import (
     Recorded,
     corpus_source,
     fetched_history,
+    moved_article,
     new_version,
     recover_corpus,
     refresh_latest,
@@ -35,7 +37,7 @@ from newswatch.crawler.pipeline.store import (
 )
 from newswatch.crawler.urls import for_site, site_of
 from newswatch.monitor.changes.detect import SEED_EXTRACTOR, Detection, DetectOptions, Snapshot, detect
-from newswatch.monitor.changes.emit import record_event
+from newswatch.monitor.changes.emit import record_event, repoint_events
 from newswatch.monitor.changes.events import ArticleInfo, ChangeInfo, Event, event_id
 from newswatch.monitor.changes.ignore import IgnoreRules, compile_patterns
 from newswatch.monitor.changes.output import join_corpus, write_change
@@ -186,9 +188,19 @@ class ChangeRecorder:
     def _event(session: Session, event: Event) -> None:
         record_event(session, event, event.occurred_at)
 
+    def _moved(self, session: Session, item: FetchedArticle) -> None:
+        """The article moved away from ``item``'s URL (``crawler.pipeline.identity``): its documents under
+        its new URL, its events not yet routed pointing there."""
+        moved = item.meta.get(DISPLACED_KEY)
+        if isinstance(moved, str):
+            repoint_events(session, item.url, moved)
+        if (article := moved_article(session, self.corpus, item)) is not None:
+            join_corpus(session, self.corpus, article)
+
     def fetched(self, session: Session, item: FetchedArticle, now: datetime) -> Recorded:
         """A page that yielded an article: a removal notice in its place (a page extracted as a short
         article saying "该文章已删除"), a restoration of a removed article, and the change detection."""
+        self._moved(session, item)
         relevant = self.topic.matches(item.title, item.body)
         article, versions = fetched_history(session, item, relevant, now)
         article.missing_since = None
@@ -247,8 +259,9 @@ class ChangeRecorder:
         written = 0
         source = corpus_source(item.meta, article.canonical_url)  # the registry name, as the corpus says
         if detection.outcome == "new" and relevant:
-            self._event(session, Event(event_id("article.new", article.canonical_url), "article.new", now, source,
-                                       article_info(article, version)))
+            moved = item.meta.get(DISPLACED_KEY)  # the URL's first article moved: this one's event is its own
+            self._event(session, Event(event_id("article.new", article.canonical_url, *([moved] if moved else [])),
+                                       "article.new", now, source, article_info(article, version)))
         if latest is not None and detection.diff is not None:
             fields = {name: (getattr(previous, name), getattr(current, name))
                       for name in detection.changed_fields if name != "body"} if previous else {}

@@ -27,8 +27,10 @@ a note appended after the article (a sentence, or a line starting ``更正``/``�
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 FURNITURE_CHARS = 40  # a line this short, not ending a sentence, may belong to a block of furniture
 STAMP_REST_CHARS = 12  # a stamp line says at most this much besides its stamp
@@ -91,24 +93,40 @@ def _cut(run: Sequence[int], marked: Sequence[bool], ends_body: bool) -> list[in
 def volatile_lines(lines: Sequence[tuple[str, str, bool]]) -> frozenset[int]:
     """Indexes of the lines of one body that are its own volatile furniture (see the module doc); each
     line is ``(raw, shown, noise)`` (see :func:`is_furniture`), blank lines left out."""
-    marked = [_marker(raw, shown) for raw, shown, _noise in lines]
-    furniture = [marked[index] or is_furniture(*line) for index, line in enumerate(lines)]
-    if all(furniture):
+    kinds = [_kind(*line) for line in lines]
+    marked = [kind.marker for kind in kinds]
+    if all(kind.furniture for kind in kinds):
         return frozenset()  # nothing but furniture: these lines are the text (a title, a date, a bulletin)
     out: set[int] = set()
     run: list[int] = []
-    for index in range(len(lines)):
-        if furniture[index]:
+    for index, kind in enumerate(kinds):
+        if kind.furniture:
             run.append(index)
             continue
         out.update(_cut(run, marked, ends_body=False))
         run = []
     out.update(_cut(run, marked, ends_body=True))
-    out.update(index for index, (_raw, shown, _noise) in enumerate(lines) if is_stamp_line(shown) or is_ad_line(shown))
-    return frozenset(index for index in out if not _stays(lines[index][1]))
+    out.update(index for index, kind in enumerate(kinds) if kind.always)
+    return frozenset(index for index in out if not kinds[index].stays)
 
 
-def _stays(shown: str) -> bool:
-    """A line inside a block that is the article's or the site's, stable from visit to visit: a credit
-    line, a copyright or contact line (so a block appearing before them does not take them along)."""
-    return bool(_CREDIT.match(shown) or _FOOTER.search(shown)) and not (is_stamp_line(shown) or is_ad_line(shown))
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """What one line is to :func:`volatile_lines`."""
+
+    marker: bool  # marks a block of furniture (:func:`_marker`)
+    furniture: bool  # may belong to one (a marker, or :func:`is_furniture`)
+    always: bool  # volatile wherever it stands: a stamp or an ad line
+    stays: bool  # the article's or the site's, stable from visit to visit, kept inside a block: a credit
+    # line, a copyright or contact line (so a block appearing before them does not take them along)
+
+
+@functools.lru_cache(maxsize=1 << 13)
+def _kind(raw: str, shown: str, noise: bool) -> _Kind:
+    """A line's kind, remembered: pure, and the lines of a body come back in every reading of it (the
+    fetch, the steady pair, the diff) and in the next fetch of the article."""
+    marker = _marker(raw, shown)
+    always = is_stamp_line(shown) or is_ad_line(shown)
+    stays = bool(_CREDIT.match(shown) or _FOOTER.search(shown)) and not always
+    return _Kind(marker, marker or is_furniture(raw, shown, noise), always, stays)
+

@@ -156,6 +156,7 @@ class Staging:
     (:func:`leftovers`), never a document storage does not know."""
 
     pending: list[tuple[Path, Path]] = field(default_factory=list)  # (temp file, document)
+    removals: list[tuple[int, Path]] = field(default_factory=list)  # (mark when asked, document to remove)
 
     def add(self, path: Path, text: str) -> None:
         tmp = prepare_atomic(path, text)
@@ -171,6 +172,7 @@ class Staging:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         del self.pending[since:]
+        self.removals = [(mark, path) for mark, path in self.removals if mark < since]
 
     def abandon(self) -> None:
         """Give the prepared files up without removing them: whether they belong is for storage to say
@@ -178,6 +180,7 @@ class Staging:
         for tmp, _path in self.pending:
             _STAGED.discard(tmp)
         self.pending = []
+        self.removals = []
 
     def publish(self) -> list[tuple[int, CorpusWriteError]]:
         """Rename every prepared file over its document, in order (each folder fsynced once); the
@@ -185,6 +188,11 @@ class Staging:
         failures: list[tuple[int, CorpusWriteError]] = []
         pending, self.pending = self.pending, []
         folders: set[Path] = set()
+        for _mark, path in self.removals:  # first: a document written under a removed name is the new one
+            with contextlib.suppress(OSError):
+                path.unlink()
+            folders.add(path.parent)
+        self.removals = []
         for position, (tmp, path) in enumerate(pending):
             _STAGED.discard(tmp)
             try:
@@ -274,6 +282,19 @@ class Corpus:
             self._next = max(self._next, int(match.group(1)) + 1 if match else self._next)
         self._mtime = self._folder_mtime()  # our own write moved it
         return path
+
+    def retire(self, name: str) -> None:
+        """Remove the document ``name`` and its change documents (``changes/<stem>.v...``): at once, or
+        after the commit when staged (before the staged writes, which may reuse the name)."""
+        changes = self.folder / "changes"
+        paths = [self.folder / name, *(changes.glob(f"{Path(name).stem}.v*.txt") if changes.is_dir() else ())]
+        if self.staging is not None:
+            self.staging.removals.extend((self.staging.mark(), path) for path in paths)
+            return
+        for path in paths:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        self._mtime = self._folder_mtime()
 
     def write(self, path: Path, document: Document) -> None:
         """Write one document of this corpus (an article's or a change's): at once, or staged."""

@@ -26,6 +26,13 @@ def pending_by_channel(session: Session) -> dict[str, tuple[int, datetime | None
     return {channel: (int(count), due) for channel, count, due in rows}
 
 
+def pending_naming(session: Session, url: str) -> list[AlertOutbox]:
+    """The deliveries not yet made whose payload names the article at ``url`` (``payload.article.url``)."""
+    query = select(AlertOutbox).where(AlertOutbox.state == "pending",
+                                      AlertOutbox.payload["article"]["url"].as_string() == url)
+    return list(session.execute(query.order_by(AlertOutbox.id)).scalars())
+
+
 def counts_by_state(session: Session) -> dict[str, int]:
     """How many rows are in each state found."""
     rows = session.execute(select(AlertOutbox.state, func.count()).group_by(AlertOutbox.state)).all()

@@ -117,6 +117,23 @@ def latest_text_at(session: Session, canonical_url: str) -> tuple[str | None, st
     return (row.title, row.body, row.meta) if row is not None else None
 
 
+def latest_meta_at(session: Session, canonical_url: str) -> dict[str, Any] | None:
+    """The meta of the newest version of the article at ``canonical_url`` (``{}`` when it has none; None when
+    there is no such version): one small read, no text."""
+    query = (select(Version.meta).join(Article, Article.id == Version.article_id)
+             .where(Article.canonical_url == canonical_url).order_by(Version.number.desc()).limit(1))
+    row = session.execute(query).first()
+    return (row.meta or {}) if row is not None else None
+
+
+def landed_urls(session: Session, canonical_url: str, key: str = "landed") -> set[str]:
+    """The URLs the versions of the article at ``canonical_url`` landed on (``meta[key]``; a version
+    without one landed on the article's own URL)."""
+    query = (select(Version.meta).join(Article, Article.id == Version.article_id)
+             .where(Article.canonical_url == canonical_url))
+    return {(meta or {}).get(key) or canonical_url for meta in session.execute(query).scalars()}
+
+
 def versions_without_pages(session: Session, article_id: int) -> list[Version]:
     """An article's versions in order, without their stored pages."""
     query = select(Version).where(Version.article_id == article_id).order_by(Version.number)

@@ -29,10 +29,10 @@ from newswatch.crawler.extract.topic import Topic
 from newswatch.crawler.htmltree import parse_html
 from newswatch.crawler.items import ArticleTarget, FetchedArticle
 from newswatch.crawler.options import OPTIONS
-from newswatch.crawler.pipeline.identity import LANDED_KEY, claimed_identity, same_story
+from newswatch.crawler.pipeline.identity import DISPLACED_KEY, LANDED_KEY, claimed_identity, same_story
 from newswatch.crawler.pipeline.store import Recorder
 from newswatch.crawler.urls import try_canonical_url
-from newswatch.storage.corpus.folder import Corpus
+from newswatch.storage.corpus.folder import Corpus, load_corpus
 from newswatch.storage.engine import make_engine, session_factory, transaction
 from newswatch.storage.models import Article, Version
 from tests.crawler.crawl_child import crawl_plan, loopback_settings
@@ -217,3 +217,38 @@ def _hold(database_url: str, folder: Path, url: str) -> None:
     with transaction(session_factory(make_engine(database_url))) as session:
         Recorder(Topic(()), Corpus(folder / "corpus")).fetched(session, item, datetime.now(UTC))
     assert try_canonical_url(url) == url
+
+
+CLAIMED, HOME_B = "https://example.com/a/1.html", "https://example.com/b/2.html"
+STORY_A = ("第一篇", "第一篇文章的正文，足够长的一段。\n第一篇文章的第二段，也足够长。")
+STORY_B = ("第二篇", "另一篇文章的正文，足够长的一段。\n另一篇文章的第二段，也足够长。")
+
+
+@pytest.mark.parametrize(("real", "held_at_b", "moved"), [
+    (STORY_A, False, True),  # another story at home: the claimant's article moves to its own URL
+    (STORY_B, False, False),  # the same story at home: still one article
+    (STORY_A, True, False),  # the claimant's own URL is taken: nothing moves
+], ids=["another-story-moves", "same-story-stays", "own-url-taken-stays"])
+def test_the_page_at_home_displaces_a_claimant_stored_first(tmp_path: Path, real: tuple[str, str], held_at_b: bool,
+                                                           moved: bool) -> None:
+    settings = loopback_settings(tmp_path)
+    sessions = session_factory(make_engine(settings[OPTIONS]["database_url"]))
+    corpus = Corpus(tmp_path / "corpus")
+    recorder, now = Recorder(Topic(()), corpus), datetime.now(UTC)
+    with transaction(sessions) as session:
+        if held_at_b:
+            recorder.fetched(session, _fetched(HOME_B, HOME_B, "别的", "别的文章的正文，足够长的一段。"), now)
+        claimant = claimed_identity(session, _fetched(CLAIMED, HOME_B, *STORY_B))  # B claims A's URL, first
+        assert claimant.url == CLAIMED
+        recorder.fetched(session, claimant, now)
+        at_home = claimed_identity(session, _fetched(CLAIMED, CLAIMED, *real))
+        assert (DISPLACED_KEY in at_home.meta) is moved
+        recorded = recorder.fetched(session, at_home, now)
+        histories = {a.canonical_url: [v.title for v in a.versions] for a in session.execute(select(Article)).scalars()}
+    assert recorded.outcome == ("new" if moved else "changed" if real != STORY_B else "unchanged")
+    if moved:
+        assert histories == {CLAIMED: [STORY_A[0]], HOME_B: [STORY_B[0]]}
+        documents = {d.document.url: d.document.title for d in load_corpus(tmp_path / "corpus").documents}
+        assert documents == {CLAIMED: STORY_A[0], HOME_B: STORY_B[0]}, "each page its own corpus document"
+    else:
+        assert histories[CLAIMED][0] == STORY_B[0] and len(histories) == 1 + held_at_b

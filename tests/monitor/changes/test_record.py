@@ -15,6 +15,7 @@ from newswatch.crawler.extract.article import Article as Extracted
 from newswatch.crawler.extract.article import extract
 from newswatch.crawler.extract.topic import Topic
 from newswatch.crawler.items import FetchedArticle, RejectedPage
+from newswatch.crawler.pipeline.identity import claimed_identity
 from newswatch.monitor.alerts.outbox import route_events
 from newswatch.monitor.alerts.registry import build_channels
 from newswatch.monitor.alerts.settings import AlertsConfig, ChannelConfig
@@ -139,3 +140,35 @@ def test_events_name_the_registered_source_so_source_rules_match_it(sessions: se
     with sessions() as session:  # the channel's rule, applied at delivery, accepts it
         [row] = session.execute(select(AlertOutbox)).scalars().all()
         assert (row.channel, row.payload["source"]) == ("desk", "新华网")
+
+
+def test_a_claimant_with_a_history_moves_and_the_corpus_still_agrees_with_export(sessions: sessionmaker[Session],
+                                                                                  tmp_path: Path) -> None:
+    """A page (chinadaily's) landed at its own URL but claimed news.cn's article URL, was stored there, and
+    changed once; then news.cn's page arrives at that URL. The claimant's article, its change included, moves
+    to its own URL; news.cn's is new; the corpus is what export writes, with no stale change document."""
+    corpus_dir, rec = tmp_path / "corpus", recorder(tmp_path / "corpus")
+    home = "https://www.news.cn/a/202311/17/WS65571297a310d5acd876f404.html"
+    claimant = fixture_bytes("n4k-chinese_article_001").decode()
+    anchor = "这是两国面临的抉择。"
+    assert claimant.count(anchor) == 1
+    for hour, html in enumerate((claimant, claimant.replace(anchor, anchor + "记者补充：此段为更新。"))):
+        with transaction(sessions) as session:
+            item = dataclasses.replace(fetched(html.encode(), home), url=URL)  # claims URL
+            assert rec.fetched(session, claimed_identity(session, item), T0 + timedelta(hours=hour)).outcome in (
+                "new", "changed")
+    with transaction(sessions) as session:
+        real = claimed_identity(session, fetched(fixture_bytes("n4k-chinese_article_002")))
+        assert rec.fetched(session, real, T0 + timedelta(hours=2)).outcome == "new"
+    with sessions() as session:
+        versions = {a.canonical_url: len(a.versions) for a in session.execute(select(Article)).scalars()}
+        events = sorted((e.event_kind, e.payload["article"]["url"])
+                        for e in session.execute(select(AlertEvent)).scalars())
+        written = export(session, tmp_path / "export")
+    assert versions == {home: 2, URL: 1}
+    assert events == [("article.changed", home), ("article.new", home), ("article.new", URL)]
+    assert (written.articles, written.changes) == (2, 1)
+    found = sorted(str(path.relative_to(corpus_dir)) for path in corpus_dir.rglob("*.txt"))
+    assert found == sorted(str(path.relative_to(tmp_path / "export")) for path in (tmp_path / "export").rglob("*.txt"))
+    for name in found:
+        assert (tmp_path / "export" / name).read_bytes() == (corpus_dir / name).read_bytes(), name

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from newswatch.storage.corpus.document import Document, parse_document, render_document
-from newswatch.storage.corpus.folder import Corpus, decode, load_corpus, read_document, write_atomic, write_document
+from newswatch.storage.corpus.folder import (
+    Corpus,
+    Staging,
+    decode,
+    load_corpus,
+    read_document,
+    write_atomic,
+    write_document,
+)
 from newswatch.storage.errors import CorpusWriteError, DocumentFormatError
 from tests.conftest import SEEDS
 
@@ -160,3 +168,26 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.Mon
         write_atomic(target, "new content\n")
     assert target.read_text(encoding="utf-8") == "old content\n"
     assert [p.name for p in tmp_path.iterdir()] == [target.name], "no temp file left behind"
+
+
+@pytest.mark.parametrize("outcome", ["published", "discarded", "unstaged"])
+def test_a_retired_document_goes_with_its_changes_when_its_writes_do(tmp_path: Path, outcome: str) -> None:
+    """``Corpus.retire`` (an article moved to another URL): the document and its change documents go at once,
+    or, staged, after the commit and before the staged writes (which may reuse the name), or not at all when
+    the item's writes are discarded."""
+    corpus, key = Corpus(tmp_path), "0123456789abcdef"
+    old = corpus.save(key, parse_document("# 旧\n\n旧文\n", "x"))
+    (tmp_path / "changes").mkdir()
+    change = tmp_path / "changes" / f"{old.stem}.v002.txt"
+    change.write_text("# 旧\n\n改动\n", encoding="utf-8")
+    staging = corpus.staging = Staging() if outcome != "unstaged" else None
+    mark = staging.mark() if staging else 0
+    corpus.retire(old.name)
+    corpus.save(key, parse_document("# 新\n\n新文\n", "x"))  # the page at home: the same name, a new document
+    if staging is not None:
+        assert change.exists() and read_document(old).title == "旧", "nothing moves before the commit"
+        if outcome == "discarded":
+            staging.discard(mark)
+        staging.publish()
+    assert change.exists() is (outcome == "discarded")
+    assert read_document(old).title == ("旧" if outcome == "discarded" else "新")
