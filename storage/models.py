@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed models. Every write is idempotent under a unique key.
 
 sources      a site, feed, sitemap or named publication, with its schedule and health
-articles     one row per canonical URL (unique)
+articles     one row per canonical URL (unique); ``event_key``: what its event ids name, if not the URL
 versions     what one fetch of an article extracted (unique per article and number)
 changes      between two versions of one article (unique per target version)
 alert_events one row per event (unique event id), written with the records that raised it
@@ -113,8 +113,26 @@ class Article(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | removed
     removed_at: Mapped[datetime | None]  # when its removal was confirmed (None: it answers)
     missing_since: Mapped[datetime | None]  # a first 404, confirmed (or not) by the next check
+    event_key: Mapped[str | None] = mapped_column(Text)  # what its event ids name, when not its URL (event_key)
 
     versions: Mapped[list[Version]] = relationship(back_populates="article", order_by="Version.number")
+
+
+KEY_SEPARATOR = "\x1f"  # between the parts of an event id (monitor.changes.events.event_id)
+
+
+def event_key(article: Article) -> str:
+    """What names ``article`` in its event ids (``monitor.changes.events.event_id(type, key, ...)``): its canonical
+    URL, as always, unless the article's stored ``event_key`` says otherwise -- an article re-keyed to another URL
+    keeps the key it had (:func:`crawler.pipeline.identity.claimed_identity`), and an article created at a URL
+    whose previous holder moved away gets :func:`displaced_key`, so neither raises an id the other raised."""
+    return article.event_key or article.canonical_url
+
+
+def displaced_key(url: str, moved_to: str) -> str:
+    """The event key of an article created at ``url`` after the article held there moved to ``moved_to``: the two
+    URLs as two parts of an id (its ``article.new`` id is ``event_id("article.new", url, moved_to)``)."""
+    return f"{url}{KEY_SEPARATOR}{moved_to}"
 
 
 class Version(Base):

@@ -20,11 +20,12 @@ later, at its own URL, which is the claimed one.  The article held there came fr
 latest version landed elsewhere); unless the two are the same story, that article moves to the URL its
 page landed on (:func:`claimed_identity` re-keys it: its row, and through the item's ``meta["displaced"]``
 the recorder moves its corpus documents, and its events and the deliveries not yet made name its new URL),
-and the page at home becomes a new article, whose ``article.new`` has an id of its own.  Not moved: an
+and the page at home becomes a new article.  Event ids stay apart (``storage.models.event_key``): the moved
+article keeps the key its events had (the claimed URL), and the new one gets a key of its own (the claimed
+URL and where its predecessor moved: ``articles.event_key``, set by ``crawler.pipeline.store``), so the real
+page's change numbered 2 is not taken for the claimant's.  Not moved: an
 article whose landed URL another article already holds (the page at home then shares its history, as
-before), and a history whose versions landed at the claimed URL too.  Left: the real page's later events
-(a change numbered 2, ...) take the ids the claimant's events of the same numbers took at that URL; rare,
-since the claimant is re-checked at the claimed URL, where the real page answers at once.
+before), and a history whose versions landed at the claimed URL too.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from newswatch.crawler.items import FetchedArticle
 from newswatch.crawler.urls import try_canonical_url
+from newswatch.storage.models import event_key
 from newswatch.storage.queries.articles import article_by_url
 from newswatch.storage.queries.versions import landed_urls, latest_meta_at, latest_text_at
 
@@ -79,6 +81,7 @@ def _at_home(session: Session, item: FetchedArticle) -> FetchedArticle:
     article = article_by_url(session, item.url)
     if article is None:
         return item
+    article.event_key = event_key(article)  # its events keep naming it as they did: ids of its own
     article.canonical_url = elsewhere
     session.flush()
     return replace(item, meta={**item.meta, DISPLACED_KEY: elsewhere})

@@ -31,7 +31,7 @@ from newswatch.crawler.pipeline.identity import DISPLACED_KEY
 from newswatch.crawler.urls import site_of, url_hash
 from newswatch.storage.corpus.document import Document
 from newswatch.storage.corpus.folder import Corpus, leftovers
-from newswatch.storage.models import Article, Version
+from newswatch.storage.models import Article, Version, displaced_key
 from newswatch.storage.queries import articles as article_queries
 from newswatch.storage.queries.versions import latest_version as latest_version  # the monitor's recorders read it here
 from newswatch.storage.queries.versions import versions_without_pages
@@ -74,6 +74,8 @@ def _new_article(session: Session, item: FetchedArticle, relevant: bool, now: da
                  ) -> tuple[Article, list[Version] | None]:
     values = {"canonical_url": item.url, "title": item.title, "relevant": relevant,
               "discovered_from": item.discovered_from, "first_seen_at": now, "last_checked_at": now}
+    if isinstance(moved := item.meta.get(DISPLACED_KEY), str):  # the URL's last holder moved there: ids apart
+        values["event_key"] = displaced_key(item.url, moved)
     created = article_queries.insert_article(session, values)
     if created is not None:
         return created, None

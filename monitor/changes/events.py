@@ -3,11 +3,12 @@
 Types: ``article.new``, ``article.changed`` (a change or a revert), ``article.anomaly``,
 ``article.removed`` (taken down: gone, withdrawn, redirected, hidden), ``article.restored``,
 ``source.failing`` (N consecutive failed runs), ``source.quiet`` (no new article for a while).
-The event id is derived from what happened (type, article URL and version, or source and the start of
-its streak), so a re-run never creates a second event for the same thing and receivers de-duplicate on
-it. :meth:`Event.payload` is the JSON a webhook receives (``docs/webhook.schema.json``); the events table
-stores it (``monitor.changes.emit``) and :meth:`Event.from_payload` rebuilds the event for the alert
-channels' rules and their delivery (``monitor.alerts``, which reads these events and nothing here reads).
+The event id is derived from what happened (type, the article's key and version, or source and the start of
+its streak; an article's key is its URL unless it moved, ``storage.models.event_key``), so a re-run never
+creates a second event for the same thing and receivers de-duplicate on it.
+:meth:`Event.payload` is the JSON a webhook receives (``docs/webhook.schema.json``); the events table stores
+it (``monitor.changes.emit``) and :meth:`Event.from_payload` rebuilds the event for the alert channels' rules
+and their delivery (``monitor.alerts``, which reads these events and nothing here reads).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ SCHEMA_VERSION = 1
 
 
 def event_id(*parts: object) -> str:
-    """A stable id: 32 hex digits of SHA-256 over the parts that identify what happened."""
+    """A stable id: 32 hex digits of SHA-256 over the parts that identify what happened (joined with
+    ``storage.models.KEY_SEPARATOR``: an article key of two URLs counts as two parts)."""
     return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
 
 

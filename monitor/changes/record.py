@@ -47,7 +47,7 @@ from newswatch.monitor.changes.ruleset import selectors_digest
 from newswatch.monitor.changes.template import Template, TemplateRules, inherit, line_keys, templated
 from newswatch.monitor.changes.template_store import contribute, known_template, save_template, site_template
 from newswatch.storage.corpus.folder import Corpus
-from newswatch.storage.models import Anomaly, Article, Change, Version
+from newswatch.storage.models import Anomaly, Article, Change, Version, event_key
 from newswatch.storage.queries.articles import article_by_url
 from newswatch.storage.queries.versions import has_versions, latest_version, versions_without_pages
 
@@ -258,17 +258,16 @@ class ChangeRecorder:
         article.next_check_at = None
         written = 0
         source = corpus_source(item.meta, article.canonical_url)  # the registry name, as the corpus says
-        if detection.outcome == "new" and relevant:
-            moved = item.meta.get(DISPLACED_KEY)  # the URL's first article moved: this one's event is its own
-            self._event(session, Event(event_id("article.new", article.canonical_url, *([moved] if moved else [])),
-                                       "article.new", now, source, article_info(article, version)))
+        if detection.outcome == "new" and relevant:  # (an article after a moved one: its key, its own ids)
+            self._event(session, Event(event_id("article.new", event_key(article)), "article.new", now, source,
+                                       article_info(article, version)))
         if latest is not None and detection.diff is not None:
             fields = {name: (getattr(previous, name), getattr(current, name))
                       for name in detection.changed_fields if name != "body"} if previous else {}
             change = self._change(session, article, (latest, version), detection, fields, now)
             if relevant or article.corpus_file is not None:
                 self._event(session, Event(
-                    event_id("article.changed", article.canonical_url, version.number), "article.changed", now,
+                    event_id("article.changed", event_key(article), version.number), "article.changed", now,
                     source, article_info(article, version), change_info(change, latest, version)))
             if article.corpus_file is not None:
                 written += int(write_change(session, self.corpus, article, change) is not None)
@@ -306,7 +305,7 @@ class ChangeRecorder:
         latest = latest_version(session, article.id)
         if latest is not None and (article.relevant or article.corpus_file is not None):
             self._event(session, Event(
-                event_id("article.anomaly", article.canonical_url, latest.number, reason), "article.anomaly", now,
+                event_id("article.anomaly", event_key(article), latest.number, reason), "article.anomaly", now,
                 corpus_source(latest.meta or {}, article.canonical_url), article_info(article, latest), anomaly=reason,
                 detail=detail or None))
         return Recorded("anomaly", article.id, None, article.relevant)

@@ -26,7 +26,7 @@ from newswatch.crawler.pipeline.store import Recorded, corpus_source, latest_ver
 from newswatch.monitor.changes.events import ArticleInfo, Event, RemovalInfo, event_id
 from newswatch.monitor.changes.removal_doc import how, stamp, write_removal
 from newswatch.storage.corpus.folder import Corpus
-from newswatch.storage.models import Article, Removal, Version
+from newswatch.storage.models import Article, Removal, Version, event_key
 from newswatch.storage.queries.removals import count_removals, latest_removal
 
 REMOVED_STATUS = "removed"
@@ -74,7 +74,7 @@ class Removals:
         ordinal = _count(session, article)
         if article.relevant or article.corpus_file is not None:
             self.announce(session, Event(
-                event_id("article.removed", article.canonical_url, latest.number, ordinal), "article.removed", now,
+                event_id("article.removed", event_key(article), latest.number, ordinal), "article.removed", now,
                 corpus_source(latest.meta or {}, article.canonical_url), self.describe(article, latest),
                 detail=f"removed: {how(removal)}", removal=info(removal)))
         written = self._corpus(session, article, latest, removal)
@@ -90,7 +90,7 @@ class Removals:
         removal.restored_at = now
         if article.relevant or article.corpus_file is not None:
             self.announce(session, Event(
-                event_id("article.restored", article.canonical_url, _count(session, article)), "article.restored",
+                event_id("article.restored", event_key(article), _count(session, article)), "article.restored",
                 now, corpus_source(latest.meta or {}, article.canonical_url), self.describe(article, latest),
                 detail=f"restored after removal: {how(removal)}", removal=info(removal)))
         return self._corpus(session, article, latest, removal)

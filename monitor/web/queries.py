@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from newswatch.monitor.changes.detect import CHANGE_CLASSES
 from newswatch.monitor.changes.events import event_id
 from newswatch.monitor.runs.status import status
-from newswatch.storage.models import Article, Change, Source
+from newswatch.storage.models import Article, Change, Source, event_key
 from newswatch.storage.queries import articles as article_queries
 from newswatch.storage.queries import changes as change_queries
 from newswatch.storage.queries import outbox as outbox_queries
@@ -158,7 +158,7 @@ def _change_row(found: JoinedChange, source: str | None) -> ChangeRow:
         article.id, article.canonical_url, article.title, source, change.change_class,
         tuple(change.changed_fields), old, new, change.reverted_to, change.detected_at,
         int(diff.get("inserted_chars", 0)), int(diff.get("deleted_chars", 0)),
-        event_id("article.changed", article.canonical_url, new),
+        event_id("article.changed", event_key(article), new),
     )
 
 
@@ -187,7 +187,7 @@ def change_classes(session: Session) -> tuple[str, ...]:
 def _article_row(article: Article, versions: int, source: str | None) -> ArticleRow:
     return ArticleRow(article.id, article.canonical_url, article.title, source, article.status, article.relevant,
                       article.first_seen_at, article.last_checked_at, versions,
-                      event_id("article.new", article.canonical_url))
+                      event_id("article.new", event_key(article)))
 
 
 def article(session: Session, article_id: int) -> ArticleRow | None:

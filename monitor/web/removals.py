@@ -1,6 +1,7 @@
 """What the web view reads of removed articles (删稿), as frozen records: read-only queries.
 
-A removal row carries the id of its ``article.removed`` event (the article's URL, the last version held
+A removal row carries the id of its ``article.removed`` event (the article's event key: its URL unless it moved
+or came after one that moved, ``storage.models.event_key``; the last version held
 and how many times the article was removed until then), so its Atom entry keeps one id for good.
 """
 
@@ -35,7 +36,7 @@ class RemovalRow:
 def _row(found: NumberedRemoval) -> RemovalRow:
     r, url, number = found.removal, found.url, found.version
     return RemovalRow(r.article_id, url, found.title, r.kind, r.http_status, r.notice, r.location, number,
-                      r.detected_at, r.restored_at, event_id("article.removed", url, number, found.ordinal))
+                      r.detected_at, r.restored_at, event_id("article.removed", found.event_key, number, found.ordinal))
 
 
 def recent_removals(session: Session, paging: Paging, still_removed: bool = False) -> Counted[RemovalRow]:

@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from newswatch.storage.models import Article, Removal, Version
+from newswatch.storage.models import Article, Removal, Version, event_key
 
 
 @dataclass(frozen=True)
 class NumberedRemoval:
-    """A removal, its article's URL and title, the version held, and its ordinal among the article's removals."""
+    """A removal, its article's URL, event key (``storage.models.event_key``) and title, the version held, and its
+    ordinal among the article's removals."""
 
     removal: Removal
     url: str
+    event_key: str
     title: str | None
     version: int | None
     ordinal: int
@@ -25,14 +27,15 @@ def _numbered(session: Session, where: list[ColumnElement[bool]], offset: int | 
               limit: int | None) -> list[NumberedRemoval]:
     ordinal = func.row_number().over(partition_by=Removal.article_id, order_by=Removal.id).label("ordinal")
     numbered = select(Removal.id, ordinal).subquery()
-    query = (select(Removal, Article.canonical_url, Article.title, Version.number, numbered.c.ordinal)
+    query = (select(Removal, Article, Version.number, numbered.c.ordinal)
              .join(Article, Article.id == Removal.article_id)
              .join(numbered, numbered.c.id == Removal.id)
              .outerjoin(Version, Version.id == Removal.version_id)
              .where(*where).order_by(Removal.detected_at.desc(), Removal.id.desc()))
     if offset is not None and limit is not None:
         query = query.offset(offset).limit(limit)
-    return [NumberedRemoval(r, url, title, number, n) for r, url, title, number, n in session.execute(query)]
+    return [NumberedRemoval(r, article.canonical_url, event_key(article), article.title, number, n)
+            for r, article, number, n in session.execute(query)]
 
 
 def recent_removals(session: Session, still_removed: bool, offset: int,

@@ -26,8 +26,8 @@ def test_pending_outbox_rows_stay_and_their_events_come_in_routed(engine: Engine
         for event_id, channel, kind, state in ROWS:
             connection.execute(insert, {"event_id": event_id, "channel": channel, "kind": kind, "state": state,
                                         "payload": f'{{"id": "{event_id}", "type": "{kind}"}}', "at": AT})
-    upgrade(engine)
-    assert current_revision(engine) == HEAD_REVISION == "0007"
+    upgrade(engine, "0007")
+    assert current_revision(engine) == "0007"
     with session_factory(engine)() as session:
         events = session.execute(select(AlertEvent).order_by(AlertEvent.event_id)).scalars().all()
         outbox = session.execute(select(AlertOutbox.event_id, AlertOutbox.channel, AlertOutbox.state)
@@ -38,3 +38,4 @@ def test_pending_outbox_rows_stay_and_their_events_come_in_routed(engine: Engine
     downgrade(engine, "0006")
     assert "alert_events" not in inspect(engine).get_table_names()
     upgrade(engine)
+    assert current_revision(engine) == HEAD_REVISION
