@@ -43,6 +43,7 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
 
+from newswatch.crawler import heap
 from newswatch.crawler.extract.reading import Page, Reading, Rules, failed, read
 from newswatch.crawler.extract.rejection import Rejection
 from newswatch.crawler.extract.selectors import Selection
@@ -72,22 +73,11 @@ def read_page(page: Page) -> Reading:
         _trim()
 
 
-@lru_cache(maxsize=1)
-def _libc() -> Any:
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    library = ctypes.CDLL(name) if name else None
-    return library if library is not None and hasattr(library, "malloc_trim") else None
-
-
 def _trim() -> None:
-    """glibc's ``malloc_trim(0)``: a big page's parse trees leave megabytes of free heap that glibc keeps
-    for the process; each worker would otherwise stay at the size of the biggest page it read."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
+    """glibc's ``malloc_trim(0)`` (:func:`crawler.heap.trim`): a big page's parse trees leave megabytes of free
+    heap that glibc keeps for the process; each worker would otherwise stay at the size of the biggest page
+    it read."""
+    heap.trim()
 
 
 def _watch_parent(lifeline: Connection) -> None:

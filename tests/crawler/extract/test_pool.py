@@ -116,8 +116,9 @@ def test_a_worker_hands_the_heap_of_each_page_back(monkeypatch: pytest.MonkeyPat
     """After each reading (whatever its outcome) the worker calls glibc's malloc_trim: without it a worker
     stays at the size of the biggest page it parsed."""
     import newswatch.crawler.extract.pool as pool
+    from newswatch.crawler import heap
 
-    assert pool._libc() is not None, "glibc's malloc_trim is found on this system"
+    assert heap.libc() is not None, "glibc's malloc_trim is found on this system"
     trims: list[int] = []
     monkeypatch.setattr(pool, "_trim", lambda: trims.append(1))
     article = ARTICLES[0]
