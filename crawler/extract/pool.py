@@ -8,12 +8,13 @@ links, extraction) in a ``ProcessPoolExecutor`` of ``workers`` processes started
 asyncio reactor. With ``workers`` 0 or 1 it keeps the previous arrangement: one worker thread.
 
 A worker retires after ``pages_per_worker`` pages (:data:`PAGES_PER_WORKER`) and the executor starts a fresh one
-from the forkserver: what a worker's pages leave behind (library caches that grow with the pages seen, a
-fragmented heap) goes with it, so a worker's memory stays near a fresh one's over a crawl of any length.
-``ProcessPoolExecutor(max_tasks_per_child=...)`` hangs on CPython 3.11–3.13 (gh-115634: the worker that
-retires leaves a token in the idle-worker semaphore, which the replacement path takes for an idle worker, so it
-starts none; with a backlog queued and every worker retired, nothing runs it): :class:`_Recycling` replaces a
-retired worker whenever the executor has fewer than its number, as the fix in later CPythons does.
+from the forkserver: what a worker's pages leave behind (library caches that grow with the pages seen, a fragmented
+heap) goes with it, so a worker's memory stays near a fresh one's over a crawl of any length.
+``ProcessPoolExecutor(max_tasks_per_child=...)`` hangs on CPython 3.11 (gh-115634, fixed upstream only later,
+python/cpython#140900: the worker that retires leaves a token in the idle-worker semaphore, which the replacement
+path takes for an idle worker, so it starts none; with a backlog queued and every worker retired, nothing runs it):
+:class:`_Recycling` replaces a retired worker whenever the executor has fewer than its number, as the fix in later
+CPythons does.
 
 A worker that dies (a crash in lxml, the OOM killer) breaks a ``ProcessPoolExecutor`` for every page in
 flight. The pool then starts a fresh executor and tries each of those pages once more, one at a time
@@ -93,13 +94,13 @@ def _watch_parent(lifeline: Connection) -> None:
 
 
 class _Recycling(ProcessPoolExecutor):
-    """``max_tasks_per_child`` that does not hang (gh-115634, CPython 3.11 to 3.13): when a worker retires, the
-    executor's manager thread calls ``_adjust_process_count``, whose first step takes a token from the idle-worker
-    semaphore. That semaphore counts finished tasks, not idle workers: a worker that took its next task straight
-    from the queue (a backlog) left its token, so the retired worker's token is taken for an idle worker and no
-    replacement starts; once every worker has retired, the queued pages wait forever. Here the manager thread
-    replaces a retired worker whenever the executor has fewer than ``max_workers``, without the semaphore;
-    ``submit`` keeps the stock behaviour (start a worker only when none is idle)."""
+    """``max_tasks_per_child`` that does not hang (gh-115634, CPython 3.11; fixed upstream later): when a worker
+    retires, the executor's manager thread calls ``_adjust_process_count``, whose first step takes a token from
+    the idle-worker semaphore. That semaphore counts finished tasks, not idle workers: a worker that took its
+    next task straight from the queue (a backlog) left its token, so the retired worker's token is taken for an
+    idle worker and no replacement starts; once every worker has retired, the queued pages wait forever. Here
+    the manager thread replaces a retired worker whenever the executor has fewer than ``max_workers``, without
+    the semaphore; ``submit`` keeps the stock behaviour (start a worker only when none is idle)."""
 
     def _adjust_process_count(self) -> None:
         if threading.current_thread() is not getattr(self, "_executor_manager_thread", None):
