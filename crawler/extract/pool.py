@@ -7,6 +7,15 @@ links, extraction) in a ``ProcessPoolExecutor`` of ``workers`` processes started
 (never forked from the reactor's process, whose threads and sockets a fork would copy), awaited from the
 asyncio reactor. With ``workers`` 0 or 1 it keeps the previous arrangement: one worker thread.
 
+A worker retires after ``pages_per_worker`` pages (:data:`PAGES_PER_WORKER`) and the executor starts a fresh one
+from the forkserver: what a worker's pages leave behind (library caches that grow with the pages seen, a fragmented
+heap) goes with it, so a worker's memory stays near a fresh one's over a crawl of any length.
+``ProcessPoolExecutor(max_tasks_per_child=...)`` hangs on CPython 3.11 (gh-115634, fixed upstream only later,
+python/cpython#140900: the worker that retires leaves a token in the idle-worker semaphore, which the replacement
+path takes for an idle worker, so it starts none; with a backlog queued and every worker retired, nothing runs it):
+:class:`_Recycling` replaces a retired worker whenever the executor has fewer than its number, as the fix in later
+CPythons does.
+
 A worker that dies (a crash in lxml, the OOM killer) breaks a ``ProcessPoolExecutor`` for every page in
 flight. The pool then starts a fresh executor and tries each of those pages once more, one at a time
 in a single worker; a page that kills that worker too is the culprit and gets a
@@ -35,13 +44,16 @@ from functools import lru_cache
 from multiprocessing.connection import Connection
 from typing import Any
 
+from newswatch.crawler import heap
 from newswatch.crawler.extract.reading import Page, Reading, Rules, failed, read
 from newswatch.crawler.extract.rejection import Rejection
 from newswatch.crawler.extract.selectors import Selection
 
 CRASHED = "extractor_crashed"
 TIMED_OUT = "extractor_timeout"
-__all__ = ["CRASHED", "TIMED_OUT", "ExtractionPool", "Rules", "read_page", "rules_of", "workers_setting"]
+PAGES_PER_WORKER = 100  # a fresh worker costs a fork of the forkserver (milliseconds); 100 pages, seconds of CPU
+__all__ = ["CRASHED", "PAGES_PER_WORKER", "TIMED_OUT", "ExtractionPool", "Rules", "read_page", "rules_of",
+           "workers_setting"]
 Task = Callable[[Page], Reading]
 # imported by the forkserver before it forks a worker: the workers share those pages (crawler.extract.preload);
 # "__main__" is the forkserver's default
@@ -62,22 +74,11 @@ def read_page(page: Page) -> Reading:
         _trim()
 
 
-@lru_cache(maxsize=1)
-def _libc() -> Any:
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    library = ctypes.CDLL(name) if name else None
-    return library if library is not None and hasattr(library, "malloc_trim") else None
-
-
 def _trim() -> None:
-    """glibc's ``malloc_trim(0)``: a big page's parse trees leave megabytes of free heap that glibc keeps
-    for the process; each worker would otherwise stay at the size of the biggest page it read."""
-    libc = _libc()
-    if libc is not None:
-        libc.malloc_trim(0)
+    """glibc's ``malloc_trim(0)`` (:func:`crawler.heap.trim`): a big page's parse trees leave megabytes of free
+    heap that glibc keeps for the process; each worker would otherwise stay at the size of the biggest page
+    it read."""
+    heap.trim()
 
 
 def _watch_parent(lifeline: Connection) -> None:
@@ -92,13 +93,31 @@ def _watch_parent(lifeline: Connection) -> None:
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
+class _Recycling(ProcessPoolExecutor):
+    """``max_tasks_per_child`` that does not hang (gh-115634, CPython 3.11; fixed upstream later): when a worker
+    retires, the executor's manager thread calls ``_adjust_process_count``, whose first step takes a token from
+    the idle-worker semaphore. That semaphore counts finished tasks, not idle workers: a worker that took its
+    next task straight from the queue (a backlog) left its token, so the retired worker's token is taken for an
+    idle worker and no replacement starts; once every worker has retired, the queued pages wait forever. Here
+    the manager thread replaces a retired worker whenever the executor has fewer than ``max_workers``, without
+    the semaphore; ``submit`` keeps the stock behaviour (start a worker only when none is idle)."""
+
+    def _adjust_process_count(self) -> None:
+        if threading.current_thread() is not getattr(self, "_executor_manager_thread", None):
+            super()._adjust_process_count()
+        elif len(self._processes) < self._max_workers:  # type: ignore[attr-defined]
+            self._spawn_process()  # type: ignore[attr-defined]
+
+
 def default_workers() -> int:
     return os.cpu_count() or 1
 
 
 class ExtractionPool:
-    def __init__(self, workers: int, task: Task = read_page, timeout: float = 300.0) -> None:
+    def __init__(self, workers: int, task: Task = read_page, timeout: float = 300.0,
+                 pages_per_worker: int = PAGES_PER_WORKER) -> None:
         self.workers = workers
+        self.pages_per_worker = pages_per_worker
         self.task = task
         self.timeout = timeout
         self.crashes = 0
@@ -119,8 +138,8 @@ class ExtractionPool:
             return ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD)  # before the forkserver starts (once a process)
-        return ProcessPoolExecutor(workers or self.workers, mp_context=context,
-                                   initializer=_watch_parent, initargs=(self._lifeline_r,))
+        return _Recycling(workers or self.workers, mp_context=context, initializer=_watch_parent,
+                          initargs=(self._lifeline_r,), max_tasks_per_child=self.pages_per_worker)
 
     async def read(self, page: Page) -> Reading:
         """The reading of one page; a crash or a timeout is this page's ``Rejection``."""

@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp
 
+from newswatch.crawler import heap
 from newswatch.crawler.fetch.render import abandon_pages
 from newswatch.crawler.items import CrawlPlan, SiteTarget
 from newswatch.monitor.alerts.outbox import deliver_pending
@@ -140,6 +141,8 @@ class Daemon:
         summary = close_run(self.storage, self.config, self.channels, run_id, plan, crawler, error, deliver=False)
         self.metrics.observe_crawl(summary.outcome, summary.stats, time.monotonic() - started)
         log_crawl(log, kind, summary)
+        del crawler
+        heap.release()  # the crawl's garbage collected and its heap handed back: flat memory over many crawls
         return summary.stats
 
     async def source_job(self, name: str) -> None:

@@ -29,6 +29,7 @@ from arq.worker import Worker, func
 from redis.exceptions import RedisError
 from scrapy.crawler import AsyncCrawlerRunner
 
+from newswatch.crawler import heap
 from newswatch.crawler.fetch.render import abandon_pages
 from newswatch.monitor.alerts.outbox import deliver_pending
 from newswatch.monitor.alerts.registry import Channel
@@ -94,6 +95,8 @@ class CrawlWorker:
         self.done += 1
         self.failed += int(summary.outcome == "failed")
         log_crawl(log, f"{job_id} (try {attempt})", summary)
+        del crawler
+        heap.release()  # the crawl's garbage collected and its heap handed back: flat memory over many jobs
         return {"run": run_id, "outcome": summary.outcome, **summary.figures}
 
     def _open_run(self, job: CrawlJob, job_id: str, attempt: int) -> int:

@@ -20,7 +20,7 @@ import pytest
 from newswatch.crawler.encoding import decode_body
 from newswatch.crawler.extract.article import Article, extract
 from newswatch.crawler.extract.pool import CRASHED, ExtractionPool, read_page, rules_of
-from newswatch.crawler.extract.reading import Page, Reading
+from newswatch.crawler.extract.reading import Page, Reading, failed
 from newswatch.crawler.extract.rejection import Rejection
 from tests.conftest import ROOT
 from tests.crawler.fixture_site import ARTICLES, fixture_bytes
@@ -116,8 +116,9 @@ def test_a_worker_hands_the_heap_of_each_page_back(monkeypatch: pytest.MonkeyPat
     """After each reading (whatever its outcome) the worker calls glibc's malloc_trim: without it a worker
     stays at the size of the biggest page it parsed."""
     import newswatch.crawler.extract.pool as pool
+    from newswatch.crawler import heap
 
-    assert pool._libc() is not None, "glibc's malloc_trim is found on this system"
+    assert heap.libc() is not None, "glibc's malloc_trim is found on this system"
     trims: list[int] = []
     monkeypatch.setattr(pool, "_trim", lambda: trims.append(1))
     article = ARTICLES[0]
@@ -149,3 +150,58 @@ def test_workers_start_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> No
     readings = asyncio.run(asyncio.wait_for(two_rounds(ExtractionPool(2)), 120))
     assert all(isinstance(reading.result, Article) for reading in readings)
     assert threads == [False, False, False, True, True]  # all off the loop until both workers were started
+
+
+def served_by(page: Page) -> Reading:
+    """A worker task: which process read the page."""
+    return failed(page, Rejection("served", str(os.getpid())))
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("pages_per_worker", [1, 2, 100], ids=["every-page", "two-pages", "default"])
+def test_workers_retire_after_their_pages_and_every_page_is_read(pages_per_worker: int) -> None:
+    """A worker exits after ``pages_per_worker`` pages and a fresh one takes over: with a backlog queued (the
+    case where CPython 3.11's own replacement hangs, gh-115634) every page is still read, each once."""
+    pages = [dataclasses.replace(PAGES[i % len(PAGES)], landed=f"http://news.example.cn/{i}") for i in range(12)]
+    pool = ExtractionPool(2, task=served_by, pages_per_worker=pages_per_worker)
+
+    results = asyncio.run(extract_all(pool, pages))
+
+    pids = [r.detail for r in results if isinstance(r, Rejection) and r.reason == "served"]
+    assert len(pids) == len(pages)
+    assert max(pids.count(pid) for pid in set(pids)) <= pages_per_worker
+    assert len(set(pids)) >= min(len(pages), -(-len(pages) // pages_per_worker))
+
+
+@pytest.mark.timeout(180)
+def test_retired_workers_read_the_same_articles() -> None:
+    pages = PAGES * 2
+    pool = ExtractionPool(2, pages_per_worker=3)
+    results = asyncio.run(extract_all(pool, pages))
+    assert results == [extract(decode_body(p.body, p.content_type), p.landed) for p in pages]
+
+
+@pytest.mark.timeout(180)
+def test_a_dead_worker_among_retiring_ones_is_that_pages_error() -> None:
+    poisoned = dataclasses.replace(PAGES[3], body=PAGES[3].body.replace(b"<head>", b"<head>" + POISON, 1))
+    pages = [*PAGES[:3], poisoned, *PAGES[4:], *PAGES]
+    pool = ExtractionPool(2, task=crash_on_poison, pages_per_worker=2)
+
+    results = asyncio.run(extract_all(pool, pages))
+
+    assert isinstance(results[3], Rejection) and results[3].reason == CRASHED
+    assert all(isinstance(r, Article) for i, r in enumerate(results) if i != 3)
+    assert pool.crashes == 1
+
+
+@pytest.mark.timeout(120)
+def test_the_executor_replaces_a_retired_worker_with_a_backlog_queued() -> None:
+    """gh-115634's reproducer: one worker, two tasks per worker, ten tasks queued at once. The stock
+    ``ProcessPoolExecutor`` of CPython 3.11 runs two and hangs; the pool's executor runs all ten."""
+    import multiprocessing
+
+    from newswatch.crawler.extract.pool import _Recycling
+
+    with _Recycling(1, mp_context=multiprocessing.get_context("forkserver"), max_tasks_per_child=2) as executor:
+        pids = [future.result(timeout=60) for future in [executor.submit(os.getpid) for _ in range(10)]]
+    assert len(pids) == 10 and len(set(pids)) == 5

@@ -1,5 +1,6 @@
 """The extraction pool's forkserver preloads what extraction needs (``crawler.extract.preload``): a worker starts
-with py3langid's model read and the garbage collector's generations frozen, shared with the forkserver."""
+with py3langid's model read, jusText's stop words built and the garbage collector's generations frozen, shared
+with the forkserver."""
 
 from __future__ import annotations
 
@@ -30,10 +31,14 @@ asyncio.run(main())
 
 
 def preloaded(page: Page) -> Reading:
-    """A worker task: whether this worker found the model loaded and the collector frozen on arrival."""
+    """A worker task: whether this worker found the model loaded, jusText's stop words of every language
+    built (trafilatura's fallback for Chinese pages) and the collector frozen on arrival."""
+    import justext.core
     from py3langid import langid
+    from trafilatura import external
 
-    loaded = langid.IDENTIFIER is not None and gc.get_freeze_count() > 0
+    stopwords = external.JT_STOPLIST is not None and justext.core.define_stoplist.cache_info().currsize > 0
+    loaded = langid.IDENTIFIER is not None and stopwords and gc.get_freeze_count() > 0
     return failed(page, Rejection("preloaded" if loaded else "not_preloaded"))
 
 
