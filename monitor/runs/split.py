@@ -30,6 +30,7 @@ queue worker crawl on a shared reactor and never split.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import pickle
 from collections.abc import Callable
@@ -166,13 +167,11 @@ HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 def _preload(settings: dict[str, Any]) -> None:
     """Import the crawl stack once, before the forks (no reactor installed): the spider and every component
     the settings enable, the HTTP handler; each child finds them imported instead of importing them again."""
-    from scrapy.utils.misc import load_object
-
     import newswatch.crawler.spiders.news  # noqa: F401
 
     paths = [path for key in COMPONENTS for path, order in (settings.get(key) or {}).items() if order is not None]
     for path in (*paths, HANDLER, settings.get("SCHEDULER") or "scrapy.core.scheduler.Scheduler"):
-        load_object(path)
+        importlib.import_module(path.rpartition(".")[0])  # the module only: Scrapy loads the class itself
 
 
 def _fork(plan: CrawlPlan, settings: dict[str, Any], recorders: Callable[[], Recorder],
