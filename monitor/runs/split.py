@@ -1,7 +1,8 @@
 """A one-shot re-check split across crawl processes: each one Scrapy crawl through the real downloader.
 
 A ``newswatch run`` whose plan re-checks at least :data:`SPLIT_MIN` stored articles, with
-``crawl.recheck_processes`` above 1, crawls them in that many processes (capped by the per-site
+``crawl.recheck_processes`` above 1 (default 1: off; measured on a loaded 2-core machine it was no faster
+than one process, ``bench/RESULTS.md``), crawls them in that many processes (capped by the per-site
 concurrency: each process gets at least one request in flight per site): the run's own process
 (shard 0) and children forked after the crawl stack is imported, before any reactor is installed.
 Scrapy spends ~1 ms of one thread per request in its client, middlewares and spider; a conditional
