@@ -48,7 +48,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def plan_next(n: int, done: CrawlSet, budget: float) -> tuple[str | None, str]:
     """What to run for ``n`` after ``done``: "full", "first" (the first crawl alone) or None; and why."""
     scale = n / done.n
-    runs = [c for c in (done.first, done.recheck, done.postgres) if c is not None]
+    runs = [c for c in (done.first, done.recheck, done.postgres, done.postgres_recheck) if c is not None]
     peer = done.peer.first.run.seconds + done.peer.recheck.run.seconds if done.peer is not None else 0.0
     full = (sum(c.run.seconds for c in runs) + peer + done.build_seconds) * scale
     first = (done.first.run.seconds + done.build_seconds) * scale
@@ -109,7 +109,7 @@ def daemon_memory(cycles: int, notes: list[str]) -> DaemonMemory | None:
 
 def error_notes(sets: list[CrawlSet]) -> list[str]:
     """The errors the runs counted, each once with the number of runs that had it."""
-    runs = [c for s in sets for c in (s.first, s.recheck, s.postgres) if c is not None]
+    runs = [c for s in sets for c in (s.first, s.recheck, s.postgres, s.postgres_recheck) if c is not None]
     seen = Counter(error for c in runs for error in c.errors)
     return [f"{count} of {len(runs)} runs counted the error {error} (exit status 1)" for error, count in seen.items()]
 

@@ -77,6 +77,7 @@ class CrawlSet:
     seconds: float  # the whole set, wall clock
     peer: Peer | None = None
     peer_note: str | None = None  # why the peer did not run (or failed)
+    postgres_recheck: Crawl | None = None  # the re-check on PostgreSQL (after urlwatch's, same site)
 
 
 def _figure(run: ChildRun, name: str) -> int:
@@ -106,10 +107,10 @@ def empty_run(folder: Path, repeat: int = 5) -> ChildRun:
     return runs[len(runs) // 2]
 
 
-def recheck(folder: Path, server: SiteServer, n: int) -> tuple[Crawl, int]:
+def recheck(folder: Path, server: SiteServer, n: int, database_url: str | None = None) -> tuple[Crawl, int]:
     """A second run on the first crawl's workspace: every article due, nothing changed."""
     before = len(server.requests)
-    run = newswatch(folder / "newswatch.toml", "run", "--json")
+    run = newswatch(folder / "newswatch.toml", "run", "--json", database_url=database_url)
     checked = _figure(run, "unchanged")
     if checked != n or _figure(run, "changed") or _figure(run, "new"):
         raise BenchError(f"re-check saw {checked} unchanged of {n}: {run.stdout[-1500:]} {run.stderr[-1500:]}")
@@ -161,11 +162,14 @@ def crawl_set(found: list[Template], n: int, scratch: Path, *, again: bool, post
         if second is not None:
             say(f"N={n:,}: re-check {second.run.seconds:.0f} s")
         peer_run, peer_note = _peer(peer, scratch / f"urlwatch-{n}", server, found, n)
-        on_postgres = None
+        on_postgres = postgres_again = None
         if postgres:
             with postgres_schema() as url:
                 on_postgres = first_crawl(scratch / f"postgres-{n}", base, feeds, sitemaps, n, database_url=url)
-            say(f"N={n:,}: first crawl on PostgreSQL {on_postgres.run.seconds:.0f} s")
+                say(f"N={n:,}: first crawl on PostgreSQL {on_postgres.run.seconds:.0f} s")
+                if again:
+                    postgres_again = recheck(scratch / f"postgres-{n}", server, n, database_url=url)[0]
+                    say(f"N={n:,}: re-check on PostgreSQL {postgres_again.run.seconds:.0f} s")
         sampled = None
         if profile:
             path = scratch / f"profile-{n}.json"
@@ -174,7 +178,7 @@ def crawl_set(found: list[Template], n: int, scratch: Path, *, again: bool, post
             say(f"N={n:,}: profiled first crawl done")
     seconds = time.perf_counter() - started
     return CrawlSet(n, extraction, library, build, first, second, not_modified, on_postgres, sampled, seconds,
-                    peer_run, peer_note)
+                    peer_run, peer_note, postgres_again)
 
 
 def _peer(peer: Path | str | None, folder: Path, server: SiteServer, found: list[Template],

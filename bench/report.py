@@ -96,6 +96,10 @@ def crawl_cells(found: CrawlSet, smallest: CrawlSet) -> list[str]:
     postgres = found.postgres
     cells.append(f"{_rate(postgres.per_second)} = **{postgres.per_second / first.per_second:.2f}×** SQLite"
                  if postgres is not None else "not run")
+    again_pg = found.postgres_recheck
+    cells.append(f"{_rate(again_pg.per_second)} ({again_pg.run.seconds:.2f} s, {again_pg.run.cpu_seconds:.2f} s CPU)"
+                 + (f" = **{again_pg.per_second / found.peer.recheck_per_second:.2f}×** urlwatch's re-check"
+                    if found.peer is not None else "") if again_pg is not None else "not run")
     cells.append(memory_cell(found, smallest))
     return cells
 
@@ -128,6 +132,7 @@ def table(changes: list[ChangeCost], sets: list[CrawlSet], fixed: ChildRun) -> s
               "re-check, nothing changed: articles/s",
               "urlwatch first run (`html2text` filter): pages/s", "urlwatch re-check, nothing changed: pages/s",
               "first crawl, PostgreSQL: articles/s",
+              "re-check, nothing changed, PostgreSQL: articles/s",
               "peak memory of `newswatch run` with its workers, first crawl: MiB"]
     columns = [crawl_cells(s, sets[0]) for s in sets]
     rows = [[label, *(column[i] for column in columns)] for i, label in enumerate(labels)]

@@ -70,6 +70,15 @@ def speed_targets(sets: list[CrawlSet]) -> list[Target]:
         rows.append(Target("unchanged re-check ÷ urlwatch re-check (pages/s)",
                            f"{ratio:.2f}× ({again.per_second:.1f} ÷ {peer.recheck_per_second:.1f}, {at})", "≥ 2×",
                            ratio >= 2))
+    pg_again = small.postgres_recheck
+    if pg_again is not None and peer is not None:
+        ratio = pg_again.per_second / peer.recheck_per_second
+        rows.append(Target("unchanged re-check on PostgreSQL ÷ urlwatch re-check (pages/s)",
+                           f"{ratio:.2f}× ({pg_again.per_second:.1f} ÷ {peer.recheck_per_second:.1f}, {at})", "≥ 2×",
+                           ratio >= 2))
+    else:
+        rows.append(Target("unchanged re-check on PostgreSQL ÷ urlwatch re-check (pages/s)",
+                           "PostgreSQL or urlwatch not run", "≥ 2×", None))
     if again is not None:
         ratio = again.per_second / first.per_second
         rows.append(Target("unchanged re-check ÷ newswatch first crawl (articles/s)",

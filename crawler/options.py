@@ -81,6 +81,9 @@ class CrawlConfig:
     max_pages_per_site: Count = 200
     closespider_timeout: Count = 900  # a crawl that hangs is bounded
     extract_workers: Count | None = None  # extraction processes; None: one per core; 0 or 1: in-process
+    # processes a one-shot run splits a re-check of 200 or more stored articles across (each its share of
+    # every site's concurrency and delay: monitor.runs.split); 1 (default): one process
+    recheck_processes: Positive = 1
 
     @property
     def agent(self) -> str:

@@ -34,6 +34,7 @@ from newswatch.monitor.runs.crawlrun import (
 )
 from newswatch.monitor.runs.plan import build_plan, due_articles, known_urls, source_validators, with_validators
 from newswatch.monitor.runs.preflight import preflight
+from newswatch.monitor.runs.split import crawl_split, shard_count, split_plan
 from newswatch.monitor.schedule.intervals import parse_ladder
 from newswatch.monitor.sources.registry import load_registry, render_sites, source_names, source_rules
 from newswatch.monitor.sources.seeds import import_seeds, read_seeds
@@ -42,6 +43,8 @@ from newswatch.storage.lock import run_lock
 from newswatch.storage.queries.runs import running_runs
 
 if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
     from newswatch.monitor.changes.record import ChangeRecorder
 
 # the crawl run's parts, long imported from here (monitor.runs.crawlrun has them now)
@@ -163,9 +166,18 @@ def _cycle(config: Config, storage: Storage, channels: tuple[Channel, ...],
     plan = plan_run(config, storage)
     run_id = open_run(storage, mode or "run", plan)
     crawled = plan.articles or plan.sites
-    crawler, error = (crawl_in_process(plan, settings(), recorder(), storage.writer()) if crawled
-                      else (None, None))
+    crawler, error = _crawl(config, storage, plan, settings, recorder) if crawled else (None, None)
     return close_run(storage, config, channels, run_id, plan, crawler, error, rebaselined=rebaselined)
+
+
+def _crawl(config: Config, storage: Storage, plan: CrawlPlan, settings: Callable[[], dict[str, Any]],
+           recorder: Callable[[], ChangeRecorder]) -> tuple[Crawler, str | None]:
+    """One crawl in this process, or a big re-check split across ``crawl.recheck_processes``
+    (:mod:`monitor.runs.split`)."""
+    shards = shard_count(plan, config.crawl.recheck_processes, config.crawl.concurrency_per_domain)
+    if shards < 2:
+        return crawl_in_process(plan, settings(), recorder(), storage.writer())
+    return crawl_split(split_plan(plan, shards), settings(), recorder, storage.writer, crawl_in_process)
 
 
 def crawl_run_settings(config: Config, cassette: Path | None = None, mode: str | None = None, *,
