@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 # Content-Encoding left); the loop check below redirects (600) sees the 3xx.
 DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "newswatch.crawler.fetch.netguard.SSRFGuardMiddleware": 50,
+    # Scrapy's robots.txt middleware, with every waiting request judged (crawler.fetch.robots)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newswatch.crawler.fetch.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newswatch.crawler.fetch.retry.BackoffRetryMiddleware": 550,
     "newswatch.crawler.fetch.integrity.IntegrityMiddleware": 595,
