@@ -119,3 +119,12 @@ def test_a_title_head_shown_only_in_a_sidebar_is_no_headline() -> None:
     found = extract(page, "https://blog.example.org/s/blog_2.html")
     assert isinstance(found, Article), found
     assert found.title == "新竹尖石_美樹營地賞楓"
+
+
+def test_an_agreed_title_yields_to_its_head_shown_above_the_text() -> None:
+    """``og:title`` and ``<title>`` agree on ``标题_作者_新浪博客``; the page shows ``标题`` as the post's heading."""
+    page = _blog_page("春天的小城_张三_新浪博客", "春天的小城").replace(
+        "<title>", '<meta property="og:title" content="春天的小城_张三_新浪博客"><title>')
+    found = extract(page, "https://blog.example.org/s/blog_3.html")
+    assert isinstance(found, Article), found
+    assert found.title == "春天的小城"
