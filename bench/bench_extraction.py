@@ -46,8 +46,8 @@ def main() -> None:
     print(f"English pages only ({len(english)}):")
     _table({name: [scored[index] for index in english] for name, scored in rows.items()})
     comments = sum(in_comments_only(items[index]) for index in english)
-    print(f"  of the English with-snippets bare keeps and the pipeline loses, {comments} are in reader comments only "
-          "(never stored)")
+    print(f"  English with-snippets bare trafilatura keeps only in the reader comments it appends (never stored): "
+          f"{comments}")
     reasons = Counter(item.document.rejected for item in items if item.document.rejected)
     print("no document:", dict(reasons) or "none")
     for label, attribute, sign in (("bare trafilatura keeps more with-snippets", "with_found", -1),

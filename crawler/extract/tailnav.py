@@ -10,7 +10,9 @@ keeps everything: the block is cut only when nothing but furniture follows.  An 
 (``责任编辑：…``) is such a heading too when link lines follow it, but never cut alone.  At least
 :data:`MIN_KEPT_SHARE` of the body's characters stay.  The furniture rows just above the heading go with it (link
 lines, a menu list, a toolbar ``【打印】【关闭】``, a "more" button: menus that sit above a related-news heading);
-the article's own short last lines (a byline, an item) stop that.  Pure: strings in, a string out.
+the article's own short last lines (a byline, an item) stop that.  A site's disclaimer of its readers' or
+contributors' words closing the body goes too (``网友评论仅供其表达个人看法…``,
+``… is not responsible for the opinions``).  Pure: strings in, a string out.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ MIN_LINK_LINES = 2  # a heading cuts only with this many link lines after it
 MIN_KEPT_SHARE = 0.5  # ... and when the body before it holds this much of the body's text
 MAX_SHORT_CHARS = 20  # a line this short without a sentence's end is furniture ("查看全部", "返回页首 | 关闭窗口")
 MIN_LINK_CHARS = 4  # shorter link texts ("更多", "1") cover nothing
+MAX_DISCLAIMER_CHARS = 200  # a site's disclaimer closing the body is one short paragraph
 MIN_TOOL_ITEMS = 3  # a toolbar row above the heading: this many items ...
 MAX_TOOL_CHARS = 10  # ... each this short
 MAX_MENU_ITEM_CHARS = 4  # a menu list's item ("- 推荐") above link items joins them
@@ -39,6 +42,12 @@ _RELATED = re.compile(
 _EDITOR = re.compile(r"^(?:责任)?编辑")
 _DECORATION = re.compile(r"[\s|｜\-·•■□●◆▲►>»【】\[\]()（）:：*#_]+")
 _MORE = re.compile(r"更多|查看全部|加载|^(?:loadmore|more|showmore|viewall)", re.IGNORECASE)
+_DISCLAIMER = re.compile(  # spaces removed
+    r"仅供其?表达个人看法|不代表本(?:网|站|报|平台|刊)(?:的)?(?:观点|立场)|并不(?:表明|代表)[^，。]{0,8}(?:观点|立场)"
+    r"|isnotresponsibleforthe(?:opinions|views|content)|(?:opinions|views)expressed(?:in|by)"
+    r"(?:thecomments|readers|contributors|users)",
+    re.IGNORECASE,
+)
 _ITEM = re.compile(r"\s*[-+*]\s")
 _TOOL_SEPARATOR = re.compile(r"[|｜【】\[\]·•]+|\s[-/]\s")
 _SENTENCE = re.compile(r"[。！？!?；;]|\.(?:\s|$)")
@@ -71,12 +80,26 @@ def strip_trailing_navigation(markdown: str, links: frozenset[str]) -> str:
             link_lines += 1
         elif len(flat) > MAX_SHORT_CHARS or _SENTENCE.search(text):
             break
-    if cut is None:
-        return markdown
-    cut = _furniture_above(lines, texts, cut, (usable, links))
+    if cut is not None:
+        cut = _furniture_above(lines, texts, cut, (usable, links))
+    cut = _disclaimer_above(texts, len(lines) if cut is None else cut)
     total = sum(len(_SPACES.sub("", text)) for text in texts)
     kept = sum(len(_SPACES.sub("", text)) for text in texts[:cut])
-    return "\n".join(lines[:cut]).rstrip() if kept >= MIN_KEPT_SHARE * total else markdown
+    return "\n".join(lines[:cut]).rstrip() if cut < len(lines) and kept >= MIN_KEPT_SHARE * total else markdown
+
+
+def _disclaimer_above(texts: list[str], cut: int) -> int:
+    """Where the body ends once the site's disclaimers closing it go: the last lines (up to ``cut``) that
+    disclaim the readers' or contributors' words (``网友评论仅供其表达个人看法，并不表明网易立场。``,
+    ``NOW Grenada is not responsible for the opinions … presented by contributors``)."""
+    for index in range(cut - 1, -1, -1):
+        flat = _SPACES.sub("", texts[index])
+        if not _DECORATION.sub("", texts[index]):
+            continue
+        if len(flat) > MAX_DISCLAIMER_CHARS or _DISCLAIMER.search(flat) is None:
+            break
+        cut = index
+    return cut
 
 
 def _furniture_above(lines: list[str], texts: list[str], cut: int, found: tuple[list[str], frozenset[str]]) -> int:

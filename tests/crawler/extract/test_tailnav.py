@@ -5,7 +5,8 @@ ranked list of other headlines, and a 2005 sohu.com table layout whose body ende
 the author's other articles, ringtone ads and the shop's links.  The constructed cases guard what must
 stay: an article going on after such a heading, a heading at the very end, an editor's line alone, a
 heading that would take most of the body; and the rows above a heading that go with it (the 163.com page's
-channel tabs and "load more" button, the sohu.com page's toolbar) or stay (a byline, a short item).
+channel tabs and "load more" button, the sohu.com page's toolbar) or stay (a byline, a short item); a
+disclaimer of the readers' words closing a body (the 163.com page's; the trafilatura eval's nowgrenada.com page).
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ CASES = [
     ("byline-above-the-heading", f"{PROSE}\n\n作者：上官云 宋宇晟\n\n## 相关新闻\n{LINK_LINES}",
      f"{PROSE}\n\n作者：上官云 宋宇晟"),
     ("short-item-above-the-heading", f"{PROSE}\n\n- 第一条\n\n## 相关新闻\n{LINK_LINES}", f"{PROSE}\n\n- 第一条"),
+    # a disclaimer of the readers' or contributors' words closing the body goes
+    ("comments-disclaimer", f"{PROSE}\n\n网友评论仅供其表达个人看法，并不表明网易立场。", PROSE),
+    ("contributors-disclaimer", f"{PROSE * 3}\n\n**NOW Grenada** is not responsible for the opinions, statements or "
+     "media content presented by contributors. In case of abuse, click here to report.", PROSE * 3),
+    ("disclaimer-above-related", f"{PROSE}{PROSE}\n\n本文观点不代表本站立场。\n\n## 相关新闻\n{LINK_LINES}",
+     PROSE + PROSE),
     # kept
+    ("disclaimer-not-last", f"{PROSE}\n\n网友评论仅供其表达个人看法，并不表明网易立场。\n\n{PROSE}", None),
     ("prose-after-the-heading", f"{PROSE}\n\n## 相关新闻\n{LINK_LINES}\n{PROSE}", None),
     ("heading-at-the-end", f"{PROSE}\n\n相关新闻", None),
     ("editor-alone", f"{PROSE}\n\n责任编辑：张樵苏", None),
@@ -66,7 +74,8 @@ def test_is_related_heading(line: str, heading: bool) -> None:
 # (the menu rows above the heading go with it: the channel tabs and "load more" button of the first, the
 # page toolbar 【打印】【关闭】 of the second)
 REAL = {
-    "gerapy-netease_news1": ("热点新闻", "并不表明网易立场。"),
+    # (and the 163.com page's comments disclaimer)
+    "gerapy-netease_news1": ("热点新闻", "帮助地方政府制定相应的经济活动开放或限制措施。"),
     "cwced-7c6d2080": ("相关链接", "然后退出转到别的方向。"),
 }
 
