@@ -18,8 +18,9 @@ without its "extensive" guessing, no URL: a date in the URL path is the last res
 formatting when what it returned is mostly bold (a trafilatura quirk that drops the plain paragraphs); strip
 trafilatura's YAML header; reject list pages (no prose, and link texts or the same lines over and over; or
 mostly items opening with headline links, :mod:`crawler.extract.listpage`; never a page that declares itself
-an article) and pages with too little text (those three: :mod:`crawler.extract.body`); drop the menus
-opening a table layout's body (:mod:`crawler.extract.navtables`); the headline by agreement or a fallback,
+an article) and pages with too little text (those three: :mod:`crawler.extract.body`); drop the sidebar boxes
+(:mod:`crawler.extract.sidebar`) and the menus opening a table layout's body
+(:mod:`crawler.extract.navtables`); the headline by agreement or a fallback,
 without its label (:mod:`crawler.extract.titles`), the publisher (:mod:`crawler.extract.publisher`; WeChat:
 the account), and what trafilatura misses on Chinese pages (byline, ``<title>``'s site suffix, language)
 with :mod:`crawler.extract.byline`, and the date from the text near the headline with
@@ -46,6 +47,7 @@ from newswatch.crawler.extract.rawpage import RawPage, notice_page, read_page
 from newswatch.crawler.extract.rejection import EMPTY, ERROR_PAGE, SELECTED_NOTHING, TOO_LITTLE_TEXT, Rejection
 from newswatch.crawler.extract.revision import extraction_mark
 from newswatch.crawler.extract.selectors import Selection, select
+from newswatch.crawler.extract.sidebar import strip_sidebar
 from newswatch.crawler.extract.sitetitle import checked_title
 from newswatch.crawler.extract.textdates import page_date
 from newswatch.crawler.extract.titles import choose_title, strip_heading_label, strip_label
@@ -121,8 +123,9 @@ def _article(result: Any, body: Body, page: RawPage, step: WeChatPage | None, ur
     :mod:`crawler.extract.byline`."""
     agreed = (step.title if step else None) or choose_title(meta.titles)
     chosen = agreed or result.title or page.title
-    markdown = strip_navigation(body.markdown, chosen, page.links)
-    chosen = checked_title(chosen, agreed is not None, meta, markdown, page.text, body.markdown)
+    opened, banner = strip_sidebar(body.markdown)
+    markdown = strip_navigation(opened, chosen, page.links)
+    chosen = checked_title(chosen, agreed is not None, meta, markdown, page.text, opened, banner)
     title = clean_title(strip_label(chosen), page.text)
     markdown = strip_heading_label(markdown, title)
     title, markdown = cap_title(title, markdown)

@@ -38,6 +38,7 @@ _PROSE = re.compile(r"[，,；;]|[！？!?].*[！？!?]")
 _FULL_STOP = re.compile(r"。|[^\W\d_]\.(?:\s|$)")
 _MARKUP = re.compile(r"\*\*|__|\\(?=.)|!?\[([^\]]*)\]\([^)]*\)")
 _RULE = frozenset("|-: ")
+_POST_HEADER = re.compile(r"\*\*(.+?)\*\*\s*(.+)$")
 _DATELINE = re.compile(r"\d{4}\s*[-年/.]\s*\d{1,2}|来源|作者|发布|编辑|点击")
 _ALPHABETIC = re.compile(r"[^\W\d_\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]{2}")  # a word of letters, not CJK
 
@@ -83,7 +84,8 @@ def _rest(lines: list[str], index: int, first: str) -> str:
 
 def headline_row(markdown: str) -> str | None:
     """The headline a table-layout page shows in a row of its own before the first prose: the last
-    single-text row there that is no menu, breadcrumb, dateline or copyright line."""
+    single-text row there that is no menu, breadcrumb, dateline or copyright line, or the bold headline of a
+    post's header row (``**标题** 作者 发表于 2005-9-15 11:46``)."""
     found = None
     for line in markdown.split("\n"):
         stripped = line.strip()
@@ -91,10 +93,14 @@ def headline_row(markdown: str) -> str | None:
             if stripped:
                 break
             continue
-        cells = [cell for cell in (_plain(raw) for raw in _CELL_SPLIT.split(stripped.strip("|"))) if cell]
+        raws = [raw.strip() for raw in _CELL_SPLIT.split(stripped.strip("|")) if _plain(raw)]
+        cells = [_plain(raw) for raw in raws]
         if any(_is_prose(cell) for cell in cells):
             break
         cell = cells[0] if len(cells) == 1 else ""
+        header = _POST_HEADER.match(raws[0]) if len(raws) == 1 else None
+        if header is not None and _DATELINE.search(header.group(2)):
+            cell = _plain(header.group(1))  # a post's header row: "**标题** 作者 发表于 2005-9-15 11:46"
         if HEADLINE_MIN_CHARS <= len(_flat(cell)) <= HEADLINE_MAX_CHARS and not _chrome(cell):
             found = cell
     return found

@@ -8,9 +8,12 @@ says when a chosen title is no headline, as a class, not per site:
 * it is, or is part of, the site's name as the page declares it (``og:site_name``/``application-name``,
   JSON-LD ``publisher``; a name longer than :data:`MAX_SITE_CHARS` holds no headline of its own), an
   ``<h1>`` that is also the tail of ``<title>`` after a separator and a longer headline (``土豆不“土” 松花江网``),
-  or reads as a site's name (``…的博客``, ``欢迎访问…``, ``谢谢您访问…``);
+  or reads as a site's name (``…的博客``, ``欢迎访问…``, ``谢谢您访问…``), or is the banner above a sidebar the
+  body opened with (``洞庭一叶``: :mod:`crawler.extract.sidebar`);
 * segments of it name the site (:func:`crawler.extract.sitesegments.unsited`: ``多维博客 » 标题``,
   ``标题<某某网``): they are dropped first;
+* its head before a separator is the heading the page shows above the body and the rest is short (``标题_作者_新浪博客``
+  over ``<h2>标题</h2>``): the head is the headline (:func:`_headed`);
 * it is a generic word (``显示``, ``首页``, ``正文``, ``Untitled``, ``无标题文档``, ``Startseite``...);
 * no two sources agreed on it, the page shows it nowhere (in its text or body), and a heading stands
   just above the body (an ``<h1>``, ``<h2>`` or bold line: :func:`crawler.extract.titles.heading_above`).
@@ -26,11 +29,13 @@ import re
 
 from newswatch.crawler.extract.markdown import markdown_to_text
 from newswatch.crawler.extract.pagemeta import PageMeta
+from newswatch.crawler.extract.sidebar import is_box_label
 from newswatch.crawler.extract.sitesegments import unsited
 from newswatch.crawler.extract.titles import (
     TitleCandidates,
     fallback_title,
     heading_above,
+    opening_heading,
     title_variants,
 )
 
@@ -51,17 +56,21 @@ _SITE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SPACES = re.compile(r"\s+")
+MIN_HEADED_CHARS = 2  # a title's head shown as the article's heading counts from this length
 MAX_SITE_CHARS = 20  # a longer "site name" (og:site_name = the headline + the site) holds no headline of its own
 
 
 def checked_title(chosen: str | None, agreed: bool, meta: PageMeta, markdown: str, page_text: str,
-                  extracted: str = "") -> str | None:
+                  extracted: str = "", banner: tuple[str, ...] = ()) -> str | None:
     """``chosen`` unless it is no headline (module docstring); then the fallback chain's title, or
-    ``chosen`` when the chain finds none.  ``agreed``: two sources of the page named ``chosen``."""
-    found, sites = meta.titles, _site_names(meta)
+    ``chosen`` when the chain finds none.  ``agreed``: two sources of the page named ``chosen``; ``banner``: the
+    texts above a sidebar (:func:`crawler.extract.sidebar.strip_sidebar`), the blog's name."""
+    found, declared = meta.titles, _site_names(meta)
+    sites = declared + banner
     own = TitleCandidates(h1=tuple(text for text in found.h1 if not _no_headline(text, found, sites)),
-                          h2=found.h2, strong=found.strong)
-    chosen = _untailed(unsited(chosen, sites) if chosen else chosen)
+                          h2=tuple(text for text in found.h2 if not is_box_label(text)),
+                          strong=tuple(text for text in found.strong if not is_box_label(text)))
+    chosen = _headed(_untailed(unsited(chosen, declared) if chosen else chosen), own, markdown, page_text)
     if chosen is None:
         return fallback_title(own, markdown, page_text, extracted)
     if _no_headline(chosen, found, sites):
@@ -105,6 +114,22 @@ def _site_names(meta: PageMeta) -> tuple[str, ...]:
     """The site's names the page declares: ``og:site_name``, ``application-name``, JSON-LD's publisher
     (not ``dc.publisher``, often a person, nor the tail of ``<title>``, which may be the headline)."""
     return tuple(name for name in (meta.titles.site_name, *meta.publisher.jsonld) if name)
+
+
+def _headed(title: str | None, own: TitleCandidates, markdown: str, page_text: str) -> str | None:
+    """``title`` cut to its part before a separator that the page shows as the heading of the article (an
+    ``<h1>``, ``<h2>`` or bold line just above the body, or the body's opening heading), when what the cut drops
+    is short (a blog's or author's name, a column: ``标题_作者_新浪博客`` over ``<h2>标题</h2>``); the longest
+    such part.  The headline stays whole where the separator is its own (``新竹尖石_美樹營地賞楓 (2)``)."""
+    if not title:
+        return title
+    headings = {_flat(text) for text in own.h1 + own.h2 + own.strong}
+    full = _flat(title)
+    parts = tuple(variant for variant in title_variants(title)[1:]
+                  if _flat(variant) in headings and len(full) - len(_flat(variant)) <= MAX_SITE_CHARS)
+    opening = _flat(opening_heading(markdown) or "")
+    shown = heading_above(parts, markdown, page_text, MIN_HEADED_CHARS)
+    return next((part for part in parts if _flat(part) == opening), None) or shown or title
 
 
 def _shown(title: str, markdown: str, page_text: str) -> bool:

@@ -202,18 +202,20 @@ def fallback_title(found: TitleCandidates, markdown: str, page_text: str, extrac
 
 def opening_heading(markdown: str) -> str | None:
     """The first heading line among the body's first :data:`HEADING_LINES` lines (``# …`` or a bold
-    line of its own)."""
+    line of its own), as plain text."""
     for line in [line.strip() for line in markdown.splitlines() if line.strip()][:HEADING_LINES]:
         heading = _HEADING.match(line)
         text = (heading.group(1) or heading.group(2) or heading.group(3)).strip() if heading is not None else ""
+        text = markdown_to_text(text)  # the heading as shown: no escapes ("新竹尖石\_美樹"), no emphasis marks
         if 2 <= len(text) <= MAX_FALLBACK_CHARS:
             return text
     return None
 
 
-def heading_above(candidates: tuple[str, ...], markdown: str, page_text: str) -> str | None:
-    """The candidate shown last before the body's first line, at most :data:`HEADING_REACH` characters
-    (whitespace aside) above it."""
+def heading_above(candidates: tuple[str, ...], markdown: str, page_text: str, min_chars: int = MIN_HEADING_CHARS
+                  ) -> str | None:
+    """The candidate shown last before the body's first line, at most :data:`HEADING_REACH`
+    characters (whitespace aside) above it; candidates shorter than ``min_chars`` are box labels."""
     first = next((_flat(line) for line in markdown_to_text(markdown).splitlines() if line.strip()), "")
     page = _flat(page_text)
     start = page.find(first[:BODY_PROBE_CHARS]) if first else -1
@@ -222,7 +224,7 @@ def heading_above(candidates: tuple[str, ...], markdown: str, page_text: str) ->
     best: tuple[int, str] | None = None
     for text in candidates:
         cleaned = _clean(text)
-        if cleaned is None or not MIN_HEADING_CHARS <= len(_flat(cleaned)) <= MAX_FALLBACK_CHARS:
+        if cleaned is None or not min_chars <= len(_flat(cleaned)) <= MAX_FALLBACK_CHARS:
             continue
         at = page.rfind(_flat(cleaned), max(0, start - HEADING_REACH), start)
         if at >= 0 and (best is None or at > best[0]):

@@ -27,7 +27,7 @@ import os
 import re
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ class Scored:
     rejected: str | None = None
     title: str | None = None  # the document's title (the pipeline's only)
     stored_url: str | None = None  # the URL the document is stored under (the pipeline's only)
+    language: str | None = None  # bare trafilatura's: py3langid's guess on its text (the page's language)
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,13 @@ def pipeline(page: EvalPage, body: bytes, index: int) -> tuple[Scored, Scored, S
 
 
 def bare(page: EvalPage, html: str) -> Scored:
+    """Bare trafilatura's text scored, with the language of that text (py3langid's guess): the eval's
+    metadata names no language, and the guess on bare trafilatura's text does not depend on the pipeline."""
+    import py3langid
+
     text = trafilatura.extract(html)
-    return score(page, text, None if text else "no text")
+    language = str(py3langid.classify(text[:3000])[0]) if text and len(_SPACES.sub("", text)) >= 20 else None
+    return replace(score(page, text, None if text else "no text"), language=language)
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,11 @@ class Compared:
     body: Scored  # the pipeline's body alone
     markdown: Scored  # the pipeline's title + body, the stored Markdown as written
     bare: Scored  # bare trafilatura's text (it has no title)
+
+    @property
+    def language(self) -> str | None:
+        """The page's language: py3langid's guess on bare trafilatura's text."""
+        return self.bare.language
 
 
 def compare(pages: list[EvalPage], start: int = 0, step: int = 1) -> Iterator[Compared]:
@@ -176,6 +187,21 @@ def compare_all(pages: list[EvalPage], workers: int | None = None) -> list[Compa
     for index in range(len(pages)):
         merged.append(slices[index % workers][index // workers])
     return merged
+
+
+def in_comments_only(item: Compared) -> int:
+    """The ``with`` snippets bare trafilatura keeps on ``item``'s page only in the reader comments it appends
+    (its default; the pipeline never stores comments: a monitor would report each new comment as a changed
+    article), counted where bare keeps more than the pipeline (there only: a second trafilatura call)."""
+    if item.bare.with_found <= item.document.with_found:
+        return 0
+    text = trafilatura.extract(decoded(item.bare.page), include_comments=False)
+    return item.bare.with_found - score(item.bare.page, text).with_found
+
+
+def english(items: list[Compared]) -> list[Compared]:
+    """The pages in English (py3langid's guess on bare trafilatura's text: the eval names no language)."""
+    return [item for item in items if item.language == "en"]
 
 
 def rates(scored: list[Scored]) -> Rates:

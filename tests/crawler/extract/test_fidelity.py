@@ -39,7 +39,8 @@ _CODEC_LABEL = {"utf-8": "utf-8", "gb18030": "gbk", "gb18030-lossy": "gbk"}
 # Expectations that are themselves wrong, by (aspect, page): strict xfails, each with its reason.
 WRONG_EXPECTATION = {
     **{("title", pid): "Readability.js's expected title is the whole <title>, site suffix and all; the page "
-       "shows the headline without it" for pid in ("readability-qq", "readability-gmw", "readability-youth")},
+       "shows the headline without it" for pid in ("readability-qq", "readability-gmw", "readability-youth",
+                                                   "readability-pixnet")},
     **{(aspect, pid): reason for (aspect, pid), reason in EXTRACT_XFAIL.items() if aspect in ("body", "date")},
 }
 

@@ -34,6 +34,49 @@ UNSITED = [
     ("hyphenated-word-kept", "China-Pub 发布新书目录", "China-Pub 发布新书目录"),
 ]
 
+# Blog and writing platforms: the title shapes they write (the PIXNET one is the real page
+# readability-pixnet of tests/fixtures/zh_news; the others follow the platforms' published title formats
+# with invented headlines and names).  The platform goes; a blog's name after " @ " goes with it; a
+# separator inside the headline ("新竹尖石_美樹營地賞楓") stays.
+PLATFORMS = [
+    ("pixnet", "新竹尖石_美樹營地賞楓 (2) @ 史蒂文的家_藍天 :: 痞客邦 PIXNET ::", "新竹尖石_美樹營地賞楓 (2)"),
+    ("pixnet-short", "台南一日遊 @ 小明的旅行日記 :: 痞客邦 ::", "台南一日遊"),
+    ("csdn", "Python装饰器详解_weixin_44123456的博客-CSDN博客", "Python装饰器详解"),
+    ("csdn-name", "Redis持久化机制_张三的博客-CSDN博客", "Redis持久化机制"),
+    ("cnblogs", "Java线程池原理 - 张三 - 博客园", "Java线程池原理 - 张三"),  # the author: by the page (test_sitetitle)
+    ("zhihu", "如何评价这部电影？ - 知乎", "如何评价这部电影？"),
+    ("zhihu-column", "深度学习入门笔记 - 知乎专栏", "深度学习入门笔记"),
+    ("jianshu", "我的读书笔记 - 简书", "我的读书笔记"),
+    ("sina-blog", "春天的小城_张三_新浪博客", "春天的小城_张三"),  # the author: by the page (test_sitetitle)
+    ("netease-blog", "夜读随笔 - 李四的日志 - 网易博客", "夜读随笔 - 李四的日志"),
+    ("wordpress", "Notes from the garden | Jane's blog", "Notes from the garden"),
+    ("wordpress-com", "A walk in the hills – Hillwalker – WordPress.com", "A walk in the hills – Hillwalker"),
+    # a spaced "@" in a headline, not followed by a platform: kept
+    ("at-in-headline", "KI @ China (Teil 2): Wie Facebook das Gesundheitswesen revolutioniert - Sopra Steria Blog",
+     "KI @ China (Teil 2): Wie Facebook das Gesundheitswesen revolutioniert"),
+    ("at-alone", "Live @ Wembley", "Live @ Wembley"),
+]
+
+
+@pytest.mark.parametrize(("title", "want"), [(t, w) for _, t, w in PLATFORMS], ids=[c[0] for c in PLATFORMS])
+def test_platform_titles(title: str, want: str) -> None:
+    assert unsited(title) == want
+
+
+def test_a_declared_name_holding_a_separator_is_cut_whole() -> None:
+    """og:site_name ``史蒂文的家_藍天``: the title is cut where the name starts, not at its own underscore."""
+    assert unsited("新竹尖石_美樹營地賞楓 (2) @ 史蒂文的家_藍天 :: 痞客邦 PIXNET ::", ("史蒂文的家_藍天",)) == (
+        "新竹尖石_美樹營地賞楓 (2)")
+    assert unsited("史蒂文的家_藍天 :: 新竹尖石_美樹營地賞楓", ("史蒂文的家_藍天",)) == "新竹尖石_美樹營地賞楓"
+
+
+@pytest.mark.parametrize(("title", "site"), [
+    ("Día de la Madre: Trome celebró con las mamitas de Chollywood", "Trome"),  # real eval pages (trome.pe ...)
+    ("Privatkredit-Zinsen: So ermitteln Sie Ihre Kosten | SMAVA", "Privatkredit"),  # (... and smava.de)
+], ids=["name-inside-the-headline", "name-hyphenated-into-a-word"])
+def test_a_declared_name_inside_the_headline_cuts_nothing(title: str, site: str) -> None:
+    assert unsited(title, (site,)).startswith(title.split(":")[0])
+
 
 @pytest.mark.parametrize(("title", "want"), [(t, w) for _, t, w in UNSITED], ids=[c[0] for c in UNSITED])
 def test_unsited(title: str, want: str) -> None:
@@ -76,6 +119,7 @@ REAL = {
                        "图说洛阳| 洛阳职业技术学院：剪“廉洁窗花” 过廉洁之年"),
     "cwced-35687fb1": ("多维博客 » 播客热潮迅速蔓延 挑逗传统传媒业", "播客热潮迅速蔓延 挑逗传统传媒业"),
     "cwced-b70f455d": ("艺术史研究<世纪在线中国艺术网", "艺术史研究"),
+    "readability-pixnet": ("新竹尖石_美樹營地賞楓 (2) @ 史蒂文的家_藍天 :: 痞客邦 PIXNET", "新竹尖石_美樹營地賞楓 (2)"),
 }
 
 

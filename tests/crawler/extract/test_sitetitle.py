@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from newswatch.crawler.extract.article import Article
+from newswatch.crawler.extract.article import Article, extract
 from newswatch.crawler.extract.sitetitle import GENERIC_TITLES, names_the_site
 from newswatch.crawler.extract.titles import TitleCandidates
 from tests.crawler.extract.test_extract import extracted as zh_extracted
@@ -27,6 +27,8 @@ SITE_NAMED = {
     "cwced-6650f72a": ("谢谢您访问〖关注中国中心〗", "孙丰：巴黎举行“‘六、四’意义座谈会”"),
     "cwced-3e1af229": ("松花江网", "土豆不“土” 土豆无“土”"),  # <h1> is the logo, <title> ends with it
     "cwced-ab65832c": ("bjreader的博客", "谁来为无序拆房“埋单”？"),  # a blog's <h1>; the post's <h2> ends "- -"
+    # "China-Pub blog--洞庭一叶": the blog's name, its banner above the sidebar; the post's header row names it
+    "cwced-c38e2b2d": ("洞庭一叶", "[湖湘文化]陈天华《警世钟》"),
 }
 # page id -> the headline its <title> names (site suffix removed), no other source agreeing
 REAL_TITLES = {
@@ -82,3 +84,47 @@ def test_names_the_site(text: str, found: TitleCandidates, site: bool) -> None:
 def test_generic_titles_are_compared_without_spaces_or_case() -> None:
     assert {"显示", "untitleddocument", "无标题文档"} <= GENERIC_TITLES
     assert all(word == word.casefold() and " " not in word for word in GENERIC_TITLES)
+
+
+def _blog_page(title: str, heading: str, sidebar: str = "") -> str:
+    """A blog post page of the platforms' shape: the blog's name in ``<h1>``, the post's title in ``<h2>`` above
+    the text, a sidebar box before or after it (invented text)."""
+    paragraph = "今天早上去了城东的小公园散步，看到很多人在晨练，空气很好，心情也跟着好了起来。" * 3
+    return (f"<html><head><title>{title}</title></head><body><div id='blogTitle'><h1>张三的博客</h1></div>"
+            f"<div class='side'><b>{sidebar}</b><a href='/a'>文章分类</a></div>" if sidebar else
+            f"<html><head><title>{title}</title></head><body><div id='blogTitle'><h1>张三的博客</h1></div>"
+            ) + f"<div class='post'><h2>{heading}</h2><p>{paragraph}</p><p>{paragraph}</p></div></body></html>"
+
+
+BLOG_TITLES = [
+    # the post's title shown above the text is the head of <title>: the blog's name and platform go
+    ("sina-blog", "春天的小城_张三_新浪博客", "春天的小城", "春天的小城"),
+    ("cnblogs", "Java线程池原理 - 张三 - 博客园", "Java线程池原理", "Java线程池原理"),
+    ("netease-blog", "夜读随笔 - 李四的日志 - 网易博客", "夜读随笔", "夜读随笔"),
+    # the headline holds the separator and is shown whole: it stays whole
+    ("separator-in-headline", "新竹尖石_美樹營地賞楓_张三_新浪博客", "新竹尖石_美樹營地賞楓", "新竹尖石_美樹營地賞楓"),
+]
+
+
+@pytest.mark.parametrize(("title", "heading", "want"), [c[1:] for c in BLOG_TITLES], ids=[c[0] for c in BLOG_TITLES])
+def test_a_blog_platform_title_yields_to_the_post_title_shown(title: str, heading: str, want: str) -> None:
+    found = extract(_blog_page(title, heading), "https://blog.example.org/s/blog_1.html")
+    assert isinstance(found, Article), found
+    assert found.title == want
+
+
+def test_a_title_head_shown_only_in_a_sidebar_is_no_headline() -> None:
+    """A bold ``新竹尖石`` in a sidebar box is not the heading above the text: the headline stays whole."""
+    page = _blog_page("新竹尖石_美樹營地賞楓_张三_新浪博客", "新竹尖石_美樹營地賞楓", sidebar="新竹尖石")
+    found = extract(page, "https://blog.example.org/s/blog_2.html")
+    assert isinstance(found, Article), found
+    assert found.title == "新竹尖石_美樹營地賞楓"
+
+
+def test_an_agreed_title_yields_to_its_head_shown_above_the_text() -> None:
+    """``og:title`` and ``<title>`` agree on ``标题_作者_新浪博客``; the page shows ``标题`` as the post's heading."""
+    page = _blog_page("春天的小城_张三_新浪博客", "春天的小城").replace(
+        "<title>", '<meta property="og:title" content="春天的小城_张三_新浪博客"><title>')
+    found = extract(page, "https://blog.example.org/s/blog_3.html")
+    assert isinstance(found, Article), found
+    assert found.title == "春天的小城"

@@ -4,7 +4,9 @@ Real pages of tests/fixtures/zh_news: a 163.com article whose body ended with ``
 ranked list of other headlines, and a 2005 sohu.com table layout whose body ended with ``■ 相关链接``,
 the author's other articles, ringtone ads and the shop's links.  The constructed cases guard what must
 stay: an article going on after such a heading, a heading at the very end, an editor's line alone, a
-heading that would take most of the body.
+heading that would take most of the body; and the rows above a heading that go with it (the 163.com page's
+channel tabs and "load more" button, the sohu.com page's toolbar) or stay (a byline, a short item); a
+disclaimer of the readers' words closing a body (the 163.com page's; the trafilatura eval's nowgrenada.com page).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from newswatch.crawler.extract.tailnav import is_related_heading, strip_trailing
 from tests.crawler.extract.test_extract import extracted as zh_extracted
 
 PROSE = "记者17日从国家卫生健康委获悉，近阶段相关部门持续依托短缺药品供应保障工作会商联动机制，深入优化监测预警。"
-LINKS = frozenset({"长江水旱灾害防御应急响应提升至3级", "女子路上突然被拖进玉米地", "加拿大中止与香港引渡条约", "更多"})
+LINKS = frozenset({"长江水旱灾害防御应急响应提升至3级", "女子路上突然被拖进玉米地", "加拿大中止与香港引渡条约", "更多",
+                   "娱乐", "体育", "财经"})
 LINK_LINES = "- 长江水旱灾害防御应急响应提升至3级\n- 女子路上突然被拖进玉米地\n- 加拿大中止与香港引渡条约"
 
 CASES = [
@@ -27,7 +30,24 @@ CASES = [
     ("editor-and-links", f"{PROSE}\n\n【责任编辑：张樵苏】\n{LINK_LINES}", PROSE),
     ("english-heading", f"{PROSE}\n{PROSE}\n\n### Related articles\n{LINK_LINES}", f"{PROSE}\n{PROSE}"),
     ("short-furniture-after-links", f"{PROSE}\n\n## 热点新闻\n查看全部\n{LINK_LINES}\n返回页首", PROSE),
+    # link rows, a toolbar, a menu list and a "more" button just above the heading go with it
+    ("links-above-the-heading", f"{PROSE}\n{PROSE}\n\n{LINK_LINES}\n\n## 相关新闻\n{LINK_LINES}", f"{PROSE}\n{PROSE}"),
+    ("toolbar-above-the-heading", f"{PROSE}{PROSE}\n| 页面功能 【推荐】【字体：大 中 小】【打印】 【关闭】 |\n"
+     f"| ■ **相关链接** |\n{LINK_LINES}", PROSE + PROSE),
+    ("menu-list-above-the-heading", f"{PROSE}{PROSE}\n\n- 推荐\n- 娱乐\n- 体育\n- 财经\n\n加载更多\n\n"
+     f"## 热点新闻\n{LINK_LINES}", PROSE + PROSE),
+    # ... but not the article's own short last lines
+    ("byline-above-the-heading", f"{PROSE}\n\n作者：上官云 宋宇晟\n\n## 相关新闻\n{LINK_LINES}",
+     f"{PROSE}\n\n作者：上官云 宋宇晟"),
+    ("short-item-above-the-heading", f"{PROSE}\n\n- 第一条\n\n## 相关新闻\n{LINK_LINES}", f"{PROSE}\n\n- 第一条"),
+    # a disclaimer of the readers' or contributors' words closing the body goes
+    ("comments-disclaimer", f"{PROSE}\n\n网友评论仅供其表达个人看法，并不表明网易立场。", PROSE),
+    ("contributors-disclaimer", f"{PROSE * 3}\n\n**NOW Grenada** is not responsible for the opinions, statements or "
+     "media content presented by contributors. In case of abuse, click here to report.", PROSE * 3),
+    ("disclaimer-above-related", f"{PROSE}{PROSE}\n\n本文观点不代表本站立场。\n\n## 相关新闻\n{LINK_LINES}",
+     PROSE + PROSE),
     # kept
+    ("disclaimer-not-last", f"{PROSE}\n\n网友评论仅供其表达个人看法，并不表明网易立场。\n\n{PROSE}", None),
     ("prose-after-the-heading", f"{PROSE}\n\n## 相关新闻\n{LINK_LINES}\n{PROSE}", None),
     ("heading-at-the-end", f"{PROSE}\n\n相关新闻", None),
     ("editor-alone", f"{PROSE}\n\n责任编辑：张樵苏", None),
@@ -51,9 +71,12 @@ def test_is_related_heading(line: str, heading: bool) -> None:
 
 
 # real pages: page id -> (the heading that ended the body, the body's last words now)
+# (the menu rows above the heading go with it: the channel tabs and "load more" button of the first, the
+# page toolbar 【打印】【关闭】 of the second)
 REAL = {
-    "gerapy-netease_news1": ("热点新闻", "加载更多新闻"),
-    "cwced-7c6d2080": ("相关链接", "【关闭】"),
+    # (and the 163.com page's comments disclaimer)
+    "gerapy-netease_news1": ("热点新闻", "帮助地方政府制定相应的经济活动开放或限制措施。"),
+    "cwced-7c6d2080": ("相关链接", "然后退出转到别的方向。"),
 }
 
 
