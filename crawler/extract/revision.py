@@ -11,6 +11,7 @@ extracted from an unchanged page. Read from installed metadata: nothing heavy is
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 
 REVISION = 4  # 2: navigation rows, title labels and fallbacks, dates from the text, list pages (2026-12)
@@ -18,8 +19,10 @@ REVISION = 4  # 2: navigation rows, title labels and fallbacks, dates from the t
 # 4: title segments naming the site dropped (多维博客 » …, …<某某网); related-news rows ending a body cut
 
 
+@functools.cache
 def extraction_mark() -> str:
-    """``<trafilatura version>+r<REVISION>``: the part of ``extractor_version`` that must match."""
+    """``<trafilatura version>+r<REVISION>``: the part of ``extractor_version`` that must match. Read once a
+    process: the installed metadata is looked up along ``sys.path`` (about 1 ms, every article)."""
     return f"{importlib.metadata.version('trafilatura')}+r{REVISION}"
 
 
