@@ -8,7 +8,8 @@ never bytes.  A page that is not an article is not an error: ``extract`` *return
 :func:`extract_tree` is the same on a page already parsed (:mod:`crawler.extract.reading` parses each page
 once for discovery and extraction).
 
-The steps: parse (C0 control characters dropped); read what the markup says about the page
+The steps: parse (C0 control characters dropped; the one parse, shared with trafilatura:
+:mod:`crawler.extract.sharedtree`); read what the markup says about the page
 (:mod:`crawler.extract.pagemeta`: headline and publisher candidates, whether it declares itself an article);
 the source's include/exclude selectors when it has any (:mod:`crawler.extract.selectors`); the WeChat site
 step when the page is a WeChat article (:mod:`crawler.extract.wechat`); read the raw page and reject notice
@@ -47,6 +48,7 @@ from newswatch.crawler.extract.rawpage import RawPage, notice_page, read_page
 from newswatch.crawler.extract.rejection import EMPTY, ERROR_PAGE, SELECTED_NOTHING, TOO_LITTLE_TEXT, Rejection
 from newswatch.crawler.extract.revision import extraction_mark
 from newswatch.crawler.extract.selectors import Selection, select
+from newswatch.crawler.extract.sharedtree import trafilatura_tree
 from newswatch.crawler.extract.sidebar import strip_sidebar
 from newswatch.crawler.extract.sitetitle import checked_title
 from newswatch.crawler.extract.textdates import page_date
@@ -99,13 +101,15 @@ def extract_tree(tree: HtmlElement | None, html: str, url: str, selection: Selec
             return Rejection(SELECTED_NOTHING, "the source's include selectors match nothing on the page")
         tree, html = selected, lxml.html.tostring(selected, encoding="unicode")
     step = read_wechat(tree, html) if is_wechat(html, url) else None
+    # trafilatura's tree: ours before read_page changes it, when it is the one trafilatura would parse
+    shared = trafilatura_tree(tree, html) if step is None and selection is None else None
     page = read_page(tree)
     if isinstance(step, WeChatUnavailable):
         return Rejection(ERROR_PAGE, f"WeChat notice: {step.notice}", page.title, page.description)
     refused = notice_page(page)
     if refused is not None:
         return refused
-    document = step.document if step is not None else as_document(html)
+    document = step.document if step is not None else shared if shared is not None else as_document(html)
     result = main_text(document)
     if result is None or not result.text:
         return Rejection(TOO_LITTLE_TEXT, "trafilatura found no main text", page.title, page.description)

@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from lxml.html import HtmlElement
+
 from newswatch.crawler.extract.byline import PROSE
 from newswatch.crawler.extract.listpage import item_share
 from newswatch.crawler.extract.rawpage import RawPage
@@ -46,13 +48,14 @@ class Body:
     lines: tuple[str, ...]  # plain-text lines of the body (markdown_to_text)
 
 
-def main_text(document: str) -> Any:
+def main_text(document: str | HtmlElement) -> Any:
     """The trafilatura call, without the page's URL: trafilatura would only take its host as the site's
     name and let htmldate prefer a date in its path to every date on the page
     (:func:`crawler.extract.byline.url_date` is the last resort instead).  With ``include_formatting``
     trafilatura sometimes keeps only the bold parts of a page (a bold lead, bold recipe quantities) and
     drops the plain paragraphs around them; when most of what it returned is bold, it is asked once more
-    without formatting and the longer text is kept."""
+    without formatting and the longer text is kept.  ``document`` is the page's text, or the tree
+    trafilatura would parse from it (:mod:`crawler.extract.sharedtree`; trafilatura copies it)."""
     import trafilatura  # here, not at import: a run that extracts nothing never loads it (nor numpy)
 
     result = trafilatura.extract_with_metadata(document, **_TRAFILATURA_ARGS)

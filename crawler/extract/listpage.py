@@ -36,10 +36,10 @@ MIN_LINE_CHARS = 4  # extracted lines shorter than this (counts, dates) are not 
 def list_items(root: HtmlElement) -> list[str]:
     """The texts (whitespace removed) of the items of every list-shaped group under ``root``."""
     found: list[str] = []
-    for parent in root.iter():
+    # the elements with that many element children, in document order (an XPath: no Python object for
+    # every element of the page)
+    for parent in root.xpath("descendant-or-self::*[count(*) >= $least]", least=LIST_MIN_ITEMS):
         children = [child for child in parent if isinstance(child.tag, str)]
-        if len(children) < LIST_MIN_ITEMS:
-            continue
         kinds: dict[tuple[str, str], list[HtmlElement]] = defaultdict(list)
         for child in children:
             kinds[child.tag, _kind(child)].append(child)

@@ -35,14 +35,15 @@ class PageMeta:
 
 def read_page_meta(tree: HtmlElement) -> PageMeta:
     objects = jsonld_objects(tree)
+    metas = _metas(tree)
     headline = next((text for obj in objects for text in strings_of(obj.get("headline"))), None)
     publishers = tuple(name for obj in objects for name in names_of(obj.get("publisher")))
     title = _first(tree, "//title//text()")
-    site_name = _meta(tree, "property", "og:site_name")
-    application = _meta(tree, "name", "application-name")
+    site_name = _meta(metas, "property", "og:site_name")
+    application = _meta(metas, "name", "application-name")
     titles = TitleCandidates(
-        og=_meta(tree, "property", "og:title"),
-        twitter=_meta(tree, "name", "twitter:title") or _meta(tree, "property", "twitter:title"),
+        og=_meta(metas, "property", "og:title"),
+        twitter=_meta(metas, "name", "twitter:title") or _meta(metas, "property", "twitter:title"),
         headline=headline,
         h1=tuple(text for element in tree.xpath("//h1")[:MAX_H1] if (text := _heading(element))),
         h2=tuple(text for element in tree.xpath("//h2")[:MAX_H1] if (text := _text(element))),
@@ -54,11 +55,11 @@ def read_page_meta(tree: HtmlElement) -> PageMeta:
         jsonld=publishers,
         og_site_name=site_name,
         application_name=application,
-        publisher_meta=tuple(v for name in ("dc.publisher", "citation_publisher") if (v := _meta(tree, "name", name))),
+        publisher_meta=tuple(v for name in ("dc.publisher", "citation_publisher") if (v := _meta(metas, "name", name))),
         title=title,
-        copyright=_meta(tree, "name", "copyright"),
+        copyright=_meta(metas, "name", "copyright"),
     )
-    return PageMeta(titles, publisher, _declares_article(tree, objects))
+    return PageMeta(titles, publisher, _declares_article(metas, objects))
 
 
 ARTICLE_TYPES = frozenset((
@@ -68,25 +69,44 @@ ARTICLE_TYPES = frozenset((
 ))  # fmt: skip
 
 
-def _declares_article(tree: HtmlElement, objects: tuple[dict[str, Any], ...]) -> bool:
+def _declares_article(metas: Metas, objects: tuple[dict[str, Any], ...]) -> bool:
     """The page says it is one article: ``og:type`` article or a JSON-LD article type, and a publication
     time (``article:published_time`` or JSON-LD ``datePublished``)."""
     typed = [obj for obj in objects if ARTICLE_TYPES & {t.casefold() for t in strings_of(obj.get("@type"))}]
-    og_article = (_meta(tree, "property", "og:type") or "").casefold() == "article"
-    published = _meta(tree, "property", "article:published_time") or any(
+    og_article = (_meta(metas, "property", "og:type") or "").casefold() == "article"
+    published = _meta(metas, "property", "article:published_time") or any(
         strings_of(obj.get("datePublished")) for obj in typed
     )
     return bool((og_article or typed) and published)
 
 
-def _meta(tree: HtmlElement, attribute: str, key: str) -> str | None:
+Metas = dict[tuple[str, str], list[str]]
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _metas(tree: HtmlElement) -> Metas:
+    """The ``content`` of every ``<meta>`` by its ``property`` and by its ``name`` (the value with its ASCII
+    letters lowered, as XPath's ``translate`` would), in document order: one walk over the page, not one
+    XPath for each key read."""
+    found: Metas = {}
+    for element in tree.iter("meta"):
+        content = element.get("content")
+        if content is None:
+            continue
+        for attribute in ("property", "name"):
+            value = element.get(attribute)
+            if value is not None:
+                found.setdefault((attribute, value.translate(_ASCII_LOWER)), []).append(content)
+    return found
+
+
+def _meta(metas: Metas, attribute: str, key: str) -> str | None:
     """The first non-empty ``content`` of ``<meta {attribute}="{key}">`` (key compared case-blind)."""
-    xpath = f"//meta[translate(@{attribute}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')=$key]/@content"
-    return _first(tree, xpath, key=key)
+    return next((text for value in metas.get((attribute, key), ()) if (text := " ".join(value.split()))), None)
 
 
-def _first(tree: HtmlElement, xpath: str, **variables: str) -> str | None:
-    for value in tree.xpath(xpath, **variables):
+def _first(tree: HtmlElement, xpath: str) -> str | None:
+    for value in tree.xpath(xpath):
         if text := " ".join(str(value).split()):
             return text
     return None
