@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from newswatch.crawler.items import ArticleTarget, CrawlPlan, SiteTarget, SourceValidators
 from newswatch.crawler.pipeline.fastpath import key_of_meta
+from newswatch.crawler.pipeline.identity import LANDED_KEY
 from newswatch.crawler.urls import site_of
 from newswatch.monitor.schedule.intervals import is_due
 from newswatch.monitor.sources.registry import RegisteredSource, Registry
 from newswatch.monitor.sources.seeds import SeedEntry
 from newswatch.storage.queries import articles as article_queries
 from newswatch.storage.queries import validators as validator_queries
+from newswatch.storage.queries.articles import RecheckCandidate
 
 NO_DISCOVERY_SITES = frozenset({"mp.weixin.qq.com"})  # WeChat has no sections, feeds or sitemaps
 BATCH = 1_000  # rows fetched at a time when the plan reads the stored articles
@@ -105,9 +107,17 @@ def due_articles(session: Session, ladder: Sequence[tuple[timedelta, timedelta]]
             if flagged or is_due(removed_ladder, row.removed_at, row.last_checked_at, now):
                 targets.append(ArticleTarget(row.url, row.discovered_from, stored=True))
         elif flagged or is_due(ladder, row.first_seen_at, row.last_checked_at, now):
-            targets.append(ArticleTarget(row.url, row.discovered_from, row.etag, row.last_modified,
+            targets.append(ArticleTarget(row.url, row.discovered_from, row.etag, _modified(row),
                                          key_of_meta(row.meta), stored=True))
     return targets
+
+
+def _modified(row: RecheckCandidate) -> str | None:
+    """The ``If-Modified-Since`` of a re-check: none when the latest version landed on another URL (a page
+    that claimed this one's URL as its canonical): the page living here, unchanged since that date, would
+    answer 304 and never be read. Its ETag is still sent (one resource's tag is not another's)."""
+    landed = (row.meta or {}).get(LANDED_KEY)
+    return None if landed and landed != row.url else row.last_modified
 
 
 def build_plan(entries: Iterable[SeedEntry], registry: Registry, due: Iterable[ArticleTarget],

@@ -65,3 +65,20 @@ def test_due_articles_carry_the_latest_versions_validators(stored: sessionmaker[
 def test_known_urls_are_every_stored_url(stored: sessionmaker[Session]) -> None:
     with stored() as session:
         assert known_urls(session) == {f"https://a.example/{i}" for i in range(1, 8)}
+
+
+def test_a_version_that_landed_elsewhere_is_rechecked_without_its_date(sessions: sessionmaker[Session]) -> None:
+    """A page that claimed another page's URL as its canonical holds that URL with its own validators: the page
+    living there, unchanged since that date, would answer 304 to them and never be read. Its ETag still goes."""
+    claimed = version(1, '"b-tag"', "Sat, 01 Mar 2025 00:00:00 GMT")
+    claimed.meta = {"landed": "https://a.example/b"}
+    same = version(1, '"a-tag"', "Sat, 01 Mar 2025 00:00:00 GMT")
+    same.meta = {"landed": "https://a.example/own"}  # landed at its own URL: nothing to suspect
+    with sessions.begin() as session:
+        add(session, "https://a.example/a", age=timedelta(hours=5), checked_ago=timedelta(hours=2), versions=[claimed])
+    with sessions.begin() as session:
+        add(session, "https://a.example/own", age=timedelta(hours=5), checked_ago=timedelta(hours=2), versions=[same])
+    with sessions() as session:
+        due = {target.url: target for target in due_articles(session, LADDER, NOW)}
+    assert (due["https://a.example/a"].etag, due["https://a.example/a"].last_modified) == ('"b-tag"', None)
+    assert due["https://a.example/own"].last_modified == "Sat, 01 Mar 2025 00:00:00 GMT"
