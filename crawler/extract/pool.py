@@ -56,8 +56,9 @@ __all__ = ["CRASHED", "PAGES_PER_WORKER", "TIMED_OUT", "ExtractionPool", "Rules"
            "workers_setting"]
 Task = Callable[[Page], Reading]
 # imported by the forkserver before it forks a worker: the workers share those pages (crawler.extract.preload);
-# "__main__" is the forkserver's default
-PRELOAD = ["__main__", "newswatch.crawler.extract.preload"]
+# not "__main__" (the forkserver's default): a worker neither needs nor imports the crawl's main module
+# (crawler.extract.workermain), so a task must live in an importable module
+PRELOAD = ["newswatch.crawler.extract.workermain", "newswatch.crawler.extract.preload"]
 
 
 @lru_cache(maxsize=256)
