@@ -102,6 +102,20 @@ def _site(server: SiteServer) -> list[str]:
     return paths
 
 
+def stored_workspace(folder: Path, server: SiteServer, split: bool) -> Path:
+    """A workspace on ``server`` (``split``: two re-check processes allowed) after a first run stored every
+    article of :func:`_site`."""
+    config = write_workspace(folder, server.base_url)
+    if split:
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "[crawl]\n", "[crawl]\nconcurrency_per_domain = 4\nrecheck_processes = 2\n"), encoding="utf-8")
+    assert subprocess.run([sys.executable, "-c", NEWSWATCH_CLI, "--config", str(config), "db", "upgrade"],
+                          cwd=folder, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False).returncode == 0
+    first = _run(config)
+    assert first["figures"]["new"] == ARTICLES, first  # type: ignore[index]
+    return config
+
+
 def _checked(folder: Path) -> dict[str, str]:
     with sqlite3.connect(folder / "data" / "newswatch.db") as db:
         rows = db.execute("SELECT canonical_url, last_checked_at FROM articles WHERE canonical_url LIKE '%story-%'")
@@ -113,13 +127,7 @@ def test_a_split_recheck_records_each_check_and_guards_each_shard(tmp_path: Path
     with SiteServer() as server:
         paths = _site(server)
         server.add_robots("User-agent: *\nDisallow: /private/\n")
-        config = write_workspace(tmp_path, server.base_url)
-        config.write_text(config.read_text(encoding="utf-8").replace(
-            "[crawl]\n", "[crawl]\nconcurrency_per_domain = 4\nrecheck_processes = 2\n"), encoding="utf-8")
-        assert subprocess.run([sys.executable, "-c", NEWSWATCH_CLI, "--config", str(config), "db", "upgrade"],
-                              cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False).returncode == 0
-        first = _run(config)
-        assert first["figures"]["new"] == ARTICLES, first  # type: ignore[index]
+        config = stored_workspace(tmp_path, server, split=True)
         before, seen = _checked(tmp_path), len(server.requests)
         if case == "ssrf":  # no private network allowed any more: every shard refuses every request
             config.write_text(config.read_text(encoding="utf-8").replace('allow_networks = ["127.0.0.0/8"]\n', ""),
