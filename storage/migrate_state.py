@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from newswatch.storage.engine import error_reason
 from newswatch.storage.errors import MigrationError, StorageError
 
-HEAD_REVISION = "0008"  # the newest file in storage/migrations/versions (tests/storage check it)
+HEAD_REVISION = "0009"  # the newest file in storage/migrations/versions (tests/storage check it)
 VERSION_TABLE = "alembic_version"  # Alembic's default version table (storage/migrations/env.py keeps it)
 
 

@@ -263,13 +263,15 @@ class CorpusDocument(Base):
 
 
 class TemplateLine(Base):
-    """How many articles of a site have a line (by key; key ``*``: the site's article count)."""
+    """How many articles of a site have a line (by key; key ``*``: the site's article count), and the most
+    that have had it at once since the line was last held by none (``peak``)."""
 
     __tablename__ = "template_lines"
 
     site: Mapped[str] = mapped_column(String(255), primary_key=True)
     line_hash: Mapped[str] = mapped_column(String(16), primary_key=True)
     articles: Mapped[int] = mapped_column(Integer, default=0)
+    peak: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ArticleLine(Base):

@@ -7,7 +7,9 @@ Such a line recurs across *different* articles of one site; a line of an article
 - every body line has a **key**: its normalized form with digits masked (``热点 更新于 10:32`` and
   ``热点 更新于 11:05`` share a key), hashed (:func:`line_key`);
 - a site's **template** is the set of keys found in at least :attr:`TemplateRules.min_articles` other
-  articles of the site (:func:`learn` from counts kept per site, :func:`learn_from_texts` from bodies);
+  articles of the site, now or at once at some time while the line is still held (its peak: so the
+  verdict does not depend on the order a run fetches the pages in) (:func:`learn` from counts kept per
+  site, :func:`learn_from_texts` from bodies);
   a site with fewer articles than that has an empty template: early on nothing is taken away;
 - :func:`strip` takes the template out of a body, block-wise: the **tail** (the article ended where the
   first template line starts a run of template lines and furniture — short headline-like lines, links —
@@ -98,14 +100,21 @@ def line_keys(body: str) -> frozenset[str]:
     return frozenset(key for key in keys if key)
 
 
-def learn(counts: Mapping[str, int], own: Iterable[str] = (), rules: TemplateRules = TemplateRules()) -> Template:
+def learn(counts: Mapping[str, int], own: Iterable[str] = (), rules: TemplateRules = TemplateRules(),
+          peaks: Mapping[str, int] | None = None) -> Template:
     """The template from per-site counts (key -> articles having it), not counting the article itself
-    (``own``: the keys it contributed to ``counts``)."""
-    mine = set(own)
+    (``own``: the keys it contributed to ``counts``).
+
+    ``peaks`` (key -> the most articles that had it at once while some article kept it) keeps a line
+    furniture while the site's pages move on one by one: a hot list's dropped headline leaves the counts
+    as the other pages are fetched again, but the page still showing it must not see it as its own text.
+    A peak counts when it exceeds ``min_articles`` by one (whichever page held it too, that many others did).
+    """
+    mine, peaks = set(own), peaks or {}
     if counts.get(SITE_KEY, 0) - (SITE_KEY in mine) < rules.min_articles:
         return Template()  # too few siblings to tell furniture from text
-    return Template(frozenset(key for key, count in counts.items()
-                              if key != SITE_KEY and count - (key in mine) >= rules.min_articles))
+    return Template(frozenset(key for key, count in counts.items() if key != SITE_KEY and (
+        count - (key in mine) >= rules.min_articles or peaks.get(key, 0) - 1 >= rules.min_articles)))
 
 
 def learn_from_texts(texts: Sequence[str], rules: TemplateRules = TemplateRules()) -> Template:

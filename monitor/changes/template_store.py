@@ -2,10 +2,11 @@
 
 Each article contributes the keys of its latest fetched body once to its site's counts
 (``template_lines``; ``article_lines`` remembers what it contributed, so a new fetch only adds and removes
-the difference; a line no article has any more is forgotten). A fetch reads the counts of its own lines
-only, never the bodies of the site's other articles. The template a version was compared under (the keys
-found in its body) is kept by digest in ``site_templates``, so a re-extraction strips the same lines
-(:func:`load_template`).
+the difference; a line no article has any more is forgotten). Each count keeps its peak: the most articles
+that have held the line at once (see :func:`~newswatch.monitor.changes.template.learn`). A fetch reads the
+counts of its own lines only, never the bodies of the site's other articles. The template a version was
+compared under (the keys found in its body) is kept by digest in ``site_templates``, so a re-extraction
+strips the same lines (:func:`load_template`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ def own_keys(session: Session, article_id: int) -> frozenset[str]:
 
 def site_counts(session: Session, site: str, keys: Iterable[str]) -> dict[str, int]:
     """key -> number of the site's articles having it, for ``keys`` and the site's article count."""
-    return template_queries.line_counts(session, site, {*keys, SITE_KEY})
+    stored = template_queries.line_counts(session, site, {*keys, SITE_KEY})
+    return {key: count for key, (count, _peak) in stored.items()}
 
 
 def site_template(session: Session, site: str, article_id: int, keys: Iterable[str],
@@ -36,7 +38,10 @@ def site_template(session: Session, site: str, article_id: int, keys: Iterable[s
     contributed nothing)."""
     if own is None:
         own = own_keys(session, article_id)
-    return learn(site_counts(session, site, keys), own, rules), own
+    stored = template_queries.line_counts(session, site, {*keys, SITE_KEY})
+    counts = {key: count for key, (count, _peak) in stored.items()}
+    peaks = {key: peak for key, (_count, peak) in stored.items()}
+    return learn(counts, own, rules, peaks), own
 
 
 def contribute(session: Session, site: str, article_id: int, before: frozenset[str],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,26 +30,30 @@ def article_keys(session: Session, article_id: int) -> frozenset[str]:
     return frozenset(session.execute(query).scalars())
 
 
-def line_counts(session: Session, site: str, keys: Iterable[str]) -> dict[str, int]:
-    """key -> number of the site's articles having it, for the ``keys`` stored."""
-    counts: dict[str, int] = {}
+def line_counts(session: Session, site: str, keys: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """key -> (number of the site's articles having it, the most that had it at once), for the ``keys``
+    stored."""
+    counts: dict[str, tuple[int, int]] = {}
     for chunk in chunks(keys):
-        query = select(TemplateLine.line_hash, TemplateLine.articles).where(
+        query = select(TemplateLine.line_hash, TemplateLine.articles, TemplateLine.peak).where(
             TemplateLine.site == site, TemplateLine.line_hash.in_(chunk))
-        counts.update({key: count for key, count in session.execute(query).all()})
+        counts.update({key: (count, peak) for key, count, peak in session.execute(query).all()})
     return counts
 
 
 def _add(session: Session, site: str, deltas: Sequence[tuple[str, int]]) -> set[str]:
-    """Add each delta to its key's count in one statement; the keys no article has any more (count <= 0)."""
-    rows = [{"site": site, "line_hash": key, "articles": delta} for key, delta in deltas]
+    """Add each delta to its key's count (and raise its peak) in one statement; the keys no article has any
+    more (count <= 0)."""
+    rows = [{"site": site, "line_hash": key, "articles": delta, "peak": max(delta, 0)} for key, delta in deltas]
     dialect = session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):  # one statement, compiled once: the rows go as parameters
         table = TemplateLine.__table__
         assert isinstance(table, Table)
         statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
         total = table.c.articles + statement.excluded.articles
-        upsert = statement.on_conflict_do_update(index_elements=["site", "line_hash"], set_={"articles": total})
+        highest = (func.greatest if dialect == "postgresql" else func.max)(table.c.peak, total)
+        upsert = statement.on_conflict_do_update(index_elements=["site", "line_hash"],
+                                                 set_={"articles": total, "peak": highest})
         if not any(delta < 0 for _key, delta in deltas):
             session.connection().execute(upsert, rows)
             return set()
@@ -59,9 +63,10 @@ def _add(session: Session, site: str, deltas: Sequence[tuple[str, int]]) -> set[
     for key, delta in deltas:  # other backends: read, then write
         row = session.get(TemplateLine, (site, key))
         if row is None:
-            session.add(TemplateLine(site=site, line_hash=key, articles=delta))
+            session.add(TemplateLine(site=site, line_hash=key, articles=delta, peak=max(delta, 0)))
         else:
             row.articles += delta
+            row.peak = max(row.peak, row.articles)
             if row.articles <= 0:
                 gone.add(key)
     session.flush()
