@@ -26,6 +26,8 @@ from datetime import date
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from newswatch.crawler.extract.titles import strip_label
+
 __all__ = ["PROSE", "Context", "clean_title", "find_author", "url_date"]
 
 PROSE = re.compile(r"[。！？；!?]|[，,].*[，,]")  # a sentence-like line: not a headline, byline or link
@@ -104,10 +106,11 @@ def _title_parts(title: str | None) -> list[str]:
 def _after_headline(visible: list[str], parts: list[str]) -> tuple[str, ...]:
     """Lines after the headline: the first line showing the title with a date soon after it."""
     candidates = [
-        (index, line[line.find(part) + len(part) :])
+        (index, shown[len(part) :])
         for index, line in enumerate(visible)
+        for shown in (strip_label(line) or "",)  # the headline line may carry a label ("主题: …") the title has not
         for part in parts
-        if line.startswith(part) and len(line) - len(part) <= _BYLINE_MAX_CHARS * 2
+        if shown.startswith(part) and len(shown) - len(part) <= _BYLINE_MAX_CHARS * 2
     ]
     for index, rest in candidates:
         window = (rest, *visible[index + 1 : index + 1 + _HEADER_LINES])

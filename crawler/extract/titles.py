@@ -144,7 +144,11 @@ CONTENT_LABELS = ("视频", "图", "组图", "图文", "多图", "直播", "音�
 _LABEL_WORDS = "|".join(sorted(STATUS_LABELS + CONTENT_LABELS, key=len, reverse=True))
 _STATUS_WORDS = "|".join(sorted(STATUS_LABELS, key=len, reverse=True))
 # a label word standing apart (its own element: "原创 标题"), or a status label in brackets ("[原创]标题")
-_LABEL = re.compile(rf"^\s*(?:(?:{_LABEL_WORDS})\s+|[\[【(（〔]\s*(?:{_STATUS_WORDS})\s*[\]】)）〕]\s*)(?=\S)")
+# or the name of a form field a forum or CMS prints before the headline ("主题: 标题", "标题：标题")
+FIELD_LABELS = ("主题", "标题", "题目", "帖子主题", "文章标题", "新闻标题", "帖子标题")
+_FIELD_WORDS = "|".join(sorted(FIELD_LABELS, key=len, reverse=True))
+_LABEL = re.compile(rf"^\s*(?:(?:{_LABEL_WORDS})\s+|[\[【(（〔]\s*(?:{_STATUS_WORDS})\s*[\]】)）〕]\s*"
+                    rf"|(?:{_FIELD_WORDS})\s*[:：]\s*)(?=\S)")
 MAX_FALLBACK_CHARS = 80  # a heading line or first sentence longer than this is no headline
 MAX_SENTENCE_CHARS = 40  # a first sentence used as the title is cut to its clauses within this length
 MIN_CLAUSE_CHARS = 8  # ... when the clauses kept are at least this long (else cut at a word, with "…")
@@ -158,7 +162,8 @@ _SENTENCE_END = re.compile(r"[。！？!?]")
 
 def strip_label(title: str | None) -> str | None:
     """``title`` without the label a site puts before the headline: a label word standing apart
-    (``原创 最不愁吃肉的国家…``, ``视频 …``) or a status label in brackets (``【原创】…``, ``[转载]…``).  A
+    (``原创 最不愁吃肉的国家…``, ``视频 …``), a status label in brackets (``【原创】…``, ``[转载]…``) or a
+    form field's name (``主题: …``, ``标题：…``).  A
     bracketed content tag glued to the headline (``【视频】石榴花开``) is the headline's own word: kept."""
     if not title:
         return title

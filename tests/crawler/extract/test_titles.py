@@ -94,8 +94,13 @@ def test_intact_163_page_keeps_its_headline() -> None:
     ("【视频】石榴花开", "【视频】石榴花开"),  # a tag glued to the headline is the headline's word
     ("原创音乐剧首演", "原创音乐剧首演"),  # a headline word, not a label
     ("原创", "原创"),
+    ("主题: 【2005年中国革命历史巨作】【太行山上】", "【2005年中国革命历史巨作】【太行山上】"),  # a Discuz post
+    ("标题：市政府召开常务会议", "市政府召开常务会议"),
+    ("主题公园暑期客流创新高", "主题公园暑期客流创新高"),  # a headline word, no colon
+    ("标题党：新闻的另一面", "标题党：新闻的另一面"),
 ], ids=["word-apart", "bracketed-status", "square-brackets", "two-labels", "content-word-apart", "glued-tag",
-        "headline-word", "label-only"])
+        "headline-word", "label-only", "field-name-forum", "field-name-fullwidth", "field-word-in-headline",
+        "field-word-then-colon-later"])
 def test_strip_label(title: str, want: str) -> None:
     assert strip_label(title) == want
 
