@@ -14,11 +14,12 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 
-REVISION = 5  # 2: navigation rows, title labels and fallbacks, dates from the text, list pages (2026-12)
+REVISION = 6  # 2: navigation rows, title labels and fallbacks, dates from the text, list pages (2026-12)
 # 3: a title that is the site's name, a generic word or not shown on the page yields to the fallbacks
 # 4: title segments naming the site dropped (多维博客 » …, …<某某网); related-news rows ending a body cut
 # 5: blog-platform titles (… @ 部落格 :: 痞客邦, …_作者_新浪博客); sidebar boxes before a post; menu rows above
 #    a related-news heading cut with it; readers' disclaimers closing a body cut
+# 6: a form field's name before a forum post's headline (主题: …) is a title label
 
 
 @functools.cache
