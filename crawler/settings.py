@@ -23,6 +23,11 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "newswatch.crawler.fetch.retry.BackoffRetryMiddleware": 550,
     "newswatch.crawler.fetch.integrity.IntegrityMiddleware": 595,
     "newswatch.crawler.fetch.redirects.RedirectLoopMiddleware": 610,
+    # no spider of ours names allowed_domains or HTTP credentials: Scrapy's offsite check (a signal handler
+    # and a method call for every request, with nothing to refuse: the frontier keeps discovery on its site,
+    # the SSRF guard above keeps every request off private networks) and HTTP auth are off
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     # Scrapy's meta refresh, skipped for bodyless answers (every 304 of a re-check)
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newswatch.crawler.fetch.redirects.BodylessMetaRefreshMiddleware": 580,

@@ -44,6 +44,8 @@ def test_the_crawl_uses_the_lean_components() -> None:
     middlewares = settings["DOWNLOADER_MIDDLEWARES"]
     assert middlewares["scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"] is None
     assert middlewares["newswatch.crawler.fetch.redirects.BodylessMetaRefreshMiddleware"] == 580
+    assert middlewares["scrapy.downloadermiddlewares.offsite.OffsiteMiddleware"] is None
+    assert middlewares["scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware"] is None
     assert settings["LOG_FORMATTER"] == "newswatch.crawler.fetch.fetchlog.QuietLogFormatter"
     spider_middlewares = settings["SPIDER_MIDDLEWARES"]
     assert spider_middlewares["scrapy.spidermiddlewares.depth.DepthMiddleware"] is None
