@@ -23,6 +23,14 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "newswatch.crawler.fetch.retry.BackoffRetryMiddleware": 550,
     "newswatch.crawler.fetch.integrity.IntegrityMiddleware": 595,
     "newswatch.crawler.fetch.redirects.RedirectLoopMiddleware": 610,
+    # no spider of ours names allowed_domains or HTTP credentials: Scrapy's offsite check (a signal handler
+    # and a method call for every request, with nothing to refuse: the frontier keeps discovery on its site,
+    # the SSRF guard above keeps every request off private networks) and HTTP auth are off
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+    # Scrapy's meta refresh, skipped for bodyless answers (every 304 of a re-check)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newswatch.crawler.fetch.redirects.BodylessMetaRefreshMiddleware": 580,
 }
 # Scrapy's own components less those a crawl never enables (cookies, the HTTP cache, the telnet console, the
 # remote control, the memory debugger, the job state): Scrapy imports every component named in its settings,
@@ -66,7 +74,18 @@ EXTENSIONS: dict[str, int | None] = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "newswatch.crawler.fetch.throttle.Throttle": 0,
 }
-CONCURRENT_ITEMS = 8
+# Scrapy starts this many asyncio tasks for every callback's outputs (default 100): 2 is one for a record
+# (which waits for its batch to be written) and one for the requests after it; each more is a task started
+# and ended for every answer (a re-check's callback yields one record)
+CONCURRENT_ITEMS = 2
+
+
+def quiet_start(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """``LOG_VERSIONS`` empty unless the log keeps INFO: Scrapy reads the versions of ten libraries at every
+    crawl's start (``platform.platform()`` forks ``uname -p``) for an INFO line nobody would see."""
+    level = settings.get("LOG_LEVEL", "DEBUG")
+    shown = settings.get("LOG_ENABLED", True) and str(level).upper() in ("DEBUG", "INFO", "10", "20")
+    return {} if shown else {"LOG_VERSIONS": []}
 
 
 def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
@@ -80,8 +99,7 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "CONCURRENT_REQUESTS": crawl.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_domain,
         "DOWNLOAD_DELAY": crawl.download_delay,
-        # a callback's outputs handled at once; Scrapy starts this many tasks per callback (default 100),
-        # a page yields one record and a few requests
+        # a callback's outputs handled at once (see CONCURRENT_ITEMS above)
         "CONCURRENT_ITEMS": CONCURRENT_ITEMS,
         "AUTOTHROTTLE_ENABLED": True,
         "AUTOTHROTTLE_START_DELAY": max(crawl.download_delay, 0.01),
@@ -95,11 +113,18 @@ def crawl_settings(options: CrawlOptions) -> dict[str, Any]:
         "REDIRECT_MAX_TIMES": 5,
         "CLOSESPIDER_TIMEOUT": crawl.closespider_timeout,
         "COOKIES_ENABLED": False,
+        # spider middlewares a crawl has no use for: Scrapy's depth (DEPTH_LIMIT 0: its meta and a stat only;
+        # the frontier keeps the crawl's depth) and the check for meta copied by hand (a development aid);
+        # each is one more async generator around every callback's every output
+        "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+                               "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None},
         # names resolved once, checked by the SSRF guard, pinned for the connection (IPv4 and IPv6)
         "TWISTED_DNS_RESOLVER": "newswatch.crawler.fetch.resolver.GuardedResolver",
         "TELNETCONSOLE_ENABLED": False,
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": options.log_level,
+        # no per-answer DEBUG lines built for a log above DEBUG (crawler.fetch.fetchlog)
+        "LOG_FORMATTER": "newswatch.crawler.fetch.fetchlog.QuietLogFormatter",
         "DOWNLOADER_MIDDLEWARES_BASE": dict(DOWNLOADER_MIDDLEWARES_BASE),
         "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
         "ITEM_PIPELINES": {"newswatch.crawler.pipeline.recording.StoragePipeline": 300},

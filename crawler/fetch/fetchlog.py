@@ -8,13 +8,23 @@ DEBUG (``newswatch run --log-file``), with their tracebacks. A spider's or pipel
 is not a fetch failure and keeps its level.
 
 A Scrapy extension (always on): it installs the filter on those loggers once per process.
+
+:class:`QuietLogFormatter` (Scrapy's ``LOG_FORMATTER``) leaves out Scrapy's two DEBUG lines of every answer
+(``Crawled (304) <GET …>``, ``Scraped from <304 …>``) when the log is above DEBUG: Scrapy built each (the
+referer read, a ``LogRecord`` made) for its handler to drop, two a request, ~4 % of a re-check of 304s.
+With ``--log-file`` (DEBUG) they are written as before.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.http import Request, Response
+from scrapy.logformatter import LogFormatter, LogFormatterResult
+from scrapy.settings import BaseSettings
+from twisted.python.failure import Failure
 
 # the loggers, and the start of the message templates they log a failed fetch with ("" = every record)
 FETCH_FAILURES: dict[str, str] = {
@@ -52,3 +62,31 @@ class FetchFailureLog:
     def from_crawler(cls, crawler: Crawler) -> FetchFailureLog:
         demote_fetch_failures()
         return cls()
+
+
+def logs_debug(settings: BaseSettings) -> bool:
+    """The crawl's log keeps DEBUG records (``LOG_ENABLED`` and ``LOG_LEVEL`` DEBUG or lower)."""
+    level = settings.get("LOG_LEVEL", "DEBUG")
+    number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+    return settings.getbool("LOG_ENABLED", True) and isinstance(number, int) and number <= logging.DEBUG
+
+
+class QuietLogFormatter(LogFormatter):
+    """Scrapy's formatter, without the per-answer DEBUG lines when nothing would write them."""
+
+    def __init__(self, verbose: bool = True) -> None:
+        self.verbose = verbose
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> QuietLogFormatter:
+        return cls(logs_debug(crawler.settings))
+
+    def crawled(self, request: Request, response: Response, spider: Any) -> LogFormatterResult:
+        if not self.verbose:
+            return None  # type: ignore[return-value]  # Scrapy: None logs nothing
+        return super().crawled(request, response, spider)
+
+    def scraped(self, item: Any, response: Response | Failure | None, spider: Any) -> LogFormatterResult:
+        if not self.verbose:
+            return None  # type: ignore[return-value]
+        return super().scraped(item, response, spider)

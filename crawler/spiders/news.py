@@ -22,6 +22,7 @@ from twisted.python.failure import Failure
 from newswatch.crawler.discover.frontier import Entry, Frontier
 from newswatch.crawler.extract.pool import ExtractionPool, workers_setting
 from newswatch.crawler.fetch.failures import failure_kind
+from newswatch.crawler.fetch.tlsimport import import_tls_modules
 from newswatch.crawler.items import ArticleTarget, CrawlPlan, FetchError, RejectedPage, SiteTarget
 from newswatch.crawler.options import CrawlOptions, options_of
 from newswatch.crawler.pipeline.fastpath import PageKeys
@@ -30,6 +31,8 @@ from newswatch.crawler.spiders.pages import PageJudgement
 from newswatch.crawler.spiders.responses import request_meta, requested_url, site_root
 from newswatch.crawler.spiders.sources import SourceReading
 from newswatch.crawler.urls import for_site, site_of
+
+import_tls_modules()  # before the engine loads the HTTP handler: Scrapy's TLS modules without their stack walk
 
 
 class NewsSpider(PageJudgement, SourceReading, scrapy.Spider):

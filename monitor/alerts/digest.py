@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from apscheduler.triggers.cron import CronTrigger
 
 from newswatch.monitor.alerts.settings import ChannelConfig
 from newswatch.storage.errors import ConfigError
@@ -25,6 +24,9 @@ from newswatch.storage.errors import ConfigError
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WALK = 8  # wall-clock times looked at: the day before, the day itself, the next day or week
+if TYPE_CHECKING:  # APScheduler (and asyncio, tzlocal behind it) loaded when a schedule is walked, not by every run
+    from apscheduler.triggers.cron import CronTrigger
+
 FORMS = 'false, true, "daily HH:MM" or "weekly DAY HH:MM" (DAY: mon … sun)'
 
 
@@ -82,6 +84,8 @@ class DigestSchedule:
 
     def trigger(self) -> CronTrigger:
         """The schedule's wall-clock times as APScheduler's cron trigger, over UTC (where clocks never change)."""
+        from apscheduler.triggers.cron import CronTrigger
+
         day_of_week = self.weekday if self.weekday is not None else "*"
         return CronTrigger(day_of_week=day_of_week, hour=self.hour, minute=self.minute, second=0, timezone=UTC)
 

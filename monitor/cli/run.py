@@ -16,6 +16,7 @@ from newswatch.monitor.cli.columns import display_width, pad
 from newswatch.monitor.cli.common import config_of, storage_of
 from newswatch.monitor.cli.queue import queue_lines
 from newswatch.monitor.config.model import Config
+from newswatch.monitor.runs.heap import startup_without_gc
 from newswatch.monitor.runs.run import RunSummary, run_once
 from newswatch.monitor.runs.status import Status, digest_waits, status
 
@@ -60,8 +61,9 @@ def run(ctx: click.Context, record: Path | None, replay: Path | None, quiet: boo
     if quiet and not verbose:
         logging.getLogger().addHandler(logging.NullHandler())  # before the crawl's handler: no last resort
     level = "INFO" if verbose else "OFF" if quiet else "WARNING"
-    summary = run_once(config_of(ctx), cassette, mode, level, progress=_progress_mode(quiet, as_json),
-                       log_file=log_file)
+    with startup_without_gc():  # until the crawl starts (monitor.runs.heap)
+        summary = run_once(config_of(ctx), cassette, mode, level, progress=_progress_mode(quiet, as_json),
+                           log_file=log_file)
     if as_json:
         click.echo(json.dumps(summary_json(summary), ensure_ascii=False))
     else:

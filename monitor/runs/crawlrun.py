@@ -26,6 +26,7 @@ from newswatch.monitor.alerts.outbox import DeliveryReport, RetryPolicy, deliver
 from newswatch.monitor.alerts.registry import Channel
 from newswatch.monitor.config.model import Config
 from newswatch.monitor.config.runtime import Storage
+from newswatch.monitor.runs.heap import crawl_starts
 from newswatch.storage.engine import transaction
 from newswatch.storage.errors import StorageError
 from newswatch.storage.models import CrawlRun
@@ -115,6 +116,7 @@ def crawl_in_process(plan: CrawlPlan, settings: dict[str, Any], recorder: Record
     process = AsyncCrawlerProcess(settings)
     crawler = process.create_crawler(NewsSpider)
     task = process.crawl(crawler, plan=plan, recorder=recorder, storage_engine=engine)
+    crawl_starts()  # start-up's objects out of the collector's walks (monitor.runs.heap)
     process.start(install_signal_handlers=True)
     exc = task.exception() if task.done() and not task.cancelled() else None
     return crawler, f"{type(exc).__name__}: {exc}" if exc else None

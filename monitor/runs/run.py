@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from newswatch.crawler.extract.topic import Topic, load_topic
 from newswatch.crawler.items import CrawlPlan
 from newswatch.crawler.options import CrawlOptions
-from newswatch.crawler.settings import crawl_settings, require_plain
+from newswatch.crawler.settings import crawl_settings, quiet_start, require_plain
 from newswatch.monitor.alerts.registry import Channel
 from newswatch.monitor.config.model import Config
 from newswatch.monitor.config.runtime import Storage, open_storage
@@ -189,6 +189,7 @@ def crawl_run_settings(config: Config, cassette: Path | None = None, mode: str |
     :func:`recorders`)."""
     settings = crawl_settings(options or crawl_options(config, cassette, mode))
     settings.update({**(log or {"LOG_LEVEL": "WARNING"}), **(extra or {})})
+    settings.update(quiet_start(settings))
     return require_plain(settings)
 
 
