@@ -21,6 +21,9 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "newswatch.crawler.fetch.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newswatch.crawler.fetch.retry.BackoffRetryMiddleware": 550,
+    # Scrapy's meta-refresh redirect reading only the head of the body, not decoding the whole (crawler.fetch.metarefresh)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newswatch.crawler.fetch.metarefresh.HeadMetaRefreshMiddleware": 580,
     "newswatch.crawler.fetch.integrity.IntegrityMiddleware": 595,
     "newswatch.crawler.fetch.redirects.RedirectLoopMiddleware": 610,
 }
