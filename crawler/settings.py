@@ -21,7 +21,7 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "newswatch.crawler.fetch.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newswatch.crawler.fetch.retry.BackoffRetryMiddleware": 550,
-    # Scrapy's meta-refresh redirect reading only the head of the body, not decoding the whole (crawler.fetch.metarefresh)
+    # Scrapy's meta-refresh redirect reading the head of the body, not decoding it all (crawler.fetch.metarefresh)
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newswatch.crawler.fetch.metarefresh.HeadMetaRefreshMiddleware": 580,
     "newswatch.crawler.fetch.integrity.IntegrityMiddleware": 595,

@@ -31,10 +31,10 @@ __all__ = ["HeadMetaRefreshMiddleware", "head_text", "meta_refresh"]
 def head_text(response: HtmlResponse) -> str | None:
     """``response.text[0:4096]`` without decoding the rest of the body; None when the response declares no
     encoding (Scrapy then infers one from the whole body)."""
-    encoding = response._declared_encoding()  # noqa: SLF001 - Scrapy's own order: given, BOM, header, <meta>
+    encoding = response._declared_encoding()  # Scrapy's own order: given, BOM, header, <meta>
     if encoding is None:
         return None
-    if response._cached_ubody is not None:  # noqa: SLF001 - decoded already: no need to decode again
+    if response._cached_ubody is not None:  # decoded already (Scrapy's text): its head
         return response.text[0:HEAD_CHARS]
     return html_to_unicode(f"charset={encoding}", response.body[:HEAD_BYTES])[1][0:HEAD_CHARS]
 
