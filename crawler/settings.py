@@ -21,6 +21,10 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "newswatch.crawler.fetch.robots.RobotsMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newswatch.crawler.fetch.retry.BackoffRetryMiddleware": 550,
+    # Scrapy's meta-refresh redirect reading the head of the body, not decoding it all, and skipped for a
+    # bodyless answer (every 304 of a re-check) (crawler.fetch.metarefresh)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newswatch.crawler.fetch.metarefresh.HeadMetaRefreshMiddleware": 580,
     "newswatch.crawler.fetch.integrity.IntegrityMiddleware": 595,
     "newswatch.crawler.fetch.redirects.RedirectLoopMiddleware": 610,
     # no spider of ours names allowed_domains or HTTP credentials: Scrapy's offsite check (a signal handler
@@ -28,9 +32,6 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     # the SSRF guard above keeps every request off private networks) and HTTP auth are off
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
-    # Scrapy's meta refresh, skipped for bodyless answers (every 304 of a re-check)
-    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
-    "newswatch.crawler.fetch.redirects.BodylessMetaRefreshMiddleware": 580,
 }
 # Scrapy's own components less those a crawl never enables (cookies, the HTTP cache, the telnet console, the
 # remote control, the memory debugger, the job state): Scrapy imports every component named in its settings,

@@ -16,6 +16,10 @@ path takes for an idle worker, so it starts none; with a backlog queued and ever
 :class:`_Recycling` replaces a retired worker whenever the executor has fewer than its number, as the fix in later
 CPythons does.
 
+Memory peaks when every worker holds the parse trees of a big page at once (a 590 KB page: 15-30 MiB more
+for the reading): a page of :data:`BIG_PAGE_BYTES` or more waits for the other big page in the workers (smaller
+pages go on meanwhile), so at most one worker reads a big page at a time.
+
 A worker that dies (a crash in lxml, the OOM killer) breaks a ``ProcessPoolExecutor`` for every page in
 flight. The pool then starts a fresh executor and tries each of those pages once more, one at a time
 in a single worker; a page that kills that worker too is the culprit and gets a
@@ -51,9 +55,10 @@ from newswatch.crawler.extract.selectors import Selection
 
 CRASHED = "extractor_crashed"
 TIMED_OUT = "extractor_timeout"
-PAGES_PER_WORKER = 100  # a fresh worker costs a fork of the forkserver (milliseconds); 100 pages, seconds of CPU
-__all__ = ["CRASHED", "PAGES_PER_WORKER", "TIMED_OUT", "ExtractionPool", "Rules", "read_page", "rules_of",
-           "workers_setting"]
+PAGES_PER_WORKER = 25  # a fresh worker costs a fork of the forkserver (milliseconds); 25 pages, a second or more of CPU
+BIG_PAGE_BYTES = 256 * 1024  # a page this big is read by one worker at a time (its parse trees: 15-30 MiB)
+__all__ = ["BIG_PAGE_BYTES", "CRASHED", "PAGES_PER_WORKER", "TIMED_OUT", "ExtractionPool", "Rules", "read_page",
+           "rules_of", "workers_setting"]
 Task = Callable[[Page], Reading]
 # imported by the forkserver before it forks a worker: the workers share those pages (crawler.extract.preload);
 # not "__main__" (the forkserver's default): a worker neither needs nor imports the crawl's main module
@@ -116,9 +121,11 @@ def default_workers() -> int:
 
 class ExtractionPool:
     def __init__(self, workers: int, task: Task = read_page, timeout: float = 300.0,
-                 pages_per_worker: int = PAGES_PER_WORKER) -> None:
+                 pages_per_worker: int = PAGES_PER_WORKER, big_page_bytes: int = BIG_PAGE_BYTES) -> None:
         self.workers = workers
         self.pages_per_worker = pages_per_worker
+        self.big_page_bytes = big_page_bytes
+        self._big = asyncio.Semaphore(1)  # one big page in the workers at a time (read)
         self.task = task
         self.timeout = timeout
         self.crashes = 0
@@ -143,7 +150,15 @@ class ExtractionPool:
                           initargs=(self._lifeline_r,), max_tasks_per_child=self.pages_per_worker)
 
     async def read(self, page: Page) -> Reading:
-        """The reading of one page; a crash or a timeout is this page's ``Rejection``."""
+        """The reading of one page; a crash or a timeout is this page's ``Rejection``. A big page
+        (``big_page_bytes``) waits, here, while another big page is read: the workers' memory peaks when each
+        holds the parse trees of a big page at once, and the small pages go on meanwhile."""
+        if not self.in_processes or len(page.body) < self.big_page_bytes:
+            return await self._read(page)
+        async with self._big:
+            return await self._read(page)
+
+    async def _read(self, page: Page) -> Reading:
         executor = self.executor
         try:
             return await self._run(executor, page)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
@@ -48,14 +47,3 @@ class RedirectLoopMiddleware:
                 raise IgnoreRequest(f"redirect loop: {request.url} -> {text}")
         return response
 
-
-class BodylessMetaRefreshMiddleware(MetaRefreshMiddleware):
-    """Scrapy's ``MetaRefreshMiddleware`` for responses with a body only: a ``304 Not Modified`` (every
-    answer of an unchanged re-check), a ``HEAD`` or any empty answer has no ``<meta http-equiv=refresh>``
-    to follow, yet Scrapy decodes its (empty) text and runs its regular expressions on it, ~0.1 ms an answer."""
-
-    # Scrapy's current API: no spider argument (Scrapy's own signature keeps it, deprecated)
-    def process_response(self, request: Request, response: Response) -> Request | Response:  # type: ignore[override]
-        if not response.body:
-            return response
-        return super().process_response(request, response)

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from newswatch.crawler import heap
 from newswatch.crawler.items import FetchedArticle, Missing, RejectedPage
 from newswatch.crawler.pipeline.identity import claimed_identity
 from newswatch.crawler.pipeline.recorder import Recorder
@@ -80,7 +81,18 @@ def record_one(recorder: Recorder, session: Session, item: Any, now: datetime) -
 
 def record_batch(sessions: sessionmaker[Session], recorder: Recorder, corpus: Corpus | None,
                  entries: Sequence[tuple[Any, datetime]]) -> list[Outcome]:
-    """Record ``entries`` (item, time) in one transaction, or item by item when it is lost (module doc)."""
+    """Record ``entries`` (item, time) in one transaction, or item by item when it is lost (module doc); then
+    the heap the batch freed (change detection's line keys, the session's rows: megabytes a batch) handed back
+    to the system (:func:`crawler.heap.trim`), so that the crawl's process does not keep its busiest batch's
+    size in free heap."""
+    try:
+        return _recorded(sessions, recorder, corpus, entries)
+    finally:
+        heap.trim()
+
+
+def _recorded(sessions: sessionmaker[Session], recorder: Recorder, corpus: Corpus | None,
+              entries: Sequence[tuple[Any, datetime]]) -> list[Outcome]:
     try:
         return _together(sessions, recorder, corpus, entries, savepoints=False)
     except (_Failed, _Lost) as failed:

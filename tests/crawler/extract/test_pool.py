@@ -205,3 +205,34 @@ def test_the_executor_replaces_a_retired_worker_with_a_backlog_queued() -> None:
     with _Recycling(1, mp_context=multiprocessing.get_context("forkserver"), max_tasks_per_child=2) as executor:
         pids = [future.result(timeout=60) for future in [executor.submit(os.getpid) for _ in range(10)]]
     assert len(pids) == 10 and len(set(pids)) == 5
+
+
+def test_one_big_page_at_a_time_in_the_workers_and_small_pages_meanwhile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page of ``big_page_bytes`` or more waits while another big page is read (the workers' memory peaks
+    when each holds a big page's trees); small pages are read beside it. No worker starts here: the
+    executor's stage is replaced by one that counts what is in it."""
+    pool = ExtractionPool(2, big_page_bytes=1000)
+    inside: list[int] = []
+    seen: list[tuple[int, int]] = []  # (big pages, all pages) in the stage at once
+
+    async def stage(page: Page) -> Reading:
+        inside.append(len(page.body))
+        seen.append((sum(1 for size in inside if size >= 1000), len(inside)))
+        await asyncio.sleep(0.01)
+        inside.remove(len(page.body))
+        return failed(page, Rejection("test", "not read"))
+
+    monkeypatch.setattr(pool, "_read", stage)
+    big = [Page(b"x" * (1000 + n), "text/html", f"http://a.test/{n}", f"http://a.test/{n}") for n in range(3)]
+    small = [Page(b"y" * n, "text/html", f"http://b.test/{n}", f"http://b.test/{n}") for n in range(1, 4)]
+
+    async def all_pages() -> list[Reading]:
+        return await asyncio.gather(*(pool.read(page) for pair in zip(big, small, strict=True) for page in pair))
+
+    try:
+        readings = asyncio.run(all_pages())
+    finally:
+        pool.close()
+    assert len(readings) == 6
+    assert max(bigs for bigs, _ in seen) == 1, "never two big pages in the workers at once"
+    assert max(total for _, total in seen) > 1, "small pages were read beside a big one"

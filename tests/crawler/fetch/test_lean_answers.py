@@ -13,7 +13,7 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from newswatch.crawler.fetch.fetchlog import QuietLogFormatter, logs_debug
-from newswatch.crawler.fetch.redirects import BodylessMetaRefreshMiddleware
+from newswatch.crawler.fetch.metarefresh import HeadMetaRefreshMiddleware
 from newswatch.crawler.options import CrawlOptions
 from newswatch.crawler.settings import crawl_settings, quiet_start
 from tests.conftest import ROOT
@@ -22,8 +22,8 @@ URL = "http://news.example/2025/a.html"
 REFRESH = b'<html><head><meta http-equiv="refresh" content="0; url=/b.html"></head><body>x</body></html>'
 
 
-def _meta_refresh() -> BodylessMetaRefreshMiddleware:
-    return BodylessMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={"METAREFRESH_ENABLED": True}))
+def _meta_refresh() -> HeadMetaRefreshMiddleware:
+    return HeadMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={"METAREFRESH_ENABLED": True}))
 
 
 def test_a_bodyless_answer_is_handed_on_untouched() -> None:
@@ -43,7 +43,7 @@ def test_the_crawl_uses_the_lean_components() -> None:
     settings = crawl_settings(CrawlOptions(database_url="sqlite://", corpus_dir="c"))
     middlewares = settings["DOWNLOADER_MIDDLEWARES"]
     assert middlewares["scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware"] is None
-    assert middlewares["newswatch.crawler.fetch.redirects.BodylessMetaRefreshMiddleware"] == 580
+    assert middlewares["newswatch.crawler.fetch.metarefresh.HeadMetaRefreshMiddleware"] == 580
     assert middlewares["scrapy.downloadermiddlewares.offsite.OffsiteMiddleware"] is None
     assert middlewares["scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware"] is None
     assert settings["LOG_FORMATTER"] == "newswatch.crawler.fetch.fetchlog.QuietLogFormatter"

@@ -159,3 +159,19 @@ def test_an_event_of_a_rolled_back_item_is_not_recorded(worker: sessionmaker[Ses
     with worker() as session:
         events = sorted(session.execute(select(AlertEvent.event_id)).scalars())
     assert len(events) == 2, "the refused article's alert went with its rollback"
+
+
+def test_each_batch_hands_the_heap_it_freed_back(worker: sessionmaker[Session], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """After each batch (recorded, or failed) the recording thread calls glibc's malloc_trim: the crawl's
+    process would otherwise keep its busiest batch's size in free heap."""
+    from newswatch.crawler import heap
+
+    trims: list[int] = []
+    monkeypatch.setattr(heap, "trim", lambda: trims.append(1))
+    corpus = Corpus(tmp_path / "corpus")
+    record_batch(worker, recorder(corpus), corpus, [(item(n), T0) for n in range(3)])
+    assert trims == [1]
+    refusing = RefusingCorpus(tmp_path / "corpus", item(4).url)
+    outcomes = record_batch(worker, recorder(refusing), refusing, [(item(4), T0)])
+    assert outcomes[0].error is not None and trims == [1, 1]
