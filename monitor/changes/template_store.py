@@ -25,10 +25,16 @@ def own_keys(session: Session, article_id: int) -> frozenset[str]:
     return template_queries.article_keys(session, article_id)
 
 
+def site_lines(session: Session, site: str, keys: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """For ``keys`` and the site's article count: key -> number of the site's articles having it, and key ->
+    the most that had it at once (its peak)."""
+    stored = template_queries.line_counts(session, site, {*keys, SITE_KEY})
+    return {key: count for key, (count, _peak) in stored.items()}, {key: peak for key, (_c, peak) in stored.items()}
+
+
 def site_counts(session: Session, site: str, keys: Iterable[str]) -> dict[str, int]:
     """key -> number of the site's articles having it, for ``keys`` and the site's article count."""
-    stored = template_queries.line_counts(session, site, {*keys, SITE_KEY})
-    return {key: count for key, (count, _peak) in stored.items()}
+    return site_lines(session, site, keys)[0]
 
 
 def site_template(session: Session, site: str, article_id: int, keys: Iterable[str],
@@ -38,9 +44,7 @@ def site_template(session: Session, site: str, article_id: int, keys: Iterable[s
     contributed nothing)."""
     if own is None:
         own = own_keys(session, article_id)
-    stored = template_queries.line_counts(session, site, {*keys, SITE_KEY})
-    counts = {key: count for key, (count, _peak) in stored.items()}
-    peaks = {key: peak for key, (_count, peak) in stored.items()}
+    counts, peaks = site_lines(session, site, keys)
     return learn(counts, own, rules, peaks), own
 
 
