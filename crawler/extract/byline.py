@@ -105,12 +105,12 @@ def _title_parts(title: str | None) -> list[str]:
 
 def _after_headline(visible: list[str], parts: list[str]) -> tuple[str, ...]:
     """Lines after the headline: the first line showing the title with a date soon after it."""
+    shown = [strip_label(line) or "" for line in visible]  # the headline line may carry a label ("主题: …")
     candidates = [
-        (index, shown[len(part) :])
-        for index, line in enumerate(visible)
-        for shown in (strip_label(line) or "",)  # the headline line may carry a label ("主题: …") the title has not
+        (index, line[len(part) :])
+        for index, line in enumerate(shown)
         for part in parts
-        if shown.startswith(part) and len(shown) - len(part) <= _BYLINE_MAX_CHARS * 2
+        if line.startswith(part) and len(line) - len(part) <= _BYLINE_MAX_CHARS * 2
     ]
     for index, rest in candidates:
         window = (rest, *visible[index + 1 : index + 1 + _HEADER_LINES])
