@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
@@ -135,3 +136,11 @@ def _options_adapter() -> Any:
     from pydantic import TypeAdapter
 
     return TypeAdapter(CrawlOptions)
+
+
+def log_keeps(enabled: object, level: object, threshold: int) -> bool:
+    """A log that is ``enabled`` at ``level`` (Scrapy's ``LOG_LEVEL``: a name, a number or its digits) writes
+    records of ``threshold`` (``logging.INFO``, ``logging.DEBUG``)."""
+    text = str(level).upper()
+    number = level if isinstance(level, int) else int(text) if text.isdigit() else logging.getLevelName(text)
+    return bool(enabled) and isinstance(number, int) and number <= threshold

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from newswatch.crawler.options import OPTIONS, CrawlOptions
+from newswatch.crawler.options import OPTIONS, CrawlOptions, log_keeps
 
 if TYPE_CHECKING:
     pass
@@ -84,8 +85,7 @@ CONCURRENT_ITEMS = 2
 def quiet_start(settings: Mapping[str, Any]) -> dict[str, Any]:
     """``LOG_VERSIONS`` empty unless the log keeps INFO: Scrapy reads the versions of ten libraries at every
     crawl's start (``platform.platform()`` forks ``uname -p``) for an INFO line nobody would see."""
-    level = settings.get("LOG_LEVEL", "DEBUG")
-    shown = settings.get("LOG_ENABLED", True) and str(level).upper() in ("DEBUG", "INFO", "10", "20")
+    shown = log_keeps(settings.get("LOG_ENABLED", True), settings.get("LOG_LEVEL", "DEBUG"), logging.INFO)
     return {} if shown else {"LOG_VERSIONS": []}
 
 

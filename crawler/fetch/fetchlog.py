@@ -26,6 +26,8 @@ from scrapy.logformatter import LogFormatter, LogFormatterResult
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from newswatch.crawler.options import log_keeps
+
 # the loggers, and the start of the message templates they log a failed fetch with ("" = every record)
 FETCH_FAILURES: dict[str, str] = {
     "scrapy.downloadermiddlewares.retry": "Gave up retrying",
@@ -66,9 +68,7 @@ class FetchFailureLog:
 
 def logs_debug(settings: BaseSettings) -> bool:
     """The crawl's log keeps DEBUG records (``LOG_ENABLED`` and ``LOG_LEVEL`` DEBUG or lower)."""
-    level = settings.get("LOG_LEVEL", "DEBUG")
-    number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
-    return settings.getbool("LOG_ENABLED", True) and isinstance(number, int) and number <= logging.DEBUG
+    return log_keeps(settings.getbool("LOG_ENABLED", True), settings.get("LOG_LEVEL", "DEBUG"), logging.DEBUG)
 
 
 class QuietLogFormatter(LogFormatter):
